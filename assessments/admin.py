@@ -1,0 +1,188 @@
+from django.contrib import admin
+
+from assessments import forms, services
+from assessments.models import (
+    AgendaItem,
+    Assessment,
+    AssessmentCycleRule,
+    AssuranceRecord,
+    Decision,
+    SSCMeeting,
+)
+from notifications.admin import (
+    NotificationAdmin,
+    ReadOnlyStateLogInline,
+    ServiceTransitionAdminMixin,
+)
+from notifications.models import Notification
+
+
+def _decide(outcome):
+    def run(obj, user, **data):
+        return services.decide(notification=obj, by=user, outcome=outcome, **data)
+
+    return run
+
+
+class DecisionInline(admin.StackedInline):
+    model = Decision
+    extra = 0
+    can_delete = False
+    fields = ["outcome", "rationale", "meeting", "decided_by", "decided_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+admin.site.unregister(Notification)
+
+
+@admin.register(Notification)
+class CaseAdmin(NotificationAdmin):
+    """The notification admin, with the SSC's own steps (triage and the two decisions)."""
+
+    inlines = [DecisionInline, *NotificationAdmin.inlines]
+    fsm_forms = {
+        **NotificationAdmin.fsm_forms,
+        "start_review": forms.StartReviewForm,
+        "decide_no_assessment": forms.NoAssessmentDecisionForm,
+        "decide_assessment_required": forms.AssessmentRequiredDecisionForm,
+    }
+    transition_services = {
+        **NotificationAdmin.transition_services,
+        "start_review": lambda obj, user, **data: services.start_review(
+            notification=obj, by=user, **data
+        ),
+        "decide_no_assessment": _decide(Decision.Outcome.NO_ASSESSMENT),
+        "decide_assessment_required": _decide(Decision.Outcome.ASSESSMENT_REQUIRED),
+    }
+
+
+@admin.register(AssessmentCycleRule)
+class AssessmentCycleRuleAdmin(admin.ModelAdmin):
+    list_display = ["party_category", "cycle_year", "kind", "notes"]
+    list_filter = ["party_category", "kind"]
+    list_editable = ["kind"]
+
+
+class AgendaItemInline(admin.TabularInline):
+    model = AgendaItem
+    extra = 0
+    autocomplete_fields = ["notification"]
+    fields = ["position", "notification", "added_at"]
+    readonly_fields = ["added_at"]
+    can_delete = False
+
+
+@admin.register(SSCMeeting)
+class SSCMeetingAdmin(admin.ModelAdmin):
+    list_display = ["date", "kind", "title", "quorum"]
+    list_filter = ["kind"]
+    search_fields = ["title", "location", "notes"]
+    date_hierarchy = "date"
+    filter_horizontal = ["attendees"]
+    inlines = [AgendaItemInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Decision)
+class DecisionAdmin(admin.ModelAdmin):
+    list_display = ["notification", "outcome", "meeting", "decided_by", "decided_at"]
+    list_filter = ["outcome", "meeting"]
+    search_fields = ["notification__reference", "notification__organisation__name", "rationale"]
+    list_select_related = ["notification", "meeting", "decided_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(ServiceTransitionAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "organisation",
+        "kind",
+        "state",
+        "due_date",
+        "cio_name",
+        "fieldwork_end_date",
+        "assurance_status",
+    ]
+    list_filter = ["state", "kind", "assurance_status", "organisation__party_category"]
+    search_fields = ["organisation__name", "cio_name", "notification__reference", "scope"]
+    date_hierarchy = "due_date"
+    autocomplete_fields = ["organisation", "notification"]
+    filter_horizontal = ["systems_in_scope"]
+    list_select_related = ["organisation"]
+    inlines = [ReadOnlyStateLogInline]
+    fsm_forms = {
+        "schedule": forms.ScheduleForm,
+        "start_fieldwork": forms.StartFieldworkForm,
+        "receive_report": forms.RecordReportForm,
+        "receive_response": forms.RecordResponseForm,
+        "complete": forms.CompleteForm,
+    }
+    transition_services = {
+        "schedule": lambda obj, user, **data: services.schedule_assessment(
+            assessment=obj, by=user, **data
+        ),
+        "start_fieldwork": lambda obj, user, **data: services.start_fieldwork(
+            assessment=obj, by=user, **data
+        ),
+        "receive_report": lambda obj, user, **data: services.record_report(
+            assessment=obj, by=user, **data
+        ),
+        "receive_response": lambda obj, user, **data: services.record_response(
+            assessment=obj, by=user, **data
+        ),
+        "complete": lambda obj, user, **data: services.complete_assessment(
+            assessment=obj, by=user, **data
+        ),
+    }
+
+    def get_readonly_fields(self, request, obj=None):
+        # Dates and outcome are recorded through the lifecycle steps, which log who and why.
+        lifecycle = [
+            "state",
+            "notification",
+            "cio_name",
+            "fieldwork_start_date",
+            "fieldwork_end_date",
+            "report_received_date",
+            "response_due_date",
+            "response_received_date",
+            "assurance_status",
+            "completed_at",
+        ]
+        return lifecycle if obj else ["state", "assurance_status", "completed_at"]
+
+
+@admin.register(AssuranceRecord)
+class AssuranceRecordAdmin(admin.ModelAdmin):
+    list_display = [
+        "organisation",
+        "status",
+        "kind",
+        "cycle_year",
+        "fieldwork_end_date",
+        "effective_date",
+    ]
+    list_filter = ["status", "kind", "organisation__party_category"]
+    search_fields = ["organisation__name", "notes"]
+    autocomplete_fields = ["organisation", "assessment"]
+    filter_horizontal = ["systems"]
+
+    def has_change_permission(self, request, obj=None):
+        # The history is append-only: corrections are new records.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False

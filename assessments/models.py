@@ -1,0 +1,319 @@
+"""The SSC's work: meetings, decisions, assessments, assurance history and the cycle matrix."""
+
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+from notifications.models import AssuranceStatus, Notification, UserSystem
+from users.models import Organisation, PartyCategory
+
+
+def annual_review_due_date(fieldwork_end_date: date) -> date:
+    """Each assessment is due within 12 months of the end of the previous one's fieldwork."""
+    # relativedelta clamps 29 February to 28 February rather than overflowing into March.
+    return fieldwork_end_date + relativedelta(months=12)
+
+
+class AssessmentKind(models.TextChoices):
+    FUSA = "fusa", "Full User Security Assessment (FUSA)"
+    VUSA = "vusa", "Verification User Security Assessment (VUSA)"
+    USSA = "ussa", "User Security Self-Assessment (USSA)"
+    G8_13 = "g8_13", "Targeted assessment under G8.13"
+
+
+CYCLE_YEARS = [(1, "Year 1"), (2, "Year 2"), (3, "Year 3")]
+
+
+class AssessmentCycleRule(models.Model):
+    """Which assessment a party category gets in each year of the three-year cycle (data)."""
+
+    party_category = models.CharField(max_length=30, choices=PartyCategory.choices)
+    cycle_year = models.PositiveSmallIntegerField(choices=CYCLE_YEARS)
+    kind = models.CharField(
+        max_length=10,
+        choices=[c for c in AssessmentKind.choices if c[0] != AssessmentKind.G8_13],
+    )
+    notes = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["party_category", "cycle_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["party_category", "cycle_year"], name="cycle_rule_one_per_category_and_year"
+            )
+        ]
+
+    def __str__(self):
+        category = self.get_party_category_display()
+        return f"{category}, year {self.cycle_year}: {self.get_kind_display()}"
+
+
+def default_quorum() -> int:
+    return settings.SSC_MEETING_QUORUM
+
+
+class SSCMeeting(models.Model):
+    """A meeting of the Security Sub-Committee, where decisions are taken."""
+
+    class Kind(models.TextChoices):
+        ORDINARY = "ordinary", "Ordinary meeting"
+        EXTRAORDINARY = "extraordinary", "Extraordinary meeting"
+        WRITTEN = "written", "Decision by correspondence"
+
+    date = models.DateField()
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ORDINARY)
+    title = models.CharField(max_length=200, blank=True)
+    location = models.CharField(max_length=200, blank=True)
+    attendees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="ssc_meetings_attended"
+    )
+    quorum = models.PositiveSmallIntegerField(
+        default=default_quorum,
+        help_text="Voting members needed for the meeting to take decisions.",
+    )
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-date"]
+        verbose_name = "SSC meeting"
+
+    def __str__(self):
+        return self.title or f"SSC {self.get_kind_display().lower()}, {self.date:%d/%m/%Y}"
+
+    @property
+    def is_quorate(self) -> bool:
+        return self.attendees.count() >= self.quorum
+
+
+class AgendaItem(models.Model):
+    """A notification put before a meeting at triage."""
+
+    meeting = models.ForeignKey(SSCMeeting, models.PROTECT, related_name="agenda_items")
+    notification = models.ForeignKey(Notification, models.PROTECT, related_name="agenda_items")
+    position = models.PositiveSmallIntegerField(default=0)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["meeting__date", "position", "added_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "notification"], name="agenda_item_once_per_meeting"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.notification.reference} at {self.meeting}"
+
+
+class Decision(models.Model):
+    """The SSC's decision on a notification, with its rationale and the meeting that took it."""
+
+    class Outcome(models.TextChoices):
+        NO_ASSESSMENT = "no_assessment", "No assessment needed until the next annual review"
+        ASSESSMENT_REQUIRED = "assessment_required", "Assessment required under G8.13"
+
+    # One decision per notification, enforced by the database as well as the state machine.
+    notification = models.OneToOneField(Notification, models.PROTECT, related_name="decision")
+    outcome = models.CharField(max_length=30, choices=Outcome.choices)
+    rationale = models.TextField()
+    meeting = models.ForeignKey(SSCMeeting, models.PROTECT, related_name="decisions")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="decisions_taken"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-decided_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(rationale=""), name="decision_has_rationale")
+        ]
+
+    def __str__(self):
+        return f"{self.notification.reference}: {self.get_outcome_display()}"
+
+
+class AssessmentState(models.TextChoices):
+    REQUIRED = "required", "Required"
+    SCHEDULED = "scheduled", "Scheduled (CIO booked)"
+    FIELDWORK = "fieldwork", "Fieldwork"
+    REPORT_RECEIVED = "report_received", "Report received"
+    RESPONSE_RECEIVED = "response_received", "Response received"
+    COMPLETED = "completed", "Completed"
+
+
+A = AssessmentState
+OPEN_ASSESSMENT_STATES = [
+    A.REQUIRED,
+    A.SCHEDULED,
+    A.FIELDWORK,
+    A.REPORT_RECEIVED,
+    A.RESPONSE_RECEIVED,
+]
+
+
+def may_manage_assessment(assessment, user) -> bool:
+    return user.is_secas and user.has_perm("assessments.manage_assessment")
+
+
+class Assessment(ConcurrentTransitionMixin, models.Model):
+    """A User Security Assessment SECAS tracks from booking to the SSC's assurance outcome."""
+
+    organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="assessments")
+    kind = models.CharField(max_length=10, choices=AssessmentKind.choices)
+    notification = models.OneToOneField(
+        Notification,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assessment",
+        help_text="The notification whose G8.13 decision required this assessment.",
+    )
+    cycle_year = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        choices=CYCLE_YEARS,
+        help_text="For annual reviews: the year of the three-year cycle. Empty for G8.13.",
+    )
+    systems_in_scope = models.ManyToManyField(UserSystem, blank=True, related_name="assessments")
+    scope = models.TextField(blank=True)
+    due_date = models.DateField()
+    state = FSMField(
+        default=A.REQUIRED, choices=A.choices, protected=True, db_index=True, max_length=20
+    )
+    cio_name = models.CharField("User CIO", max_length=200, blank=True)
+    fieldwork_start_date = models.DateField(null=True, blank=True)
+    fieldwork_end_date = models.DateField(null=True, blank=True)
+    report_received_date = models.DateField(null=True, blank=True)
+    response_due_date = models.DateField(null=True, blank=True)
+    response_received_date = models.DateField(null=True, blank=True)
+    assurance_status = models.CharField(max_length=40, choices=AssuranceStatus.choices, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["due_date"]
+        permissions = [("manage_assessment", "Can book, track and complete assessments")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fieldwork_end_date__isnull=True)
+                | Q(fieldwork_start_date__isnull=True)
+                | Q(fieldwork_end_date__gte=models.F("fieldwork_start_date")),
+                name="assessment_fieldwork_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=A.COMPLETED) | ~Q(assurance_status=""),
+                name="assessment_completed_has_assurance_status",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} – {self.organisation} (due {self.due_date:%d/%m/%Y})"
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.state in OPEN_ASSESSMENT_STATES and self.due_date < timezone.localdate()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=A.REQUIRED,
+        target=A.SCHEDULED,
+        permission=may_manage_assessment,
+        custom={"label": "Schedule (CIO booked)"},
+    )
+    def schedule(
+        self, *, cio_name, fieldwork_start_date, fieldwork_end_date, by=None, description=None
+    ):
+        self.cio_name = cio_name
+        self.fieldwork_start_date = fieldwork_start_date
+        self.fieldwork_end_date = fieldwork_end_date
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=A.SCHEDULED,
+        target=A.FIELDWORK,
+        permission=may_manage_assessment,
+        custom={"label": "Start fieldwork"},
+    )
+    def start_fieldwork(self, *, started_on, by=None, description=None):
+        self.fieldwork_start_date = started_on
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=A.FIELDWORK,
+        target=A.REPORT_RECEIVED,
+        permission=may_manage_assessment,
+        custom={"label": "Record the report as received"},
+    )
+    def receive_report(
+        self, *, received_on, fieldwork_ended_on, response_due_date, by=None, description=None
+    ):
+        self.report_received_date = received_on
+        self.fieldwork_end_date = fieldwork_ended_on
+        self.response_due_date = response_due_date
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=A.REPORT_RECEIVED,
+        target=A.RESPONSE_RECEIVED,
+        permission=may_manage_assessment,
+        custom={"label": "Record the User's response as received"},
+    )
+    def receive_response(self, *, received_on, by=None, description=None):
+        self.response_received_date = received_on
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=A.RESPONSE_RECEIVED,
+        target=A.COMPLETED,
+        permission=may_manage_assessment,
+        custom={"label": "Complete with an assurance status"},
+    )
+    def complete(self, *, assurance_status, by=None, description=None):
+        self.assurance_status = assurance_status
+        self.completed_at = timezone.now()
+
+
+class AssuranceRecord(models.Model):
+    """One entry in an organisation's assurance history (append-only)."""
+
+    organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="assurance_records")
+    status = models.CharField(max_length=40, choices=AssuranceStatus.choices)
+    kind = models.CharField(max_length=10, choices=AssessmentKind.choices)
+    cycle_year = models.PositiveSmallIntegerField(choices=CYCLE_YEARS, default=1)
+    fieldwork_end_date = models.DateField(
+        help_text="The annual review is due 12 months after this date."
+    )
+    effective_date = models.DateField(help_text="When the SSC set this status.")
+    assessment = models.OneToOneField(
+        Assessment, models.PROTECT, null=True, blank=True, related_name="assurance_record"
+    )
+    systems = models.ManyToManyField(UserSystem, blank=True, related_name="assurance_records")
+    notes = models.TextField(blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-effective_date", "-recorded_at"]
+        get_latest_by = ["effective_date", "recorded_at"]
+
+    def __str__(self):
+        return f"{self.organisation}: {self.get_status_display()} ({self.effective_date:%d/%m/%Y})"
+
+    @property
+    def next_annual_review_date(self) -> date:
+        return annual_review_due_date(self.fieldwork_end_date)

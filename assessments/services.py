@@ -1,0 +1,288 @@
+"""The SSC's use cases: triage, decisions, and tracking assessments to their assurance outcome."""
+
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from assessments.models import (
+    AgendaItem,
+    Assessment,
+    AssessmentCycleRule,
+    AssessmentKind,
+    AssessmentState,
+    AssuranceRecord,
+    Decision,
+    SSCMeeting,
+)
+from notifications.models import AssuranceStatus, Notification, NotificationState
+from notifications.services import TransitionRefused, lock_notification, perform_transition
+from users.models import Organisation
+
+
+def start_review(
+    *, notification: Notification, by, rapporteur, meeting: SSCMeeting
+) -> Notification:
+    """SECAS triage: assign a rapporteur with no conflict and put the case on an agenda."""
+    if rapporteur is None or not rapporteur.is_ssc_member:
+        raise TransitionRefused("Please choose an SSC member as rapporteur.")
+    if rapporteur.has_conflict_with(notification.organisation):
+        raise TransitionRefused(
+            f"{rapporteur} has declared a conflict of interest with "
+            f"{notification.organisation} and cannot be rapporteur."
+        )
+    if meeting is None:
+        raise TransitionRefused("Please choose the SSC meeting that will decide this case.")
+    if meeting.date < timezone.localdate():
+        raise TransitionRefused("That meeting has already taken place; choose a later one.")
+    with transaction.atomic():
+        locked = lock_notification(notification)
+        perform_transition(
+            locked,
+            "start_review",
+            by=by,
+            rapporteur=rapporteur,
+            description=f"Rapporteur {rapporteur}; for the meeting of {meeting.date:%d/%m/%Y}",
+        )
+        add_to_agenda(meeting=meeting, notification=locked)
+    return locked
+
+
+def add_to_agenda(*, meeting: SSCMeeting, notification: Notification) -> AgendaItem:
+    last = meeting.agenda_items.aggregate(last=Max("position"))["last"] or 0
+    item, _ = AgendaItem.objects.get_or_create(
+        meeting=meeting, notification=notification, defaults={"position": last + 1}
+    )
+    return item
+
+
+def _already_decided_message(notification: Notification) -> str:
+    decision = (
+        Decision.objects.select_related("decided_by").filter(notification=notification).first()
+    )
+    if decision is None:
+        return ""
+    when = timezone.localtime(decision.decided_at)
+    return (
+        f"{notification.reference} was already decided by {decision.decided_by} "
+        f"on {when:%d/%m/%Y} at {when:%H:%M}: {decision.get_outcome_display().lower()}."
+    )
+
+
+def decide(
+    *,
+    notification: Notification,
+    by,
+    outcome: str,
+    rationale: str,
+    meeting: SSCMeeting,
+    assessment_kind: str = AssessmentKind.G8_13,
+    assessment_scope: str = "",
+    assessment_due_date: date | None = None,
+) -> Decision:
+    """Record the SSC's decision with its rationale and meeting; open the assessment it requires."""
+    rationale = (rationale or "").strip()
+    if not rationale:
+        raise TransitionRefused("A decision needs a written rationale.")
+    if meeting is None:
+        raise TransitionRefused("Please choose the SSC meeting at which the decision was taken.")
+    if outcome == Decision.Outcome.ASSESSMENT_REQUIRED:
+        if assessment_due_date is None:
+            raise TransitionRefused("Please give the date by which the assessment is due.")
+        if assessment_due_date <= timezone.localdate():
+            raise TransitionRefused("The assessment due date must be after today.")
+        transition_name = "decide_assessment_required"
+    elif outcome == Decision.Outcome.NO_ASSESSMENT:
+        transition_name = "decide_no_assessment"
+    else:
+        raise TransitionRefused("Please choose one of the two outcomes.")
+
+    with transaction.atomic():
+        locked = lock_notification(notification)
+        if locked.state != NotificationState.UNDER_REVIEW and (
+            message := _already_decided_message(locked)
+        ):
+            raise TransitionRefused(message)
+        perform_transition(locked, transition_name, by=by, description=rationale)
+        decision = Decision.objects.create(
+            notification=locked,
+            outcome=outcome,
+            rationale=rationale,
+            meeting=meeting,
+            decided_by=by,
+            decided_at=locked.decided_at,
+        )
+        if outcome == Decision.Outcome.ASSESSMENT_REQUIRED:
+            assessment = Assessment.objects.create(
+                organisation=locked.organisation,
+                kind=assessment_kind,
+                notification=locked,
+                scope=assessment_scope,
+                due_date=assessment_due_date,
+            )
+            if locked.user_system_id:
+                assessment.systems_in_scope.add(locked.user_system_id)
+        elif locked.user_system_id:
+            next_annual_review(locked.organisation).systems_in_scope.add(locked.user_system_id)
+    return decision
+
+
+def latest_assurance(organisation: Organisation) -> AssuranceRecord | None:
+    return organisation.assurance_records.order_by("-effective_date", "-recorded_at").first()
+
+
+def expected_annual_review_kind(organisation: Organisation, cycle_year: int) -> str:
+    rule = AssessmentCycleRule.objects.filter(
+        party_category=organisation.party_category, cycle_year=cycle_year
+    ).first()
+    return rule.kind if rule else AssessmentKind.FUSA
+
+
+def next_annual_review(organisation: Organisation) -> Assessment:
+    """The organisation's next annual-review assessment, opened from the cycle matrix if needed."""
+    open_review = (
+        Assessment.objects.filter(
+            organisation=organisation,
+            notification__isnull=True,
+            state__in=[s for s in AssessmentState if s != AssessmentState.COMPLETED],
+        )
+        .order_by("due_date")
+        .first()
+    )
+    if open_review:
+        return open_review
+    last = latest_assurance(organisation)
+    if last is not None:
+        due = last.next_annual_review_date
+        cycle_year = last.cycle_year % 3 + 1
+    else:
+        # No assessment on record yet: the review falls a year from now until SECAS corrects it.
+        due = timezone.localdate() + relativedelta(months=12)
+        cycle_year = 1
+    return Assessment.objects.create(
+        organisation=organisation,
+        kind=expected_annual_review_kind(organisation, cycle_year),
+        cycle_year=cycle_year,
+        due_date=due,
+        scope="Annual review",
+    )
+
+
+def lock_assessment(assessment: Assessment) -> Assessment:
+    return (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(pk=assessment.pk)
+    )
+
+
+def schedule_assessment(
+    *,
+    assessment: Assessment,
+    by,
+    cio_name: str,
+    fieldwork_start_date: date,
+    fieldwork_end_date: date,
+) -> Assessment:
+    """Record that the User CIO is booked, with the planned fieldwork dates."""
+    if not (cio_name or "").strip():
+        raise TransitionRefused("Please name the User CIO who will carry out the assessment.")
+    if fieldwork_end_date < fieldwork_start_date:
+        raise TransitionRefused("Fieldwork cannot end before it starts.")
+    with transaction.atomic():
+        locked = lock_assessment(assessment)
+        perform_transition(
+            locked,
+            "schedule",
+            by=by,
+            cio_name=cio_name.strip(),
+            fieldwork_start_date=fieldwork_start_date,
+            fieldwork_end_date=fieldwork_end_date,
+            description=f"CIO {cio_name.strip()} booked",
+        )
+    return locked
+
+
+def start_fieldwork(*, assessment: Assessment, by, started_on: date) -> Assessment:
+    with transaction.atomic():
+        locked = lock_assessment(assessment)
+        perform_transition(locked, "start_fieldwork", by=by, started_on=started_on)
+    return locked
+
+
+def record_report(
+    *,
+    assessment: Assessment,
+    by,
+    received_on: date,
+    fieldwork_ended_on: date,
+    response_due_date: date,
+) -> Assessment:
+    """The CIO's User Security Assessment Report is in; the User's response is due by a date."""
+    if response_due_date < received_on:
+        raise TransitionRefused("The response cannot be due before the report was received.")
+    with transaction.atomic():
+        locked = lock_assessment(assessment)
+        if locked.fieldwork_start_date and fieldwork_ended_on < locked.fieldwork_start_date:
+            raise TransitionRefused("Fieldwork cannot end before it started.")
+        perform_transition(
+            locked,
+            "receive_report",
+            by=by,
+            received_on=received_on,
+            fieldwork_ended_on=fieldwork_ended_on,
+            response_due_date=response_due_date,
+        )
+    return locked
+
+
+def record_response(*, assessment: Assessment, by, received_on: date) -> Assessment:
+    with transaction.atomic():
+        locked = lock_assessment(assessment)
+        perform_transition(locked, "receive_response", by=by, received_on=received_on)
+    return locked
+
+
+def complete_assessment(
+    *, assessment: Assessment, by, assurance_status: str, notes: str = ""
+) -> Assessment:
+    """Record the SSC's assurance outcome; this updates the history and closes the notification."""
+    if assurance_status not in AssuranceStatus.values:
+        raise TransitionRefused("Please choose the assurance status the SSC set.")
+    with transaction.atomic():
+        locked = lock_assessment(assessment)
+        perform_transition(
+            locked,
+            "complete",
+            by=by,
+            assurance_status=assurance_status,
+            description=notes or f"Assurance status: {AssuranceStatus(assurance_status).label}",
+        )
+        record = AssuranceRecord.objects.create(
+            organisation=locked.organisation,
+            status=assurance_status,
+            kind=locked.kind,
+            cycle_year=locked.cycle_year or (latest_cycle_year(locked.organisation)),
+            fieldwork_end_date=locked.fieldwork_end_date,
+            effective_date=timezone.localdate(),
+            assessment=locked,
+            notes=notes,
+        )
+        record.systems.set(locked.systems_in_scope.all())
+        if locked.notification_id:
+            notification = lock_notification(locked.notification)
+            perform_transition(
+                notification,
+                "close",
+                by=by,
+                description=f"Assessment completed: {AssuranceStatus(assurance_status).label}",
+            )
+    return locked
+
+
+def latest_cycle_year(organisation: Organisation) -> int:
+    """A G8.13 assessment does not move the three-year cycle on."""
+    last = latest_assurance(organisation)
+    return last.cycle_year if last else 1

@@ -1,0 +1,526 @@
+"""Intake: the SRP register, User Systems, notifications and their lifecycle."""
+
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+from users.models import Organisation, UserRole
+
+
+class AssuranceStatus(models.TextChoices):
+    """The SSC's assurance outcome after an assessment. Only the first two let a User operate."""
+
+    APPROVED = "approved", "Approved"
+    APPROVED_SUBJECT_TO_STEPS = "approved_subject_to_steps", "Approved subject to steps"
+    DEFERRED = "deferred", "Deferred"
+    REJECTED = "rejected", "Rejected"
+
+
+AT_RISK_ASSURANCE = {AssuranceStatus.DEFERRED, AssuranceStatus.REJECTED}
+
+
+class DeliveryModel(models.TextChoices):
+    IN_HOUSE = "in_house", "In-house"
+    SRP = "srp", "Shared Resource Provider"
+    THIRD_PARTY = "third_party", "Another third party"
+
+
+class SharedResourceProvider(models.Model):
+    """A company running User Systems for several Users; assessed in its own right."""
+
+    name = models.CharField(max_length=200, unique=True)
+    companies_house_number = models.CharField(max_length=20, blank=True)
+    contact_email = models.EmailField(blank=True)
+    latest_assessment_date = models.DateField(null=True, blank=True)
+    latest_assessment_outcome = models.CharField(
+        max_length=40, choices=AssuranceStatus.choices, blank=True
+    )
+    notes = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "Shared Resource Provider"
+
+    def __str__(self):
+        return self.name
+
+
+class UserSystem(models.Model):
+    """A User System in an organisation's register: the first approved one or a later one."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        LIVE = "live", "Live"
+        RETIRED = "retired", "Retired"
+
+    organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="user_systems")
+    name = models.CharField(max_length=200)
+    delivery_model = models.CharField(max_length=20, choices=DeliveryModel.choices)
+    provider = models.ForeignKey(
+        SharedResourceProvider,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="user_systems",
+        help_text="Only for systems run by a Shared Resource Provider.",
+    )
+    third_party_name = models.CharField(max_length=200, blank=True)
+    is_first_system = models.BooleanField(
+        "first approved system",
+        default=False,
+        help_text="The system assessed at the User Entry Process.",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
+    go_live_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["organisation__name", "-is_first_system", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=Q(is_first_system=True),
+                name="user_system_one_first_system_per_organisation",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "name"], name="user_system_unique_name_per_organisation"
+            ),
+            models.CheckConstraint(
+                condition=Q(delivery_model=DeliveryModel.SRP, provider__isnull=False)
+                | (~Q(delivery_model=DeliveryModel.SRP) & Q(provider__isnull=True)),
+                name="user_system_provider_only_for_srp",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.organisation})"
+
+
+class ReferenceCounter(models.Model):
+    """The last reference number issued in a year; locked row-by-row so numbers never repeat."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last_number}"
+
+
+class NotificationState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    UNDER_REVIEW = "under_review", "Under review"
+    INFORMATION_REQUESTED = "information_requested", "Information requested"
+    NO_ASSESSMENT_NEEDED = "no_assessment_needed", "No assessment needed until annual review"
+    ASSESSMENT_REQUIRED = "assessment_required", "Assessment required (G8.13)"
+    CLOSED = "closed", "Closed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+S = NotificationState
+UNDECIDED_STATES = [S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.INFORMATION_REQUESTED]
+DECIDED_STATES = [S.NO_ASSESSMENT_NEEDED, S.ASSESSMENT_REQUIRED, S.CLOSED]
+
+
+# Guards: pure functions of the notification (django-fsm `conditions=`).
+def has_declaration(notification) -> bool:
+    return notification.declaration_accepted
+
+
+def has_required_content(notification) -> bool:
+    return not notification.missing_fields()
+
+
+# Role checks: (notification, user) -> bool (django-fsm `permission=`).
+def may_submit(notification, user) -> bool:
+    return user.can_submit_for(notification.organisation)
+
+
+def may_withdraw(notification, user) -> bool:
+    return user.can_submit_for(notification.organisation) or user.is_secas
+
+
+def may_triage(notification, user) -> bool:
+    return user.is_secas and user.has_perm("notifications.triage_notification")
+
+
+def may_request_information(notification, user) -> bool:
+    return user.has_perm("notifications.request_information") and not user.has_conflict_with(
+        notification.organisation
+    )
+
+
+def may_provide_information(notification, user) -> bool:
+    return user.can_submit_for(notification.organisation)
+
+
+def may_decide(notification, user) -> bool:
+    return (
+        user.is_ssc_member
+        and user.has_perm("notifications.decide_notification")
+        and not user.has_conflict_with(notification.organisation)
+    )
+
+
+def may_close(notification, user) -> bool:
+    return user.is_secas and user.has_perm("notifications.close_notification")
+
+
+def attachment_upload_to(instance, filename: str) -> str:
+    # Random stored names: the original name is kept in a field, never used on disk.
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class Notification(ConcurrentTransitionMixin, models.Model):
+    """A User's notice to the SSC that it will employ a second or subsequent User System."""
+
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="notifications")
+    state = FSMField(
+        default=S.DRAFT, choices=S.choices, protected=True, db_index=True, max_length=30
+    )
+
+    # People
+    contact_name = models.CharField("named contact", max_length=150, blank=True)
+    contact_email = models.EmailField("contact email", blank=True)
+    contact_phone = models.CharField("contact phone", max_length=40, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="notifications_created"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notifications_submitted",
+    )
+    declaration_accepted = models.BooleanField(
+        default=False,
+        help_text="The submitter declared that the content is accurate and complete.",
+    )
+
+    # The new User System
+    system_name = models.CharField("User System name", max_length=200, blank=True)
+    purpose = models.TextField("purpose and scope", blank=True)
+    user_roles = models.ManyToManyField(
+        UserRole, blank=True, related_name="notifications", verbose_name="User Roles"
+    )
+    planned_go_live_date = models.DateField(null=True, blank=True)
+    smets1_meter_count = models.PositiveIntegerField(
+        "approximate SMETS1 meters", null=True, blank=True
+    )
+    smets2_meter_count = models.PositiveIntegerField(
+        "approximate SMETS2 meters", null=True, blank=True
+    )
+    user_system = models.ForeignKey(
+        UserSystem,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        help_text="Entered in the organisation's register when the notification is submitted.",
+    )
+
+    # Delivery model
+    delivery_model = models.CharField(max_length=20, choices=DeliveryModel.choices, blank=True)
+    provider = models.ForeignKey(
+        SharedResourceProvider,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name="Shared Resource Provider",
+    )
+    third_party_name = models.CharField("third-party provider", max_length=200, blank=True)
+
+    # Architecture
+    hosting_description = models.TextField("hosting", blank=True)
+    hosting_location = models.CharField(max_length=200, blank=True)
+    dcc_connection = models.TextField("connection to the DCC User Gateway", blank=True)
+    separation_from_existing = models.TextField(
+        "separation from the existing User System", blank=True
+    )
+    key_management = models.TextField("key management (User Role signing keys)", blank=True)
+    shared_with_existing = models.TextField("what it shares with the first system", blank=True)
+
+    # Security
+    same_isms_scope = models.BooleanField("inside the same ISMS scope", null=True, blank=True)
+    same_controls = models.BooleanField(
+        "runs the same controls and processes", null=True, blank=True
+    )
+    risk_assessment_summary = models.TextField("risk assessment (G5.14)", blank=True)
+    risk_assessment_date = models.DateField(null=True, blank=True)
+    penetration_test_summary = models.TextField("penetration-test evidence", blank=True)
+    penetration_test_date = models.DateField(null=True, blank=True)
+    known_non_compliances = models.TextField(blank=True)
+
+    # Lifecycle
+    is_late = models.BooleanField(
+        default=False,
+        help_text="The planned go-live was on or before the day of submission.",
+    )
+    rapporteur = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rapporteur_for",
+        help_text="The SSC member who leads on this case.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    review_started_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    REQUIRED_FOR_SUBMISSION = (
+        "contact_name",
+        "contact_email",
+        "system_name",
+        "purpose",
+        "planned_go_live_date",
+        "delivery_model",
+        "hosting_description",
+        "dcc_connection",
+        "separation_from_existing",
+        "key_management",
+        "risk_assessment_summary",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [
+            ("triage_notification", "Can triage notifications (start the review)"),
+            ("request_information", "Can ask a User for more information"),
+            ("decide_notification", "Can decide on notifications (SSC)"),
+            ("close_notification", "Can close notifications whose assessment is complete"),
+            ("view_all_notifications", "Can see every organisation's submitted notifications"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(delivery_model=DeliveryModel.SRP)
+                | Q(provider__isnull=False)
+                | Q(state=S.DRAFT),
+                name="notification_srp_named_once_submitted",
+            ),
+            models.CheckConstraint(
+                condition=Q(submitted_at__isnull=True) | Q(submitted_at__gte=F("created_at")),
+                name="notification_submitted_after_created",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} – {self.system_name or 'untitled draft'}"
+
+    @property
+    def is_decided(self) -> bool:
+        return self.state in DECIDED_STATES
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state == S.DRAFT
+
+    def missing_fields(self) -> list[str]:
+        """Verbose names of the fields a submission still needs."""
+        missing = [
+            str(self._meta.get_field(name).verbose_name)
+            for name in self.REQUIRED_FOR_SUBMISSION
+            if getattr(self, name) in (None, "")
+        ]
+        if self.delivery_model == DeliveryModel.SRP and self.provider_id is None:
+            missing.append("Shared Resource Provider")
+        if self.delivery_model == DeliveryModel.THIRD_PARTY and not self.third_party_name:
+            missing.append("third-party provider")
+        return missing
+
+    # --- Lifecycle (DOMAIN.md). Bodies change only this row; services do the rest. ---
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=S.DRAFT,
+        target=S.SUBMITTED,
+        conditions=[has_required_content, has_declaration],
+        permission=may_submit,
+        custom={"label": "Submit to the SSC"},
+    )
+    def submit(self, *, by=None, description=None, submitted_on=None):
+        self.submitted_by = by
+        self.submitted_at = timezone.now()
+        submission_day = submitted_on or timezone.localdate(self.submitted_at)
+        self.is_late = self.planned_go_live_date <= submission_day
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=S.SUBMITTED,
+        target=S.UNDER_REVIEW,
+        permission=may_triage,
+        custom={"label": "Start the review"},
+    )
+    def start_review(self, *, rapporteur, by=None, description=None):
+        self.rapporteur = rapporteur
+        self.review_started_at = timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=[S.SUBMITTED, S.UNDER_REVIEW],
+        target=S.INFORMATION_REQUESTED,
+        permission=may_request_information,
+        custom={"label": "Request information"},
+    )
+    def request_information(self, *, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=S.INFORMATION_REQUESTED,
+        target=RETURN_VALUE(S.SUBMITTED, S.UNDER_REVIEW),
+        permission=may_provide_information,
+        custom={"label": "Provide the information"},
+    )
+    def provide_information(self, *, by=None, description=None):
+        # The case goes back to where the question was asked from.
+        return S.UNDER_REVIEW if self.review_started_at else S.SUBMITTED
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=S.UNDER_REVIEW,
+        target=S.NO_ASSESSMENT_NEEDED,
+        permission=may_decide,
+        custom={"label": "Decide: no assessment needed until the annual review"},
+    )
+    def decide_no_assessment(self, *, by=None, description=None):
+        self.decided_at = timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=S.UNDER_REVIEW,
+        target=S.ASSESSMENT_REQUIRED,
+        permission=may_decide,
+        custom={"label": "Decide: assessment required under G8.13"},
+    )
+    def decide_assessment_required(self, *, by=None, description=None):
+        self.decided_at = timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=S.ASSESSMENT_REQUIRED,
+        target=S.CLOSED,
+        permission=may_close,
+        custom={"label": "Close (assessment complete)"},
+    )
+    def close(self, *, by=None, description=None):
+        self.closed_at = timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=UNDECIDED_STATES,
+        target=S.WITHDRAWN,
+        permission=may_withdraw,
+        custom={"label": "Withdraw"},
+    )
+    def withdraw(self, *, by=None, description=None):
+        self.withdrawn_at = timezone.now()
+
+
+class InformationRequest(models.Model):
+    """A question put to the User; the decision clock pauses until it is answered."""
+
+    notification = models.ForeignKey(
+        Notification, models.PROTECT, related_name="information_requests"
+    )
+    question = models.TextField()
+    response_due_date = models.DateField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="information_requests_made"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    response = models.TextField(blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="information_responses",
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification"],
+                condition=Q(responded_at__isnull=True),
+                name="information_request_one_open_per_notification",
+            )
+        ]
+
+    def __str__(self):
+        return f"Question on {self.notification.reference} ({self.requested_at:%d/%m/%Y})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.responded_at is None
+
+
+class TLPMarking(models.TextChoices):
+    CLEAR = "clear", "TLP:CLEAR"
+    GREEN = "green", "TLP:GREEN"
+    AMBER = "amber", "TLP:AMBER"
+    RED = "red", "TLP:RED"
+
+
+class Attachment(models.Model):
+    """A file supporting a notification or an information response, with its protective marking."""
+
+    notification = models.ForeignKey(Notification, models.PROTECT, related_name="attachments")
+    information_request = models.ForeignKey(
+        InformationRequest,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attachments",
+    )
+    file = models.FileField(upload_to=attachment_upload_to, max_length=255)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    tlp = models.CharField(
+        "TLP marking", max_length=10, choices=TLPMarking.choices, default=TLPMarking.AMBER
+    )
+    description = models.CharField(max_length=255, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="attachments_uploaded"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+
+    def __str__(self):
+        return f"{self.original_name} [{self.get_tlp_display()}]"

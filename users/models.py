@@ -1,0 +1,245 @@
+"""People, organisations and who may act for whom."""
+
+from functools import cached_property
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+SSC_MEMBERS_GROUP = "SSC members"
+SECAS_STAFF_GROUP = "SECAS staff"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. Signs in with an email address."""
+
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=150)
+    job_title = models.CharField(max_length=150, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    is_staff = models.BooleanField(
+        "may use the admin site",
+        default=False,
+        help_text="SECAS staff and SSC power users who work in the Django admin.",
+    )
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name", "email"]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @cached_property
+    def group_names(self) -> frozenset[str]:
+        return frozenset(self.groups.values_list("name", flat=True))
+
+    @property
+    def is_ssc_member(self) -> bool:
+        return self.is_active and SSC_MEMBERS_GROUP in self.group_names
+
+    @property
+    def is_secas(self) -> bool:
+        return self.is_active and SECAS_STAFF_GROUP in self.group_names
+
+    @cached_property
+    def active_memberships(self) -> dict[int, "Membership"]:
+        """Active memberships keyed by organisation id (one query per request)."""
+        return {
+            membership.organisation_id: membership
+            for membership in self.memberships.filter(
+                is_active=True, organisation__is_active=True
+            ).select_related("organisation")
+        }
+
+    def membership_for(self, organisation) -> "Membership | None":
+        if not self.is_active or organisation is None:
+            return None
+        return self.active_memberships.get(organisation.pk)
+
+    def can_prepare_for(self, organisation) -> bool:
+        return self.membership_for(organisation) is not None
+
+    def can_submit_for(self, organisation) -> bool:
+        membership = self.membership_for(organisation)
+        return membership is not None and membership.can_submit
+
+    def can_administer(self, organisation) -> bool:
+        membership = self.membership_for(organisation)
+        return membership is not None and membership.is_org_admin
+
+    @cached_property
+    def conflicted_organisation_ids(self) -> frozenset[int]:
+        return frozenset(
+            self.conflicts_of_interest.filter(withdrawn_at__isnull=True).values_list(
+                "organisation_id", flat=True
+            )
+        )
+
+    def has_conflict_with(self, organisation) -> bool:
+        return organisation is not None and organisation.pk in self.conflicted_organisation_ids
+
+
+class PartyCategory(models.TextChoices):
+    LARGE_SUPPLIER = "large_supplier", "Large Supplier"
+    SMALL_SUPPLIER = "small_supplier", "Small Supplier"
+    ELECTRICITY_NETWORK = "electricity_network", "Electricity Network"
+    GAS_NETWORK = "gas_network", "Gas Network"
+    OTHER = "other", "Other SEC Party"
+
+
+class UserRole(models.Model):
+    """A SEC User Role (Import Supplier, Gas Transporter, ...). Rows are seeded by migration."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80, unique=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Organisation(models.Model):
+    """A SEC Party that is a User: it has completed the User Entry Process for some roles."""
+
+    name = models.CharField(max_length=200, unique=True)
+    sec_party_id = models.CharField(
+        "SEC party ID",
+        max_length=20,
+        unique=True,
+        help_text="The identifier the SEC Panel gave this party, for example SP-0042.",
+    )
+    party_category = models.CharField(max_length=30, choices=PartyCategory.choices)
+    user_roles = models.ManyToManyField(
+        UserRole, blank=True, related_name="organisations", verbose_name="User Roles held"
+    )
+    domestic_premises_count = models.PositiveIntegerField(
+        "domestic premises supplied",
+        default=0,
+        help_text="Used to tell large from small suppliers (the split is 250,000 premises).",
+    )
+    contact_name = models.CharField(max_length=150, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    address = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_large(self) -> bool:
+        return self.domestic_premises_count >= settings.LARGE_SUPPLIER_PREMISES_THRESHOLD
+
+
+class Membership(models.Model):
+    """A person's place in an organisation. Roles are cumulative: admin ⊃ submitter ⊃ preparer."""
+
+    class Role(models.TextChoices):
+        PREPARER = "preparer", "Preparer"
+        SUBMITTER = "submitter", "Submitter"
+        ADMIN = "admin", "Organisation admin"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.PREPARER)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["organisation__name", "user__full_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"], name="membership_one_per_person_and_organisation"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.get_role_display()} at {self.organisation}"
+
+    @property
+    def can_submit(self) -> bool:
+        return self.role in {self.Role.SUBMITTER, self.Role.ADMIN}
+
+    @property
+    def is_org_admin(self) -> bool:
+        return self.role == self.Role.ADMIN
+
+
+class ConflictOfInterest(models.Model):
+    """An SSC member's declared conflict with an organisation: no access to its cases."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="conflicts_of_interest"
+    )
+    organisation = models.ForeignKey(
+        Organisation, models.PROTECT, related_name="conflicts_of_interest"
+    )
+    reason = models.TextField(help_text="For example: employed by, or consultant to, this party.")
+    declared_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-declared_at"]
+        verbose_name_plural = "conflicts of interest"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "organisation"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="conflict_one_open_per_member_and_organisation",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.member} ↔ {self.organisation}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.withdrawn_at is None
