@@ -13,6 +13,7 @@ from notifications.models import (
     InformationRequest,
     Notification,
     NotificationState,
+    ReferenceCounter,
     UserSystem,
 )
 from notifications.workdays import add_working_days
@@ -82,6 +83,32 @@ def lock_notification(notification: Notification) -> Notification:
         .select_related("organisation")
         .get(pk=notification.pk)
     )
+
+
+def next_reference(year: int) -> str:
+    """The next reference people can quote, such as SSN-2026-0007; never reused."""
+    with transaction.atomic():
+        counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(year=year)
+        counter.last_number += 1
+        counter.save(update_fields=["last_number"])
+    return f"SSN-{year}-{counter.last_number:04d}"
+
+
+def create_draft(*, organisation, by, **content) -> Notification:
+    """Start a draft for an organisation; any member of it may prepare one."""
+    if not by.can_prepare_for(organisation):
+        raise TransitionRefused("You can only prepare notifications for your own organisation.")
+    user_roles = content.pop("user_roles", None)
+    with transaction.atomic():
+        notification = Notification.objects.create(
+            reference=next_reference(timezone.localdate().year),
+            organisation=organisation,
+            created_by=by,
+            **content,
+        )
+        if user_roles is not None:
+            notification.user_roles.set(user_roles)
+    return notification
 
 
 def _register_user_system(notification: Notification) -> UserSystem:

@@ -1,0 +1,94 @@
+import pytest
+
+from notifications import services
+from notifications.models import NotificationState
+from tests import factories
+from users.models import Membership
+
+
+@pytest.fixture(autouse=True)
+def _uploads_in_tmp(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "uploads")},
+        },
+    }
+
+
+@pytest.fixture
+def organisation(db):
+    return factories.OrganisationFactory(name="Northwind Energy Ltd")
+
+
+@pytest.fixture
+def other_organisation(db):
+    return factories.OrganisationFactory(name="Southdown Power Ltd")
+
+
+def _member(organisation, role):
+    return factories.MembershipFactory(organisation=organisation, role=role).user
+
+
+@pytest.fixture
+def preparer(organisation):
+    return _member(organisation, Membership.Role.PREPARER)
+
+
+@pytest.fixture
+def submitter(organisation):
+    return _member(organisation, Membership.Role.SUBMITTER)
+
+
+@pytest.fixture
+def org_admin(organisation):
+    return _member(organisation, Membership.Role.ADMIN)
+
+
+@pytest.fixture
+def other_submitter(other_organisation):
+    return _member(other_organisation, Membership.Role.SUBMITTER)
+
+
+@pytest.fixture
+def secas(db):
+    return factories.secas_user(full_name="Sam Secas")
+
+
+@pytest.fixture
+def ssc_member(db):
+    return factories.ssc_user(full_name="Chris Member")
+
+
+@pytest.fixture
+def conflicted_member(organisation):
+    member = factories.ssc_user(full_name="Pat Conflicted")
+    member.conflicts_of_interest.create(organisation=organisation, reason="Employed by them")
+    return member
+
+
+@pytest.fixture
+def meeting(db):
+    return factories.SSCMeetingFactory()
+
+
+@pytest.fixture
+def draft(organisation, preparer):
+    return factories.NotificationFactory(organisation=organisation, created_by=preparer)
+
+
+@pytest.fixture
+def submitted(draft, submitter):
+    return services.submit_notification(notification=draft, by=submitter, declaration_accepted=True)
+
+
+@pytest.fixture
+def under_review(submitted, secas, ssc_member, meeting):
+    from assessments.services import start_review
+
+    notification = start_review(
+        notification=submitted, by=secas, rapporteur=ssc_member, meeting=meeting
+    )
+    assert notification.state == NotificationState.UNDER_REVIEW
+    return notification

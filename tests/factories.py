@@ -1,0 +1,115 @@
+"""Small factories for the tests; role fixtures live in conftest.py."""
+
+import datetime
+
+import factory
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from assessments.models import AssuranceRecord, SSCMeeting
+from notifications.models import DeliveryModel, Notification, SharedResourceProvider
+from notifications.services import next_reference
+from users.models import (
+    SECAS_STAFF_GROUP,
+    SSC_MEMBERS_GROUP,
+    Membership,
+    Organisation,
+    PartyCategory,
+    User,
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    full_name = factory.Sequence(lambda n: f"Person {n}")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.add(*[Group.objects.get(name=name) for name in extracted])
+        if create:
+            self.save()
+
+
+def secas_user(**kwargs):
+    return UserFactory(groups=[SECAS_STAFF_GROUP], is_staff=True, **kwargs)
+
+
+def ssc_user(**kwargs):
+    return UserFactory(groups=[SSC_MEMBERS_GROUP], is_staff=True, **kwargs)
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Organisation {n} Ltd")
+    sec_party_id = factory.Sequence(lambda n: f"SP-{n:04d}")
+    party_category = PartyCategory.SMALL_SUPPLIER
+    domestic_premises_count = 40_000
+    contact_email = factory.Sequence(lambda n: f"contact{n}@org.example.org")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = Membership.Role.PREPARER
+
+
+class SharedResourceProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SharedResourceProvider
+
+    name = factory.Sequence(lambda n: f"Provider {n} Ltd")
+    latest_assessment_outcome = "approved"
+
+
+class SSCMeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SSCMeeting
+
+    date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=14))
+
+
+class AssuranceRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AssuranceRecord
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    status = "approved"
+    kind = "fusa"
+    cycle_year = 1
+    fieldwork_end_date = datetime.date(2026, 3, 31)
+    effective_date = datetime.date(2026, 5, 1)
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    """A complete draft, ready to submit."""
+
+    class Meta:
+        model = Notification
+
+    reference = factory.LazyFunction(lambda: next_reference(timezone.localdate().year))
+    organisation = factory.SubFactory(OrganisationFactory)
+    created_by = factory.SubFactory(UserFactory)
+    contact_name = "Alex Jones"
+    contact_email = "alex.jones@example.org"
+    system_name = factory.Sequence(lambda n: f"Customer portal {n}")
+    purpose = "Online services for prepayment customers."
+    planned_go_live_date = factory.LazyFunction(
+        lambda: timezone.localdate() + datetime.timedelta(days=120)
+    )
+    delivery_model = DeliveryModel.IN_HOUSE
+    hosting_description = "Private cloud, UK region."
+    dcc_connection = "Via a second DCC User Gateway connection."
+    separation_from_existing = "Separate network segments and identities."
+    key_management = "Separate HSM partition for User Role signing keys."
+    risk_assessment_summary = "Risk assessment completed under G5.14 in March."
