@@ -69,9 +69,7 @@ def test_the_rapporteur_must_be_an_ssc_member(submitted, secas, meeting):
 def test_triage_refuses_a_meeting_in_the_past(submitted, secas, ssc_member):
     past = factories.SSCMeetingFactory(date=timezone.localdate() - datetime.timedelta(days=1))
     with pytest.raises(TransitionRefused, match="already taken place"):
-        services.start_review(
-            notification=submitted, by=secas, rapporteur=ssc_member, meeting=past
-        )
+        services.start_review(notification=submitted, by=secas, rapporteur=ssc_member, meeting=past)
 
 
 def test_a_draft_cannot_be_triaged(draft, secas, ssc_member, meeting):

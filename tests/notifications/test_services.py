@@ -14,9 +14,9 @@ S = NotificationState
 
 def log_rows(notification):
     return list(
-        StateLog.objects.for_(notification).order_by("timestamp", "id").values_list(
-            "transition", "by_id", "description"
-        )
+        StateLog.objects.for_(notification)
+        .order_by("timestamp", "id")
+        .values_list("transition", "by_id", "description")
     )
 
 

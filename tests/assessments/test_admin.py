@@ -1,0 +1,143 @@
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.models import Assessment, Decision
+from notifications.models import NotificationState
+
+S = NotificationState
+
+
+def change_url(notification):
+    return reverse("admin:notifications_notification_change", args=[notification.pk])
+
+
+def transition_url(notification, name):
+    return reverse(
+        "admin:notifications_notification_transition",
+        kwargs={"object_id": notification.pk, "transition_name": name},
+    )
+
+
+def test_secas_is_offered_triage_on_a_submitted_notification(client, submitted, secas):
+    client.force_login(secas)
+    page = client.get(change_url(submitted)).content.decode()
+    assert 'value="start_review"' in page
+    assert 'value="decide_assessment_required"' not in page
+
+
+def test_an_ssc_member_is_offered_the_decisions_but_not_triage(client, under_review, ssc_member):
+    client.force_login(ssc_member)
+    page = client.get(change_url(under_review)).content.decode()
+    assert 'value="decide_assessment_required"' in page
+    assert 'value="decide_no_assessment"' in page
+    assert 'value="start_review"' not in page
+
+
+def test_triage_from_the_admin_goes_through_the_service(
+    client, submitted, secas, ssc_member, meeting
+):
+    client.force_login(secas)
+    response = client.post(
+        transition_url(submitted, "start_review"),
+        {"rapporteur": ssc_member.pk, "meeting": meeting.pk},
+        follow=True,
+    )
+    submitted.refresh_from_db()
+    assert submitted.state == S.UNDER_REVIEW
+    assert submitted.agenda_items.get().meeting == meeting
+    assert "Done: Start the review." in response.content.decode()
+
+
+def test_a_decision_from_the_admin_opens_the_assessment(client, under_review, ssc_member, meeting):
+    client.force_login(ssc_member)
+    due = timezone.localdate() + datetime.timedelta(days=60)
+    client.post(
+        transition_url(under_review, "decide_assessment_required"),
+        {
+            "rationale": "Never assessed.",
+            "meeting": meeting.pk,
+            "assessment_kind": "g8_13",
+            "assessment_scope": "Whole system",
+            "assessment_due_date": due.isoformat(),
+        },
+    )
+    under_review.refresh_from_db()
+    assert under_review.state == S.ASSESSMENT_REQUIRED
+    assert Decision.objects.get(notification=under_review).decided_by == ssc_member
+    assert Assessment.objects.get(notification=under_review).due_date == due
+
+
+def test_a_decision_without_rationale_is_refused_in_the_admin(
+    client, under_review, ssc_member, meeting
+):
+    client.force_login(ssc_member)
+    response = client.post(
+        transition_url(under_review, "decide_no_assessment"),
+        {"rationale": "", "meeting": meeting.pk},
+    )
+    assert response.status_code == 200
+    assert "A decision needs a written rationale." in response.content.decode()
+    under_review.refresh_from_db()
+    assert under_review.state == S.UNDER_REVIEW
+
+
+def test_a_transition_not_permitted_is_refused_with_a_message(
+    client, submitted, ssc_member, meeting
+):
+    client.force_login(ssc_member)
+    response = client.post(
+        transition_url(submitted, "start_review"),
+        {"rapporteur": ssc_member.pk, "meeting": meeting.pk},
+        follow=True,
+    )
+    assert "is not allowed" in response.content.decode()
+    submitted.refresh_from_db()
+    assert submitted.state == S.SUBMITTED
+
+
+def test_a_conflicted_member_does_not_see_the_case_in_the_admin(
+    client, under_review, conflicted_member
+):
+    client.force_login(conflicted_member)
+    listing = client.get(reverse("admin:notifications_notification_changelist"))
+    assert under_review.reference not in listing.content.decode()
+    response = client.get(change_url(under_review))
+    assert response.status_code == 302  # the admin's "does not exist" redirect
+
+
+def test_user_staff_cannot_use_the_admin(client, submitted, submitter):
+    client.force_login(submitter)
+    response = client.get(change_url(submitted))
+    assert response.status_code == 302
+    assert reverse("admin:login") in response.url
+
+
+def test_the_transition_log_is_read_only_in_the_admin(client, under_review, secas):
+    client.force_login(secas)
+    page = client.get(change_url(under_review)).content.decode()
+    assert "Transition log (who, when, why)" in page
+    assert "start_review" in page
+    assert client.get(reverse("admin:django_fsm_log_statelog_add")).status_code == 403
+
+
+def test_nothing_is_deleted_through_the_admin(client, under_review, secas, ssc_member, meeting):
+    from assessments.services import decide
+
+    decision = decide(
+        notification=under_review,
+        by=ssc_member,
+        outcome=Decision.Outcome.NO_ASSESSMENT,
+        rationale="Assessed provider.",
+        meeting=meeting,
+    )
+    client.force_login(secas)
+    for url in [
+        reverse("admin:notifications_notification_delete", args=[under_review.pk]),
+        reverse("admin:assessments_decision_delete", args=[decision.pk]),
+    ]:
+        assert client.post(url, {"post": "yes"}).status_code == 403
+    assert Decision.objects.filter(pk=decision.pk).exists()
+    under_review.refresh_from_db()
+    assert under_review.state == S.NO_ASSESSMENT_NEEDED

@@ -1,0 +1,86 @@
+import datetime
+import threading
+
+import pytest
+from django.db import connection, connections, transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition
+
+from assessments import services
+from assessments.models import Assessment, Decision
+from notifications.models import Notification, NotificationState
+from notifications.services import TransitionRefused
+from tests import factories
+
+
+def test_a_stale_copy_cannot_overwrite_a_newer_state(under_review, ssc_member):
+    first = Notification.objects.get(pk=under_review.pk)
+    second = Notification.objects.get(pk=under_review.pk)
+
+    first.decide_no_assessment(by=ssc_member, description="First")
+    first.save()
+    second.decide_assessment_required(by=ssc_member, description="Second")
+
+    with pytest.raises(ConcurrentTransition), transaction.atomic():
+        second.save()
+    assert Notification.objects.get(pk=under_review.pk).state == "no_assessment_needed"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_members_deciding_at_once_produce_exactly_one_decision(
+    organisation, preparer, submitter, secas, meeting
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks need PostgreSQL; .ci/run runs this against it.")
+    from notifications.services import submit_notification
+
+    members = [factories.ssc_user(full_name=f"Member {n}") for n in range(2)]
+    draft = factories.NotificationFactory(organisation=organisation, created_by=preparer)
+    submitted = submit_notification(notification=draft, by=submitter, declaration_accepted=True)
+    case = services.start_review(
+        notification=submitted, by=secas, rapporteur=members[0], meeting=meeting
+    )
+    start = threading.Barrier(len(members))
+    outcomes: dict[str, str] = {}
+
+    def decide_as(member, outcome):
+        try:
+            start.wait(timeout=10)
+            services.decide(
+                notification=case,
+                by=member,
+                outcome=outcome,
+                rationale=f"Decided by {member}",
+                meeting=meeting,
+                assessment_due_date=timezone.localdate() + datetime.timedelta(days=60),
+            )
+            outcomes[member.full_name] = "decided"
+        except TransitionRefused as refusal:
+            outcomes[member.full_name] = str(refusal)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=decide_as, args=(members[0], Decision.Outcome.ASSESSMENT_REQUIRED)),
+        threading.Thread(target=decide_as, args=(members[1], Decision.Outcome.NO_ASSESSMENT)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes.values()).count("decided") == 1
+    loser_message = next(message for message in outcomes.values() if message != "decided")
+    assert "already decided by Member" in loser_message
+    assert Decision.objects.filter(notification=case).count() == 1
+    decision = Decision.objects.get(notification=case)
+    case.refresh_from_db()
+    expected_state = {
+        Decision.Outcome.ASSESSMENT_REQUIRED: NotificationState.ASSESSMENT_REQUIRED,
+        Decision.Outcome.NO_ASSESSMENT: NotificationState.NO_ASSESSMENT_NEEDED,
+    }[decision.outcome]
+    assert case.state == expected_state
+    assert Assessment.objects.filter(notification=case).count() == (
+        1 if decision.outcome == Decision.Outcome.ASSESSMENT_REQUIRED else 0
+    )

@@ -1,0 +1,82 @@
+"""Whole journeys through both state machines: every transition is used and logged with its actor."""
+
+import datetime
+
+from django.utils import timezone
+from django_fsm_log.models import StateLog
+
+from assessments import services
+from assessments.models import Assessment, Decision
+from notifications import services as intake
+from notifications.models import Notification
+from tests import factories
+
+
+def all_transition_names(model) -> set[str]:
+    return {t.name for t in model().get_all_state_transitions()}
+
+
+def test_every_transition_of_both_lifecycles_is_logged_with_its_actor(
+    organisation, preparer, submitter, secas, ssc_member, meeting
+):
+    # Journey 1: ask before triage, answer, triage, ask again, answer, decide, assess, close.
+    first = factories.NotificationFactory(organisation=organisation, created_by=preparer)
+    intake.submit_notification(notification=first, by=submitter, declaration_accepted=True)
+    intake.request_information(notification=first, by=secas, question="Which roles?")
+    intake.provide_information(notification=first, by=submitter, response="Import Supplier.")
+    services.start_review(notification=first, by=secas, rapporteur=ssc_member, meeting=meeting)
+    intake.request_information(notification=first, by=ssc_member, question="Key custody?")
+    intake.provide_information(notification=first, by=submitter, response="In-house HSM.")
+    services.decide(
+        notification=first,
+        by=ssc_member,
+        outcome=Decision.Outcome.ASSESSMENT_REQUIRED,
+        rationale="Never assessed.",
+        meeting=meeting,
+        assessment_due_date=timezone.localdate() + datetime.timedelta(days=60),
+    )
+    assessment = Assessment.objects.get(notification=first)
+    services.schedule_assessment(
+        assessment=assessment,
+        by=secas,
+        cio_name="Example CIO LLP",
+        fieldwork_start_date=datetime.date(2027, 1, 4),
+        fieldwork_end_date=datetime.date(2027, 1, 15),
+    )
+    services.start_fieldwork(assessment=assessment, by=secas, started_on=datetime.date(2027, 1, 4))
+    services.record_report(
+        assessment=assessment,
+        by=secas,
+        received_on=datetime.date(2027, 2, 1),
+        fieldwork_ended_on=datetime.date(2027, 1, 15),
+        response_due_date=datetime.date(2027, 3, 1),
+    )
+    services.record_response(
+        assessment=assessment, by=secas, received_on=datetime.date(2027, 2, 20)
+    )
+    services.complete_assessment(assessment=assessment, by=secas, assurance_status="approved")
+
+    # Journey 2: decided with no assessment. Journey 3: withdrawn.
+    second = factories.NotificationFactory(organisation=organisation, created_by=preparer)
+    intake.submit_notification(notification=second, by=submitter, declaration_accepted=True)
+    services.start_review(notification=second, by=secas, rapporteur=ssc_member, meeting=meeting)
+    services.decide(
+        notification=second,
+        by=ssc_member,
+        outcome=Decision.Outcome.NO_ASSESSMENT,
+        rationale="Assessed SRP.",
+        meeting=meeting,
+    )
+    third = factories.NotificationFactory(organisation=organisation, created_by=preparer)
+    intake.withdraw_notification(notification=third, by=submitter, reason="Not needed.")
+
+    logged = StateLog.objects.all()
+    assert {row.transition for row in logged} == (
+        all_transition_names(Notification) | all_transition_names(Assessment)
+    )
+    assert all(row.by_id is not None for row in logged)
+    actors = {(row.transition, row.by_id) for row in logged}
+    assert ("submit", submitter.pk) in actors
+    assert ("start_review", secas.pk) in actors
+    assert ("decide_no_assessment", ssc_member.pk) in actors
+    assert ("close", secas.pk) in actors

@@ -1,0 +1,78 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, transaction
+
+from tests import factories
+from users.models import SECAS_STAFF_GROUP, SSC_MEMBERS_GROUP, Membership, User, UserRole
+
+
+def test_people_sign_in_with_their_email_in_any_case(db):
+    User.objects.create_user("Alex.Jones@Example.org", "correct-horse-battery", full_name="Alex")
+    assert authenticate(username="alex.jones@example.org", password="correct-horse-battery")
+    assert authenticate(username="ALEX.JONES@EXAMPLE.ORG", password="correct-horse-battery")
+    assert authenticate(username="alex.jones@example.org", password="wrong") is None
+
+
+def test_the_staff_groups_are_created_with_their_permissions(db):
+    secas = set(
+        Group.objects.get(name=SECAS_STAFF_GROUP).permissions.values_list("codename", flat=True)
+    )
+    ssc = set(
+        Group.objects.get(name=SSC_MEMBERS_GROUP).permissions.values_list("codename", flat=True)
+    )
+    assert {"triage_notification", "manage_assessment", "close_notification"} <= secas
+    assert "decide_notification" not in secas
+    assert {"decide_notification", "request_information"} <= ssc
+    assert "triage_notification" not in ssc
+    assert "manage_assessment" not in ssc
+
+
+def test_all_seven_user_roles_are_seeded(db):
+    assert UserRole.objects.count() == 7
+    assert UserRole.objects.filter(name="Registered Supplier Agent").exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "can_submit", "can_administer"),
+    [
+        (Membership.Role.PREPARER, False, False),
+        (Membership.Role.SUBMITTER, True, False),
+        (Membership.Role.ADMIN, True, True),
+    ],
+)
+def test_membership_roles_are_cumulative(organisation, role, can_submit, can_administer):
+    person = factories.MembershipFactory(organisation=organisation, role=role).user
+    assert person.can_prepare_for(organisation) is True
+    assert person.can_submit_for(organisation) is can_submit
+    assert person.can_administer(organisation) is can_administer
+
+
+def test_a_deactivated_membership_gives_no_rights(organisation):
+    membership = factories.MembershipFactory(
+        organisation=organisation, role=Membership.Role.ADMIN, is_active=False
+    )
+    assert membership.user.can_prepare_for(organisation) is False
+
+
+def test_membership_of_one_organisation_gives_nothing_in_another(submitter, other_organisation):
+    assert submitter.can_prepare_for(other_organisation) is False
+
+
+def test_a_withdrawn_conflict_no_longer_applies(organisation, conflicted_member):
+    from django.utils import timezone
+
+    assert conflicted_member.has_conflict_with(organisation) is True
+    conflicted_member.conflicts_of_interest.update(withdrawn_at=timezone.now())
+    fresh = User.objects.get(pk=conflicted_member.pk)
+    assert fresh.has_conflict_with(organisation) is False
+
+
+def test_only_one_open_conflict_per_member_and_organisation(organisation, conflicted_member):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        conflicted_member.conflicts_of_interest.create(organisation=organisation, reason="Again")
+
+
+def test_an_organisation_is_large_from_250000_domestic_premises(db):
+    assert factories.OrganisationFactory(domestic_premises_count=250_000).is_large is True
+    assert factories.OrganisationFactory(domestic_premises_count=249_999).is_large is False
