@@ -1,4 +1,4 @@
-"""Whole journeys through both state machines: every transition is used and logged with its actor."""
+"""Whole journeys through both state machines: every transition used, logged with its actor."""
 
 import datetime
 
