@@ -88,6 +88,11 @@ def decide(
         raise TransitionRefused("A decision needs a written rationale.")
     if meeting is None:
         raise TransitionRefused("Please choose the SSC meeting at which the decision was taken.")
+    if meeting.date > timezone.localdate():
+        raise TransitionRefused(
+            f"The meeting of {meeting.date:%d/%m/%Y} has not taken place yet: record the "
+            "decision against the meeting at which it was taken."
+        )
     if outcome == Decision.Outcome.ASSESSMENT_REQUIRED:
         if assessment_due_date is None:
             raise TransitionRefused("Please give the date by which the assessment is due.")

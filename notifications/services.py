@@ -203,4 +203,9 @@ def withdraw_notification(*, notification: Notification, by, reason: str) -> Not
     with transaction.atomic():
         locked = lock_notification(notification)
         perform_transition(locked, "withdraw", by=by, description=reason)
+        if locked.user_system_id:
+            # A system notified and then withdrawn will not go live under this notification.
+            UserSystem.objects.filter(
+                pk=locked.user_system_id, status=UserSystem.Status.PLANNED
+            ).update(status=UserSystem.Status.RETIRED)
     return locked

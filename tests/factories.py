@@ -76,7 +76,8 @@ class SSCMeetingFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = SSCMeeting
 
-    date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=14))
+    # Today: triage needs a meeting not yet past, a decision one already held.
+    date = factory.LazyFunction(timezone.localdate)
 
 
 class AssuranceRecordFactory(factory.django.DjangoModelFactory):

@@ -151,6 +151,13 @@ def test_a_decision_needs_its_meeting(under_review, ssc_member):
         decide_required(under_review, ssc_member, None)
 
 
+def test_a_decision_cannot_be_recorded_against_a_future_meeting(under_review, ssc_member):
+    future = factories.SSCMeetingFactory(date=timezone.localdate() + datetime.timedelta(days=7))
+    with pytest.raises(TransitionRefused, match="has not taken place yet"):
+        decide_required(under_review, ssc_member, future)
+    assert not Decision.objects.exists()
+
+
 def test_assessment_required_needs_a_future_due_date(under_review, ssc_member, meeting):
     with pytest.raises(TransitionRefused, match="after today"):
         decide_required(under_review, ssc_member, meeting, assessment_due_date=timezone.localdate())

@@ -240,6 +240,7 @@ def test_withdrawal_needs_a_reason_and_is_logged(submitted, submitter):
     assert notification.state == S.WITHDRAWN
     assert notification.withdrawn_at is not None
     assert log_rows(notification)[-1] == ("withdraw", submitter.pk, "Project cancelled.")
+    assert UserSystem.objects.get(pk=notification.user_system_id).status == "retired"
 
 
 def test_secas_may_withdraw_on_the_users_behalf(submitted, secas):

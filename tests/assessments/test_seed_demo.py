@@ -1,0 +1,223 @@
+"""The demo seed: complete, idempotent, driven through the services by named people."""
+
+import io
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.apps import apps
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+from django_fsm_log.models import StateLog
+
+from assessments.management.commands.seed_demo import ACCOUNTS, DEMO_PASSWORD
+from assessments.models import Assessment, AssessmentState, AssuranceRecord
+from assessments.services import latest_assurance
+from notifications.models import (
+    AssuranceStatus,
+    DeliveryModel,
+    Notification,
+    NotificationState,
+    SharedResourceProvider,
+)
+from notifications.workdays import add_working_days
+from users.models import (
+    SECAS_STAFF_GROUP,
+    SSC_MEMBERS_GROUP,
+    ConflictOfInterest,
+    Membership,
+    Organisation,
+    PartyCategory,
+    User,
+    UserRole,
+)
+
+pytestmark = pytest.mark.django_db
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def seed_demo() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+
+
+@pytest.fixture
+def seeded(settings):
+    settings.DEBUG = True  # the command refuses to publish its password otherwise
+    return seed_demo()
+
+
+def test_refuses_to_run_without_debug(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DJANGO_DEBUG"):
+        seed_demo()
+
+    assert not User.objects.exists()
+
+
+def test_running_twice_changes_nothing(seeded):
+    before = row_counts()
+    states_before = sorted(Notification.objects.values_list("reference", "state"))
+
+    output = seed_demo()
+
+    assert row_counts() == before
+    assert sorted(Notification.objects.values_list("reference", "state")) == states_before
+    assert "nothing changed" in output
+
+
+def test_running_again_weeks_later_changes_nothing(seeded):
+    before = row_counts()
+
+    with time_machine.travel(timezone.now() + timedelta(days=45)):
+        seed_demo()
+
+    assert row_counts() == before
+
+
+def test_every_notification_and_assessment_state_is_present(seeded):
+    assert set(Notification.objects.values_list("state", flat=True)) == set(NotificationState)
+    assert set(Assessment.objects.values_list("state", flat=True)) == set(AssessmentState)
+
+
+def test_every_party_category_and_user_role_is_represented(seeded):
+    organisations = Organisation.objects.all()
+    assert organisations.count() >= 6
+    assert set(organisations.values_list("party_category", flat=True)) == set(PartyCategory)
+    assert not UserRole.objects.filter(organisations__isnull=True).exists()
+    assert UserRole.objects.count() == 7
+    large = organisations.get(party_category=PartyCategory.LARGE_SUPPLIER)
+    assert large.is_large
+
+
+def test_every_demo_account_can_sign_in(seeded):
+    emails = {account.email for account in ACCOUNTS}
+    assert {
+        "superuser@demo.ssc-portal.test",
+        "secas@demo.ssc-portal.test",
+        "chair@demo.ssc-portal.test",
+        "ssc.member@demo.ssc-portal.test",
+        "ssc.conflicted@demo.ssc-portal.test",
+        "preparer@northwind.demo.ssc-portal.test",
+        "submitter@northwind.demo.ssc-portal.test",
+        "admin@northwind.demo.ssc-portal.test",
+    } <= emails
+
+    for email in emails:
+        assert authenticate(username=email, password=DEMO_PASSWORD) is not None, email
+
+
+def test_people_have_the_access_their_role_needs(seeded):
+    secas = User.objects.get(email="secas@demo.ssc-portal.test")
+    assert secas.is_secas
+    assert secas.is_staff
+    for member in User.objects.filter(groups__name=SSC_MEMBERS_GROUP):
+        assert member.is_ssc_member
+        assert member.is_staff
+    assert User.objects.filter(groups__name=SSC_MEMBERS_GROUP).count() >= 3
+    assert not User.objects.filter(groups__name=SECAS_STAFF_GROUP, is_staff=False).exists()
+    assert User.objects.get(email="superuser@demo.ssc-portal.test").is_superuser
+
+    northwind = Organisation.objects.get(name="Northwind Energy Ltd")
+    roles = set(Membership.objects.filter(organisation=northwind).values_list("role", flat=True))
+    assert roles == set(Membership.Role)
+    for organisation in Organisation.objects.all():
+        assert organisation.memberships.filter(
+            role__in=[Membership.Role.SUBMITTER, Membership.Role.ADMIN]
+        ).exists(), organisation
+
+    conflicted = User.objects.get(email="ssc.conflicted@demo.ssc-portal.test")
+    assert conflicted.has_conflict_with(northwind)
+    assert ConflictOfInterest.objects.filter(member=conflicted, withdrawn_at=None).exists()
+
+
+def test_every_transition_names_who_took_it(seeded):
+    assert StateLog.objects.exists()
+    assert not StateLog.objects.filter(by__isnull=True).exists()
+
+
+def test_notifications_cover_the_cases_the_reminders_need(seeded):
+    today = timezone.localdate()
+    undecided = Notification.objects.filter(
+        state__in=[NotificationState.SUBMITTED, NotificationState.UNDER_REVIEW]
+    )
+    go_lives = set(undecided.values_list("planned_go_live_date", flat=True))
+    assert add_working_days(today, 5) in go_lives
+    assert add_working_days(today, 10) in go_lives
+    assert Notification.objects.filter(is_late=True, planned_go_live_date__lt=today).exists()
+    assert set(Notification.objects.values_list("delivery_model", flat=True)) == set(DeliveryModel)
+    assert not Notification.objects.exclude(state=NotificationState.DRAFT).filter(
+        submitted_at__isnull=True
+    )
+    for notification in Notification.objects.all():
+        assert notification.missing_fields() == [], notification.reference
+        assert notification.reference.startswith(f"SSN-{today.year}-")
+
+
+def test_annual_reviews_and_assessments_fall_in_every_window(seeded):
+    today = timezone.localdate()
+    review_in_days = {
+        (latest_assurance(organisation).next_annual_review_date - today).days
+        for organisation in Organisation.objects.all()
+    }
+    assert {90, 30, 7} <= review_in_days
+    assert any(days < 0 for days in review_in_days)
+    assert any(days > 90 for days in review_in_days)
+
+    open_assessments = Assessment.objects.exclude(state=AssessmentState.COMPLETED)
+    assert open_assessments.filter(due_date__lt=today).exists()
+    assert open_assessments.filter(due_date__gt=today, due_date__lte=today + timedelta(7)).exists()
+    assert open_assessments.filter(
+        due_date__gt=today + timedelta(7), due_date__lte=today + timedelta(30)
+    ).exists()
+
+
+def test_register_and_assurance_history(seeded):
+    for organisation in Organisation.objects.all():
+        first = organisation.user_systems.get(is_first_system=True)
+        assert first.status == "live"
+        assert organisation.assurance_records.filter(
+            assessment=None,
+            status__in=[AssuranceStatus.APPROVED, AssuranceStatus.APPROVED_SUBJECT_TO_STEPS],
+        ).exists()
+
+    deferred = AssuranceRecord.objects.get(status=AssuranceStatus.DEFERRED)
+    assert deferred.systems.filter(is_first_system=False).exists()
+    assert deferred.assessment.notification.state == NotificationState.CLOSED
+
+    outcomes = set(
+        SharedResourceProvider.objects.values_list("latest_assessment_outcome", flat=True)
+    )
+    assert {AssuranceStatus.APPROVED, AssuranceStatus.DEFERRED} <= outcomes
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 11, 28, 9, 0, tzinfo=LONDON),  # a Saturday
+        datetime(2026, 12, 25, 23, 30, tzinfo=LONDON),  # Christmas Day, late evening
+        datetime(2026, 12, 31, 23, 59, tzinfo=LONDON),  # the last minute of the year
+        datetime(
+            2028, 2, 29, 12, 0, tzinfo=LONDON
+        ),  # a leap day, 12 months on from a day that does not exist
+    ],
+)
+def test_seeds_on_awkward_days(settings, moment):
+    settings.DEBUG = True
+    with time_machine.travel(moment, tick=False):
+        seed_demo()
+        before = row_counts()
+        seed_demo()
+        assert row_counts() == before
+    assert set(Notification.objects.values_list("state", flat=True)) == set(NotificationState)
+    assert set(Assessment.objects.values_list("state", flat=True)) == set(AssessmentState)
