@@ -1,6 +1,254 @@
-from django import forms
+from pathlib import PurePath
 
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Fieldset, Layout, Submit
+from django import forms
+from django.conf import settings
+from django.utils.text import get_valid_filename
+
+from notifications import filetypes
+from notifications.models import (
+    DeliveryModel,
+    Notification,
+    SharedResourceProvider,
+    TLPMarking,
+)
 from users.models import SSC_MEMBERS_GROUP, User
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_ERROR = "Enter a real date, for example 27/03/2027."
+YES_NO_UNKNOWN = [("", "Not answered yet"), ("true", "Yes"), ("false", "No")]
+
+
+def ssc_member_choices():
+    return User.objects.filter(groups__name=SSC_MEMBERS_GROUP, is_active=True).order_by("full_name")
+
+
+class ProviderChoiceField(forms.ModelChoiceField):
+    """Each SRP is offered with its latest assessment, so the User sees it when choosing."""
+
+    def label_from_instance(self, provider):
+        if provider.latest_assessment_date:
+            return (
+                f"{provider.name} – last assessed {provider.latest_assessment_date:%d/%m/%Y}, "
+                f"{provider.get_latest_assessment_outcome_display() or 'outcome not recorded'}"
+            )
+        return f"{provider.name} – not yet assessed"
+
+
+class NotificationForm(forms.ModelForm):
+    """The notification content. Saving a draft accepts gaps; submission checks completeness."""
+
+    provider = ProviderChoiceField(
+        queryset=SharedResourceProvider.objects.filter(is_active=True),
+        required=False,
+        label="Shared Resource Provider",
+        empty_label="Choose from the SRP register",
+        help_text="Only if the system is provided by an SRP. Its latest assessment is shown.",
+    )
+    same_isms_scope = forms.TypedChoiceField(
+        choices=YES_NO_UNKNOWN,
+        coerce=lambda value: value == "true",
+        empty_value=None,
+        required=False,
+        label="Is the new system inside the same ISMS scope as your first system?",
+    )
+    same_controls = forms.TypedChoiceField(
+        choices=YES_NO_UNKNOWN,
+        coerce=lambda value: value == "true",
+        empty_value=None,
+        required=False,
+        label="Does it run the same security controls and processes?",
+    )
+    loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Notification
+        fields = [
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "system_name",
+            "purpose",
+            "user_roles",
+            "planned_go_live_date",
+            "smets1_meter_count",
+            "smets2_meter_count",
+            "delivery_model",
+            "provider",
+            "third_party_name",
+            "hosting_description",
+            "hosting_location",
+            "dcc_connection",
+            "separation_from_existing",
+            "key_management",
+            "shared_with_existing",
+            "same_isms_scope",
+            "same_controls",
+            "risk_assessment_summary",
+            "risk_assessment_date",
+            "penetration_test_summary",
+            "penetration_test_date",
+            "known_non_compliances",
+        ]
+        widgets = {
+            "purpose": forms.Textarea(attrs={"rows": 4}),
+            "user_roles": forms.CheckboxSelectMultiple,
+            "planned_go_live_date": DATE_WIDGET,
+            "risk_assessment_date": DATE_WIDGET,
+            "penetration_test_date": DATE_WIDGET,
+            "delivery_model": forms.RadioSelect,
+            "hosting_description": forms.Textarea(attrs={"rows": 3}),
+            "dcc_connection": forms.Textarea(attrs={"rows": 3}),
+            "separation_from_existing": forms.Textarea(attrs={"rows": 3}),
+            "key_management": forms.Textarea(attrs={"rows": 3}),
+            "shared_with_existing": forms.Textarea(attrs={"rows": 3}),
+            "risk_assessment_summary": forms.Textarea(attrs={"rows": 4}),
+            "penetration_test_summary": forms.Textarea(attrs={"rows": 3}),
+            "known_non_compliances": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "contact_name": "The person the SSC and SECAS should contact about this system.",
+            "system_name": "A name you and SECAS will both recognise, e.g. 'Customer app'.",
+            "purpose": "What the system will do, for which customers, and what is out of scope.",
+            "user_roles": "The User Roles in which the new system will send Service Requests.",
+            "planned_go_live_date": "When you plan to start employing the system. The SSC needs "
+            "notice before this date: at least 20 SEC working days gives it time to decide.",
+            "smets1_meter_count": "An approximate number is fine.",
+            "smets2_meter_count": "An approximate number is fine.",
+            "delivery_model": "Who will provide and operate the system.",
+            "third_party_name": "Only for systems run by a third party that is not an SRP.",
+            "hosting_description": "Where and how it is hosted (e.g. data centre, cloud).",
+            "hosting_location": "The country or region of hosting, e.g. 'UK (London)'.",
+            "dcc_connection": "How it will connect to the DCC User Gateway.",
+            "separation_from_existing": "How it is separated from your existing User System.",
+            "key_management": "How User Role signing keys will be generated, held and used.",
+            "shared_with_existing": "Infrastructure, staff or services shared with the first "
+            "system.",
+            "risk_assessment_summary": "The risk assessment carried out under SEC G5.14.",
+            "penetration_test_summary": "Scope, tester and headline results, or when planned.",
+            "known_non_compliances": "Any known non-compliance with SEC G3 to G6.",
+        }
+        error_messages = {
+            "planned_go_live_date": {"invalid": DATE_ERROR},
+            "risk_assessment_date": {"invalid": DATE_ERROR},
+            "penetration_test_date": {"invalid": DATE_ERROR},
+            "contact_email": {"invalid": "Enter an email address like name@example.org."},
+            "smets1_meter_count": {"invalid": "Enter a whole number, e.g. 25000."},
+            "smets2_meter_count": {"invalid": "Enter a whole number, e.g. 25000."},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["delivery_model"].choices = DeliveryModel.choices
+        self.fields["delivery_model"].required = False
+        if self.instance.pk and not self.is_bound:
+            self.fields["loaded_at"].initial = self.instance.updated_at.isoformat()
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset(
+                "1. Contact",
+                "contact_name",
+                "contact_email",
+                "contact_phone",
+                css_id="section-contact",
+            ),
+            Fieldset(
+                "2. The new User System",
+                "system_name",
+                "purpose",
+                "user_roles",
+                "planned_go_live_date",
+                "smets1_meter_count",
+                "smets2_meter_count",
+                css_id="section-system",
+            ),
+            Fieldset(
+                "3. Delivery model",
+                "delivery_model",
+                "provider",
+                "third_party_name",
+                css_id="section-delivery",
+            ),
+            Fieldset(
+                "4. Architecture",
+                "hosting_description",
+                "hosting_location",
+                "dcc_connection",
+                "separation_from_existing",
+                "key_management",
+                "shared_with_existing",
+                css_id="section-architecture",
+            ),
+            Fieldset(
+                "5. Security",
+                "same_isms_scope",
+                "same_controls",
+                "risk_assessment_summary",
+                "risk_assessment_date",
+                "penetration_test_summary",
+                "penetration_test_date",
+                "known_non_compliances",
+                css_id="section-security",
+            ),
+            "loaded_at",
+            HTML('<div class="d-flex gap-2 flex-wrap mt-4">'),
+            Submit("action", "Save draft", css_class="btn-outline-primary"),
+            Submit("action", "Save and check your answers", css_class="btn-primary"),
+            HTML("</div>"),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        model = cleaned.get("delivery_model")
+        if model == DeliveryModel.SRP and cleaned.get("third_party_name"):
+            self.add_error("third_party_name", "Leave this empty for a system run by an SRP.")
+        if model != DeliveryModel.SRP and cleaned.get("provider"):
+            self.add_error("provider", "Choose an SRP only if the system is provided by an SRP.")
+        return cleaned
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label="File",
+        help_text=f"{filetypes.ACCEPTED_DESCRIPTION}, up to {settings.MAX_UPLOAD_SIZE_MB} MB.",
+        error_messages={
+            "required": "Please choose a file to upload.",
+            "empty": "The file you chose is empty.",
+        },
+    )
+    tlp = forms.ChoiceField(
+        label="Protective marking",
+        choices=TLPMarking.choices,
+        initial=TLPMarking.AMBER,
+        help_text="How widely the SSC may share it (Traffic Light Protocol).",
+    )
+    description = forms.CharField(label="Description (optional)", max_length=255, required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.MAX_UPLOAD_SIZE_MB * 1024 * 1024
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"“{upload.name}” is {upload.size / 1024 / 1024:.1f} MB; the limit is "
+                f"{settings.MAX_UPLOAD_SIZE_MB} MB. Please upload a smaller file."
+            )
+        kind = filetypes.sniff(upload)
+        if kind is None:
+            raise forms.ValidationError(
+                f"“{upload.name}” is not a file type we accept. Please upload a "
+                f"{filetypes.ACCEPTED_DESCRIPTION} file."
+            )
+        extension = PurePath(upload.name).suffix.lower()
+        if extension not in kind.extensions:
+            raise forms.ValidationError(
+                f"“{upload.name}” is named like a {extension or 'file without a type'} file but "
+                f"its content is a {kind.label}. Please check you chose the right file."
+            )
+        upload.kind = kind
+        upload.safe_name = get_valid_filename(PurePath(upload.name).name)[:200] or "attachment"
+        return upload
 
 
 class SubmitForm(forms.Form):
@@ -28,8 +276,8 @@ class RequestInformationForm(forms.Form):
         label="Answer needed by",
         required=False,
         help_text="Leave empty for the standard 10 SEC working days.",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter a real date, for example 27/03/2027."},
+        widget=DATE_WIDGET,
+        error_messages={"invalid": DATE_ERROR},
     )
 
 
@@ -41,5 +289,10 @@ class ProvideInformationForm(forms.Form):
     )
 
 
-def ssc_member_choices():
-    return User.objects.filter(groups__name=SSC_MEMBERS_GROUP, is_active=True).order_by("full_name")
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label="Message",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=10_000,
+        error_messages={"required": "Please write a message before sending it."},
+    )

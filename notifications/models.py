@@ -524,3 +524,65 @@ class Attachment(models.Model):
 
     def __str__(self):
         return f"{self.original_name} [{self.get_tlp_display()}]"
+
+
+class AttachmentDownload(models.Model):
+    """Who downloaded which attachment, and when: the record protective markings call for."""
+
+    attachment = models.ForeignKey(Attachment, models.PROTECT, related_name="downloads")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="attachment_downloads"
+    )
+    downloaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-downloaded_at"]
+
+    def __str__(self):
+        return f"{self.attachment} by {self.user} at {self.downloaded_at:%d/%m/%Y %H:%M}"
+
+
+class Message(models.Model):
+    """One message in the conversation between a User, SECAS and the SSC about a notification."""
+
+    notification = models.ForeignKey(Notification, models.PROTECT, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="messages")
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"Message on {self.notification.reference} by {self.author}"
+
+
+class OutboundEmail(models.Model):
+    """An email written in the same transaction as the change that caused it (the outbox).
+
+    A task delivers it after commit; undelivered rows are retried, so a broker or SMTP outage
+    delays mail but loses none. The rows are also the communications log of a case.
+    """
+
+    kind = models.CharField(max_length=60)
+    to = models.JSONField(default=list)
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    organisation = models.ForeignKey(
+        Organisation, models.PROTECT, null=True, blank=True, related_name="emails"
+    )
+    notification = models.ForeignKey(
+        Notification, models.PROTECT, null=True, blank=True, related_name="emails"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "email"
+
+    def __str__(self):
+        return f"{self.subject} → {', '.join(self.to)}"

@@ -1,22 +1,29 @@
 """Intake use cases: lock the row, check, transition, save, audit, side effects on commit."""
 
 import logging
-from datetime import date
+from datetime import date, datetime
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
 from notifications.models import (
+    Attachment,
+    AttachmentDownload,
     DeliveryModel,
     InformationRequest,
+    Message,
     Notification,
     NotificationState,
+    OutboundEmail,
     ReferenceCounter,
     UserSystem,
 )
-from notifications.workdays import add_working_days
+from notifications.workdays import add_working_days, working_days_between
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +156,7 @@ def submit_notification(
         perform_transition(locked, "submit", by=by, description="Submitted to the SSC")
         locked.user_system = _register_user_system(locked)
         locked.save(update_fields=["user_system", "updated_at"])
+        _queue_submission_emails(locked)
     return locked
 
 
@@ -168,13 +176,26 @@ def request_information(
     with transaction.atomic():
         locked = lock_notification(notification)
         perform_transition(locked, "request_information", by=by, description=question)
-        return InformationRequest.objects.create(
+        information_request = InformationRequest.objects.create(
             notification=locked, question=question, response_due_date=due, requested_by=by
         )
+        queue_email(
+            kind="information_requested",
+            to=organisation_recipients(locked),
+            template="information_requested",
+            context={"information_request": information_request},
+            notification=locked,
+        )
+    return information_request
 
 
-def provide_information(*, notification: Notification, by, response: str) -> InformationRequest:
-    """The User answers the open question; the case returns to where it was asked from."""
+def provide_information(
+    *, notification: Notification, by, response: str, files=()
+) -> InformationRequest:
+    """The User answers the open question, with any files; the case returns to review.
+
+    `files` are checked uploads: dicts of upload, kind, tlp and description (AttachmentForm).
+    """
     response = (response or "").strip()
     if not response:
         raise TransitionRefused("Please write your answer before sending it.")
@@ -192,6 +213,15 @@ def provide_information(*, notification: Notification, by, response: str) -> Inf
         open_request.responded_by = by
         open_request.responded_at = timezone.now()
         open_request.save(update_fields=["response", "responded_by", "responded_at"])
+        for file in files:
+            _store_attachment(locked, by, information_request=open_request, **file)
+        queue_email(
+            kind="information_provided",
+            to=[settings.SECAS_MAILBOX],
+            template="information_provided",
+            context={"information_request": open_request},
+            notification=locked,
+        )
     return open_request
 
 
@@ -208,4 +238,199 @@ def withdraw_notification(*, notification: Notification, by, reason: str) -> Not
             UserSystem.objects.filter(
                 pk=locked.user_system_id, status=UserSystem.Status.PLANNED
             ).update(status=UserSystem.Status.RETIRED)
+        if locked.submitted_at:
+            queue_email(
+                kind="withdrawn",
+                to=[settings.SECAS_MAILBOX, *organisation_recipients(locked)],
+                template="notification_withdrawn",
+                context={"reason": reason, "withdrawn_by": by},
+                notification=locked,
+            )
     return locked
+
+
+# --- Drafts, attachments and the conversation ---------------------------------------------------
+
+
+def update_draft(
+    *, notification: Notification, by, content: dict, loaded_at: datetime | None = None
+) -> Notification:
+    """Save changes to a draft; refused once submitted, or if changed since it was loaded."""
+    user_roles = content.pop("user_roles", None)
+    with transaction.atomic():
+        locked = lock_notification(notification)
+        if not by.can_prepare_for(locked.organisation):
+            raise TransitionRefused("You can only edit your own organisation's notifications.")
+        if locked.state != NotificationState.DRAFT:
+            who = locked.submitted_by or "someone else"
+            raise TransitionRefused(
+                f"{locked.reference} is {locked.get_state_display().lower()} (by {who}), so it "
+                "can no longer be edited. Changes now come as answers to the SSC's questions."
+            )
+        if loaded_at is not None and locked.updated_at > loaded_at:
+            when = timezone.localtime(locked.updated_at)
+            raise TransitionRefused(
+                f"Someone else saved this draft at {when:%H:%M} on {when:%d/%m/%Y} while you were "
+                "editing. Your changes are below but not saved: check them against the latest "
+                "version (open the draft in a new tab) and save again."
+            )
+        for field, value in content.items():
+            setattr(locked, field, value)
+        locked.save()
+        if user_roles is not None:
+            locked.user_roles.set(user_roles)
+    return locked
+
+
+def add_attachment(
+    *,
+    notification: Notification,
+    by,
+    upload,
+    kind,
+    tlp: str,
+    description: str = "",
+    information_request: InformationRequest | None = None,
+) -> Attachment:
+    """Store a checked upload under a random name (drafts; later files come with answers)."""
+    with transaction.atomic():
+        locked = lock_notification(notification)
+        if not by.can_prepare_for(locked.organisation):
+            raise TransitionRefused("You can only add files to your own organisation's cases.")
+        if information_request is None and locked.state != NotificationState.DRAFT:
+            raise TransitionRefused(
+                f"{locked.reference} has been submitted: send further files with your answer "
+                "to a question from the SSC."
+            )
+        return _store_attachment(
+            locked,
+            by,
+            upload=upload,
+            kind=kind,
+            tlp=tlp,
+            description=description,
+            information_request=information_request,
+        )
+
+
+def _store_attachment(
+    notification, by, *, upload, kind, tlp, description="", information_request=None
+) -> Attachment:
+    return Attachment.objects.create(
+        notification=notification,
+        information_request=information_request,
+        file=upload,
+        original_name=upload.safe_name,
+        content_type=kind.content_type,
+        size=upload.size,
+        tlp=tlp,
+        description=description,
+        uploaded_by=by,
+    )
+
+
+def record_download(*, attachment: Attachment, by) -> AttachmentDownload:
+    return AttachmentDownload.objects.create(attachment=attachment, user=by)
+
+
+def post_message(*, notification: Notification, by, body: str) -> Message:
+    """Add to the conversation; the other side is told by email."""
+    body = (body or "").strip()
+    if not body:
+        raise TransitionRefused("Please write a message before sending it.")
+    if notification.state == NotificationState.DRAFT:
+        raise TransitionRefused("Messages can be sent once the notification is submitted.")
+    with transaction.atomic():
+        message = Message.objects.create(notification=notification, author=by, body=body)
+        from_user_side = by.can_prepare_for(notification.organisation)
+        queue_email(
+            kind="message",
+            to=[settings.SECAS_MAILBOX]
+            if from_user_side
+            else organisation_recipients(notification),
+            template="message_posted",
+            context={"message": message, "from_user_side": from_user_side},
+            notification=notification,
+        )
+    return message
+
+
+# --- Email (the outbox) ------------------------------------------------------------------------
+
+
+def notification_url(notification: Notification) -> str:
+    return settings.PORTAL_BASE_URL + reverse("notifications:detail", args=[notification.pk])
+
+
+def organisation_recipients(notification: Notification, *, extra=()) -> list[str]:
+    """The submitter (if any), the notification's named contact and the organisation's contact."""
+    candidates = [
+        *extra,
+        notification.submitted_by.email if notification.submitted_by else "",
+        notification.contact_email,
+        notification.organisation.contact_email,
+    ]
+    recipients: list[str] = []
+    for address in candidates:
+        if address and address.lower() not in {r.lower() for r in recipients}:
+            recipients.append(address)
+    return recipients
+
+
+def queue_email(
+    *, kind: str, to: list[str], template: str, context: dict, notification=None, organisation=None
+) -> OutboundEmail | None:
+    """Write an email in the current transaction; it is delivered after commit."""
+    from notifications.tasks import deliver_email
+
+    if not to:
+        return None
+    context = {
+        "notification": notification,
+        "notification_url": notification_url(notification) if notification else "",
+        "portal_url": settings.PORTAL_BASE_URL,
+        **context,
+    }
+    email = OutboundEmail.objects.create(
+        kind=kind,
+        to=list(to),
+        subject=" ".join(render_to_string(f"emails/{template}_subject.txt", context).split()),
+        body_text=render_to_string(f"emails/{template}.txt", context),
+        body_html=render_to_string(f"emails/{template}.html", context),
+        organisation=organisation or (notification.organisation if notification else None),
+        notification=notification,
+    )
+    # robust: a broker outage must not turn a saved change into an error page; the row waits.
+    transaction.on_commit(partial(_enqueue_delivery, deliver_email, email.pk), robust=True)
+    return email
+
+
+def _enqueue_delivery(task, email_id: int) -> None:
+    task.delay(email_id)
+
+
+def _queue_submission_emails(notification: Notification) -> None:
+    today = timezone.localdate()
+    working_days_to_go_live = working_days_between(today, notification.planned_go_live_date)
+    context = {
+        "working_days_to_go_live": working_days_to_go_live,
+        "is_short_notice": (
+            not notification.is_late
+            and working_days_to_go_live < settings.SSC_DECISION_WORKING_DAYS
+        ),
+        "decision_working_days": settings.SSC_DECISION_WORKING_DAYS,
+    }
+    queue_email(
+        kind="receipt",
+        to=organisation_recipients(notification),
+        template="notification_receipt",
+        context=context,
+        notification=notification,
+    )
+    queue_email(
+        kind="secas_alert",
+        to=[settings.SECAS_MAILBOX],
+        template="notification_alert",
+        context=context,
+        notification=notification,
+    )

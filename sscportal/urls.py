@@ -1,16 +1,35 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
-from users import views as user_views
+from assessments import views as assessment_views
+from sscportal.views import HomeView
 
 admin.site.site_header = "SSC Portal administration"
 admin.site.site_title = "SSC Portal admin"
 admin.site.index_title = "Registers and casework"
 
 urlpatterns = [
-    path("", user_views.HomeView.as_view(), name="home"),
+    path("", HomeView.as_view(), name="home"),
+    path("ssc/", assessment_views.StaffHomeView.as_view(), name="staff_home"),
+    path(
+        "organisations/<int:pk>/",
+        assessment_views.OrganisationHomeView.as_view(),
+        name="organisation_home",
+    ),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/set-password/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(success_url="/accounts/set-password/done/"),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/set-password/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("", include("users.urls")),
+    path("", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,39 +1,89 @@
-from django.db.models import Count
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.views import View
 from django.views.generic import TemplateView
 
-from notifications.models import Notification, NotificationState
+from users import services
+from users.forms import InviteForm, MembershipForm
+from users.models import Membership, Organisation
 
 
-class HomeView(TemplateView):
-    """Each role's landing page: staff see the queue's shape, User staff their own notifications."""
+def _administered_organisation(user, pk) -> Organisation:
+    organisation = get_object_or_404(Organisation, pk=pk, is_active=True)
+    if not user.can_administer(organisation):
+        raise Http404("No such organisation.")
+    return organisation
 
-    template_name = "home.html"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        user = self.request.user
-        if not user.is_authenticated:
-            return context
-        if user.is_secas or user.is_ssc_member:
-            counts = dict(
-                Notification.objects.exclude(state=NotificationState.DRAFT)
-                .exclude(organisation_id__in=user.conflicted_organisation_ids)
-                .values_list("state")
-                .annotate(total=Count("id"))
-            )
-            context["state_counts"] = [
-                {"label": label, "count": counts[value]}
-                for value, label in NotificationState.choices
-                if counts.get(value)
-            ]
-        context["organisations"] = [
+class StaffListView(LoginRequiredMixin, TemplateView):
+    template_name = "users/staff_list.html"
+
+    def get(self, request, pk, invite_form=None):
+        organisation = _administered_organisation(request.user, pk)
+        memberships = organisation.memberships.select_related("user").order_by(
+            "-is_active", "user__full_name"
+        )
+        return self.render_to_response(
             {
-                "organisation": membership.organisation,
-                "membership": membership,
-                "notifications": Notification.objects.filter(
-                    organisation=membership.organisation
-                ).order_by("-created_at")[:20],
+                "organisation": organisation,
+                "rows": [
+                    {
+                        "membership": membership,
+                        "form": MembershipForm(
+                            initial={
+                                "role": membership.role,
+                                "is_active": "true" if membership.is_active else "false",
+                            },
+                            prefix=f"m{membership.pk}",
+                        ),
+                    }
+                    for membership in memberships
+                ],
+                "invite_form": invite_form or InviteForm(),
             }
-            for membership in user.active_memberships.values()
-        ]
-        return context
+        )
+
+
+class InviteView(LoginRequiredMixin, View):
+    def post(self, request, pk):
+        organisation = _administered_organisation(request.user, pk)
+        form = InviteForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "The invitation has not been sent: please correct the form.")
+            return StaffListView(request=request).get(request, pk, invite_form=form)
+        try:
+            membership = services.invite_member(
+                organisation=organisation, by=request.user, **form.cleaned_data
+            )
+        except services.StaffChangeRefused as refusal:
+            messages.error(request, str(refusal))
+            return StaffListView(request=request).get(request, pk, invite_form=form)
+        messages.success(
+            request,
+            f"Invitation sent to {membership.user.email} as {membership.get_role_display()}.",
+        )
+        return redirect("users:staff", pk=pk)
+
+
+class MembershipUpdateView(LoginRequiredMixin, View):
+    def post(self, request, pk, membership_pk):
+        organisation = _administered_organisation(request.user, pk)
+        membership = get_object_or_404(Membership, pk=membership_pk, organisation=organisation)
+        form = MembershipForm(request.POST, prefix=f"m{membership.pk}")
+        if not form.is_valid():
+            messages.error(request, "Nothing was changed: choose a role and an access level.")
+            return redirect("users:staff", pk=pk)
+        try:
+            updated = services.change_membership(
+                membership=membership, by=request.user, **form.cleaned_data
+            )
+        except services.StaffChangeRefused as refusal:
+            messages.error(request, str(refusal))
+            return redirect("users:staff", pk=pk)
+        state = "active" if updated.is_active else "deactivated"
+        messages.success(
+            request, f"{updated.user} is now {updated.get_role_display().lower()} ({state})."
+        )
+        return redirect("users:staff", pk=pk)

@@ -1,49 +1,107 @@
+import re
+
+from django.core import mail
 from django.urls import reverse
 
-from notifications.services import submit_notification
+from users.models import Membership, User
 
 
-def test_the_home_page_invites_anonymous_visitors_to_sign_in(client, db):
-    page = client.get(reverse("home")).content.decode()
-    assert "Sign in" in page
-    assert "Notifications by state" not in page
-
-
-def test_sign_in_with_email_and_password_lands_on_home(client, submitter):
-    response = client.post(
-        reverse("login"),
-        {"username": submitter.email.upper(), "password": "correct-horse-battery"},
-    )
-    assert response.status_code == 302
-    assert response.url == reverse("home")
-
-
-def test_a_wrong_password_says_so_in_plain_english(client, submitter):
-    response = client.post(reverse("login"), {"username": submitter.email, "password": "nope"})
-    assert response.status_code == 200
-    assert "did not match" in response.content.decode()
-
-
-def test_user_staff_see_only_their_own_organisations_notifications(
-    client, draft, submitter, other_submitter
+def test_an_organisation_admin_invites_a_new_colleague(
+    client, organisation, org_admin, django_capture_on_commit_callbacks
 ):
-    client.force_login(submitter)
-    assert draft.reference in client.get(reverse("home")).content.decode()
-    client.force_login(other_submitter)
-    assert draft.reference not in client.get(reverse("home")).content.decode()
+    client.force_login(org_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("users:invite", args=[organisation.pk]),
+            {"full_name": "New Person", "email": "New.Person@Example.org", "role": "submitter"},
+            follow=True,
+        )
+    assert "Invitation sent to new.person@example.org as Submitter" in response.content.decode()
+    person = User.objects.get(email="new.person@example.org")
+    assert person.has_usable_password() is False
+    assert person.can_submit_for(organisation)
+    (invitation,) = mail.outbox
+    assert invitation.to == ["new.person@example.org"]
+    assert organisation.name in invitation.subject
+    link = re.search(r"http://\S+/accounts/set-password/\S+/", invitation.body).group(0)
 
-
-def test_secas_sees_counts_per_state_but_never_drafts(client, draft, secas, organisation):
-    from tests import factories
-
-    client.force_login(secas)
-    assert (
-        "No notifications have been submitted yet." in client.get(reverse("home")).content.decode()
+    client.logout()
+    path = link.split("127.0.0.1:8000", 1)[1]
+    form_page = client.get(path, follow=True)
+    assert "Choose your password" in form_page.content.decode()
+    client.post(
+        form_page.redirect_chain[-1][0],
+        {
+            "new_password1": "a-long-new-passphrase-2026",
+            "new_password2": "a-long-new-passphrase-2026",
+        },
     )
+    assert client.login(username="new.person@example.org", password="a-long-new-passphrase-2026")
 
-    other = factories.NotificationFactory(organisation=organisation, created_by=draft.created_by)
-    submitter = factories.MembershipFactory(organisation=organisation, role="submitter").user
-    submit_notification(notification=other, by=submitter, declaration_accepted=True)
-    page = client.get(reverse("home")).content.decode()
-    assert '<td>Submitted</td><td class="text-end">1</td>' in page
-    assert "<td>Draft</td>" not in page
+
+def test_an_invitation_with_a_bad_email_keeps_what_was_typed(client, organisation, org_admin):
+    client.force_login(org_admin)
+    response = client.post(
+        reverse("users:invite", args=[organisation.pk]),
+        {"full_name": "Typed Name", "email": "not-an-email", "role": "preparer"},
+    )
+    page = response.content.decode()
+    assert "Enter an email address like name@example.org." in page
+    assert 'value="Typed Name"' in page
+    assert not User.objects.filter(full_name="Typed Name").exists()
+
+
+def test_inviting_an_existing_member_again_is_refused(client, organisation, org_admin, submitter):
+    client.force_login(org_admin)
+    response = client.post(
+        reverse("users:invite", args=[organisation.pk]),
+        {"full_name": "Again", "email": submitter.email, "role": "preparer"},
+    )
+    assert "is already a member" in response.content.decode()
+    assert Membership.objects.get(user=submitter).role == "submitter"
+
+
+def test_an_admin_deactivates_a_member_who_then_loses_access(
+    client, organisation, org_admin, submitter
+):
+    membership = Membership.objects.get(user=submitter)
+    client.force_login(org_admin)
+    client.post(
+        reverse("users:membership", args=[organisation.pk, membership.pk]),
+        {f"m{membership.pk}-role": "submitter", f"m{membership.pk}-is_active": "false"},
+    )
+    client.force_login(User.objects.get(pk=submitter.pk))
+    assert client.get(reverse("organisation_home", args=[organisation.pk])).status_code == 404
+
+
+def test_the_last_admin_cannot_be_demoted(client, organisation, org_admin):
+    membership = Membership.objects.get(user=org_admin)
+    client.force_login(org_admin)
+    response = client.post(
+        reverse("users:membership", args=[organisation.pk, membership.pk]),
+        {f"m{membership.pk}-role": "preparer", f"m{membership.pk}-is_active": "true"},
+        follow=True,
+    )
+    assert "is the only admin" in response.content.decode()
+    membership.refresh_from_db()
+    assert membership.role == "admin"
+
+
+def test_preparers_and_submitters_cannot_manage_staff(client, organisation, preparer, submitter):
+    for person in (preparer, submitter):
+        client.force_login(person)
+        assert client.get(reverse("users:staff", args=[organisation.pk])).status_code == 404
+
+
+def test_an_admin_cannot_change_another_organisations_membership(
+    client, organisation, org_admin, other_submitter
+):
+    foreign = Membership.objects.get(user=other_submitter)
+    client.force_login(org_admin)
+    response = client.post(
+        reverse("users:membership", args=[organisation.pk, foreign.pk]),
+        {f"m{foreign.pk}-role": "admin", f"m{foreign.pk}-is_active": "true"},
+    )
+    assert response.status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.role == "submitter"

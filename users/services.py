@@ -1,0 +1,115 @@
+"""Organisation admins manage their own staff: invite, change roles, deactivate."""
+
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from users.models import Membership, Organisation, User
+
+
+class StaffChangeRefused(Exception):
+    """A change to an organisation's staff was refused; the message is for the admin."""
+
+
+def _require_admin(by, organisation: Organisation) -> None:
+    if not by.can_administer(organisation):
+        raise StaffChangeRefused("Only your organisation's admins can manage its staff.")
+
+
+def _send_invitation(user_id: int, organisation_id: int, invited_by_id: int) -> None:
+    user = User.objects.get(pk=user_id)
+    organisation = Organisation.objects.get(pk=organisation_id)
+    context = {
+        "user": user,
+        "organisation": organisation,
+        "invited_by": User.objects.get(pk=invited_by_id),
+        "portal_url": settings.PORTAL_BASE_URL,
+        "set_password_url": (
+            settings.PORTAL_BASE_URL
+            + reverse(
+                "password_reset_confirm",
+                kwargs={
+                    "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                    "token": default_token_generator.make_token(user),
+                },
+            )
+            if not user.has_usable_password()
+            else ""
+        ),
+    }
+    message = EmailMultiAlternatives(
+        subject=" ".join(render_to_string("emails/staff_invitation_subject.txt", context).split()),
+        body=render_to_string("emails/staff_invitation.txt", context),
+        to=[user.email],
+    )
+    message.attach_alternative(
+        render_to_string("emails/staff_invitation.html", context), "text/html"
+    )
+    message.send()
+
+
+def invite_member(*, organisation: Organisation, by, email: str, full_name: str, role: str):
+    """Add a person to the organisation, creating their account if needed, and email them."""
+    _require_admin(by, organisation)
+    email = User.objects.normalize_email(email).lower()
+    with transaction.atomic():
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            user = User.objects.create_user(email=email, password=None, full_name=full_name)
+        membership, created = Membership.objects.get_or_create(
+            user=user, organisation=organisation, defaults={"role": role}
+        )
+        if not created:
+            if membership.is_active:
+                raise StaffChangeRefused(f"{email} is already a member of {organisation}.")
+            membership.is_active = True
+            membership.role = role
+            membership.save(update_fields=["is_active", "role"])
+        # Sent after commit so a failed save never mails an invitation that does not exist.
+        transaction.on_commit(
+            partial(_send_invitation, user.pk, organisation.pk, by.pk), robust=True
+        )
+    return membership
+
+
+def _other_active_admins(membership: Membership) -> bool:
+    return (
+        Membership.objects.filter(
+            organisation=membership.organisation,
+            role=Membership.Role.ADMIN,
+            is_active=True,
+            user__is_active=True,
+        )
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+
+
+def change_membership(*, membership: Membership, by, role: str, is_active: bool) -> Membership:
+    """Set a member's role and whether they are active; an organisation keeps one admin."""
+    _require_admin(by, membership.organisation)
+    if role not in Membership.Role.values:
+        raise StaffChangeRefused("Choose preparer, submitter or organisation admin.")
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().get(pk=membership.pk)
+        loses_admin = locked.role == Membership.Role.ADMIN and (
+            role != Membership.Role.ADMIN or not is_active
+        )
+        if loses_admin and not _other_active_admins(locked):
+            raise StaffChangeRefused(
+                f"{locked.user} is the only admin of {locked.organisation}. Make someone else "
+                "an admin first."
+            )
+        if locked.user_id == by.pk and not is_active:
+            raise StaffChangeRefused("You cannot deactivate yourself.")
+        locked.role = role
+        locked.is_active = is_active
+        locked.save(update_fields=["role", "is_active"])
+    return locked
