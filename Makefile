@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEV := DJANGO_DEBUG=true
 
-.PHONY: run test install lint demo-reset
+.PHONY: run test install lint demo-reset browser
+CHROMIUM := /usr/lib/chromium/chromium
 
 # Installs (again) whenever a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -22,8 +23,19 @@ run: install
 	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
 
 ## The whole test suite (SQLite unless DATABASE_URL is set).
-test: install
+test: install browser
 	$(PY) -m pytest
+
+# Browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Chromium is not installed: browser tests will be skipped (apt-get install chromium)"; \
+	  fi; \
+	fi
 
 lint: install
 	$(PY) -m ruff check .

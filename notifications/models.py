@@ -213,7 +213,7 @@ class Notification(ConcurrentTransitionMixin, models.Model):
     user_roles = models.ManyToManyField(
         UserRole, blank=True, related_name="notifications", verbose_name="User Roles"
     )
-    planned_go_live_date = models.DateField(null=True, blank=True)
+    planned_go_live_date = models.DateField("planned go-live date", null=True, blank=True)
     smets1_meter_count = models.PositiveIntegerField(
         "approximate SMETS1 meters", null=True, blank=True
     )

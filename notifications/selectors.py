@@ -94,12 +94,15 @@ def timeline_for(notification: Notification, *, viewer) -> list[dict]:
     organisation = notification.organisation
     entries = []
     for log in StateLog.objects.for_(notification).select_related("by"):
-        hide = not viewer_is_staff and log.transition in USER_SIDE_HIDDEN_DESCRIPTIONS
+        title = STAFF_TRANSITION_TITLES.get(log.transition, log.transition)
+        hide = (
+            not viewer_is_staff and log.transition in USER_SIDE_HIDDEN_DESCRIPTIONS
+        ) or log.description == title
         entries.append(
             {
                 "at": log.timestamp,
                 "kind": "transition",
-                "title": STAFF_TRANSITION_TITLES.get(log.transition, log.transition),
+                "title": title,
                 "actor": _display_actor(
                     log.by, organisation=organisation, viewer_is_staff=viewer_is_staff
                 ),
