@@ -1,9 +1,10 @@
 from django import forms
 from django.utils import timezone
 
-from assessments.models import AssessmentKind, SSCMeeting
+from assessments.models import AssessmentKind, Decision, SSCMeeting
 from notifications.forms import ssc_member_choices
-from notifications.models import AssuranceStatus
+from notifications.models import AssuranceStatus, DeliveryModel, NotificationState
+from users.models import Organisation, PartyCategory
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
 DATE_ERRORS = {"invalid": "Enter a real date, for example 27/03/2027."}
@@ -95,3 +96,156 @@ class RecordResponseForm(forms.Form):
 class CompleteForm(forms.Form):
     assurance_status = forms.ChoiceField(choices=AssuranceStatus.choices)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+def rapporteur_choices(organisation):
+    """SSC members who have not declared a conflict with the organisation."""
+    return ssc_member_choices().exclude(
+        conflicts_of_interest__organisation=organisation,
+        conflicts_of_interest__withdrawn_at__isnull=True,
+    )
+
+
+class TriageForm(StartReviewForm):
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rapporteur"].queryset = rapporteur_choices(organisation)
+        self.fields[
+            "rapporteur"
+        ].help_text = (
+            "Members with a declared conflict of interest with this organisation are not listed."
+        )
+
+
+class CaseDecisionForm(forms.Form):
+    """Either outcome, from the case page or the meeting page."""
+
+    outcome = forms.ChoiceField(
+        choices=Decision.Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Please choose one of the two outcomes."},
+    )
+    rationale = forms.CharField(
+        label="Rationale",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="The SSC's reasons. They are sent to the User in the decision letter.",
+        error_messages={"required": "A decision needs a written rationale."},
+    )
+    meeting = forms.ModelChoiceField(
+        queryset=None,
+        label="Meeting at which the decision was taken",
+        error_messages={"required": "Please choose the meeting at which it was decided."},
+    )
+    assessment_kind = forms.ChoiceField(
+        choices=AssessmentKind.choices,
+        initial=AssessmentKind.G8_13,
+        label="Assessment type (if required)",
+        required=False,
+    )
+    assessment_scope = forms.CharField(
+        label="Assessment scope (if required)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    assessment_due_date = forms.DateField(
+        label="Assessment due by (if required)",
+        widget=DATE_WIDGET,
+        required=False,
+        error_messages=DATE_ERRORS,
+    )
+    next = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = SSCMeeting.objects.filter(
+            date__lte=timezone.localdate()
+        ).order_by("-date")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("outcome") == Decision.Outcome.ASSESSMENT_REQUIRED:
+            if not cleaned.get("assessment_due_date") and "assessment_due_date" not in self.errors:
+                self.add_error(
+                    "assessment_due_date", "Give the date by which the assessment is due."
+                )
+            if not cleaned.get("assessment_kind"):
+                self.add_error("assessment_kind", "Choose the type of assessment.")
+        return cleaned
+
+
+class QueueFilterForm(forms.Form):
+    state = forms.ChoiceField(required=False, choices=[("", "Any state")])
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.filter(is_active=True),
+        required=False,
+        empty_label="Any organisation",
+    )
+    party_category = forms.ChoiceField(
+        required=False, choices=[("", "Any category"), *PartyCategory.choices]
+    )
+    delivery_model = forms.ChoiceField(
+        required=False, choices=[("", "Any delivery model"), *DeliveryModel.choices]
+    )
+    late = forms.BooleanField(required=False, label="Late notifications only")
+    go_live_within = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=3650,
+        label="Go-live within (days)",
+        error_messages={"invalid": "Enter a number of days, e.g. 30."},
+    )
+    mine = forms.BooleanField(required=False, label="My cases (I am rapporteur)")
+    meeting = forms.ModelChoiceField(
+        queryset=SSCMeeting.objects.order_by("-date"), required=False, empty_label="Any meeting"
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("go_live", "Go-live date, soonest first"),
+            ("oldest", "Oldest submission first"),
+            ("newest", "Newest submission first"),
+        ],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [
+            ("", "Any state"),
+            *[(v, label) for v, label in NotificationState.choices if v != NotificationState.DRAFT],
+        ]
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Select):
+                field.widget.attrs["class"] = "form-select form-select-sm"
+            elif not isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs["class"] = "form-control form-control-sm"
+
+
+class MeetingForm(forms.ModelForm):
+    class Meta:
+        model = SSCMeeting
+        fields = ["date", "kind", "title", "location", "quorum"]
+        widgets = {"date": DATE_WIDGET}
+        error_messages = {"date": DATE_ERRORS}
+
+
+class AttendanceForm(forms.Form):
+    attendees = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="SSC members attending",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = ssc_member_choices()
+
+
+class MeetingConflictForm(forms.Form):
+    member = forms.ModelChoiceField(queryset=None, label="SSC member")
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.filter(is_active=True))
+    note = forms.CharField(max_length=255, required=False, label="Note (optional)")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = ssc_member_choices()

@@ -317,3 +317,27 @@ class AssuranceRecord(models.Model):
     @property
     def next_annual_review_date(self) -> date:
         return annual_review_due_date(self.fieldwork_end_date)
+
+
+class MeetingConflict(models.Model):
+    """A conflict of interest an SSC member declared at a meeting (also recorded on the member)."""
+
+    meeting = models.ForeignKey(SSCMeeting, models.PROTECT, related_name="conflicts")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="meeting_conflicts"
+    )
+    organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="meeting_conflicts")
+    note = models.CharField(max_length=255, blank=True)
+    declared_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["declared_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "member", "organisation"],
+                name="meeting_conflict_once_per_meeting",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.member} – {self.organisation} at {self.meeting}"

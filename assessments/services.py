@@ -3,8 +3,10 @@
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import (
@@ -15,11 +17,18 @@ from assessments.models import (
     AssessmentState,
     AssuranceRecord,
     Decision,
+    MeetingConflict,
     SSCMeeting,
 )
 from notifications.models import AssuranceStatus, Notification, NotificationState
-from notifications.services import TransitionRefused, lock_notification, perform_transition
-from users.models import Organisation
+from notifications.services import (
+    TransitionRefused,
+    lock_notification,
+    organisation_recipients,
+    perform_transition,
+    queue_email,
+)
+from users.models import ConflictOfInterest, Organisation
 
 
 def start_review(
@@ -93,6 +102,12 @@ def decide(
             f"The meeting of {meeting.date:%d/%m/%Y} has not taken place yet: record the "
             "decision against the meeting at which it was taken."
         )
+    if meeting.kind != SSCMeeting.Kind.WRITTEN and not meeting.is_quorate:
+        raise TransitionRefused(
+            f"The meeting of {meeting.date:%d/%m/%Y} is not quorate "
+            f"({meeting.attendees.count()} of {meeting.quorum} members recorded as attending). "
+            "Record the attendance on the meeting page first."
+        )
     if outcome == Decision.Outcome.ASSESSMENT_REQUIRED:
         if assessment_due_date is None:
             raise TransitionRefused("Please give the date by which the assessment is due.")
@@ -131,7 +146,82 @@ def decide(
                 assessment.systems_in_scope.add(locked.user_system_id)
         elif locked.user_system_id:
             next_annual_review(locked.organisation).systems_in_scope.add(locked.user_system_id)
+        queue_decision_letter(decision)
     return decision
+
+
+def queue_decision_letter(decision: Decision) -> None:
+    """The decision letter to the User, by email (the PDF is generated from the same record)."""
+    notification = decision.notification
+    review = None
+    if decision.outcome == Decision.Outcome.NO_ASSESSMENT:
+        review = next_annual_review(notification.organisation)
+    queue_email(
+        kind="decision_letter",
+        to=organisation_recipients(notification),
+        template="decision_letter",
+        context={
+            "decision": decision,
+            "assessment": getattr(notification, "assessment", None),
+            "annual_review": review,
+            "letter_url": settings.PORTAL_BASE_URL
+            + reverse("assessments:decision_letter", args=[notification.pk]),
+        },
+        notification=notification,
+    )
+
+
+# --- Meetings ------------------------------------------------------------------------------------
+
+
+def _require_secas(by) -> None:
+    if not (by.is_secas and by.has_perm("assessments.change_sscmeeting")):
+        raise TransitionRefused("Only SECAS staff can manage SSC meetings.")
+
+
+def create_meeting(*, by, date, kind: str, title: str = "", location: str = "", quorum: int):
+    _require_secas(by)
+    return SSCMeeting.objects.create(
+        date=date, kind=kind, title=title, location=location, quorum=quorum
+    )
+
+
+def set_attendees(*, meeting: SSCMeeting, by, attendees) -> SSCMeeting:
+    """Record who attended; only SSC members count towards the quorum."""
+    _require_secas(by)
+    not_members = [person for person in attendees if not person.is_ssc_member]
+    if not_members:
+        raise TransitionRefused(
+            f"{', '.join(map(str, not_members))} is not an SSC member and cannot attend as one."
+        )
+    meeting.attendees.set(attendees)
+    return meeting
+
+
+def declare_meeting_conflict(
+    *, meeting: SSCMeeting, by, member, organisation: Organisation, note: str = ""
+) -> MeetingConflict:
+    """Record a conflict declared at a meeting; from then on the member cannot see those cases."""
+    _require_secas(by)
+    if not member.is_ssc_member:
+        raise TransitionRefused(f"{member} is not an SSC member.")
+    with transaction.atomic():
+        conflict, created = MeetingConflict.objects.get_or_create(
+            meeting=meeting, member=member, organisation=organisation, defaults={"note": note}
+        )
+        if not created:
+            raise TransitionRefused(
+                f"{member}'s conflict with {organisation} is already recorded for this meeting."
+            )
+        if not ConflictOfInterest.objects.filter(
+            member=member, organisation=organisation, withdrawn_at__isnull=True
+        ).exists():
+            ConflictOfInterest.objects.create(
+                member=member,
+                organisation=organisation,
+                reason=note or f"Declared at the SSC meeting of {meeting.date:%d/%m/%Y}",
+            )
+    return conflict
 
 
 def latest_assurance(organisation: Organisation) -> AssuranceRecord | None:

@@ -1,16 +1,28 @@
-"""Pages that bring intake and the SSC's records together."""
+"""Pages that bring intake and the SSC's records together: the organisation home, the SSC's
+dashboard, case pages, meetings, and the documents generated from decisions."""
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
 from django.views.generic import TemplateView
 
-from assessments.models import AssuranceRecord
+from assessments import documents, forms, services
+from assessments import selectors as ssc
+from assessments.models import Assessment, AssuranceRecord, Decision, SSCMeeting
+from assessments.triage import facts_for, suggest
 from notifications import selectors
+from notifications import services as intake
+from notifications.forms import RequestInformationForm
 from notifications.models import Notification, NotificationState, UserSystem
+from notifications.services import TransitionRefused
+from notifications.workdays import working_days_since
 from users.models import Organisation
 
 NOTIFICATIONS_PER_PAGE = 20
@@ -86,22 +98,354 @@ class OrganisationHomeView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class StaffHomeView(LoginRequiredMixin, TemplateView):
-    """SSC members' and SECAS staff's landing page: the shape of the queue."""
+CASES_PER_PAGE = 25
 
-    template_name = "assessments/staff_home.html"
+
+class CommitteeMixin(LoginRequiredMixin):
+    """SSC members and SECAS staff only; everyone else gets 404."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            ssc.require_committee_side(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class DashboardView(CommitteeMixin, TemplateView):
+    """The queue of notifications with filters, counts per state and the person's own cases."""
+
+    template_name = "assessments/dashboard.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        if not (user.is_secas or user.is_ssc_member or user.is_superuser):
-            raise Http404
-        visible = selectors.notifications_visible_to(user).exclude(state=NotificationState.DRAFT)
-        counts = dict(visible.values_list("state").annotate(total=Count("id")))
-        context["state_counts"] = [
-            {"label": label, "count": counts[value]}
-            for value, label in NotificationState.choices
-            if counts.get(value)
+        form = forms.QueueFilterForm(self.request.GET or None)
+        filters = form.cleaned_data if form.is_valid() else {}
+        page = Paginator(ssc.case_queue(user, filters=filters), CASES_PER_PAGE).get_page(
+            self.request.GET.get("page")
+        )
+        today = timezone.localdate()
+        rows = [
+            {
+                "case": case,
+                "age": working_days_since(case.submitted_at) if case.submitted_at else None,
+                "meeting": next(
+                    (
+                        item.meeting
+                        for item in case.agenda_items.all()
+                        if item.meeting.date >= today
+                    ),
+                    None,
+                ),
+            }
+            for case in page.object_list
         ]
-        context["recent"] = visible.select_related("organisation").order_by("-submitted_at")[:20]
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            form=form,
+            page=page,
+            rows=rows,
+            state_counts=ssc.state_counts(user),
+            my_open_cases=ssc.cases_visible_to(user)
+            .filter(
+                rapporteur=user, state__in=["submitted", "under_review", "information_requested"]
+            )
+            .count(),
+            query_string=query.urlencode(),
+        )
         return context
+
+
+class CaseView(CommitteeMixin, TemplateView):
+    """One case for the SSC and SECAS: submission, context, triage indicators, actions."""
+
+    template_name = "assessments/case_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        case = kwargs.get("case") or ssc.get_case(user, self.kwargs["pk"])
+        organisation = case.organisation
+        assurance = ssc.latest_assurance(organisation)
+        upcoming = ssc.next_meeting()
+        suggestion = suggest(
+            facts_for(
+                case,
+                organisation_assurance=assurance,
+                next_meeting_date=upcoming.date if upcoming else None,
+                system_ever_assessed=ssc.system_ever_assessed(case),
+            )
+        )
+        available = {t.name for t in case.get_available_user_state_transitions(user)}
+        decision = (
+            Decision.objects.filter(notification=case)
+            .select_related("decided_by", "meeting")
+            .first()
+        )
+        context.update(
+            case=case,
+            notification=case,
+            organisation=organisation,
+            assurance=assurance,
+            last_assessment=Assessment.objects.filter(organisation=organisation, state="completed")
+            .order_by("-completed_at")
+            .first(),
+            systems=ssc.organisation_systems(organisation),
+            suggestion=suggestion,
+            decision=decision,
+            assessment=Assessment.objects.filter(notification=case).first(),
+            agenda_items=case.agenda_items.select_related("meeting"),
+            timeline=selectors.timeline_for(case, viewer=user),
+            can_triage="start_review" in available,
+            can_request_information="request_information" in available,
+            can_decide=bool({"decide_no_assessment", "decide_assessment_required"} & available),
+            triage_form=kwargs.get("triage_form") or forms.TriageForm(organisation=organisation),
+            information_form=kwargs.get("information_form") or RequestInformationForm(),
+            decision_form=kwargs.get("decision_form") or forms.CaseDecisionForm(),
+            age=working_days_since(case.submitted_at) if case.submitted_at else None,
+        )
+        return context
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+class CaseActionView(CommitteeMixin, View):
+    """POST-only steps on a case; refusals (including "someone decided first") become messages."""
+
+    def post(self, request, pk):
+        self.case = ssc.get_case(request.user, pk)
+        case_url = reverse_case(pk)
+        try:
+            response = self.act(request)
+        except TransitionRefused as refusal:
+            messages.error(request, str(refusal))
+            return redirect(_safe_next(request, case_url))
+        return response or redirect(_safe_next(request, case_url))
+
+    def render_case(self, **forms_with_errors):
+        view = CaseView(request=self.request, kwargs={"pk": self.case.pk})
+        context = view.get_context_data(case=self.case, pk=self.case.pk, **forms_with_errors)
+        return view.render_to_response(context)
+
+
+def reverse_case(pk) -> str:
+    return reverse("assessments:case", args=[pk])
+
+
+class TriageView(CaseActionView):
+    def act(self, request):
+        form = forms.TriageForm(request.POST, organisation=self.case.organisation)
+        if not form.is_valid():
+            messages.error(request, "The review has not started: please correct the form.")
+            return self.render_case(triage_form=form)
+        case = services.start_review(notification=self.case, by=request.user, **form.cleaned_data)
+        messages.success(
+            request,
+            f"Review of {case.reference} started: {case.rapporteur} is rapporteur, for the "
+            f"meeting of {form.cleaned_data['meeting'].date:%d/%m/%Y}.",
+        )
+
+
+class RequestInformationView(CaseActionView):
+    def act(self, request):
+        form = RequestInformationForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "The question has not been sent: please correct the form.")
+            return self.render_case(information_form=form)
+        information_request = intake.request_information(
+            notification=self.case, by=request.user, **form.cleaned_data
+        )
+        messages.success(
+            request,
+            f"Question sent to {self.case.organisation}; answer due by "
+            f"{information_request.response_due_date:%d/%m/%Y}.",
+        )
+
+
+class DecideView(CaseActionView):
+    def act(self, request):
+        form = forms.CaseDecisionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "No decision has been recorded: please correct the form.")
+            if form.cleaned_data.get("next", "").startswith("/ssc/meetings/"):
+                for errors in form.errors.values():
+                    for error in errors:
+                        messages.error(request, error)
+                return redirect(_safe_next(request, reverse_case(self.case.pk)))
+            return self.render_case(decision_form=form)
+        data = {k: v for k, v in form.cleaned_data.items() if k != "next"}
+        if data["outcome"] != Decision.Outcome.ASSESSMENT_REQUIRED:
+            for key in ("assessment_kind", "assessment_scope", "assessment_due_date"):
+                data.pop(key)
+        decision = services.decide(notification=self.case, by=request.user, **data)
+        messages.success(
+            request,
+            f"Decision recorded on {self.case.reference}: {decision.get_outcome_display()}. "
+            "The decision letter has been sent to the User.",
+        )
+
+
+class DecisionLetterView(LoginRequiredMixin, View):
+    """The decision letter as a PDF, for the organisation and the committee side."""
+
+    def get(self, request, pk):
+        notification = selectors.get_visible_notification(request.user, pk)
+        decision = (
+            Decision.objects.filter(notification=notification)
+            .select_related("decided_by", "meeting", "notification__organisation")
+            .first()
+        )
+        if decision is None:
+            raise Http404("No decision yet.")
+        annual_review = None
+        if decision.outcome == Decision.Outcome.NO_ASSESSMENT:
+            annual_review = (
+                Assessment.objects.filter(
+                    organisation=notification.organisation,
+                    notification__isnull=True,
+                    systems_in_scope=notification.user_system_id,
+                )
+                .order_by("due_date")
+                .first()
+            )
+        pdf = documents.decision_letter_pdf(
+            decision,
+            assessment=Assessment.objects.filter(notification=notification).first(),
+            annual_review=annual_review,
+        )
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'attachment; filename="{notification.reference}-decision-letter.pdf"'
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+# --- Meetings ------------------------------------------------------------------------------------
+
+
+class MeetingListView(CommitteeMixin, TemplateView):
+    template_name = "assessments/meeting_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = Paginator(ssc.meetings_overview(), 20).get_page(self.request.GET.get("page"))
+        context.update(
+            page=page,
+            today=timezone.localdate(),
+            form=kwargs.get("form") or forms.MeetingForm(),
+            can_manage=self.request.user.is_secas,
+        )
+        return context
+
+    def post(self, request):
+        form = forms.MeetingForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "The meeting has not been created: please correct the form.")
+            return self.render_to_response(self.get_context_data(form=form))
+        try:
+            meeting = services.create_meeting(by=request.user, **form.cleaned_data)
+        except TransitionRefused as refusal:
+            messages.error(request, str(refusal))
+            return redirect("assessments:meetings")
+        messages.success(request, f"Meeting of {meeting.date:%d/%m/%Y} created.")
+        return redirect("assessments:meeting", pk=meeting.pk)
+
+
+class MeetingView(CommitteeMixin, TemplateView):
+    template_name = "assessments/meeting_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        meeting = get_object_or_404(SSCMeeting, pk=self.kwargs["pk"])
+        items = list(ssc.agenda(meeting, user))
+        decisions = {d.notification_id: d for d in ssc.decisions_at(meeting, user)}
+        decidable = meeting.date <= timezone.localdate()
+        context.update(
+            meeting=meeting,
+            attendees=meeting.attendees.order_by("full_name"),
+            conflicts=meeting.conflicts.select_related("member", "organisation"),
+            items=[
+                {
+                    "item": item,
+                    "decision": decisions.get(item.notification_id),
+                    "can_decide": decidable
+                    and item.notification.state == NotificationState.UNDER_REVIEW
+                    and user.is_ssc_member
+                    and not user.has_conflict_with(item.notification.organisation),
+                }
+                for item in items
+            ],
+            hidden_items=ssc.hidden_items_count(meeting, user),
+            decision_count=len(decisions),
+            can_manage=user.is_secas,
+            attendance_form=forms.AttendanceForm(initial={"attendees": meeting.attendees.all()}),
+            conflict_form=kwargs.get("conflict_form") or forms.MeetingConflictForm(),
+            decision_form=forms.CaseDecisionForm(initial={"meeting": meeting}),
+        )
+        return context
+
+
+class MeetingActionView(CommitteeMixin, View):
+    def post(self, request, pk):
+        meeting = get_object_or_404(SSCMeeting, pk=pk)
+        try:
+            self.act(request, meeting)
+        except TransitionRefused as refusal:
+            messages.error(request, str(refusal))
+        return redirect("assessments:meeting", pk=pk)
+
+
+class AttendanceView(MeetingActionView):
+    def act(self, request, meeting):
+        form = forms.AttendanceForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Attendance not saved: choose SSC members only.")
+            return
+        services.set_attendees(meeting=meeting, by=request.user, **form.cleaned_data)
+        state = "quorate" if meeting.is_quorate else "not quorate"
+        messages.success(
+            request, f"Attendance saved: {meeting.attendees.count()} members, {state}."
+        )
+
+
+class MeetingConflictView(MeetingActionView):
+    def act(self, request, meeting):
+        form = forms.MeetingConflictForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Conflict not recorded: choose a member and an organisation.")
+            return
+        conflict = services.declare_meeting_conflict(
+            meeting=meeting, by=request.user, **form.cleaned_data
+        )
+        messages.success(
+            request,
+            f"Recorded: {conflict.member} declared a conflict with {conflict.organisation}. "
+            "They can no longer see or decide its cases.",
+        )
+
+
+class MinutesView(CommitteeMixin, View):
+    def get(self, request, pk, extension):
+        meeting = get_object_or_404(SSCMeeting, pk=pk)
+        decisions = list(ssc.decisions_at(meeting, request.user))
+        name = f"ssc-minutes-extract-{meeting.date:%Y-%m-%d}"
+        if extension == "csv":
+            response = HttpResponse(
+                documents.minutes_csv(decisions), content_type="text/csv; charset=utf-8"
+            )
+        else:
+            response = HttpResponse(
+                documents.minutes_pdf(meeting, decisions), content_type="application/pdf"
+            )
+        response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+        response["Cache-Control"] = "private, no-store"
+        return response

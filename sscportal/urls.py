@@ -11,7 +11,6 @@ admin.site.index_title = "Registers and casework"
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
-    path("ssc/", assessment_views.StaffHomeView.as_view(), name="staff_home"),
     path(
         "organisations/<int:pk>/",
         assessment_views.OrganisationHomeView.as_view(),
@@ -31,5 +30,6 @@ urlpatterns = [
     ),
     path("", include("users.urls")),
     path("", include("notifications.urls")),
+    path("", include("assessments.urls")),
     path("admin/", admin.site.urls),
 ]

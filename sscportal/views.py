@@ -11,7 +11,7 @@ class HomeView(TemplateView):
         user = request.user
         if user.is_authenticated:
             if user.is_secas or user.is_ssc_member or user.is_superuser:
-                return redirect("staff_home")
+                return redirect("assessments:dashboard")
             memberships = list(user.active_memberships.values())
             if len(memberships) == 1:
                 return redirect("organisation_home", pk=memberships[0].organisation_id)

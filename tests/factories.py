@@ -78,6 +78,8 @@ class SSCMeetingFactory(factory.django.DjangoModelFactory):
 
     # Today: triage needs a meeting not yet past, a decision one already held.
     date = factory.LazyFunction(timezone.localdate)
+    # Quorate by default; the quorum rule has its own tests.
+    quorum = 0
 
 
 class AssuranceRecordFactory(factory.django.DjangoModelFactory):

@@ -55,12 +55,12 @@ def test_user_staff_land_on_their_organisations_home(client, submitter, organisa
 @pytest.mark.parametrize("who", ["secas", "ssc_member"])
 def test_ssc_and_secas_land_on_the_staff_home(request, client, db, who):
     client.force_login(request.getfixturevalue(who))
-    assert client.get(reverse("home")).url == reverse("staff_home")
+    assert client.get(reverse("home")).url == reverse("assessments:dashboard")
 
 
 def test_user_staff_cannot_open_the_staff_home(client, submitter):
     client.force_login(submitter)
-    assert client.get(reverse("staff_home")).status_code == 404
+    assert client.get(reverse("assessments:dashboard")).status_code == 404
 
 
 def test_sign_in_by_email_then_land_at_home(client, submitter):

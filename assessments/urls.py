@@ -1,0 +1,35 @@
+from django.urls import path
+
+from assessments import views
+
+app_name = "assessments"
+
+urlpatterns = [
+    path("ssc/", views.DashboardView.as_view(), name="dashboard"),
+    path("ssc/cases/<int:pk>/", views.CaseView.as_view(), name="case"),
+    path("ssc/cases/<int:pk>/triage/", views.TriageView.as_view(), name="triage"),
+    path(
+        "ssc/cases/<int:pk>/request-information/",
+        views.RequestInformationView.as_view(),
+        name="request_information",
+    ),
+    path("ssc/cases/<int:pk>/decide/", views.DecideView.as_view(), name="decide"),
+    path(
+        "notifications/<int:pk>/decision-letter.pdf",
+        views.DecisionLetterView.as_view(),
+        name="decision_letter",
+    ),
+    path("ssc/meetings/", views.MeetingListView.as_view(), name="meetings"),
+    path("ssc/meetings/<int:pk>/", views.MeetingView.as_view(), name="meeting"),
+    path("ssc/meetings/<int:pk>/attendance/", views.AttendanceView.as_view(), name="attendance"),
+    path(
+        "ssc/meetings/<int:pk>/conflicts/",
+        views.MeetingConflictView.as_view(),
+        name="meeting_conflict",
+    ),
+    path(
+        "ssc/meetings/<int:pk>/minutes.<str:extension>",
+        views.MinutesView.as_view(),
+        name="minutes",
+    ),
+]
