@@ -34,7 +34,7 @@ def decide_post(client, case, meeting, **overrides):
     return client.post(reverse("assessments:decide", args=[case.pk]), data, follow=True)
 
 
-# --- Dashboard -------------------------------------------------------------------------------
+# --- Dashboard ---------------------------------------------------------------
 
 
 def test_the_dashboard_lists_submitted_cases_with_counts(client, submitted, draft, ssc_member):
@@ -184,7 +184,7 @@ def test_the_queue_is_paginated(client, organisation, preparer, submitter, ssc_m
     assert "Page 1 of 2" in page_text(client.get(reverse("assessments:dashboard")))
 
 
-# --- Case page and triage --------------------------------------------------------------------------
+# --- Case page and triage ---------------------------------------------------------------
 
 
 def test_the_case_page_shows_context_and_a_suggestion(client, submitted, secas):
@@ -251,7 +251,7 @@ def test_an_ssc_member_asks_a_question_and_the_user_is_emailed(
     assert "Who operates the HSM?" in email.body
 
 
-# --- Deciding ------------------------------------------------------------------------------------------
+# --- Deciding ---------------------------------------------------------------
 
 
 def test_deciding_assessment_required_sends_the_letter(
@@ -348,7 +348,7 @@ def test_a_meeting_that_is_not_quorate_cannot_take_decisions(client, under_revie
     assert not Decision.objects.exists()
 
 
-# --- Meetings ------------------------------------------------------------------------------------------
+# --- Meetings ---------------------------------------------------------------
 
 
 def test_secas_creates_a_meeting(client, secas):
@@ -471,7 +471,7 @@ def test_the_minutes_leave_out_a_conflicted_members_cases(
     assert under_review.reference not in response.content.decode()
 
 
-# --- Queries do not grow with the number of notifications ---------------------------------------
+# --- Queries do not grow with the number of notifications ---------------------------------------------------------------
 
 
 def count_queries(client, url) -> int:
