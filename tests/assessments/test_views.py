@@ -471,7 +471,7 @@ def test_the_minutes_leave_out_a_conflicted_members_cases(
     assert under_review.reference not in response.content.decode()
 
 
-# --- Queries do not grow with the number of notifications ---------------------------------------------------------------
+# --- Queries do not grow with the number of notifications ---
 
 
 def count_queries(client, url) -> int:
