@@ -10,9 +10,11 @@ from assessments.models import (
     SSCMeeting,
 )
 from notifications.admin import (
+    ConflictAwareAdminMixin,
     NotificationAdmin,
     ReadOnlyStateLogInline,
     ServiceTransitionAdminMixin,
+    hide_conflicted,
 )
 from notifications.models import Notification
 
@@ -74,6 +76,13 @@ class AgendaItemInline(admin.TabularInline):
     readonly_fields = ["added_at"]
     can_delete = False
 
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(hide_conflicted(request, "notification__organisation"))
+        )
+
 
 @admin.register(SSCMeeting)
 class SSCMeetingAdmin(admin.ModelAdmin):
@@ -89,7 +98,8 @@ class SSCMeetingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Decision)
-class DecisionAdmin(admin.ModelAdmin):
+class DecisionAdmin(ConflictAwareAdminMixin, admin.ModelAdmin):
+    organisation_path = "notification__organisation"
     list_display = ["notification", "outcome", "meeting", "decided_by", "decided_at"]
     list_filter = ["outcome", "meeting"]
     search_fields = ["notification__reference", "notification__organisation__name", "rationale"]
@@ -106,7 +116,7 @@ class DecisionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(ServiceTransitionAdminMixin, admin.ModelAdmin):
+class AssessmentAdmin(ConflictAwareAdminMixin, ServiceTransitionAdminMixin, admin.ModelAdmin):
     list_display = [
         "organisation",
         "kind",
@@ -166,7 +176,7 @@ class AssessmentAdmin(ServiceTransitionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AssuranceRecord)
-class AssuranceRecordAdmin(admin.ModelAdmin):
+class AssuranceRecordAdmin(ConflictAwareAdminMixin, admin.ModelAdmin):
     list_display = [
         "organisation",
         "status",

@@ -99,10 +99,14 @@ class CompleteForm(forms.Form):
 
 
 def rapporteur_choices(organisation):
-    """SSC members who have not declared a conflict with the organisation."""
-    return ssc_member_choices().exclude(
-        conflicts_of_interest__organisation=organisation,
-        conflicts_of_interest__withdrawn_at__isnull=True,
+    """SSC members with no declared conflict with the organisation, and not working for it."""
+    return (
+        ssc_member_choices()
+        .exclude(
+            conflicts_of_interest__organisation=organisation,
+            conflicts_of_interest__withdrawn_at__isnull=True,
+        )
+        .exclude(memberships__organisation=organisation, memberships__is_active=True)
     )
 
 

@@ -35,7 +35,15 @@ def require_committee_side(user) -> None:
 def cases_visible_to(user) -> QuerySet[Notification]:
     """Submitted notifications the SSC or SECAS person may open (never drafts)."""
     require_committee_side(user)
-    return notifications_visible_to(user).exclude(state=NotificationState.DRAFT)
+    return (
+        notifications_visible_to(user)
+        .filter(submitted_at__isnull=False)
+        .exclude(
+            organisation_id__in=list(user.active_memberships)
+            if not (user.is_secas or user.is_superuser)
+            else []
+        )
+    )
 
 
 def case_queue(user, *, filters: dict) -> QuerySet[Notification]:

@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.db.models import Q
+from django.http import Http404
 from django_fsm.admin import FSMAdminMixin
 from django_fsm_log.admin import StateLogInline
 from django_fsm_log.models import StateLog
@@ -11,6 +13,23 @@ from notifications.models import (
     SharedResourceProvider,
     UserSystem,
 )
+
+
+def hide_conflicted(request, organisation_path: str) -> Q:
+    """SSC members never see, in any admin list, organisations they are conflicted with."""
+    user = request.user
+    if user.is_superuser or user.is_secas:
+        return Q()
+    return ~Q(**{f"{organisation_path}__in": list(user.conflicted_organisation_ids)})
+
+
+class ConflictAwareAdminMixin:
+    organisation_path = "organisation"
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).filter(hide_conflicted(request, self.organisation_path))
+        )
 
 
 class ServiceTransitionAdminMixin(FSMAdminMixin):
@@ -34,6 +53,12 @@ class ServiceTransitionAdminMixin(FSMAdminMixin):
         self.message_user(request, f"Done: {self.get_fsm_label(label)}.", messages.SUCCESS)
         return True
 
+    def fsm_transition_view(self, request, object_id, transition_name, **kwargs):
+        # An unknown step name in the URL is a missing page, not a server error.
+        if transition_name not in self.transition_services:
+            raise Http404("No such step.")
+        return super().fsm_transition_view(request, object_id, transition_name, **kwargs)
+
     def has_delete_permission(self, request, obj=None):
         return False
 
@@ -49,7 +74,7 @@ class SharedResourceProviderAdmin(admin.ModelAdmin):
 
 
 @admin.register(UserSystem)
-class UserSystemAdmin(admin.ModelAdmin):
+class UserSystemAdmin(ConflictAwareAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "organisation",
@@ -151,14 +176,11 @@ class NotificationAdmin(ServiceTransitionAdminMixin, admin.ModelAdmin):
         return False
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        user = request.user
-        if user.is_superuser or user.is_secas:
+        queryset = super().get_queryset(request).filter(hide_conflicted(request, "organisation"))
+        if request.user.is_superuser:
             return queryset
-        # SSC members never see drafts, nor cases of organisations they are conflicted with.
-        return queryset.exclude(state="draft").exclude(
-            organisation_id__in=user.conflicted_organisation_ids
-        )
+        # Drafts, withdrawn or not, are the organisation's own until submitted.
+        return queryset.filter(submitted_at__isnull=False)
 
 
 @admin.register(StateLog)

@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django_fsm_log.models import StateLog
 
-from notifications.models import Attachment, InformationRequest, Notification, NotificationState
+from notifications.models import Attachment, InformationRequest, Notification
 
 
 def notifications_visible_to(user) -> QuerySet[Notification]:
@@ -19,12 +19,12 @@ def notifications_visible_to(user) -> QuerySet[Notification]:
     if not user.is_authenticated or not user.is_active:
         return Notification.objects.none()
     visible = Q(organisation_id__in=list(user.active_memberships))
+    # Never submitted (a draft, or a draft withdrawn) stays the organisation's own business.
+    submitted = Q(submitted_at__isnull=False)
     if user.is_secas or user.is_superuser:
-        visible |= ~Q(state=NotificationState.DRAFT)
+        visible |= submitted
     elif user.is_ssc_member:
-        visible |= ~Q(state=NotificationState.DRAFT) & ~Q(
-            organisation_id__in=list(user.conflicted_organisation_ids)
-        )
+        visible |= submitted & ~Q(organisation_id__in=list(user.conflicted_organisation_ids))
     return Notification.objects.filter(visible)
 
 

@@ -110,11 +110,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @cached_property
     def conflicted_organisation_ids(self) -> frozenset[int]:
-        return frozenset(
-            self.conflicts_of_interest.filter(withdrawn_at__isnull=True).values_list(
-                "organisation_id", flat=True
-            )
+        """Organisations whose cases this person must not review: declared conflicts, and
+        (implicitly) any organisation they work for."""
+        declared = self.conflicts_of_interest.filter(withdrawn_at__isnull=True).values_list(
+            "organisation_id", flat=True
         )
+        return frozenset(declared) | frozenset(self.active_memberships)
 
     def has_conflict_with(self, organisation) -> bool:
         return organisation is not None and organisation.pk in self.conflicted_organisation_ids

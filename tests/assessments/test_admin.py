@@ -141,3 +141,55 @@ def test_nothing_is_deleted_through_the_admin(client, under_review, secas, ssc_m
     assert Decision.objects.filter(pk=decision.pk).exists()
     under_review.refresh_from_db()
     assert under_review.state == S.NO_ASSESSMENT_NEEDED
+
+
+def test_a_withdrawn_draft_stays_out_of_the_admin_for_secas(client, draft, submitter, secas):
+    from notifications.services import withdraw_notification
+
+    withdraw_notification(notification=draft, by=submitter, reason="Started by mistake.")
+    client.force_login(secas)
+    listing = client.get(reverse("admin:notifications_notification_changelist"))
+    assert draft.reference not in listing.content.decode()
+    assert client.get(change_url(draft)).status_code == 302
+
+
+def test_a_conflicted_member_sees_nothing_of_the_organisation_anywhere_in_the_admin(
+    client, under_review, ssc_member, conflicted_member, meeting, secas
+):
+    from assessments.services import decide
+
+    decision = decide(
+        notification=under_review,
+        by=ssc_member,
+        outcome=Decision.Outcome.ASSESSMENT_REQUIRED,
+        rationale="Confidential reasoning.",
+        meeting=meeting,
+        assessment_due_date=timezone.localdate() + datetime.timedelta(days=60),
+    )
+    assessment = Assessment.objects.get(notification=under_review)
+    client.force_login(conflicted_member)
+    organisation_name = under_review.organisation.name
+    for name in [
+        "admin:assessments_decision_changelist",
+        "admin:assessments_assessment_changelist",
+        "admin:notifications_usersystem_changelist",
+    ]:
+        page = client.get(reverse(name)).content.decode()
+        assert organisation_name not in page, name
+    for url in [
+        reverse("admin:assessments_decision_change", args=[decision.pk]),
+        reverse("admin:assessments_assessment_change", args=[assessment.pk]),
+    ]:
+        assert client.get(url).status_code == 302, url
+    meeting_page = client.get(reverse("admin:assessments_sscmeeting_change", args=[meeting.pk]))
+    assert under_review.reference not in meeting_page.content.decode()
+    # The same pages do show it to SECAS: the test above is not passing by accident.
+    client.force_login(secas)
+    page = client.get(reverse("admin:assessments_decision_changelist")).content.decode()
+    assert under_review.reference in page
+
+
+def test_an_unknown_step_in_the_admin_url_is_a_404(client, submitted, secas):
+    client.force_login(secas)
+    assert client.get(transition_url(submitted, "nope")).status_code == 404
+    assert client.get(transition_url(submitted, "save")).status_code == 404

@@ -571,3 +571,51 @@ def test_a_conflicted_member_cannot_open_a_submitted_case(client, submitted, con
 def test_an_unconflicted_member_can_open_a_submitted_case(client, submitted, ssc_member):
     client.force_login(ssc_member)
     assert client.get(reverse("notifications:detail", args=[submitted.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("who", ["secas", "ssc_member"])
+def test_a_withdrawn_draft_is_never_shown_to_staff(request, client, draft, submitter, who):
+    services.withdraw_notification(notification=draft, by=submitter, reason="Not needed.")
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(reverse("notifications:detail", args=[draft.pk])).status_code == 404
+    assert draft.reference not in text_of(client.get(reverse("assessments:dashboard")))
+
+
+def test_a_conflicted_member_gets_404_on_every_page_of_a_submitted_case(
+    client, submitted, conflicted_member, organisation
+):
+    client.force_login(conflicted_member)
+    for method, url in [
+        ("get", reverse("notifications:detail", args=[submitted.pk])),
+        ("post", reverse("notifications:message", args=[submitted.pk])),
+        ("post", reverse("notifications:withdraw", args=[submitted.pk])),
+        ("post", reverse("notifications:respond", args=[submitted.pk])),
+        ("get", reverse("assessments:case", args=[submitted.pk])),
+        ("post", reverse("assessments:triage", args=[submitted.pk])),
+        ("post", reverse("assessments:request_information", args=[submitted.pk])),
+        ("post", reverse("assessments:decide", args=[submitted.pk])),
+        ("get", reverse("assessments:decision_letter", args=[submitted.pk])),
+    ]:
+        response = getattr(client, method)(url, {"body": "x", "reason": "x"})
+        assert response.status_code == 404, (method, url)
+    assert not Message.objects.exists()
+
+
+def test_an_ssc_member_who_works_for_the_organisation_cannot_decide_its_case(
+    client, under_review, ssc_member, meeting
+):
+    from assessments.services import decide
+    from notifications.services import TransitionRefused
+
+    factories.MembershipFactory(user=ssc_member, organisation=under_review.organisation)
+    member = type(ssc_member).objects.get(pk=ssc_member.pk)
+    with pytest.raises(TransitionRefused, match="permission"):
+        decide(
+            notification=under_review,
+            by=member,
+            outcome="no_assessment",
+            rationale="Looks fine to me.",
+            meeting=meeting,
+        )
+    client.force_login(member)
+    assert client.get(reverse("assessments:case", args=[under_review.pk])).status_code == 404
