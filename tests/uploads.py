@@ -11,16 +11,29 @@ JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32
 WINDOWS_EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 64
 
 
-def office_zip(kind: str) -> bytes:
+OOXML_MAIN = {
+    "docx": ("word/document.xml", "wordprocessingml.document.main+xml"),
+    "xlsx": ("xl/workbook.xml", "spreadsheetml.sheet.main+xml"),
+}
+
+
+def office_zip(kind: str, *, extra: dict[str, bytes] | None = None) -> bytes:
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         if kind == "odt":
-            archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+            # ODF's first entry is an uncompressed "mimetype".
+            archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
             archive.writestr("content.xml", "<office:document-content/>")
         else:
-            archive.writestr("[Content_Types].xml", "<Types/>")
-            folder = {"docx": "word", "xlsx": "xl"}[kind]
-            archive.writestr(f"{folder}/document.xml", "<document/>")
+            part, subtype = OOXML_MAIN[kind]
+            archive.writestr(
+                "[Content_Types].xml",
+                '<Types><Override PartName="/' + part + '" ContentType="application/'
+                "vnd.openxmlformats-officedocument." + subtype + '"/></Types>',
+            )
+            archive.writestr(part, "<document/>")
+        for name, content in (extra or {}).items():
+            archive.writestr(name, content)
     return buffer.getvalue()
 
 
