@@ -579,10 +579,20 @@ class OutboundEmail(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(
+        default=timezone.now, help_text="When the sweeper may try again if still unsent."
+    )
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "email"
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(sent_at__isnull=True),
+                name="outbox_unsent_due",
+            )
+        ]
 
     def __str__(self):
         return f"{self.subject} → {', '.join(self.to)}"

@@ -1,4 +1,5 @@
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
@@ -9,6 +10,9 @@ from notifications.models import OutboundEmail
 
 logger = logging.getLogger(__name__)
 
+MAX_BACKOFF = timedelta(hours=6)
+SWEEP_BATCH = 200
+
 
 class EmailNotSent(Exception):
     pass
@@ -17,8 +21,9 @@ class EmailNotSent(Exception):
 def send_outbound_email(email_id: int) -> bool:
     """Send one outbox row at most once: locked while sending, marked sent after.
 
-    Returns False if it is already sent or being sent by another worker. Raises EmailNotSent
-    (with the attempt recorded on the row) if the mail server refused or could not be reached.
+    Returns False if it is already sent or another worker is sending it. If the mail server
+    refuses or cannot be reached, the attempt and its error are saved with the next time to
+    try, and EmailNotSent is raised.
     """
     with transaction.atomic():
         email = (
@@ -34,21 +39,48 @@ def send_outbound_email(email_id: int) -> bool:
         email.attempts += 1
         try:
             message.send()
-        except OSError as error:
-            email.last_error = str(error)[:2000]
-            email.save(update_fields=["attempts", "last_error"])
-            raise EmailNotSent(str(error)) from error
-        email.sent_at = timezone.now()
-        email.save(update_fields=["attempts", "sent_at"])
-    return True
+        except OSError as error:  # smtplib's errors are OSErrors too
+            email.last_error = f"{type(error).__name__}: {error}"[:2000]
+            email.next_attempt_at = timezone.now() + min(
+                timedelta(minutes=2**email.attempts), MAX_BACKOFF
+            )
+            email.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+            failure = email.last_error
+        else:
+            email.sent_at = timezone.now()
+            email.save(update_fields=["attempts", "sent_at"])
+            return True
+    # Raised after the block, so the recorded attempt is committed, not rolled back.
+    raise EmailNotSent(failure)
 
 
-@shared_task(bind=True, max_retries=8, default_retry_delay=60)
+@shared_task(bind=True, max_retries=5, default_retry_delay=60)
 def deliver_email(self, email_id: int) -> None:
     try:
         send_outbound_email(email_id)
     except EmailNotSent as error:
         logger.warning("Email %s not sent: %s", email_id, error)
-        # In-process (no broker) there is nobody to retry later; the row stays unsent.
+        # In-process (no broker) nothing can retry later but the sweeper; the row waits.
         if not self.request.is_eager:
             raise self.retry(exc=error, countdown=60 * 2**self.request.retries) from error
+
+
+def deliver_pending_emails() -> dict[str, int]:
+    """Send every unsent email whose next attempt is due: catches up after any outage."""
+    due = list(
+        OutboundEmail.objects.filter(sent_at__isnull=True, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    sent = failed = 0
+    for email_id in due:
+        try:
+            sent += send_outbound_email(email_id)
+        except EmailNotSent:
+            failed += 1
+    return {"due": len(due), "sent": sent, "failed": failed}
+
+
+@shared_task
+def sweep_outbox() -> dict[str, int]:
+    return deliver_pending_emails()
