@@ -1,9 +1,12 @@
+from datetime import date
 from pathlib import PurePath
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Fieldset, Layout, Submit
+from dateutil.relativedelta import relativedelta
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from notifications import filetypes
@@ -17,6 +20,8 @@ from users.models import SSC_MEMBERS_GROUP, User
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATE_ERROR = "Enter a real date, for example 27/03/2027."
+# Smart metering User Systems did not exist before this; earlier dates are typing mistakes.
+EARLIEST_DATE = date(2015, 1, 1)
 YES_NO_UNKNOWN = [("", "Not answered yet"), ("true", "Yes"), ("false", "No")]
 
 
@@ -198,6 +203,16 @@ class NotificationForm(forms.ModelForm):
             Submit("action", "Save and check your answers", css_class="btn-primary"),
             HTML("</div>"),
         )
+
+    def clean_planned_go_live_date(self):
+        go_live = self.cleaned_data.get("planned_go_live_date")
+        today = timezone.localdate()
+        if go_live and not (EARLIEST_DATE <= go_live <= today + relativedelta(years=10)):
+            raise forms.ValidationError(
+                f"Enter a go-live date between {EARLIEST_DATE:%d/%m/%Y} and "
+                f"{today + relativedelta(years=10):%d/%m/%Y}."
+            )
+        return go_live
 
     def clean(self):
         cleaned = super().clean()

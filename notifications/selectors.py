@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django_fsm_log.models import StateLog
 
-from notifications.models import Attachment, InformationRequest, Notification
+from notifications.models import Attachment, InformationRequest, Notification, NotificationState
 
 
 def notifications_visible_to(user) -> QuerySet[Notification]:
@@ -59,7 +59,10 @@ def waiting_on_organisation(organisation) -> QuerySet[InformationRequest]:
     """Open information requests, most urgent first."""
     return (
         InformationRequest.objects.filter(
-            notification__organisation=organisation, responded_at__isnull=True
+            notification__organisation=organisation,
+            responded_at__isnull=True,
+            # A question on a withdrawn notification no longer waits on anyone.
+            notification__state=NotificationState.INFORMATION_REQUESTED,
         )
         .select_related("notification")
         .order_by("response_due_date")

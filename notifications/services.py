@@ -118,41 +118,85 @@ def create_draft(*, organisation, by, **content) -> Notification:
     return notification
 
 
-def _register_user_system(notification: Notification) -> UserSystem:
-    system, created = UserSystem.objects.get_or_create(
-        organisation=notification.organisation,
-        name=notification.system_name,
-        defaults={
-            "delivery_model": notification.delivery_model,
-            "provider": notification.provider
-            if notification.delivery_model == DeliveryModel.SRP
-            else None,
-            "third_party_name": notification.third_party_name,
-            "go_live_date": notification.planned_go_live_date,
-        },
+def _system_name_clash(notification: Notification) -> str:
+    """Why the system's name cannot be entered in the register, or "" if it can."""
+    existing = UserSystem.objects.filter(
+        organisation=notification.organisation, name__iexact=notification.system_name
+    ).first()
+    if existing is None:
+        return ""
+    if existing.is_first_system or existing.status == UserSystem.Status.LIVE:
+        return (
+            f"{notification.organisation} already has a live User System called "
+            f"“{existing.name}”. Give the new system a name of its own."
+        )
+    if existing.status == UserSystem.Status.RETIRED:
+        return ""
+    other = (
+        existing.notifications.exclude(pk=notification.pk)
+        .exclude(state=NotificationState.WITHDRAWN)
+        .first()
     )
-    if not created and system.status == UserSystem.Status.PLANNED:
-        system.delivery_model = notification.delivery_model
-        system.provider = (
-            notification.provider if notification.delivery_model == DeliveryModel.SRP else None
+    if other is not None:
+        return (
+            f"“{existing.name}” is already notified under {other.reference}. Give the new "
+            "system a name of its own, or follow that notification instead."
         )
-        system.third_party_name = notification.third_party_name
-        system.go_live_date = notification.planned_go_live_date
-        system.save(
-            update_fields=["delivery_model", "provider", "third_party_name", "go_live_date"]
+    return ""
+
+
+def _register_user_system(notification: Notification) -> UserSystem:
+    """Enter the notified system in the register as planned (reusing a retired or idle entry)."""
+    details = {
+        "delivery_model": notification.delivery_model,
+        "provider": notification.provider
+        if notification.delivery_model == DeliveryModel.SRP
+        else None,
+        "third_party_name": notification.third_party_name,
+        "go_live_date": notification.planned_go_live_date,
+        "status": UserSystem.Status.PLANNED,
+    }
+    system = UserSystem.objects.filter(
+        organisation=notification.organisation, name__iexact=notification.system_name
+    ).first()
+    if system is None:
+        return UserSystem.objects.create(
+            organisation=notification.organisation, name=notification.system_name, **details
         )
+    for field, value in details.items():
+        setattr(system, field, value)
+    system.save(update_fields=list(details))
     return system
 
 
 def submit_notification(
-    *, notification: Notification, by, declaration_accepted: bool
+    *,
+    notification: Notification,
+    by,
+    declaration_accepted: bool,
+    checked_version: datetime | None = None,
 ) -> Notification:
-    """Submit a draft to the SSC: freezes the content, stamps the time and flags late notice."""
+    """Submit a draft to the SSC: freezes the content, stamps the time and flags late notice.
+
+    `checked_version` is the draft's `updated_at` when the submitter checked the answers: the
+    declaration covers that version only, so a later change by a colleague stops the submit.
+    """
     with transaction.atomic():
         locked = lock_notification(notification)
+        if (
+            locked.state == NotificationState.DRAFT
+            and checked_version is not None
+            and locked.updated_at != checked_version
+        ):
+            raise TransitionRefused(
+                f"{locked.reference} was changed after you checked it. Please check the "
+                "answers again before you declare and submit."
+            )
         if locked.state == NotificationState.DRAFT:
             # The declaration is part of this submission, so it is recorded before the guards run.
             locked.declaration_accepted = bool(declaration_accepted)
+            if clash := _system_name_clash(locked):
+                raise TransitionRefused(clash)
         perform_transition(locked, "submit", by=by, description="Submitted to the SSC")
         locked.user_system = _register_user_system(locked)
         locked.save(update_fields=["user_system", "updated_at"])
@@ -267,6 +311,8 @@ def update_draft(
                 f"{locked.reference} is {locked.get_state_display().lower()} (by {who}), so it "
                 "can no longer be edited. Changes now come as answers to the SSC's questions."
             )
+        if loaded_at is not None and timezone.is_naive(loaded_at):
+            loaded_at = None
         if loaded_at is not None and locked.updated_at > loaded_at:
             when = timezone.localtime(locked.updated_at)
             raise TransitionRefused(
@@ -302,6 +348,8 @@ def add_attachment(
                 f"{locked.reference} has been submitted: send further files with your answer "
                 "to a question from the SSC."
             )
+        # A new file changes what will be declared, like any other edit.
+        locked.save(update_fields=["updated_at"])
         return _store_attachment(
             locked,
             by,
@@ -364,9 +412,13 @@ def notification_url(notification: Notification) -> str:
 
 def organisation_recipients(notification: Notification, *, extra=()) -> list[str]:
     """The submitter (if any), the notification's named contact and the organisation's contact."""
+    submitter = notification.submitted_by
     candidates = [
         *extra,
-        notification.submitted_by.email if notification.submitted_by else "",
+        # Someone who has left the organisation no longer receives its confidential mail.
+        submitter.email
+        if submitter and submitter.can_prepare_for(notification.organisation)
+        else "",
         notification.contact_email,
         notification.organisation.contact_email,
     ]
@@ -416,7 +468,7 @@ def _queue_submission_emails(notification: Notification) -> None:
         "working_days_to_go_live": working_days_to_go_live,
         "is_short_notice": (
             not notification.is_late
-            and working_days_to_go_live < settings.SSC_DECISION_WORKING_DAYS
+            and working_days_to_go_live <= settings.SSC_DECISION_WORKING_DAYS
         ),
         "decision_working_days": settings.SSC_DECISION_WORKING_DAYS,
     }

@@ -59,7 +59,7 @@ def go_live_warnings(notification) -> list[dict]:
             }
         ]
     working_days = working_days_between(today, go_live)
-    if working_days < settings.SSC_DECISION_WORKING_DAYS:
+    if working_days <= settings.SSC_DECISION_WORKING_DAYS:
         return [
             {
                 "level": "warning",
@@ -73,6 +73,15 @@ def go_live_warnings(notification) -> list[dict]:
             }
         ]
     return []
+
+
+def _parse_version(value) -> datetime | None:
+    """An `updated_at` sent back by a form; anything else (naive, garbled) counts as none."""
+    try:
+        parsed = datetime.fromisoformat(value or "")
+    except ValueError:
+        return None
+    return parsed if timezone.is_aware(parsed) else None
 
 
 class NotificationFormMixin(LoginRequiredMixin):
@@ -149,10 +158,7 @@ class NotificationUpdateView(NotificationFormMixin, TemplateView):
             messages.error(request, "Please correct the errors below. Your changes are not saved.")
             return self.render_form(form, **context)
         content = {k: v for k, v in form.cleaned_data.items() if k != "loaded_at"}
-        try:
-            loaded_at = datetime.fromisoformat(form.cleaned_data["loaded_at"])
-        except (TypeError, ValueError):
-            loaded_at = None
+        loaded_at = _parse_version(form.cleaned_data["loaded_at"])
         try:
             notification = services.update_draft(
                 notification=notification, by=request.user, content=content, loaded_at=loaded_at
@@ -204,9 +210,16 @@ class NotificationSubmitView(LoginRequiredMixin, View):
         if not form.is_valid():
             messages.error(request, form.errors["declaration_accepted"][0])
             return redirect("notifications:check", pk=pk)
+        checked_version = _parse_version(request.POST.get("checked_version"))
+        if checked_version is None and notification.is_editable:
+            messages.error(request, "Please check your answers before you declare and submit.")
+            return redirect("notifications:check", pk=pk)
         try:
             notification = services.submit_notification(
-                notification=notification, by=request.user, declaration_accepted=True
+                notification=notification,
+                by=request.user,
+                declaration_accepted=True,
+                checked_version=checked_version,
             )
         except TransitionRefused as refusal:
             messages.error(request, str(refusal))
@@ -352,6 +365,8 @@ class AttachmentUploadView(NotificationActionView):
 
 
 class AttachmentDownloadView(LoginRequiredMixin, View):
+    http_method_names = ["get"]
+
     def get(self, request, pk):
         attachment = selectors.get_visible_attachment(request.user, pk)
         try:

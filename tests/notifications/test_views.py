@@ -43,6 +43,12 @@ def text_of(response) -> str:
     return response.content.decode()
 
 
+def declaration(notification) -> dict:
+    """What the check page's form sends: the declaration and the version that was checked."""
+    version = Notification.objects.get(pk=notification.pk).updated_at.isoformat()
+    return {"declaration_accepted": "on", "checked_version": version}
+
+
 # --- Landing pages ------------------------------------------------------------------------------
 
 
@@ -227,7 +233,7 @@ def test_a_preparer_is_told_who_can_submit(client, draft, preparer, submitter):
     assert submitter.full_name in page
     response = client.post(
         reverse("notifications:submit", args=[draft.pk]),
-        {"declaration_accepted": "on"},
+        declaration(draft),
         follow=True,
     )
     assert "You do not have permission" in text_of(response)
@@ -265,9 +271,7 @@ def test_submitting_sends_a_receipt_and_alerts_secas(
 ):
     client.force_login(submitter)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("notifications:submit", args=[draft.pk]), {"declaration_accepted": "on"}
-        )
+        response = client.post(reverse("notifications:submit", args=[draft.pk]), declaration(draft))
     draft.refresh_from_db()
     assert draft.state == S.SUBMITTED
     assert response.url == reverse("notifications:detail", args=[draft.pk])
@@ -291,9 +295,7 @@ def test_secas_is_told_of_a_late_notification(
     )
     client.force_login(submitter)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("notifications:submit", args=[draft.pk]), {"declaration_accepted": "on"}
-        )
+        client.post(reverse("notifications:submit", args=[draft.pk]), declaration(draft))
     draft.refresh_from_db()
     assert draft.is_late is True
     assert any(m.subject.startswith("LATE NOTICE") for m in mail.outbox)
@@ -312,11 +314,12 @@ def test_a_double_submit_is_told_and_sends_nothing_twice(
 ):
     client.force_login(submitter)
     url = reverse("notifications:submit", args=[draft.pk])
+    form = declaration(draft)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url, {"declaration_accepted": "on"})
+        client.post(url, form)
     sent = len(mail.outbox)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, {"declaration_accepted": "on"}, follow=True)
+        response = client.post(url, form, follow=True)
     assert response.status_code == 200
     assert "is submitted" in text_of(response)
     assert len(mail.outbox) == sent
@@ -619,3 +622,153 @@ def test_an_ssc_member_who_works_for_the_organisation_cannot_decide_its_case(
         )
     client.force_login(member)
     assert client.get(reverse("assessments:case", args=[under_review.pk])).status_code == 404
+
+
+# --- Edge cases found in review ----------------------------------------------------------------
+
+
+def test_the_declaration_covers_only_the_version_that_was_checked(client, draft, submitter):
+    client.force_login(submitter)
+    checked = declaration(draft)
+    Notification.objects.filter(pk=draft.pk).update(
+        purpose="Changed by a colleague", updated_at=timezone.now() + datetime.timedelta(seconds=3)
+    )
+    response = client.post(reverse("notifications:submit", args=[draft.pk]), checked, follow=True)
+    assert "was changed after you checked it" in text_of(response)
+    draft.refresh_from_db()
+    assert draft.state == S.DRAFT
+
+
+def test_submitting_without_having_checked_is_sent_back_to_check(client, draft, submitter):
+    client.force_login(submitter)
+    response = client.post(
+        reverse("notifications:submit", args=[draft.pk]), {"declaration_accepted": "on"}
+    )
+    assert response.url == reverse("notifications:check", args=[draft.pk])
+    draft.refresh_from_db()
+    assert draft.state == S.DRAFT
+
+
+def test_adding_a_file_counts_as_a_change_to_what_is_declared(client, draft, preparer):
+    before = Notification.objects.get(pk=draft.pk).updated_at
+    client.force_login(preparer)
+    post_file(client, draft, "architecture.pdf", PDF_BYTES)
+    assert Notification.objects.get(pk=draft.pk).updated_at > before
+
+
+def test_a_system_cannot_take_the_name_of_the_live_first_system(organisation, preparer, submitter):
+    from notifications.models import UserSystem
+
+    UserSystem.objects.create(
+        organisation=organisation,
+        name="Main platform",
+        delivery_model="in_house",
+        is_first_system=True,
+        status="live",
+    )
+    draft = factories.NotificationFactory(
+        organisation=organisation, created_by=preparer, system_name="main platform"
+    )
+    with pytest.raises(services.TransitionRefused, match="already has a live User System"):
+        services.submit_notification(notification=draft, by=submitter, declaration_accepted=True)
+    draft.refresh_from_db()
+    assert draft.state == S.DRAFT
+
+
+def test_notifying_again_after_a_withdrawal_reuses_the_register_entry(
+    organisation, preparer, submitter
+):
+    first = factories.NotificationFactory(
+        organisation=organisation, created_by=preparer, system_name="Portal"
+    )
+    first = services.submit_notification(
+        notification=first, by=submitter, declaration_accepted=True
+    )
+    services.withdraw_notification(notification=first, by=submitter, reason="Re-scoping")
+    again = factories.NotificationFactory(
+        organisation=organisation, created_by=preparer, system_name="Portal"
+    )
+    again = services.submit_notification(
+        notification=again, by=submitter, declaration_accepted=True
+    )
+    assert again.user_system_id == first.user_system_id
+    assert again.user_system.status == "planned"
+
+
+def test_the_same_system_cannot_be_notified_twice_at_once(organisation, preparer, submitter):
+    first = factories.NotificationFactory(
+        organisation=organisation, created_by=preparer, system_name="Portal"
+    )
+    first = services.submit_notification(
+        notification=first, by=submitter, declaration_accepted=True
+    )
+    second = factories.NotificationFactory(
+        organisation=organisation, created_by=preparer, system_name="Portal"
+    )
+    with pytest.raises(
+        services.TransitionRefused, match=f"already notified under {first.reference}"
+    ):
+        services.submit_notification(notification=second, by=submitter, declaration_accepted=True)
+
+
+def test_a_withdrawn_notifications_question_no_longer_waits(
+    client, under_review, ssc_member, submitter, organisation
+):
+    services.request_information(notification=under_review, by=ssc_member, question="Keys?")
+    services.withdraw_notification(notification=under_review, by=submitter, reason="Cancelled")
+    client.force_login(submitter)
+    page = text_of(client.get(reverse("organisation_home", args=[organisation.pk])))
+    assert "Nothing is waiting on you." in page
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "1999-01-01"])
+def test_an_absurd_go_live_date_is_refused_in_plain_english(client, draft, preparer, value):
+    client.force_login(preparer)
+    response = client.post(
+        reverse("notifications:edit", args=[draft.pk]),
+        form_data(planned_go_live_date=value, action="Save draft"),
+    )
+    assert response.status_code == 200
+    assert "Enter a go-live date between 01/01/2015 and" in text_of(response)
+
+
+def test_a_garbled_or_naive_version_does_not_break_saving(client, draft, preparer):
+    client.force_login(preparer)
+    for loaded_at in ["2020-01-01", "yesterday", "2020-01-01T00:00:00"]:
+        response = client.post(
+            reverse("notifications:edit", args=[draft.pk]),
+            form_data(loaded_at=loaded_at, action="Save draft"),
+        )
+        assert response.status_code == 302, loaded_at
+
+
+def test_a_head_request_is_not_recorded_as_a_download(client, draft, preparer):
+    client.force_login(preparer)
+    post_file(client, draft, "architecture.pdf", PDF_BYTES)
+    url = reverse("notifications:attachment_download", args=[Attachment.objects.get().pk])
+    assert client.head(url).status_code == 405
+    assert AttachmentDownload.objects.count() == 0
+
+
+def test_someone_who_has_left_no_longer_receives_case_mail(submitted, submitter):
+    from users.models import Membership
+
+    Membership.objects.filter(user=submitter).update(is_active=False)
+    submitted.submitted_by = type(submitter).objects.get(pk=submitter.pk)
+    assert submitter.email not in services.organisation_recipients(submitted)
+    assert submitted.contact_email in services.organisation_recipients(submitted)
+
+
+def test_a_go_live_exactly_twenty_working_days_away_is_warned_about(
+    client, organisation, preparer, submitter
+):
+    from notifications.workdays import add_working_days
+
+    draft = factories.NotificationFactory(
+        organisation=organisation,
+        created_by=preparer,
+        planned_go_live_date=add_working_days(timezone.localdate(), 20),
+    )
+    client.force_login(submitter)
+    page = text_of(client.get(reverse("notifications:check", args=[draft.pk])))
+    assert "is 20 SEC working days away" in page
