@@ -237,6 +237,8 @@ def expected_annual_review_kind(organisation: Organisation, cycle_year: int) -> 
 
 def next_annual_review(organisation: Organisation) -> Assessment:
     """The organisation's next annual-review assessment, opened from the cycle matrix if needed."""
+    # Locking the organisation stops two decisions at once from opening two reviews.
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
     open_review = (
         Assessment.objects.filter(
             organisation=organisation,

@@ -63,6 +63,8 @@ class OrganisationHomeView(LoginRequiredMixin, TemplateView):
         state_filter = self.request.GET.get("state", "")
         if state_filter in NotificationState.values:
             notifications = notifications.filter(state=state_filter)
+        else:
+            state_filter = ""
         counts = dict(
             Notification.objects.filter(organisation=organisation)
             .values_list("state")

@@ -481,7 +481,8 @@ class InformationRequest(models.Model):
         ]
 
     def __str__(self):
-        return f"Question on {self.notification.reference} ({self.requested_at:%d/%m/%Y})"
+        asked = timezone.localtime(self.requested_at)
+        return f"Question on {self.notification.reference} ({asked:%d/%m/%Y})"
 
     @property
     def is_open(self) -> bool:
@@ -539,7 +540,8 @@ class AttachmentDownload(models.Model):
         ordering = ["-downloaded_at"]
 
     def __str__(self):
-        return f"{self.attachment} by {self.user} at {self.downloaded_at:%d/%m/%Y %H:%M}"
+        when = timezone.localtime(self.downloaded_at)
+        return f"{self.attachment} by {self.user} at {when:%d/%m/%Y %H:%M}"
 
 
 class Message(models.Model):

@@ -1,7 +1,5 @@
 """Organisation admins manage their own staff: invite, change roles, deactivate."""
 
-from functools import partial
-
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
@@ -56,11 +54,21 @@ def _send_invitation(user_id: int, organisation_id: int, invited_by_id: int) -> 
 
 
 def invite_member(*, organisation: Organisation, by, email: str, full_name: str, role: str):
-    """Add a person to the organisation, creating their account if needed, and email them."""
+    """Add a person to the organisation, creating their account if needed.
+
+    The caller sends the invitation (send_invitation) once this has committed, so a failed
+    save never mails an invitation, and a failed email is reported rather than swallowed.
+    """
     _require_admin(by, organisation)
     email = User.objects.normalize_email(email).lower()
     with transaction.atomic():
         user = User.objects.filter(email__iexact=email).first()
+        if user is not None and (user.is_staff or user.is_ssc_member or user.is_secas):
+            # Committee and secretariat accounts are managed by SECAS, never by a User.
+            raise StaffChangeRefused(
+                f"{email} belongs to SSC or SECAS staff and cannot be added here. "
+                "Contact SECAS if this is a mistake."
+            )
         if user is None:
             user = User.objects.create_user(email=email, password=None, full_name=full_name)
         membership, created = Membership.objects.get_or_create(
@@ -72,11 +80,24 @@ def invite_member(*, organisation: Organisation, by, email: str, full_name: str,
             membership.is_active = True
             membership.role = role
             membership.save(update_fields=["is_active", "role"])
-        # Sent after commit so a failed save never mails an invitation that does not exist.
-        transaction.on_commit(
-            partial(_send_invitation, user.pk, organisation.pk, by.pk), robust=True
-        )
     return membership
+
+
+def send_invitation(*, membership: Membership, by) -> None:
+    """Email the invitation; raises OSError if the mail server cannot take it."""
+    _require_admin(by, membership.organisation)
+    _send_invitation(membership.user_id, membership.organisation_id, by.pk)
+
+
+def resend_invitation(*, membership: Membership, by) -> None:
+    """Send the invitation again to an active member who has not yet chosen a password."""
+    _require_admin(by, membership.organisation)
+    if not membership.is_active or membership.user.has_usable_password():
+        raise StaffChangeRefused(
+            f"{membership.user} has already set a password; they can reset it from the "
+            "sign-in page if they have forgotten it."
+        )
+    send_invitation(membership=membership, by=by)
 
 
 def _other_active_admins(membership: Membership) -> bool:
@@ -98,6 +119,13 @@ def change_membership(*, membership: Membership, by, role: str, is_active: bool)
     if role not in Membership.Role.values:
         raise StaffChangeRefused("Choose preparer, submitter or organisation admin.")
     with transaction.atomic():
+        # Lock every admin of the organisation, so two admins demoting each other at once
+        # cannot both pass the "someone else is admin" check.
+        list(
+            Membership.objects.select_for_update()
+            .filter(organisation=membership.organisation, role=Membership.Role.ADMIN)
+            .order_by("pk")
+        )
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
         loses_admin = locked.role == Membership.Role.ADMIN and (
             role != Membership.Role.ADMIN or not is_active

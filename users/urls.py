@@ -12,4 +12,9 @@ urlpatterns = [
         views.MembershipUpdateView.as_view(),
         name="membership",
     ),
+    path(
+        "organisations/<int:pk>/staff/<int:membership_pk>/resend/",
+        views.ResendInvitationView.as_view(),
+        name="resend_invitation",
+    ),
 ]

@@ -60,10 +60,38 @@ class InviteView(LoginRequiredMixin, View):
         except services.StaffChangeRefused as refusal:
             messages.error(request, str(refusal))
             return StaffListView(request=request).get(request, pk, invite_form=form)
-        messages.success(
+        _send_and_report(request, membership)
+        return redirect("users:staff", pk=pk)
+
+
+def _send_and_report(request, membership) -> None:
+    role = membership.get_role_display()
+    try:
+        services.send_invitation(membership=membership, by=request.user)
+    except OSError:
+        messages.warning(
             request,
-            f"Invitation sent to {membership.user.email} as {membership.get_role_display()}.",
+            f"{membership.user.email} was added as {role}, but the invitation email could not "
+            "be sent just now. Use “Resend invitation” in a few minutes.",
         )
+        return
+    messages.success(request, f"Invitation sent to {membership.user.email} as {role}.")
+
+
+class ResendInvitationView(LoginRequiredMixin, View):
+    def post(self, request, pk, membership_pk):
+        organisation = _administered_organisation(request.user, pk)
+        membership = get_object_or_404(Membership, pk=membership_pk, organisation=organisation)
+        try:
+            services.resend_invitation(membership=membership, by=request.user)
+        except services.StaffChangeRefused as refusal:
+            messages.error(request, str(refusal))
+        except OSError:
+            messages.warning(
+                request, "The invitation email could not be sent just now. Try again later."
+            )
+        else:
+            messages.success(request, f"Invitation sent again to {membership.user.email}.")
         return redirect("users:staff", pk=pk)
 
 

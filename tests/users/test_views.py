@@ -1,8 +1,10 @@
 import re
 
+import pytest
 from django.core import mail
 from django.urls import reverse
 
+from tests import factories
 from users.models import Membership, User
 
 
@@ -105,3 +107,74 @@ def test_an_admin_cannot_change_another_organisations_membership(
     assert response.status_code == 404
     foreign.refresh_from_db()
     assert foreign.role == "submitter"
+
+
+def test_staff_accounts_of_the_ssc_cannot_be_added_by_a_user(
+    client, organisation, org_admin, ssc_member
+):
+    client.force_login(org_admin)
+    response = client.post(
+        reverse("users:invite", args=[organisation.pk]),
+        {"full_name": "X", "email": ssc_member.email, "role": "submitter"},
+    )
+    assert "belongs to SSC or SECAS staff" in response.content.decode()
+    assert not Membership.objects.filter(user=ssc_member).exists()
+
+
+def test_a_failed_invitation_email_is_reported_and_can_be_resent(
+    client, organisation, org_admin, settings
+):
+    settings.EMAIL_BACKEND = "tests.email_backends.UnreachableSMTPBackend"
+    client.force_login(org_admin)
+    response = client.post(
+        reverse("users:invite", args=[organisation.pk]),
+        {"full_name": "New Person", "email": "new@example.org", "role": "preparer"},
+        follow=True,
+    )
+    assert "the invitation email could not be sent just now" in response.content.decode()
+    assert "Resend invitation" in response.content.decode()
+    membership = Membership.objects.get(user__email="new@example.org")
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    response = client.post(
+        reverse("users:resend_invitation", args=[organisation.pk, membership.pk]), follow=True
+    )
+    assert "Invitation sent again to new@example.org" in response.content.decode()
+    assert mail.outbox[0].to == ["new@example.org"]
+
+
+def test_no_resend_for_someone_who_already_set_a_password(
+    client, organisation, org_admin, submitter
+):
+    membership = Membership.objects.get(user=submitter)
+    client.force_login(org_admin)
+    response = client.post(
+        reverse("users:resend_invitation", args=[organisation.pk, membership.pk]), follow=True
+    )
+    assert "has already set a password" in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_a_forgotten_password_can_be_reset_by_email(client, submitter):
+    response = client.post(
+        reverse("password_reset"), {"email": submitter.email.upper()}, follow=True
+    )
+    assert "Check your email" in response.content.decode()
+    (email,) = mail.outbox
+    assert email.subject == "Reset your SSC Portal password"
+    assert "/accounts/set-password/" in email.body
+
+
+def test_two_admins_cannot_both_step_down(organisation, org_admin):
+    from users import services
+
+    second = factories.MembershipFactory(organisation=organisation, role="admin")
+    first = Membership.objects.get(user=org_admin)
+    services.change_membership(membership=first, by=second.user, role="submitter", is_active=True)
+    with pytest.raises(services.StaffChangeRefused, match="only admin"):
+        services.change_membership(
+            membership=second,
+            by=User.objects.get(pk=second.user_id),
+            role="preparer",
+            is_active=True,
+        )
