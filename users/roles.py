@@ -11,9 +11,11 @@ def grant_permissions(apps, group_name: str, permissions: list[str]) -> None:
     """Give a group the named permissions ("app_label.codename"), creating the group if needed."""
     # Permissions are normally created after migrate; a data migration must create them itself.
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        # Migration states carry no models module; create_permissions skips apps without one.
+        original = getattr(app_config, "models_module", None)
+        app_config.models_module = original or True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = original
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
     group, _ = group_model.objects.get_or_create(name=group_name)

@@ -1,7 +1,9 @@
+import importlib
 import os
 import shutil
 
 import pytest
+from django.apps import apps as django_apps
 
 # live_server runs Django in a thread next to Playwright's event loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -35,3 +37,22 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-sync",
         ],
     }
+
+
+REFERENCE_DATA_MIGRATIONS = [
+    ("users.migrations.0002_user_roles_and_staff_groups", "seed"),
+    ("notifications.migrations.0002_staff_group_permissions", "grant"),
+    ("assessments.migrations.0002_cycle_matrix_and_permissions", "seed"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(transactional_db):
+    """Recreate what the data migrations made (roles, groups, cycle matrix).
+
+    Playwright's event loop hands the test a fresh database connection object, so Django's
+    serialized rollback cannot restore those rows after an earlier transactional test; the
+    migration functions are idempotent, so running them again is harmless.
+    """
+    for module_name, function_name in REFERENCE_DATA_MIGRATIONS:
+        getattr(importlib.import_module(module_name), function_name)(django_apps, None)
