@@ -4,23 +4,14 @@ import datetime
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
 from django.utils import timezone
 
 from notifications.models import Attachment, Notification, NotificationState
 from tests import factories
+from tests.browser.helpers import PASSWORD, assert_accessible
 from tests.uploads import PDF_BYTES
 from users.models import Membership
-
-SERIOUS = {"serious", "critical"}
-PASSWORD = "correct-horse-battery"
-
-
-def assert_accessible(page):
-    results = Axe().run(page)
-    serious = [v for v in results.response["violations"] if v["impact"] in SERIOUS]
-    assert not serious, results.generate_report()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
