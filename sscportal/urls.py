@@ -41,5 +41,6 @@ urlpatterns = [
     path("", include("users.urls")),
     path("", include("notifications.urls")),
     path("", include("assessments.urls")),
+    path("", include("assessments.feed_urls")),
     path("admin/", admin.site.urls),
 ]

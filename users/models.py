@@ -10,6 +10,7 @@ from django.utils import timezone
 
 SSC_MEMBERS_GROUP = "SSC members"
 SECAS_STAFF_GROUP = "SECAS staff"
+SSC_CHAIR_GROUP = "SSC chair"
 
 
 class UserManager(BaseUserManager):
@@ -77,6 +78,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_ssc_member(self) -> bool:
         return self.is_active and SSC_MEMBERS_GROUP in self.group_names
+
+    @property
+    def is_ssc_chair(self) -> bool:
+        return self.is_ssc_member and SSC_CHAIR_GROUP in self.group_names
 
     @property
     def is_secas(self) -> bool:
@@ -244,3 +249,26 @@ class ConflictOfInterest(models.Model):
     @property
     def is_current(self) -> bool:
         return self.withdrawn_at is None
+
+
+class CalendarFeed(models.Model):
+    """A person's secret calendar (ICS) address. Revoking it stops the old address working."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="calendar_feeds")
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(revoked_at__isnull=True),
+                name="calendar_feed_one_active_per_person",
+            )
+        ]
+
+    def __str__(self):
+        return f"Calendar feed of {self.user}"
