@@ -341,3 +341,50 @@ class MeetingConflict(models.Model):
 
     def __str__(self):
         return f"{self.member} – {self.organisation} at {self.meeting}"
+
+
+class Reminder(models.Model):
+    """A reminder sent for one milestone. The unique constraint makes "at most once" a fact.
+
+    A run inserts the reminders it finds due (ignoring those already recorded) and sends only
+    the rows it inserted itself, so two schedulers running at once never send the same one.
+    """
+
+    class Kind(models.TextChoices):
+        ANNUAL_REVIEW = "annual_review", "Annual review coming: declare new User Systems"
+        GO_LIVE = "go_live", "Go-live near and no decision yet"
+        INFORMATION_DUE = "information_due", "Information response due soon"
+        INFORMATION_OVERDUE = "information_overdue", "Information response overdue"
+        ASSESSMENT_DUE = "assessment_due", "Assessment due soon"
+        ASSESSMENT_OVERDUE = "assessment_overdue", "Assessment overdue"
+        TRIAGE_LATE = "triage_late", "Triage late"
+        DECISION_LATE = "decision_late", "Decision late"
+        WEEKLY_DIGEST = "weekly_digest", "Weekly digest of everything outstanding"
+
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    target = models.CharField(max_length=60, help_text='What it is about, e.g. "assessment:42".')
+    milestone = models.DateField(help_text="The date it is about: a due date, a go-live, a week.")
+    step = models.PositiveSmallIntegerField(
+        default=0, help_text="Which reminder before the milestone: 90/30/7 days, 10/5 working days."
+    )
+    organisation = models.ForeignKey(
+        Organisation, models.PROTECT, null=True, blank=True, related_name="reminders"
+    )
+    notification = models.ForeignKey(
+        Notification, models.PROTECT, null=True, blank=True, related_name="reminders"
+    )
+    recipients = models.JSONField(default=list)
+    sent_at = models.DateTimeField(default=timezone.now)
+    run_id = models.UUIDField(db_index=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "target", "milestone", "step"],
+                name="reminder_once_per_milestone",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} – {self.target} ({self.milestone:%d/%m/%Y})"

@@ -1,7 +1,9 @@
 """Reads for the SSC's pages: the queue, a case's context, meetings (constant queries per page)."""
 
 from datetime import timedelta
+from statistics import median
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -13,8 +15,9 @@ from assessments.models import (
     Decision,
     SSCMeeting,
 )
-from notifications.models import Notification, NotificationState, UserSystem
+from notifications.models import Notification, NotificationState, OutboundEmail, UserSystem
 from notifications.selectors import notifications_visible_to
+from notifications.workdays import working_days_between, working_days_since
 
 SORTS = {
     "go_live": ("planned_go_live_date", "submitted_at"),
@@ -172,3 +175,206 @@ def meetings_overview() -> QuerySet[SSCMeeting]:
 
 def hidden_items_count(meeting: SSCMeeting, user) -> int:
     return meeting.agenda_items.exclude(Q(notification__in=cases_visible_to(user))).count()
+
+
+def latest_annual_assurance(organisation) -> AssuranceRecord | None:
+    """The latest record from an annual-cycle assessment: a targeted G8.13 one, covering only
+    the new system, neither restarts the 12-month clock nor moves the cycle on."""
+    return (
+        AssuranceRecord.objects.filter(organisation=organisation)
+        .exclude(kind="g8_13")
+        .order_by("-effective_date", "-recorded_at")
+        .first()
+    )
+
+
+def annual_review_due_date(organisation):
+    """The open annual review's due date, or 12 months after the last annual fieldwork."""
+    open_review = (
+        Assessment.objects.filter(organisation=organisation, notification__isnull=True)
+        .exclude(state="completed")
+        .order_by("due_date")
+        .first()
+    )
+    if open_review:
+        return open_review.due_date
+    record = latest_annual_assurance(organisation)
+    return record.next_annual_review_date if record else None
+
+
+# --- SECAS's view of everything outstanding ---------------------------------------------------
+
+SLA_ON_TRACK, SLA_DUE_SOON, SLA_LATE, SLA_PAUSED = "On track", "Due soon", "Late", "Paused"
+
+
+def paused_working_days(case: Notification, today) -> int:
+    """Working days the decision clock stood still while the User was answering questions."""
+    paused = 0
+    for request in case.information_requests.all():
+        start = timezone.localtime(request.requested_at).date()
+        end = timezone.localtime(request.responded_at).date() if request.responded_at else today
+        paused += working_days_between(start, end)
+    return paused
+
+
+def service_level(case: Notification, today) -> dict:
+    """Age and service-level status of an undecided case (the decision clock pauses)."""
+    age = working_days_since(case.submitted_at, today=today)
+    if case.state == NotificationState.SUBMITTED and not case.review_started_at:
+        limit, running, stage = settings.SSC_TRIAGE_WORKING_DAYS, age, "Triage"
+    else:
+        limit = settings.SSC_DECISION_WORKING_DAYS
+        running, stage = age - paused_working_days(case, today), "Decision"
+    if case.state == NotificationState.INFORMATION_REQUESTED:
+        status = SLA_PAUSED
+    elif running > limit:
+        status = SLA_LATE
+    elif running >= limit - 4:
+        status = SLA_DUE_SOON
+    else:
+        status = SLA_ON_TRACK
+    return {"age": age, "running": running, "limit": limit, "stage": stage, "status": status}
+
+
+def awaiting_ssc(today) -> list[dict]:
+    cases = (
+        Notification.objects.filter(
+            state__in=[
+                NotificationState.SUBMITTED,
+                NotificationState.UNDER_REVIEW,
+                NotificationState.INFORMATION_REQUESTED,
+            ]
+        )
+        .select_related("organisation", "rapporteur")
+        .prefetch_related("information_requests")
+        .order_by("submitted_at")
+    )
+    return [{"case": case, **service_level(case, today)} for case in cases]
+
+
+def outstanding_assessments(today) -> list[Assessment]:
+    return list(
+        Assessment.objects.exclude(state="completed")
+        .select_related("organisation", "notification")
+        .order_by("state", "due_date")
+    )
+
+
+def annual_reviews_ahead(today) -> list[dict]:
+    """Open annual reviews due within 12 months, with the later systems in their scope."""
+    reviews = (
+        Assessment.objects.filter(
+            notification__isnull=True,
+            due_date__lte=today + timedelta(days=366),
+        )
+        .exclude(state="completed")
+        .select_related("organisation")
+        .prefetch_related(
+            Prefetch(
+                "systems_in_scope",
+                queryset=UserSystem.objects.filter(is_first_system=False).order_by("name"),
+                to_attr="later_systems",
+            )
+        )
+        .order_by("due_date")
+    )
+    return [
+        {
+            "review": review,
+            "overdue": review.due_date < today,
+            "days": (review.due_date - today).days,
+        }
+        for review in reviews
+    ]
+
+
+def late_notifications() -> QuerySet[Notification]:
+    return (
+        Notification.objects.filter(is_late=True, submitted_at__isnull=False)
+        .select_related("organisation")
+        .order_by("-submitted_at")
+    )
+
+
+def organisations_at_risk(today) -> list[dict]:
+    """A later system assessed Deferred or Rejected, or an assessment overdue (never a
+    declaration of default: the portal only makes the risk visible early)."""
+    at_risk: dict[int, dict] = {}
+    records = (
+        AssuranceRecord.objects.filter(status__in=["deferred", "rejected"])
+        .filter(systems__is_first_system=False)
+        .select_related("organisation")
+        .distinct()
+    )
+    for record in records:
+        entry = at_risk.setdefault(
+            record.organisation_id, {"organisation": record.organisation, "reasons": []}
+        )
+        entry["reasons"].append(
+            f"A later User System was assessed {record.get_status_display()} "
+            f"({record.effective_date:%d/%m/%Y})"
+        )
+    overdue = (
+        Assessment.objects.exclude(state="completed")
+        .filter(due_date__lt=today)
+        .select_related("organisation")
+    )
+    for assessment in overdue:
+        entry = at_risk.setdefault(
+            assessment.organisation_id, {"organisation": assessment.organisation, "reasons": []}
+        )
+        entry["reasons"].append(
+            f"{assessment.get_kind_display()} overdue since {assessment.due_date:%d/%m/%Y}"
+        )
+    return sorted(at_risk.values(), key=lambda entry: entry["organisation"].name)
+
+
+def decisions_by_month(today, months: int = 12) -> list[dict]:
+    """Decisions per month by outcome, with the median working days to decide (clock paused)."""
+    start = (today.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
+    decisions = (
+        Decision.objects.filter(decided_at__date__gte=start)
+        .select_related("notification")
+        .prefetch_related("notification__information_requests")
+    )
+    buckets: dict[tuple[int, int], dict] = {}
+    cursor = start
+    while cursor <= today:
+        buckets[(cursor.year, cursor.month)] = {
+            "month": cursor,
+            "no_assessment": 0,
+            "assessment_required": 0,
+            "days": [],
+        }
+        cursor = (cursor + timedelta(days=32)).replace(day=1)
+    for decision in decisions:
+        decided_on = timezone.localtime(decision.decided_at).date()
+        bucket = buckets.get((decided_on.year, decided_on.month))
+        if bucket is None:
+            continue
+        bucket[decision.outcome] += 1
+        case = decision.notification
+        submitted_on = timezone.localtime(case.submitted_at).date()
+        bucket["days"].append(
+            max(
+                working_days_between(submitted_on, decided_on)
+                - paused_working_days(case, decided_on),
+                0,
+            )
+        )
+    rows = []
+    for bucket in buckets.values():
+        days = sorted(bucket.pop("days"))
+        bucket["median_days"] = median(days) if days else None
+        bucket["total"] = bucket["no_assessment"] + bucket["assessment_required"]
+        rows.append(bucket)
+    return rows
+
+
+def communications(*, notification=None, organisation=None) -> QuerySet[OutboundEmail]:
+    emails = OutboundEmail.objects.order_by("-created_at")
+    if notification is not None:
+        emails = emails.filter(notification=notification)
+    if organisation is not None:
+        emails = emails.filter(organisation=organisation)
+    return emails

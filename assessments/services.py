@@ -20,6 +20,7 @@ from assessments.models import (
     MeetingConflict,
     SSCMeeting,
 )
+from assessments.selectors import latest_annual_assurance
 from notifications.models import AssuranceStatus, Notification, NotificationState
 from notifications.services import (
     TransitionRefused,
@@ -250,7 +251,7 @@ def next_annual_review(organisation: Organisation) -> Assessment:
     )
     if open_review:
         return open_review
-    last = latest_assurance(organisation)
+    last = latest_annual_assurance(organisation)
     if last is not None:
         due = last.next_annual_review_date
         cycle_year = last.cycle_year % 3 + 1
@@ -376,10 +377,13 @@ def complete_assessment(
                 by=by,
                 description=f"Assessment completed: {AssuranceStatus(assurance_status).label}",
             )
+        else:
+            # An annual review completed: the next one is due 12 months after its fieldwork.
+            next_annual_review(locked.organisation)
     return locked
 
 
 def latest_cycle_year(organisation: Organisation) -> int:
     """A G8.13 assessment does not move the three-year cycle on."""
-    last = latest_assurance(organisation)
+    last = latest_annual_assurance(organisation)
     return last.cycle_year if last else 1

@@ -229,14 +229,19 @@ def suggest(facts: CaseFacts) -> Suggestion:
     return Suggestion(outcome=outcome, findings=findings)
 
 
-def facts_for(notification, *, organisation_assurance, next_meeting_date, system_ever_assessed):
+def facts_for(
+    notification,
+    *,
+    organisation_assurance,
+    next_annual_review_date,
+    next_meeting_date,
+    system_ever_assessed,
+):
     return CaseFacts(
         notification=notification,
         today=timezone.localdate(),
         organisation_assurance=organisation_assurance,
-        next_annual_review_date=(
-            organisation_assurance.next_annual_review_date if organisation_assurance else None
-        ),
+        next_annual_review_date=next_annual_review_date,
         next_meeting_date=next_meeting_date,
         system_ever_assessed=system_ever_assessed,
     )

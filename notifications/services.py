@@ -429,21 +429,17 @@ def organisation_recipients(notification: Notification, *, extra=()) -> list[str
     return recipients
 
 
-def queue_email(
-    *, kind: str, to: list[str], template: str, context: dict, notification=None, organisation=None
-) -> OutboundEmail | None:
-    """Write an email in the current transaction; it is delivered after commit."""
-    from notifications.tasks import deliver_email
-
-    if not to:
-        return None
+def build_email(
+    *, kind: str, to, template: str, context: dict, notification=None, organisation=None
+) -> OutboundEmail:
+    """Render an email trio (emails/<template>_subject.txt, .txt, .html) into an unsaved row."""
     context = {
         "notification": notification,
         "notification_url": notification_url(notification) if notification else "",
         "portal_url": settings.PORTAL_BASE_URL,
         **context,
     }
-    email = OutboundEmail.objects.create(
+    return OutboundEmail(
         kind=kind,
         to=list(to),
         subject=" ".join(render_to_string(f"emails/{template}_subject.txt", context).split()),
@@ -452,6 +448,25 @@ def queue_email(
         organisation=organisation or (notification.organisation if notification else None),
         notification=notification,
     )
+
+
+def queue_email(
+    *, kind: str, to: list[str], template: str, context: dict, notification=None, organisation=None
+) -> OutboundEmail | None:
+    """Write an email in the current transaction; it is delivered after commit."""
+    from notifications.tasks import deliver_email
+
+    if not to:
+        return None
+    email = build_email(
+        kind=kind,
+        to=to,
+        template=template,
+        context=context,
+        notification=notification,
+        organisation=organisation,
+    )
+    email.save()
     # robust: a broker outage must not turn a saved change into an error page; the row waits.
     transaction.on_commit(partial(_enqueue_delivery, deliver_email, email.pk), robust=True)
     return email

@@ -180,9 +180,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # In-process tasks would otherwise log every success next to the runserver output.
+    "loggers": {"celery": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }
 
 # Periodic jobs (run `celery -A sscportal beat`); the outbox sweep catches up after outages.
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "notifications.tasks.sweep_outbox", "schedule": 60.0},
+    # Hourly rather than daily: a rerun sends nothing twice, and a missed hour catches up.
+    "send-reminders": {"task": "assessments.tasks.send_reminders_task", "schedule": 3600.0},
 }

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from assessments import views as assessment_views
+from assessments.views import OrganisationHomeView
 from sscportal.views import HomeView
 
 admin.site.site_header = "SSC Portal administration"
@@ -13,7 +13,7 @@ urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path(
         "organisations/<int:pk>/",
-        assessment_views.OrganisationHomeView.as_view(),
+        OrganisationHomeView.as_view(),
         name="organisation_home",
     ),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
@@ -42,5 +42,6 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("assessments.urls")),
     path("", include("assessments.feed_urls")),
+    path("", include("assessments.secas_urls")),
     path("admin/", admin.site.urls),
 ]

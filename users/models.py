@@ -254,7 +254,9 @@ class ConflictOfInterest(models.Model):
 class CalendarFeed(models.Model):
     """A person's secret calendar (ICS) address. Revoking it stops the old address working."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="calendar_feeds")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="calendar_feeds"
+    )
     token = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)

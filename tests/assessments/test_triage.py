@@ -145,12 +145,16 @@ def test_the_documentation_lists_every_rule_and_only_those():
     assert documented == triage.RULE_CODES
 
 
-def test_facts_for_derives_the_annual_review_from_the_assurance_record(draft):
+def test_facts_for_carries_the_case_context(draft):
     record = factories.AssuranceRecordFactory(
         organisation=draft.organisation, fieldwork_end_date=datetime.date(2026, 3, 31)
     )
     case_facts = triage.facts_for(
-        draft, organisation_assurance=record, next_meeting_date=None, system_ever_assessed=False
+        draft,
+        organisation_assurance=record,
+        next_annual_review_date=record.next_annual_review_date,
+        next_meeting_date=None,
+        system_ever_assessed=False,
     )
     assert case_facts.next_annual_review_date == datetime.date(2027, 3, 31)
     assert case_facts.today == timezone.localdate()

@@ -77,9 +77,7 @@ class OrganisationHomeView(LoginRequiredMixin, TemplateView):
             organisation=organisation,
             membership=membership,
             latest_assurance=latest_assurance,
-            next_annual_review_date=(
-                latest_assurance.next_annual_review_date if latest_assurance else None
-            ),
+            next_annual_review_date=ssc.annual_review_due_date(organisation),
             systems=[
                 {
                     "system": system,
@@ -170,10 +168,12 @@ class CaseView(CommitteeMixin, TemplateView):
         organisation = case.organisation
         assurance = ssc.latest_assurance(organisation)
         upcoming = ssc.next_meeting()
+        next_review = ssc.annual_review_due_date(organisation)
         suggestion = suggest(
             facts_for(
                 case,
                 organisation_assurance=assurance,
+                next_annual_review_date=next_review,
                 next_meeting_date=upcoming.date if upcoming else None,
                 system_ever_assessed=ssc.system_ever_assessed(case),
             )
@@ -189,6 +189,7 @@ class CaseView(CommitteeMixin, TemplateView):
             notification=case,
             organisation=organisation,
             assurance=assurance,
+            next_annual_review_date=next_review,
             last_assessment=Assessment.objects.filter(organisation=organisation, state="completed")
             .order_by("-completed_at")
             .first(),

@@ -1,0 +1,413 @@
+"""The daily reminder run (DOMAIN.md "Clocks and reminders").
+
+Each kind of reminder is one batched query for what is due today or earlier; a missed day
+catches up because windows are "on or before", and only the nearest step of a window is sent
+(a run that missed the 90-day reminder but finds 25 days left sends the 30-day one). The run
+records a Reminder row per (kind, target, milestone, step) with INSERT … ON CONFLICT DO NOTHING
+and then sends only the rows it inserted itself, inside one transaction with their outbox
+emails: a rerun, or a second scheduler at the same moment, sends nothing twice.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from assessments.models import Assessment, AssessmentState, Reminder
+from assessments.selectors import paused_working_days
+from notifications.models import (
+    InformationRequest,
+    Notification,
+    NotificationState,
+    OutboundEmail,
+)
+from notifications.services import build_email, notification_url
+from notifications.workdays import add_working_days, working_days_between, working_days_since
+from users.models import SSC_CHAIR_GROUP, Membership, User
+
+ANNUAL_REVIEW_DAYS = (90, 30, 7)
+GO_LIVE_WORKING_DAYS = (10, 5)
+INFORMATION_DUE_WORKING_DAYS = 2
+ASSESSMENT_DUE_DAYS = (30, 7)
+UNDECIDED = [
+    NotificationState.SUBMITTED,
+    NotificationState.UNDER_REVIEW,
+    NotificationState.INFORMATION_REQUESTED,
+]
+OPEN_ASSESSMENT = [state for state in AssessmentState.values if state != AssessmentState.COMPLETED]
+BATCH = 1000
+
+
+@dataclass
+class Due:
+    """One reminder found due: what it is, who gets it, and what it says."""
+
+    kind: str
+    target: str
+    milestone: date
+    step: int
+    to: list[str]
+    headline: str
+    lines: list[str] = field(default_factory=list)
+    action: str = ""
+    url: str = ""
+    organisation: object | None = None
+    notification: Notification | None = None
+
+    @property
+    def key(self) -> tuple:
+        return (self.kind, self.target, self.milestone, self.step)
+
+
+def nearest_step(remaining: int, steps: tuple[int, ...]) -> int | None:
+    """The smallest step the remaining time has reached, or None if none yet."""
+    reached = [step for step in steps if remaining <= step]
+    return min(reached) if reached else None
+
+
+class Recipients:
+    """Email addresses per organisation, loaded once per run (no query per reminder)."""
+
+    def __init__(self):
+        self.by_organisation: dict[int, list[str]] = {}
+        memberships = Membership.objects.filter(
+            is_active=True,
+            user__is_active=True,
+            organisation__is_active=True,
+            role__in=[Membership.Role.SUBMITTER, Membership.Role.ADMIN],
+        ).values_list("organisation_id", "user__email", "organisation__contact_email")
+        for organisation_id, email, contact in memberships:
+            addresses = self.by_organisation.setdefault(organisation_id, [])
+            for address in (contact, email):
+                if address and address not in addresses:
+                    addresses.append(address)
+        self.chairs = list(
+            User.objects.filter(groups__name=SSC_CHAIR_GROUP, is_active=True).values_list(
+                "email", flat=True
+            )
+        )
+        self.secas = [settings.SECAS_MAILBOX]
+
+    def organisation(self, organisation) -> list[str]:
+        addresses = list(self.by_organisation.get(organisation.pk, []))
+        if organisation.contact_email and organisation.contact_email not in addresses:
+            addresses.insert(0, organisation.contact_email)
+        return addresses
+
+
+def _link(path: str) -> str:
+    return settings.PORTAL_BASE_URL + path
+
+
+def annual_reviews(today: date, people: Recipients) -> list[Due]:
+    horizon = today + timedelta(days=max(ANNUAL_REVIEW_DAYS))
+    reviews = Assessment.objects.filter(
+        notification__isnull=True,
+        state__in=OPEN_ASSESSMENT,
+        due_date__gt=today,
+        due_date__lte=horizon,
+    ).select_related("organisation")
+    found = []
+    for review in reviews.iterator(chunk_size=BATCH):
+        days = (review.due_date - today).days
+        step = nearest_step(days, ANNUAL_REVIEW_DAYS)
+        organisation = review.organisation
+        found.append(
+            Due(
+                kind=Reminder.Kind.ANNUAL_REVIEW,
+                target=f"assessment:{review.pk}",
+                milestone=review.due_date,
+                step=step,
+                to=people.organisation(organisation),
+                headline=(
+                    f"{organisation.name}'s annual review ({review.get_kind_display()}) is due "
+                    f"by {review.due_date:%d %B %Y}, in {days} days."
+                ),
+                lines=[
+                    "The SEC requires you to notify the SSC before you begin to employ a second "
+                    "or subsequent User System, whoever provides it.",
+                ],
+                action=(
+                    "Check that every User System you use or plan to use has been notified. If "
+                    "one has not, notify it now on the portal, before your annual review."
+                ),
+                url=_link(f"/organisations/{organisation.pk}/"),
+                organisation=organisation,
+            )
+        )
+    return found
+
+
+def go_lives(today: date, people: Recipients) -> list[Due]:
+    horizon = add_working_days(today, max(GO_LIVE_WORKING_DAYS))
+    cases = Notification.objects.filter(
+        state__in=UNDECIDED, planned_go_live_date__gt=today, planned_go_live_date__lte=horizon
+    ).select_related("organisation")
+    found = []
+    for case in cases:
+        remaining = working_days_between(today, case.planned_go_live_date)
+        step = nearest_step(remaining, GO_LIVE_WORKING_DAYS)
+        if step is None:
+            continue
+        found.append(
+            Due(
+                kind=Reminder.Kind.GO_LIVE,
+                target=f"notification:{case.pk}",
+                milestone=case.planned_go_live_date,
+                step=step,
+                to=[*people.secas, *people.chairs, *people.organisation(case.organisation)],
+                headline=(
+                    f"{case.reference} ({case.system_name}, {case.organisation.name}) is planned "
+                    f"to go live on {case.planned_go_live_date:%d %B %Y}, in {remaining} SEC "
+                    "working days, and the SSC has not decided yet."
+                ),
+                lines=[f"Current state: {case.get_state_display()}."],
+                action=(
+                    "SECAS and the SSC chair: consider whether the case can be decided in time. "
+                    "The User: answer any open question promptly, and tell SECAS if the go-live "
+                    "date moves."
+                ),
+                url=notification_url(case),
+                organisation=case.organisation,
+                notification=case,
+            )
+        )
+    return found
+
+
+def information_requests(today: date, people: Recipients) -> list[Due]:
+    soon = add_working_days(today, INFORMATION_DUE_WORKING_DAYS)
+    requests = InformationRequest.objects.filter(
+        responded_at__isnull=True,
+        notification__state=NotificationState.INFORMATION_REQUESTED,
+        response_due_date__lte=soon,
+    ).select_related("notification__organisation")
+    found = []
+    for request in requests:
+        case = request.notification
+        overdue = request.response_due_date < today
+        found.append(
+            Due(
+                kind=Reminder.Kind.INFORMATION_OVERDUE
+                if overdue
+                else Reminder.Kind.INFORMATION_DUE,
+                target=f"information_request:{request.pk}",
+                milestone=request.response_due_date,
+                step=0 if overdue else INFORMATION_DUE_WORKING_DAYS,
+                to=(people.organisation(case.organisation) + (people.secas if overdue else [])),
+                headline=(
+                    f"The answer to the SSC's question on {case.reference} ({case.system_name}) "
+                    + (
+                        f"was due on {request.response_due_date:%d %B %Y} and has not arrived."
+                        if overdue
+                        else f"is due by {request.response_due_date:%d %B %Y}."
+                    )
+                ),
+                lines=[f"The question: {request.question}"],
+                action=(
+                    "A submitter in your organisation can answer on the notification's page. "
+                    "The SSC's decision waits until you do."
+                ),
+                url=notification_url(case),
+                organisation=case.organisation,
+                notification=case,
+            )
+        )
+    return found
+
+
+def assessments_due(today: date, people: Recipients) -> list[Due]:
+    horizon = today + timedelta(days=max(ASSESSMENT_DUE_DAYS))
+    # G8.13 assessments are reminded before and after; annual reviews only once overdue,
+    # since their own 90/30/7-day reminders already run before.
+    assessments = (
+        Assessment.objects.filter(state__in=OPEN_ASSESSMENT, due_date__lte=horizon)
+        .exclude(notification__isnull=True, due_date__gte=today)
+        .select_related("organisation", "notification")
+    )
+    found = []
+    for assessment in assessments.iterator(chunk_size=BATCH):
+        overdue = assessment.due_date < today
+        if overdue:
+            step = 0
+        else:
+            step = nearest_step((assessment.due_date - today).days, ASSESSMENT_DUE_DAYS)
+        organisation = assessment.organisation
+        found.append(
+            Due(
+                kind=Reminder.Kind.ASSESSMENT_OVERDUE if overdue else Reminder.Kind.ASSESSMENT_DUE,
+                target=f"assessment:{assessment.pk}",
+                milestone=assessment.due_date,
+                step=step,
+                to=people.organisation(organisation) + people.secas,
+                headline=(
+                    f"{organisation.name}'s {assessment.get_kind_display()} "
+                    + (
+                        f"was due by {assessment.due_date:%d %B %Y} and is not complete "
+                        f"({assessment.get_state_display().lower()})."
+                        if overdue
+                        else f"is due by {assessment.due_date:%d %B %Y} "
+                        f"({assessment.get_state_display().lower()})."
+                    )
+                ),
+                lines=[assessment.scope] if assessment.scope else [],
+                action=(
+                    "The User: do all that the SSC reasonably asks to complete the assessment. "
+                    "SECAS: check the CIO booking and the dates."
+                ),
+                url=_link(f"/organisations/{organisation.pk}/"),
+                organisation=organisation,
+                notification=assessment.notification,
+            )
+        )
+    return found
+
+
+def late_cases(today: date, people: Recipients) -> list[Due]:
+    cases = (
+        Notification.objects.filter(state__in=UNDECIDED)
+        .select_related("organisation")
+        .prefetch_related(
+            Prefetch("information_requests", queryset=InformationRequest.objects.order_by("pk"))
+        )
+    )
+    found = []
+    for case in cases:
+        submitted_on = timezone.localtime(case.submitted_at).date()
+        age = working_days_since(case.submitted_at, today=today)
+        if case.state == NotificationState.SUBMITTED and age > settings.SSC_TRIAGE_WORKING_DAYS:
+            found.append(
+                Due(
+                    kind=Reminder.Kind.TRIAGE_LATE,
+                    target=f"notification:{case.pk}",
+                    milestone=submitted_on,
+                    step=0,
+                    to=people.secas,
+                    headline=(
+                        f"{case.reference} ({case.organisation.name}) was submitted {age} working "
+                        f"days ago and has not been triaged (service level: "
+                        f"{settings.SSC_TRIAGE_WORKING_DAYS} working days)."
+                    ),
+                    action="Triage it: assign a rapporteur and an SSC meeting.",
+                    url=_link(f"/ssc/cases/{case.pk}/"),
+                    organisation=case.organisation,
+                    notification=case,
+                )
+            )
+        running = age - paused_working_days(case, today)
+        if running > settings.SSC_DECISION_WORKING_DAYS:
+            found.append(
+                Due(
+                    kind=Reminder.Kind.DECISION_LATE,
+                    target=f"notification:{case.pk}",
+                    milestone=submitted_on,
+                    step=0,
+                    to=people.secas,
+                    headline=(
+                        f"{case.reference} ({case.organisation.name}) has waited {running} working "
+                        "days for a decision, not counting time spent on questions (service "
+                        f"level: {settings.SSC_DECISION_WORKING_DAYS} working days)."
+                    ),
+                    action="Put it before the next SSC meeting, or record why it waits.",
+                    url=_link(f"/ssc/cases/{case.pk}/"),
+                    organisation=case.organisation,
+                    notification=case,
+                )
+            )
+    return found
+
+
+def weekly_digest(today: date, people: Recipients, found: list[Due]) -> list[Due]:
+    """Once a week (the first run from Monday on): everything outstanding, for SECAS."""
+    week = today - timedelta(days=today.weekday())
+    undecided = Notification.objects.filter(state__in=UNDECIDED).count()
+    awaiting_triage = Notification.objects.filter(state=NotificationState.SUBMITTED).count()
+    open_questions = InformationRequest.objects.filter(
+        responded_at__isnull=True, notification__state=NotificationState.INFORMATION_REQUESTED
+    ).count()
+    open_assessments = Assessment.objects.filter(state__in=OPEN_ASSESSMENT)
+    overdue = open_assessments.filter(due_date__lt=today).count()
+    late = Notification.objects.filter(state__in=UNDECIDED, is_late=True).count()
+    return [
+        Due(
+            kind=Reminder.Kind.WEEKLY_DIGEST,
+            target="secas",
+            milestone=week,
+            step=0,
+            to=people.secas,
+            headline=f"Everything outstanding in the week of {week:%d %B %Y}.",
+            lines=[
+                f"Notifications awaiting a decision: {undecided} "
+                f"({awaiting_triage} awaiting triage, {late} notified late).",
+                f"Questions waiting for the User's answer: {open_questions}.",
+                f"Open assessments: {open_assessments.count()} ({overdue} overdue).",
+                f"Reminders due in today's run: {len(found)}.",
+            ],
+            action="Open the SECAS dashboard for the detail and the CSV exports.",
+            url=_link("/secas/"),
+        )
+    ]
+
+
+def find_due(today: date) -> list[Due]:
+    people = Recipients()
+    found = [
+        *annual_reviews(today, people),
+        *go_lives(today, people),
+        *information_requests(today, people),
+        *assessments_due(today, people),
+        *late_cases(today, people),
+    ]
+    return found + weekly_digest(today, people, found)
+
+
+def send_reminders(*, today: date | None = None) -> dict[str, int]:
+    """Record and email every reminder due today or earlier that has not been sent."""
+    from notifications.tasks import sweep_outbox
+
+    today = today or timezone.localdate()
+    found = [due for due in find_due(today) if due.to]
+    run_id = uuid.uuid4()
+    with transaction.atomic():
+        Reminder.objects.bulk_create(
+            [
+                Reminder(
+                    kind=due.kind,
+                    target=due.target,
+                    milestone=due.milestone,
+                    step=due.step,
+                    organisation=due.organisation,
+                    notification=due.notification,
+                    recipients=due.to,
+                    run_id=run_id,
+                )
+                for due in found
+            ],
+            ignore_conflicts=True,
+            batch_size=BATCH,
+        )
+        claimed = set(
+            Reminder.objects.filter(run_id=run_id).values_list(
+                "kind", "target", "milestone", "step"
+            )
+        )
+        emails = [
+            build_email(
+                kind=f"reminder_{due.kind}",
+                to=due.to,
+                template="reminder",
+                context={"due": due},
+                notification=due.notification,
+                organisation=due.organisation,
+            )
+            for due in found
+            if due.key in claimed
+        ]
+        OutboundEmail.objects.bulk_create(emails, batch_size=BATCH)
+        # One sweep delivers the batch after commit; robust, so a broker outage only delays it.
+        transaction.on_commit(sweep_outbox.delay, robust=True)
+    return {"due": len(found), "sent": len(emails), "already_sent": len(found) - len(emails)}

@@ -1,0 +1,43 @@
+"""Views of the SSC's side: the committee's pages and SECAS's tracking pages."""
+
+from assessments.views.committee import (
+    AttendanceView,
+    CaseView,
+    DashboardView,
+    DecideView,
+    DecisionLetterView,
+    MeetingConflictView,
+    MeetingListView,
+    MeetingView,
+    MinutesView,
+    OrganisationHomeView,
+    RequestInformationView,
+    TriageView,
+)
+from assessments.views.secas import (
+    AssessmentStepView,
+    AssessmentView,
+    CommunicationsView,
+    ExportView,
+    SecasDashboardView,
+)
+
+__all__ = [
+    "AssessmentStepView",
+    "AssessmentView",
+    "AttendanceView",
+    "CaseView",
+    "CommunicationsView",
+    "DashboardView",
+    "DecideView",
+    "DecisionLetterView",
+    "ExportView",
+    "MeetingConflictView",
+    "MeetingListView",
+    "MeetingView",
+    "MinutesView",
+    "OrganisationHomeView",
+    "RequestInformationView",
+    "SecasDashboardView",
+    "TriageView",
+]
