@@ -292,3 +292,31 @@ def test_completion_needs_a_known_assurance_status(under_review, ssc_member, mee
     assessment = Assessment.objects.get(notification=under_review)
     with pytest.raises(TransitionRefused, match="assurance status"):
         services.complete_assessment(assessment=assessment, by=secas, assurance_status="great")
+
+
+def test_completing_an_annual_review_opens_the_next_one_from_the_cycle_matrix(organisation, secas):
+    review = Assessment.objects.create(
+        organisation=organisation, kind="fusa", cycle_year=1, due_date=datetime.date(2027, 1, 31)
+    )
+    run_assessment_to_the_end(review, secas)
+    following = Assessment.objects.exclude(pk=review.pk).get(organisation=organisation)
+    assert following.notification is None
+    assert following.due_date == datetime.date(2027, 12, 11)  # 12 months after fieldwork ended
+    assert (following.cycle_year, following.kind) == (2, AssessmentKind.VUSA)
+
+
+def test_a_g8_13_assessment_does_not_move_the_annual_review_clock(
+    under_review, ssc_member, meeting, secas
+):
+    from assessments.selectors import annual_review_due_date
+
+    organisation = under_review.organisation
+    factories.AssuranceRecordFactory(
+        organisation=organisation, fieldwork_end_date=datetime.date(2026, 3, 31), cycle_year=1
+    )
+    decide_required(under_review, ssc_member, meeting)
+    run_assessment_to_the_end(Assessment.objects.get(notification=under_review), secas)
+    assert annual_review_due_date(organisation) == datetime.date(2027, 3, 31)
+    assert not Assessment.objects.filter(
+        organisation=organisation, notification__isnull=True
+    ).exists()

@@ -1,0 +1,317 @@
+"""The daily reminder run, with frozen dates: every kind, every step, once each, catching up."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.utils import timezone
+
+from assessments.models import Assessment, Reminder
+from assessments.reminders import send_reminders
+from notifications import services as intake
+from notifications.models import OutboundEmail
+from tests import factories
+
+MONDAY = datetime.date(2027, 3, 1)
+K = Reminder.Kind
+
+
+def at(day: datetime.date):
+    """Freeze the clock at 09:00 London time on a day."""
+    return time_machine.travel(
+        datetime.datetime.combine(day, datetime.time(9), tzinfo=timezone.get_default_timezone()),
+        tick=False,
+    )
+
+
+def reminders(kind=None):
+    rows = Reminder.objects.all() if kind is None else Reminder.objects.filter(kind=kind)
+    return sorted(rows.values_list("kind", "step", "milestone"))
+
+
+def emails(kind):
+    return list(OutboundEmail.objects.filter(kind=f"reminder_{kind}"))
+
+
+@pytest.fixture
+def annual_review(organisation, submitter):
+    return Assessment.objects.create(
+        organisation=organisation,
+        kind="vusa",
+        cycle_year=2,
+        due_date=MONDAY + datetime.timedelta(days=100),
+        scope="Annual review",
+    )
+
+
+@pytest.mark.parametrize(
+    ("days_before", "step"), [(95, None), (90, 90), (60, 90), (30, 30), (10, 30), (7, 7), (1, 7)]
+)
+def test_annual_review_reminders_go_at_90_30_and_7_days(annual_review, days_before, step):
+    with at(annual_review.due_date - datetime.timedelta(days=days_before)):
+        send_reminders()
+    expected = [] if step is None else [(K.ANNUAL_REVIEW, step, annual_review.due_date)]
+    assert reminders(K.ANNUAL_REVIEW) == expected
+
+
+def test_an_annual_review_reminder_asks_for_undeclared_systems(annual_review, submitter):
+    with at(annual_review.due_date - datetime.timedelta(days=30)):
+        send_reminders()
+    (email,) = emails(K.ANNUAL_REVIEW)
+    assert submitter.email in email.to
+    assert annual_review.organisation.contact_email in email.to
+    assert "annual review" in email.subject
+    assert "notify it now" in email.body_text
+    assert f"/organisations/{annual_review.organisation_id}/" in email.body_text
+
+
+def test_each_step_is_sent_once_however_often_the_job_runs(annual_review):
+    day = annual_review.due_date - datetime.timedelta(days=30)
+    with at(day):
+        first = send_reminders()
+        second = send_reminders()
+    with at(day + datetime.timedelta(days=1)):
+        third = send_reminders()
+    assert first["sent"] >= 1
+    assert second["sent"] == third["sent"] == 0
+    assert len(emails(K.ANNUAL_REVIEW)) == 1
+
+
+def test_a_missed_window_catches_up_with_the_nearest_step_only(annual_review):
+    # Nothing ran at 90 days; the first run after that finds 20 days left.
+    with at(annual_review.due_date - datetime.timedelta(days=20)):
+        send_reminders()
+    assert reminders(K.ANNUAL_REVIEW) == [(K.ANNUAL_REVIEW, 30, annual_review.due_date)]
+    with at(annual_review.due_date - datetime.timedelta(days=5)):
+        send_reminders()
+    assert [step for _, step, _ in reminders(K.ANNUAL_REVIEW)] == [7, 30]
+
+
+def test_the_database_refuses_a_second_reminder_for_the_same_milestone(annual_review):
+    from django.db import IntegrityError, transaction
+
+    with at(annual_review.due_date - datetime.timedelta(days=30)):
+        send_reminders()
+    row = Reminder.objects.get(kind=K.ANNUAL_REVIEW)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Reminder.objects.create(
+            kind=row.kind,
+            target=row.target,
+            milestone=row.milestone,
+            step=row.step,
+            run_id=row.run_id,
+        )
+
+
+@pytest.fixture
+def chair(db):
+    person = factories.ssc_user(full_name="Margaret Chair")
+    person.groups.add(Group.objects.get(name="SSC chair"))
+    return person
+
+
+def submit_for_go_live(organisation, preparer, submitter, go_live):
+    draft = factories.NotificationFactory(
+        organisation=organisation, created_by=preparer, planned_go_live_date=go_live
+    )
+    with at(MONDAY - datetime.timedelta(days=40)):
+        return intake.submit_notification(
+            notification=draft, by=submitter, declaration_accepted=True
+        )
+
+
+@pytest.mark.parametrize(("working_days", "step"), [(11, None), (10, 10), (6, 10), (5, 5), (1, 5)])
+def test_go_live_reminders_at_10_and_5_working_days_without_a_decision(
+    organisation, preparer, submitter, chair, settings, working_days, step
+):
+    from notifications.workdays import add_working_days
+
+    go_live = add_working_days(MONDAY, working_days)
+    case = submit_for_go_live(organisation, preparer, submitter, go_live)
+    with at(MONDAY):
+        send_reminders()
+    expected = [] if step is None else [(K.GO_LIVE, step, go_live)]
+    assert reminders(K.GO_LIVE) == expected
+    if step:
+        (email,) = emails(K.GO_LIVE)
+        assert {settings.SECAS_MAILBOX, chair.email, submitter.email} <= set(email.to)
+        assert case.reference in email.body_text
+
+
+def test_no_go_live_reminder_once_decided(
+    organisation, preparer, submitter, secas, ssc_member, meeting
+):
+    from assessments.services import decide, start_review
+
+    case = submit_for_go_live(
+        organisation, preparer, submitter, MONDAY + datetime.timedelta(days=3)
+    )
+    start_review(notification=case, by=secas, rapporteur=ssc_member, meeting=meeting)
+    decide(
+        notification=case,
+        by=ssc_member,
+        outcome="no_assessment",
+        rationale="Assessed provider.",
+        meeting=meeting,
+    )
+    with at(MONDAY):
+        send_reminders()
+    assert reminders(K.GO_LIVE) == []
+
+
+def test_information_reminders_before_and_after_the_due_date(
+    under_review, ssc_member, submitter, settings
+):
+    question = intake.request_information(
+        notification=under_review,
+        by=ssc_member,
+        question="Who holds the keys?",
+        response_due_date=MONDAY + datetime.timedelta(days=2),
+    )
+    with at(MONDAY - datetime.timedelta(days=3)):
+        send_reminders()
+    assert reminders(K.INFORMATION_DUE) == []
+    with at(MONDAY):
+        send_reminders()
+    assert reminders(K.INFORMATION_DUE) == [(K.INFORMATION_DUE, 2, question.response_due_date)]
+    (due,) = emails(K.INFORMATION_DUE)
+    assert submitter.email in due.to
+    assert settings.SECAS_MAILBOX not in due.to
+    with at(MONDAY + datetime.timedelta(days=3)):
+        send_reminders()
+        send_reminders()
+    (overdue,) = emails(K.INFORMATION_OVERDUE)
+    assert settings.SECAS_MAILBOX in overdue.to
+    assert "has not arrived" in overdue.body_text
+
+
+def test_no_chasing_once_the_question_is_answered(under_review, ssc_member, submitter):
+    intake.request_information(
+        notification=under_review,
+        by=ssc_member,
+        question="Keys?",
+        response_due_date=MONDAY + datetime.timedelta(days=1),
+    )
+    intake.provide_information(notification=under_review, by=submitter, response="Ours.")
+    with at(MONDAY + datetime.timedelta(days=5)):
+        send_reminders()
+    assert reminders(K.INFORMATION_OVERDUE) == reminders(K.INFORMATION_DUE) == []
+
+
+@pytest.mark.parametrize(("days_before", "step"), [(31, None), (30, 30), (8, 30), (7, 7)])
+def test_g8_13_assessment_reminders_before_the_due_date(organisation, submitted, days_before, step):
+    due = MONDAY + datetime.timedelta(days=days_before)
+    Assessment.objects.create(
+        organisation=organisation, kind="g8_13", notification=submitted, due_date=due
+    )
+    with at(MONDAY):
+        send_reminders()
+    expected = [] if step is None else [(K.ASSESSMENT_DUE, step, due)]
+    assert reminders(K.ASSESSMENT_DUE) == expected
+
+
+def test_an_overdue_assessment_is_chased_once_with_secas(organisation, settings):
+    due = MONDAY - datetime.timedelta(days=1)
+    Assessment.objects.create(organisation=organisation, kind="fusa", cycle_year=1, due_date=due)
+    with at(MONDAY):
+        send_reminders()
+    with at(MONDAY + datetime.timedelta(days=7)):
+        send_reminders()
+    (email,) = emails(K.ASSESSMENT_OVERDUE)
+    assert settings.SECAS_MAILBOX in email.to
+    assert "is not complete" in email.body_text
+
+
+def test_secas_is_told_when_triage_is_late(organisation, preparer, submitter, settings):
+    draft = factories.NotificationFactory(organisation=organisation, created_by=preparer)
+    with at(datetime.date(2027, 2, 22)):  # a Monday: five working days later is the next Monday
+        case = intake.submit_notification(
+            notification=draft, by=submitter, declaration_accepted=True
+        )
+    with at(MONDAY):
+        send_reminders()
+    assert reminders(K.TRIAGE_LATE) == []
+    with at(MONDAY + datetime.timedelta(days=1)):
+        send_reminders()
+    (email,) = emails(K.TRIAGE_LATE)
+    assert email.to == [settings.SECAS_MAILBOX]
+    assert case.reference in email.body_text
+
+
+def test_the_decision_clock_pauses_while_the_user_answers(
+    organisation, preparer, submitter, secas, ssc_member
+):
+    draft = factories.NotificationFactory(organisation=organisation, created_by=preparer)
+    start = datetime.date(2027, 1, 4)
+    with at(start):
+        case = intake.submit_notification(
+            notification=draft, by=submitter, declaration_accepted=True
+        )
+        meeting = factories.SSCMeetingFactory(date=start)
+        from assessments.services import start_review
+
+        start_review(notification=case, by=secas, rapporteur=ssc_member, meeting=meeting)
+        intake.request_information(notification=case, by=ssc_member, question="More detail?")
+    with at(start + datetime.timedelta(days=14)):  # ten working days paused
+        intake.provide_information(notification=case, by=submitter, response="Here it is.")
+    # 21 working days since submission, of which 10 were paused: not late yet.
+    from notifications.workdays import add_working_days
+
+    with at(add_working_days(start, 21)):
+        send_reminders()
+    assert reminders(K.DECISION_LATE) == []
+    with at(add_working_days(start, 31)):
+        send_reminders()
+    assert len(reminders(K.DECISION_LATE)) == 1
+
+
+def test_the_weekly_digest_goes_to_secas_once_a_week(submitted, settings):
+    for day in range(7):
+        with at(MONDAY + datetime.timedelta(days=day)):
+            send_reminders()
+    with at(MONDAY + datetime.timedelta(days=7)):
+        send_reminders()
+    digests = emails(K.WEEKLY_DIGEST)
+    assert len(digests) == 2
+    assert digests[0].to == [settings.SECAS_MAILBOX]
+    assert "Notifications awaiting a decision: 1" in digests[0].body_text
+
+
+def test_the_command_runs_the_job_and_can_catch_up_a_given_day(annual_review, capsys):
+    call_command(
+        "send_reminders",
+        "--today",
+        (annual_review.due_date - datetime.timedelta(days=7)).isoformat(),
+    )
+    out = capsys.readouterr().out
+    assert "sent now" in out
+    assert reminders(K.ANNUAL_REVIEW) == [(K.ANNUAL_REVIEW, 7, annual_review.due_date)]
+    call_command(
+        "send_reminders",
+        "--today",
+        (annual_review.due_date - datetime.timedelta(days=7)).isoformat(),
+    )
+    assert "0 sent now" in capsys.readouterr().out
+
+
+def test_the_command_explains_a_bad_date():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--today takes a date like 2027-03-31"):
+        call_command("send_reminders", "--today", "tomorrow")
+
+
+def test_reminder_emails_are_delivered_through_the_outbox(
+    annual_review, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    with (
+        at(annual_review.due_date - datetime.timedelta(days=7)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        send_reminders()
+    assert any("annual review" in message.subject for message in mail.outbox)
+    assert not OutboundEmail.objects.filter(sent_at__isnull=True).exists()

@@ -1,0 +1,302 @@
+import csv
+import datetime
+import io
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments import services
+from assessments.models import Assessment, AssuranceRecord, Decision
+from notifications import services as intake
+from notifications.models import NotificationState, OutboundEmail, UserSystem
+from tests import factories
+
+DASHBOARD = "secas:dashboard"
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["ssc_member", "submitter"])
+def test_only_secas_reaches_its_pages(request, client, who, organisation, submitted):
+    review = Assessment.objects.create(
+        organisation=organisation, kind="fusa", cycle_year=1, due_date=timezone.localdate()
+    )
+    client.force_login(request.getfixturevalue(who))
+    for url in [
+        reverse(DASHBOARD),
+        reverse("secas:export", args=["assessments"]),
+        reverse("secas:assessment", args=[review.pk]),
+        reverse("secas:case_communications", args=[submitted.pk]),
+        reverse("secas:organisation_communications", args=[organisation.pk]),
+    ]:
+        assert client.get(url).status_code == 404, url
+    assert (
+        client.post(reverse("secas:assessment_step", args=[review.pk, "schedule"])).status_code
+        == 404
+    )
+
+
+def test_the_dashboard_shows_service_levels_with_the_clock_paused(
+    client, organisation, preparer, submitter, secas, ssc_member
+):
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=14)):
+        late_draft = factories.NotificationFactory(organisation=organisation, created_by=preparer)
+        asked_draft = factories.NotificationFactory(organisation=organisation, created_by=preparer)
+        late = intake.submit_notification(
+            notification=late_draft, by=submitter, declaration_accepted=True
+        )
+        asked = intake.submit_notification(
+            notification=asked_draft, by=submitter, declaration_accepted=True
+        )
+    intake.request_information(notification=asked, by=secas, question="Which roles?")
+    client.force_login(secas)
+    page = text(client.get(reverse(DASHBOARD)))
+    assert "Awaiting triage or decision (2)" in page
+    late_row = page[page.index(late.reference) :].split("</tr>")[0]
+    asked_row = page[page.index(asked.reference) :].split("</tr>")[0]
+    assert ">Late</span>" in late_row
+    assert ">Paused</span>" in asked_row
+
+
+def test_the_dashboard_lists_assessments_by_stage_with_overdue_flags(client, organisation, secas):
+    Assessment.objects.create(
+        organisation=organisation,
+        kind="vusa",
+        cycle_year=2,
+        due_date=timezone.localdate() - datetime.timedelta(days=3),
+    )
+    client.force_login(secas)
+    page = text(client.get(reverse(DASHBOARD)))
+    assert "1 overdue" in page
+    assert "Required (1)" in page
+    assert "Overdue</span>" in page
+
+
+def test_annual_reviews_show_the_expected_type_and_later_systems_in_scope(
+    client, organisation, secas
+):
+    review = Assessment.objects.create(
+        organisation=organisation,
+        kind="vusa",
+        cycle_year=2,
+        due_date=timezone.localdate() + datetime.timedelta(days=100),
+    )
+    first = UserSystem.objects.create(
+        organisation=organisation, name="Main", delivery_model="in_house", is_first_system=True
+    )
+    later = UserSystem.objects.create(
+        organisation=organisation, name="App", delivery_model="in_house"
+    )
+    review.systems_in_scope.add(first, later)
+    client.force_login(secas)
+    page = text(client.get(reverse(DASHBOARD)))
+    section = page[page.index("Annual reviews in the next 12 months") :]
+    assert "Verification User Security Assessment (VUSA)" in section
+    assert "<td>App</td>" in section
+    assert "<td>Main</td>" not in section
+
+
+def test_organisations_at_risk_are_flagged_early(client, organisation, other_organisation, secas):
+    later = UserSystem.objects.create(
+        organisation=organisation, name="App", delivery_model="in_house"
+    )
+    record = AssuranceRecord.objects.create(
+        organisation=organisation,
+        status="deferred",
+        kind="g8_13",
+        fieldwork_end_date=datetime.date(2026, 9, 1),
+        effective_date=datetime.date(2026, 10, 1),
+    )
+    record.systems.add(later)
+    Assessment.objects.create(
+        organisation=other_organisation,
+        kind="fusa",
+        cycle_year=1,
+        due_date=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    client.force_login(secas)
+    section = text(client.get(reverse(DASHBOARD)))
+    section = section[section.index("Organisations at risk") :]
+    assert f"{organisation.name}</a>: A later User System was assessed Deferred" in section
+    assert f"{other_organisation.name}</a>: Full User Security Assessment (FUSA) overdue" in section
+
+
+def test_charts_are_drawn_on_the_server_with_decisions_per_month(
+    client, under_review, ssc_member, meeting, secas
+):
+    services.decide(
+        notification=under_review,
+        by=ssc_member,
+        outcome=Decision.Outcome.NO_ASSESSMENT,
+        rationale="Fine.",
+        meeting=meeting,
+    )
+    client.force_login(secas)
+    page = text(client.get(reverse(DASHBOARD)))
+    assert page.count("<svg") == 3
+    assert "No assessment needed 1</title></rect>" in page
+    assert "<script" not in page.split("<main", 1)[1].split("</main>")[0]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "assessments",
+        "annual-reviews",
+        "awaiting-ssc",
+        "late-notifications",
+        "organisations-at-risk",
+        "decisions-by-month",
+    ],
+)
+def test_every_table_exports_as_csv(client, secas, submitted, name):
+    client.force_login(secas)
+    response = client.get(reverse("secas:export", args=[name]))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0]
+    if name == "awaiting-ssc":
+        assert rows[1][0] == submitted.reference
+
+
+def test_an_unknown_export_is_404_and_formulas_are_defused(
+    client, secas, organisation, preparer, submitter
+):
+    draft = factories.NotificationFactory(
+        organisation=organisation,
+        created_by=preparer,
+        system_name="=cmd|' /C calc'!A0",
+        planned_go_live_date=timezone.localdate(),
+    )
+    intake.submit_notification(notification=draft, by=submitter, declaration_accepted=True)
+    client.force_login(secas)
+    assert client.get(reverse("secas:export", args=["secrets"])).status_code == 404
+    rows = list(
+        csv.reader(
+            io.StringIO(text(client.get(reverse("secas:export", args=["late-notifications"]))))
+        )
+    )
+    assert rows[1][2] == "'=cmd|' /C calc'!A0"
+
+
+def test_secas_tracks_an_assessment_to_completion_from_its_page(
+    client, under_review, ssc_member, meeting, secas
+):
+    services.decide(
+        notification=under_review,
+        by=ssc_member,
+        outcome=Decision.Outcome.ASSESSMENT_REQUIRED,
+        rationale="Never assessed.",
+        meeting=meeting,
+        assessment_due_date=timezone.localdate() + datetime.timedelta(days=60),
+    )
+    assessment = Assessment.objects.get(notification=under_review)
+    client.force_login(secas)
+    url = reverse("secas:assessment", args=[assessment.pk])
+    assert "Next step: Schedule (CIO booked)" in text(client.get(url))
+
+    def step(name, data):
+        return client.post(
+            reverse("secas:assessment_step", args=[assessment.pk, name]), data, follow=True
+        )
+
+    step(
+        "schedule",
+        {
+            "cio_name": "CIO LLP",
+            "fieldwork_start_date": "2027-01-04",
+            "fieldwork_end_date": "2027-01-15",
+        },
+    )
+    step("start_fieldwork", {"started_on": "2027-01-04"})
+    step(
+        "receive_report",
+        {
+            "received_on": "2027-02-01",
+            "fieldwork_ended_on": "2027-01-15",
+            "response_due_date": "2027-03-01",
+        },
+    )
+    step("receive_response", {"received_on": "2027-02-20"})
+    response = step("complete", {"assurance_status": "approved_subject_to_steps"})
+    assert "Recorded: the assessment is now completed." in text(response)
+    under_review.refresh_from_db()
+    assert under_review.state == NotificationState.CLOSED
+    assert AssuranceRecord.objects.get(assessment=assessment).status == "approved_subject_to_steps"
+
+
+def test_a_wrong_step_form_keeps_what_was_typed(client, organisation, secas):
+    review = Assessment.objects.create(
+        organisation=organisation, kind="fusa", cycle_year=1, due_date=timezone.localdate()
+    )
+    client.force_login(secas)
+    response = client.post(
+        reverse("secas:assessment_step", args=[review.pk, "schedule"]),
+        {"cio_name": "Kept CIO", "fieldwork_start_date": "soon", "fieldwork_end_date": ""},
+    )
+    assert response.status_code == 200
+    assert 'value="Kept CIO"' in text(response)
+    assert "Enter a real date" in text(response)
+    assert (
+        client.post(reverse("secas:assessment_step", args=[review.pk, "explode"])).status_code
+        == 404
+    )
+
+
+def test_a_step_out_of_order_is_refused_with_a_message(client, organisation, secas):
+    review = Assessment.objects.create(
+        organisation=organisation, kind="fusa", cycle_year=1, due_date=timezone.localdate()
+    )
+    client.force_login(secas)
+    response = client.post(
+        reverse("secas:assessment_step", args=[review.pk, "complete"]),
+        {"assurance_status": "approved"},
+        follow=True,
+    )
+    assert "is not possible" in text(response)
+    review.refresh_from_db()
+    assert review.state == "required"
+
+
+def test_the_communications_log_shows_sent_and_waiting_mail(
+    client, submitted, secas, organisation, settings
+):
+    client.force_login(secas)
+    page = text(client.get(reverse("secas:case_communications", args=[submitted.pk])))
+    assert f"{submitted.reference}: your notification" in page
+    assert "Waiting" in page  # the test never committed, so nothing was delivered
+    organisation_page = text(
+        client.get(reverse("secas:organisation_communications", args=[organisation.pk]))
+    )
+    assert OutboundEmail.objects.filter(organisation=organisation).count() == 2
+    assert organisation_page.count("<tr>") == 1 + 2
+
+
+def test_the_dashboard_queries_do_not_grow_with_the_cases(
+    client, organisation, preparer, submitter, secas
+):
+    def add_cases(count):
+        for _ in range(count):
+            draft = factories.NotificationFactory(organisation=organisation, created_by=preparer)
+            case = intake.submit_notification(
+                notification=draft, by=submitter, declaration_accepted=True
+            )
+            intake.request_information(notification=case, by=secas, question="Roles?")
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            client.get(reverse(DASHBOARD))
+        return len(captured)
+
+    client.force_login(secas)
+    add_cases(3)
+    few = queries()
+    add_cases(30)
+    assert queries() == few
