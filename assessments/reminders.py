@@ -408,6 +408,10 @@ def send_reminders(*, today: date | None = None) -> dict[str, int]:
             if due.key in claimed
         ]
         OutboundEmail.objects.bulk_create(emails, batch_size=BATCH)
+
         # One sweep delivers the batch after commit; robust, so a broker outage only delays it.
-        transaction.on_commit(sweep_outbox.delay, robust=True)
+        def enqueue_sweep():
+            sweep_outbox.delay()
+
+        transaction.on_commit(enqueue_sweep, robust=True)
     return {"due": len(found), "sent": len(emails), "already_sent": len(found) - len(emails)}

@@ -2,7 +2,6 @@
 
 import logging
 from datetime import date, datetime
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -467,13 +466,14 @@ def queue_email(
         organisation=organisation,
     )
     email.save()
-    # robust: a broker outage must not turn a saved change into an error page; the row waits.
-    transaction.on_commit(partial(_enqueue_delivery, deliver_email, email.pk), robust=True)
+
+    def enqueue_delivery():
+        deliver_email.delay(email.pk)
+
+    # robust: a broker outage must not turn a saved change into an error page; the row waits
+    # for the outbox sweep.
+    transaction.on_commit(enqueue_delivery, robust=True)
     return email
-
-
-def _enqueue_delivery(task, email_id: int) -> None:
-    task.delay(email_id)
 
 
 def _queue_submission_emails(notification: Notification) -> None:

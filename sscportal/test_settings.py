@@ -12,3 +12,5 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 # Serve static files from the source folders, as in development: no collectstatic for tests.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Tasks run in-process in tests; the Celery integration tests start a real worker on Redis.
+CELERY_TASK_ALWAYS_EAGER = True
