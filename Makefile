@@ -17,9 +17,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 install: $(VENV)/.installed
 
 ## The portal with demo data on embedded defaults: SQLite, tasks in-process, email to the console.
+## The reminder run goes once before the server starts, so its emails show on the console.
 run: install
 	$(DEV) $(PY) manage.py migrate --noinput
 	$(DEV) $(PY) manage.py seed_demo
+	$(DEV) $(PY) manage.py send_reminders
 	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
 
 ## The whole test suite (SQLite unless DATABASE_URL is set).

@@ -61,6 +61,7 @@ from notifications.services import (
 from notifications.workdays import add_working_days, is_working_day, next_working_day
 from users.models import (
     SECAS_STAFF_GROUP,
+    SSC_CHAIR_GROUP,
     SSC_MEMBERS_GROUP,
     ConflictOfInterest,
     Membership,
@@ -113,7 +114,9 @@ ACCOUNTS = [
     DemoAccount(
         SECAS, "Priya Raman", "SECAS Security Analyst", "SECAS staff", (SECAS_STAFF_GROUP,)
     ),
-    DemoAccount(CHAIR, "Margaret Holloway", "SSC Chair", "SSC member (chair)", SSC),
+    DemoAccount(
+        CHAIR, "Margaret Holloway", "SSC Chair", "SSC member (chair)", (*SSC, SSC_CHAIR_GROUP)
+    ),
     DemoAccount(MEMBER, "Daniel Okafor", "SSC member, large supplier seat", "SSC member", SSC),
     DemoAccount(MEMBER2, "Rhys Evans", "SSC member, network operator seat", "SSC member", SSC),
     DemoAccount(MEMBER3, "Aisha Begum", "SSC member, independent", "SSC member", SSC),
@@ -461,7 +464,7 @@ class Command(BaseCommand):
     def seed_accounts(self) -> None:
         groups = {
             name: Group.objects.get_or_create(name=name)[0]
-            for name in (SSC_MEMBERS_GROUP, SECAS_STAFF_GROUP)
+            for name in (SSC_MEMBERS_GROUP, SECAS_STAFF_GROUP, SSC_CHAIR_GROUP)
         }
         for account in ACCOUNTS:
             user = User.objects.filter(email__iexact=account.email).first()
