@@ -14,3 +14,5 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # Tasks run in-process in tests; the Celery integration tests start a real worker on Redis.
 CELERY_TASK_ALWAYS_EAGER = True
+# The test client speaks plain HTTP; production redirects it to HTTPS.
+SECURE_SSL_REDIRECT = False

@@ -1,10 +1,14 @@
 import pytest
 from django.conf import settings
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from notifications import services
 from notifications.models import NotificationState
 from tests import factories
 from users.models import Membership
+from users.security import requires_two_factor
 
 
 def pytest_collection_modifyitems(config, items):
@@ -18,6 +22,29 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(needs_postgres)
         if item.get_closest_marker("redis") and not on_redis:
             item.add_marker(needs_redis)
+
+
+class TwoFactorClient(Client):
+    """The test client, signing staff in with their second factor already verified.
+
+    Two-factor is compulsory for SSC members and SECAS staff; tests of other behaviour should
+    not each have to type a code. tests/users/test_two_factor.py uses a plain Client.
+    """
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        if requires_two_factor(user):
+            device, _ = TOTPDevice.objects.get_or_create(
+                user=user, name="Test authenticator", defaults={"confirmed": True}
+            )
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+
+@pytest.fixture
+def client():
+    return TwoFactorClient()
 
 
 @pytest.fixture(autouse=True)

@@ -274,3 +274,66 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return f"Calendar feed of {self.user}"
+
+
+class SecurityEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Security events are append-only.")
+
+    def delete(self):
+        raise PermissionError("Security events are append-only.")
+
+
+class SecurityEvent(models.Model):
+    """An append-only record of a security-relevant event: who, what, when, from where."""
+
+    class Kind(models.TextChoices):
+        SIGN_IN = "sign_in", "Signed in"
+        SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+        SIGN_OUT = "sign_out", "Signed out"
+        LOCKED_OUT = "locked_out", "Locked out after repeated failures"
+        TWO_FACTOR_VERIFIED = "two_factor_verified", "Two-factor code accepted"
+        TWO_FACTOR_FAILED = "two_factor_failed", "Two-factor code refused"
+        TWO_FACTOR_ENABLED = "two_factor_enabled", "Two-factor sign-in switched on"
+        TWO_FACTOR_DISABLED = "two_factor_disabled", "Two-factor sign-in switched off"
+        RECOVERY_CODES = "recovery_codes", "New recovery codes issued"
+        PASSWORD_CHANGED = "password_changed", "Password set or changed"
+        DOWNLOAD = "download", "File downloaded"
+        EXPORT = "export", "Data exported"
+        ROLE_CHANGE = "role_change", "Role or access changed"
+        INVITATION = "invitation", "Person invited"
+        DECISION = "decision", "SSC decision recorded"
+
+    kind = models.CharField(max_length=30, choices=Kind.choices, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="security_events",
+    )
+    actor_email = models.CharField(
+        max_length=254, blank=True, help_text="As typed, for failed sign-ins of unknown accounts."
+    )
+    organisation = models.ForeignKey(
+        Organisation, models.PROTECT, null=True, blank=True, related_name="security_events"
+    )
+    summary = models.CharField(max_length=500)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = SecurityEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.summary}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Security events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Security events are append-only.")

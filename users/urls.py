@@ -5,6 +5,22 @@ from users import views
 app_name = "users"
 
 urlpatterns = [
+    path("accounts/two-factor/", views.TwoFactorView.as_view(), name="two_factor"),
+    path("accounts/two-factor/setup/", views.TwoFactorSetupView.as_view(), name="two_factor_setup"),
+    path(
+        "accounts/two-factor/verify/", views.TwoFactorVerifyView.as_view(), name="two_factor_verify"
+    ),
+    path(
+        "accounts/two-factor/recovery-codes/",
+        views.RecoveryCodesView.as_view(),
+        name="recovery_codes",
+    ),
+    path(
+        "accounts/two-factor/disable/",
+        views.DisableTwoFactorView.as_view(),
+        name="two_factor_disable",
+    ),
+    path("secas/audit/", views.AuditTrailView.as_view(), name="audit"),
     path("organisations/<int:pk>/staff/", views.StaffListView.as_view(), name="staff"),
     path("organisations/<int:pk>/staff/invite/", views.InviteView.as_view(), name="invite"),
     path(

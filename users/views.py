@@ -1,13 +1,23 @@
+import csv
+import io
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import TemplateView
+from django_otp.plugins.otp_static.models import StaticToken
 
-from users import services
-from users.forms import InviteForm, MembershipForm
-from users.models import Membership, Organisation
+from users import security, services
+from users.forms import AuditFilterForm, InviteForm, MembershipForm, TwoFactorCodeForm
+from users.models import Membership, Organisation, SecurityEvent
 
 
 def _administered_organisation(user, pk) -> Organisation:
@@ -115,3 +125,175 @@ class MembershipUpdateView(LoginRequiredMixin, View):
             request, f"{updated.user} is now {updated.get_role_display().lower()} ({state})."
         )
         return redirect("users:staff", pk=pk)
+
+
+# --- Two-factor sign-in -----------------------------------------------------------------------
+
+
+def _next_url(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse("home")
+
+
+class TwoFactorView(LoginRequiredMixin, TemplateView):
+    """Where a person sees whether two-factor sign-in is on, and manages it."""
+
+    template_name = "users/two_factor.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context.update(
+            enabled=security.has_two_factor(user),
+            required=security.requires_two_factor(user),
+            recovery_codes_left=StaticToken.objects.filter(device__user=user).count(),
+        )
+        return context
+
+
+class TwoFactorSetupView(LoginRequiredMixin, TemplateView):
+    template_name = "users/two_factor_setup.html"
+
+    def get(self, request, form=None):
+        if security.has_two_factor(request.user):
+            return redirect("users:two_factor")
+        device = security.pending_device(request.user) or security.start_enrolment(request.user)
+        return self.render_to_response(
+            {
+                "qr_code": mark_safe(security.qr_code_svg(device)),  # noqa: S308 - our own SVG
+                "manual_key": security.manual_key(device),
+                "form": form or TwoFactorCodeForm(),
+                "required": security.requires_two_factor(request.user),
+                "next": _next_url(request),
+            }
+        )
+
+    def post(self, request):
+        form = TwoFactorCodeForm(request.POST)
+        device = security.pending_device(request.user)
+        if device is None:
+            return redirect("users:two_factor_setup")
+        if not form.is_valid():
+            return self.get(request, form=form)
+        codes = security.confirm_enrolment(request, device, form.cleaned_data["token"])
+        if codes is None:
+            form.add_error(
+                "token",
+                "That code did not match. Check your phone's clock and enter the newest code.",
+            )
+            return self.get(request, form=form)
+        messages.success(request, "Two-factor sign-in is on.")
+        return TemplateResponse(
+            request,
+            "users/recovery_codes.html",
+            {"codes": codes, "next": _next_url(request)},
+        )
+
+
+class TwoFactorVerifyView(LoginRequiredMixin, TemplateView):
+    template_name = "users/two_factor_verify.html"
+
+    def get(self, request, form=None):
+        if request.user.is_verified():
+            return redirect(_next_url(request))
+        return self.render_to_response(
+            {"form": form or TwoFactorCodeForm(), "next": _next_url(request)}
+        )
+
+    def post(self, request):
+        form = TwoFactorCodeForm(request.POST)
+        if form.is_valid() and security.verify_second_factor(request, form.cleaned_data["token"]):
+            return redirect(_next_url(request))
+        if form.is_valid():
+            form.add_error("token", "That code is not right, or has been used. Try the newest one.")
+        return self.get(request, form=form)
+
+
+class RecoveryCodesView(LoginRequiredMixin, View):
+    def post(self, request):
+        if not security.has_two_factor(request.user):
+            return redirect("users:two_factor")
+        codes = security.regenerate_recovery_codes(request)
+        messages.success(request, "New recovery codes issued; the old ones no longer work.")
+        return TemplateResponse(
+            request, "users/recovery_codes.html", {"codes": codes, "next": reverse("home")}
+        )
+
+
+class DisableTwoFactorView(LoginRequiredMixin, View):
+    def post(self, request):
+        if security.disable_two_factor(request):
+            messages.success(request, "Two-factor sign-in is off.")
+        else:
+            messages.error(request, "Two-factor sign-in is required for your role.")
+        return redirect("users:two_factor")
+
+
+# --- The audit trail ----------------------------------------------------------------------------
+
+
+def _audit_events(form):
+    events = SecurityEvent.objects.select_related("actor", "organisation")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["kind"]:
+            events = events.filter(kind=data["kind"])
+        if data["who"]:
+            events = events.filter(actor_email__icontains=data["who"])
+        if data["since"]:
+            events = events.filter(at__date__gte=data["since"])
+        if data["until"]:
+            events = events.filter(at__date__lte=data["until"])
+    return events
+
+
+class AuditTrailView(LoginRequiredMixin, TemplateView):
+    """SECAS reads and filters the security audit trail; nothing here can change it."""
+
+    template_name = "users/audit_trail.html"
+
+    def get(self, request, *args, **kwargs):
+        if not (request.user.is_secas or request.user.is_superuser):
+            raise Http404
+        form = AuditFilterForm(request.GET or None)
+        events = _audit_events(form)
+        if request.GET.get("format") == "csv":
+            security.record_event(
+                SecurityEvent.Kind.EXPORT,
+                actor=request.user,
+                request=request,
+                summary=f"{request.user} exported the audit trail",
+            )
+            return _audit_csv(events)
+        query = request.GET.copy()
+        query.pop("page", None)
+        return self.render_to_response(
+            {
+                "form": form,
+                "page": Paginator(events, 50).get_page(request.GET.get("page")),
+                "query_string": query.urlencode(),
+            }
+        )
+
+
+def _audit_csv(events) -> HttpResponse:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["When (UK time)", "Event", "Person", "Organisation", "Summary", "IP address"])
+    for event in events.iterator():
+        writer.writerow(
+            [
+                f"{timezone.localtime(event.at):%d/%m/%Y %H:%M:%S}",
+                event.get_kind_display(),
+                event.actor_email,
+                event.organisation.name if event.organisation else "",
+                event.summary,
+                event.ip_address or "",
+            ]
+        )
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response

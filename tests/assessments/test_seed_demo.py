@@ -10,6 +10,7 @@ from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import RequestFactory
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
@@ -114,7 +115,8 @@ def test_every_demo_account_can_sign_in(seeded):
     } <= emails
 
     for email in emails:
-        assert authenticate(username=email, password=DEMO_PASSWORD) is not None, email
+        request = RequestFactory().post("/accounts/login/")
+        assert authenticate(request, username=email, password=DEMO_PASSWORD) is not None, email
 
 
 def test_people_have_the_access_their_role_needs(seeded):

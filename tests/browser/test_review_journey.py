@@ -9,7 +9,7 @@ from django.utils import timezone
 from notifications import services as intake
 from notifications.models import NotificationState
 from tests import factories
-from tests.browser.helpers import assert_accessible, sign_in
+from tests.browser.helpers import assert_accessible, sign_in, with_authenticator
 from users.models import Membership
 
 
@@ -23,8 +23,12 @@ def test_a_case_goes_from_triage_to_a_decision_letter(live_server, page):
         user__email="james@fenland.example.org",
         user__full_name="James Mortimer",
     ).user
-    secas = factories.secas_user(email="priya@secas.example.org", full_name="Priya Raman")
-    member = factories.ssc_user(email="daniel@ssc.example.org", full_name="Daniel Okafor")
+    secas = with_authenticator(
+        factories.secas_user(email="priya@secas.example.org", full_name="Priya Raman")
+    )
+    member = with_authenticator(
+        factories.ssc_user(email="daniel@ssc.example.org", full_name="Daniel Okafor")
+    )
     meeting = factories.SSCMeetingFactory(title="SSC meeting 185")
     draft = factories.NotificationFactory(
         organisation=organisation, created_by=user, system_name="Meter Asset Portal"

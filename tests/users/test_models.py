@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
+from django.test import RequestFactory
 
 from tests import factories
 from users.models import SECAS_STAFF_GROUP, SSC_MEMBERS_GROUP, Membership, User, UserRole
@@ -9,9 +10,14 @@ from users.models import SECAS_STAFF_GROUP, SSC_MEMBERS_GROUP, Membership, User,
 
 def test_people_sign_in_with_their_email_in_any_case(db):
     User.objects.create_user("Alex.Jones@Example.org", "correct-horse-battery", full_name="Alex")
-    assert authenticate(username="alex.jones@example.org", password="correct-horse-battery")
-    assert authenticate(username="ALEX.JONES@EXAMPLE.ORG", password="correct-horse-battery")
-    assert authenticate(username="alex.jones@example.org", password="wrong") is None
+    request = RequestFactory().post("/accounts/login/")
+    assert authenticate(
+        request, username="alex.jones@example.org", password="correct-horse-battery"
+    )
+    assert authenticate(
+        request, username="ALEX.JONES@EXAMPLE.ORG", password="correct-horse-battery"
+    )
+    assert authenticate(request, username="alex.jones@example.org", password="wrong") is None
 
 
 def test_the_staff_groups_are_created_with_their_permissions(db):

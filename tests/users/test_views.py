@@ -38,7 +38,11 @@ def test_an_organisation_admin_invites_a_new_colleague(
             "new_password2": "a-long-new-passphrase-2026",
         },
     )
-    assert client.login(username="new.person@example.org", password="a-long-new-passphrase-2026")
+    signed_in = client.post(
+        reverse("login"),
+        {"username": "new.person@example.org", "password": "a-long-new-passphrase-2026"},
+    )
+    assert signed_in.url == reverse("home")
 
 
 def test_an_invitation_with_a_bad_email_keeps_what_was_typed(client, organisation, org_admin):

@@ -1,0 +1,36 @@
+from urllib.parse import urlencode
+
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from users.security import has_two_factor, requires_two_factor
+
+# Pages a half-signed-in person may still reach: the two-factor steps, signing out, assets.
+OPEN_PREFIXES = (
+    "/accounts/two-factor/",
+    "/accounts/logout/",
+    "/accounts/login/",
+    "/static/",
+    "/calendar/",
+)
+
+
+class TwoFactorMiddleware:
+    """Sends a signed-in person who still owes a second factor to verify it, or to enrol."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and not user.is_verified()
+            and not request.path.startswith(OPEN_PREFIXES)
+        ):
+            query = urlencode({"next": request.get_full_path()})
+            if has_two_factor(user):
+                return redirect(f"{reverse('users:two_factor_verify')}?{query}")
+            if requires_two_factor(user):
+                return redirect(f"{reverse('users:two_factor_setup')}?{query}")
+        return self.get_response(request)
