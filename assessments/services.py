@@ -29,7 +29,8 @@ from notifications.services import (
     perform_transition,
     queue_email,
 )
-from users.models import ConflictOfInterest, Organisation
+from users.models import ConflictOfInterest, Organisation, SecurityEvent
+from users.security import record_event
 
 
 def start_review(
@@ -148,6 +149,13 @@ def decide(
         elif locked.user_system_id:
             next_annual_review(locked.organisation).systems_in_scope.add(locked.user_system_id)
         queue_decision_letter(decision)
+        record_event(
+            SecurityEvent.Kind.DECISION,
+            actor=by,
+            organisation=locked.organisation,
+            summary=f"{by} recorded the decision on {locked.reference}: "
+            f"{decision.get_outcome_display()}",
+        )
     return decision
 
 

@@ -23,6 +23,8 @@ from notifications.models import (
     UserSystem,
 )
 from notifications.workdays import add_working_days, working_days_between
+from users.models import SecurityEvent
+from users.security import record_event
 
 logger = logging.getLogger(__name__)
 
@@ -376,7 +378,15 @@ def _store_attachment(
     )
 
 
-def record_download(*, attachment: Attachment, by) -> AttachmentDownload:
+def record_download(*, attachment: Attachment, by, request=None) -> AttachmentDownload:
+    record_event(
+        SecurityEvent.Kind.DOWNLOAD,
+        actor=by,
+        request=request,
+        organisation=attachment.notification.organisation,
+        summary=f"{by} downloaded {attachment.original_name} ({attachment.get_tlp_display()}) "
+        f"from {attachment.notification.reference}",
+    )
     return AttachmentDownload.objects.create(attachment=attachment, user=by)
 
 

@@ -373,7 +373,7 @@ class AttachmentDownloadView(LoginRequiredMixin, View):
             handle = attachment.file.open("rb")
         except FileNotFoundError as missing:
             raise Http404("The file is missing from storage.") from missing
-        services.record_download(attachment=attachment, by=request.user)
+        services.record_download(attachment=attachment, by=request.user, request=request)
         response = FileResponse(handle, content_type=attachment.content_type)
         # Always a download, never rendered inline, whatever the browser guesses.
         response["Content-Disposition"] = content_disposition_header(

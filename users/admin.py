@@ -1,7 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from users.models import ConflictOfInterest, Membership, Organisation, User, UserRole
+from users.models import (
+    ConflictOfInterest,
+    Membership,
+    Organisation,
+    SecurityEvent,
+    User,
+    UserRole,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -87,6 +94,25 @@ class ConflictOfInterestAdmin(admin.ModelAdmin):
     list_filter = ["organisation", ("withdrawn_at", admin.EmptyFieldListFilter)]
     search_fields = ["member__full_name", "member__email", "organisation__name", "reason"]
     autocomplete_fields = ["member", "organisation"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit trail is append-only, for every role including superusers."""
+
+    list_display = ["at", "kind", "actor_email", "organisation", "summary", "ip_address"]
+    list_filter = ["kind", ("at", admin.DateFieldListFilter)]
+    search_fields = ["actor_email", "summary"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

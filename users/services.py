@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from users.models import Membership, Organisation, User
+from users.models import Membership, Organisation, SecurityEvent, User
+from users.security import record_event
 
 
 class StaffChangeRefused(Exception):
@@ -80,6 +81,12 @@ def invite_member(*, organisation: Organisation, by, email: str, full_name: str,
             membership.is_active = True
             membership.role = role
             membership.save(update_fields=["is_active", "role"])
+        record_event(
+            SecurityEvent.Kind.INVITATION,
+            actor=by,
+            organisation=organisation,
+            summary=f"{by} added {email} to {organisation} as {membership.get_role_display()}",
+        )
     return membership
 
 
@@ -137,7 +144,16 @@ def change_membership(*, membership: Membership, by, role: str, is_active: bool)
             )
         if locked.user_id == by.pk and not is_active:
             raise StaffChangeRefused("You cannot deactivate yourself.")
+        before = f"{locked.get_role_display()}, {'active' if locked.is_active else 'deactivated'}"
         locked.role = role
         locked.is_active = is_active
         locked.save(update_fields=["role", "is_active"])
+        after = f"{locked.get_role_display()}, {'active' if locked.is_active else 'deactivated'}"
+        if before != after:
+            record_event(
+                SecurityEvent.Kind.ROLE_CHANGE,
+                actor=by,
+                organisation=locked.organisation,
+                summary=f"{by} changed {locked.user} at {locked.organisation}: {before} → {after}",
+            )
     return locked

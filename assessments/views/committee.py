@@ -23,7 +23,8 @@ from notifications.forms import RequestInformationForm
 from notifications.models import Notification, NotificationState, UserSystem
 from notifications.services import TransitionRefused
 from notifications.workdays import working_days_since
-from users.models import Organisation
+from users.models import Organisation, SecurityEvent
+from users.security import record_event
 
 NOTIFICATIONS_PER_PAGE = 20
 
@@ -323,6 +324,13 @@ class DecisionLetterView(LoginRequiredMixin, View):
             assessment=Assessment.objects.filter(notification=notification).first(),
             annual_review=annual_review,
         )
+        record_event(
+            SecurityEvent.Kind.DOWNLOAD,
+            actor=request.user,
+            request=request,
+            organisation=notification.organisation,
+            summary=f"{request.user} downloaded the decision letter of {notification.reference}",
+        )
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = (
             f'attachment; filename="{notification.reference}-decision-letter.pdf"'
@@ -438,9 +446,17 @@ class MeetingConflictView(MeetingActionView):
 
 class MinutesView(CommitteeMixin, View):
     def get(self, request, pk, extension):
+        if extension not in {"csv", "pdf"}:
+            raise Http404("Minutes come as CSV or PDF.")
         meeting = get_object_or_404(SSCMeeting, pk=pk)
         decisions = list(ssc.decisions_at(meeting, request.user))
         name = f"ssc-minutes-extract-{meeting.date:%Y-%m-%d}"
+        record_event(
+            SecurityEvent.Kind.EXPORT,
+            actor=request.user,
+            request=request,
+            summary=f"{request.user} exported the minutes of {meeting} as {extension.upper()}",
+        )
         if extension == "csv":
             response = HttpResponse(
                 documents.minutes_csv(decisions), content_type="text/csv; charset=utf-8"

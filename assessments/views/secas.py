@@ -19,7 +19,8 @@ from assessments import selectors as ssc
 from assessments.models import Assessment, AssessmentState
 from notifications.models import Notification, NotificationState
 from notifications.services import TransitionRefused
-from users.models import Organisation
+from users.models import Organisation, SecurityEvent
+from users.security import record_event
 
 STEP_FORMS = {
     "schedule": forms.ScheduleForm,
@@ -217,6 +218,12 @@ class ExportView(SecasMixin, View):
             raise Http404("No such table.")
         today = timezone.localdate()
         columns, rows = export_tables(today)[name]
+        record_event(
+            SecurityEvent.Kind.EXPORT,
+            actor=request.user,
+            request=request,
+            summary=f"{request.user} exported the SECAS table {name} ({len(rows)} rows)",
+        )
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(columns)
