@@ -43,7 +43,8 @@ class TwoFactorClient(Client):
 
 
 @pytest.fixture
-def client():
+def client(db):
+    # Asks for the database itself, so tests that fetch people by name still run with it.
     return TwoFactorClient()
 
 

@@ -1,0 +1,106 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from users.models import SecurityEvent
+from users.security import record_event
+
+
+def test_the_audit_trail_is_append_only(secas):
+    event = record_event(SecurityEvent.Kind.EXPORT, actor=secas, summary="Exported")
+    event.summary = "Tampered"
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    with pytest.raises(PermissionError):
+        SecurityEvent.objects.filter(pk=event.pk).update(summary="Tampered")
+    with pytest.raises(PermissionError):
+        SecurityEvent.objects.all().delete()
+    assert SecurityEvent.objects.get(pk=event.pk).summary == "Exported"
+
+
+def test_no_admin_page_can_add_change_or_delete_events(client, secas, db):
+    from django.contrib.auth import get_user_model
+
+    event = record_event(SecurityEvent.Kind.EXPORT, actor=secas, summary="Exported")
+    superuser = get_user_model().objects.create_superuser(
+        "root@example.org", "x" * 20, full_name="Root"
+    )
+    client.force_login(superuser)
+    assert client.get(reverse("admin:users_securityevent_changelist")).status_code == 200
+    assert client.get(reverse("admin:users_securityevent_add")).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:users_securityevent_delete", args=[event.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    change = client.post(
+        reverse("admin:users_securityevent_change", args=[event.pk]), {"summary": "x"}
+    )
+    assert change.status_code in {200, 403}
+    assert SecurityEvent.objects.get(pk=event.pk).summary == "Exported"
+
+
+def test_secas_reads_and_filters_the_trail(client, secas, submitter):
+    record_event(SecurityEvent.Kind.DOWNLOAD, actor=submitter, summary="Downloaded a file")
+    record_event(SecurityEvent.Kind.EXPORT, actor=secas, summary="Exported a table")
+    client.force_login(secas)
+    page = client.get(reverse("users:audit") + "?kind=download").content.decode()
+    assert "Downloaded a file" in page
+    assert "Exported a table" not in page
+    by_person = client.get(reverse("users:audit") + f"?who={submitter.email[:6]}").content.decode()
+    assert "Downloaded a file" in by_person
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    assert (
+        "No events match."
+        in client.get(reverse("users:audit") + f"?since={tomorrow}").content.decode()
+    )
+
+
+def test_the_trail_exports_as_csv_and_the_export_is_itself_recorded(client, secas):
+    record_event(SecurityEvent.Kind.DOWNLOAD, actor=secas, summary="Downloaded a file")
+    client.force_login(secas)
+    response = client.get(reverse("users:audit") + "?format=csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "Downloaded a file" in response.content.decode()
+    assert SecurityEvent.objects.filter(kind="export", summary__contains="audit trail").exists()
+
+
+@pytest.mark.parametrize("who", ["ssc_member", "submitter", "org_admin"])
+def test_only_secas_reads_the_trail(request, client, db, who):
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(reverse("users:audit")).status_code == 404
+
+
+def test_the_trail_records_what_the_issue_lists(
+    client, submitter, org_admin, preparer, under_review, ssc_member, meeting, secas
+):
+    from assessments.services import decide
+    from users.models import Membership
+    from users.services import change_membership
+
+    client.post(reverse("login"), {"username": submitter.email, "password": "nope"})
+    change_membership(
+        membership=Membership.objects.get(user=preparer),
+        by=org_admin,
+        role="submitter",
+        is_active=True,
+    )
+    decide(
+        notification=under_review,
+        by=ssc_member,
+        outcome="no_assessment",
+        rationale="Assessed provider.",
+        meeting=meeting,
+    )
+    client.force_login(secas)
+    client.get(reverse("secas:export", args=["assessments"]))
+    kinds = set(SecurityEvent.objects.values_list("kind", flat=True))
+    assert {"sign_in_failed", "role_change", "decision", "export", "sign_in"} <= kinds
+    role_change = SecurityEvent.objects.get(kind="role_change")
+    assert "Preparer, active → Submitter, active" in role_change.summary
+    assert role_change.organisation == under_review.organisation
