@@ -223,3 +223,17 @@ def test_seeds_on_awkward_days(settings, moment):
         assert row_counts() == before
     assert set(Notification.objects.values_list("state", flat=True)) == set(NotificationState)
     assert set(Assessment.objects.values_list("state", flat=True)) == set(AssessmentState)
+
+
+def test_demo_staff_accounts_can_pass_the_second_factor(settings, db):
+    from django_otp.plugins.otp_static.models import StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    secas = User.objects.get(email="secas@demo.ssc-portal.test")
+    assert TOTPDevice.objects.filter(user=secas, confirmed=True).exists()
+    assert StaticToken.objects.filter(device__user=secas, token="demo0001").exists()
+    StaticToken.objects.filter(device__user=secas, token="demo0001").delete()
+    call_command("seed_demo", stdout=io.StringIO())
+    assert StaticToken.objects.filter(device__user=secas, token="demo0001").exists()

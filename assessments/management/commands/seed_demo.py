@@ -12,6 +12,7 @@ so the transition log names the actor. Dates are relative to today, so every rem
 dates) has something to show whenever the command is run.
 """
 
+import base64
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -22,6 +23,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from assessments.models import (
     Assessment,
@@ -73,6 +76,8 @@ from users.models import (
 
 # Development only: printed at the end of every run, never to be used on a real deployment.
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105
+DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"  # the RFC 6238 test key
+DEMO_RECOVERY_CODES = 10
 DEMO_DOMAIN = "demo.ssc-portal.test"
 
 
@@ -415,6 +420,7 @@ class Command(BaseCommand):
         self.meetings = self.seed_meetings()
         self.seed_notifications()
         self.seed_annual_reviews()
+        self.seed_two_factor()
 
     def seed_providers(self) -> dict[str, SharedResourceProvider]:
         providers = {}
@@ -973,6 +979,24 @@ class Command(BaseCommand):
         # covers the live first system.
         review.systems_in_scope.add(*review.organisation.user_systems.filter(is_first_system=True))
 
+    def seed_two_factor(self) -> None:
+        """SSC and SECAS accounts must sign in with a second factor: give each demo account an
+        authenticator key (to add to any app) and topped-up single-use demo recovery codes."""
+        for account in ACCOUNTS:
+            if not (set(account.groups) & {SSC_MEMBERS_GROUP, SECAS_STAFF_GROUP}):
+                continue
+            user = self.people[account.email]
+            if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+                TOTPDevice.objects.create(
+                    user=user, name="Demo authenticator", key=DEMO_TOTP_KEY, confirmed=True
+                )
+                self._count("demo authenticators")
+            device, _ = StaticDevice.objects.get_or_create(
+                user=user, name="Demo recovery codes", defaults={"confirmed": True}
+            )
+            for number in range(1, DEMO_RECOVERY_CODES + 1):
+                StaticToken.objects.get_or_create(device=device, token=f"demo{number:04d}")
+
     # --- output ---
 
     def report(self) -> None:
@@ -1002,6 +1026,12 @@ class Command(BaseCommand):
                 organisation = f"{spec.name} ({role.lower()})"
             rows.append((account.email, account.full_name, account.access, organisation))
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        write(
+            "\nSSC and SECAS accounts need a second factor (development only): add the key "
+            f"{base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()} to any authenticator app, "
+            f"or use a recovery code demo0001 … demo{DEMO_RECOVERY_CODES:04d} (each works once "
+            "per account; running seed_demo again restores them)."
+        )
         write(f"\nDemo accounts (password for all: {DEMO_PASSWORD} – development only):")
         header = ("Email", "Name", "Access", "Organisation")
         for row in [header, *rows]:
