@@ -6,6 +6,8 @@ import io
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from users.security import defuse_formula
+
 
 def render_pdf(template: str, context: dict) -> bytes:
     # Imported here: WeasyPrint loads Pango at import, which only these two documents need.
@@ -59,17 +61,12 @@ def minutes_rows(decisions) -> list[list[str]]:
     return rows
 
 
-def _defuse(cell: str) -> str:
-    # A cell starting with = + - @ would run as a formula when the CSV is opened in Excel.
-    return "'" + cell if cell[:1] in {"=", "+", "-", "@", "\t", "\r"} else cell
-
-
 def minutes_csv(decisions) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(MINUTES_COLUMNS)
     for row in minutes_rows(decisions):
-        writer.writerow([_defuse(cell) for cell in row])
+        writer.writerow([defuse_formula(cell) for cell in row])
     return buffer.getvalue()
 
 

@@ -29,6 +29,17 @@ def ssc_member_choices():
     return User.objects.filter(groups__name=SSC_MEMBERS_GROUP, is_active=True).order_by("full_name")
 
 
+def yes_no_unknown(label: str) -> forms.TypedChoiceField:
+    """A yes/no question a draft may leave unanswered (stored as None)."""
+    return forms.TypedChoiceField(
+        choices=YES_NO_UNKNOWN,
+        coerce=lambda value: value == "true",
+        empty_value=None,
+        required=False,
+        label=label,
+    )
+
+
 class ProviderChoiceField(forms.ModelChoiceField):
     """Each SRP is offered with its latest assessment, so the User sees it when choosing."""
 
@@ -51,20 +62,10 @@ class NotificationForm(forms.ModelForm):
         empty_label="Choose from the SRP register",
         help_text="Only if the system is provided by an SRP. Its latest assessment is shown.",
     )
-    same_isms_scope = forms.TypedChoiceField(
-        choices=YES_NO_UNKNOWN,
-        coerce=lambda value: value == "true",
-        empty_value=None,
-        required=False,
-        label="Is the new system inside the same ISMS scope as your first system?",
+    same_isms_scope = yes_no_unknown(
+        "Is the new system inside the same ISMS scope as your first system?"
     )
-    same_controls = forms.TypedChoiceField(
-        choices=YES_NO_UNKNOWN,
-        coerce=lambda value: value == "true",
-        empty_value=None,
-        required=False,
-        label="Does it run the same security controls and processes?",
-    )
+    same_controls = yes_no_unknown("Does it run the same security controls and processes?")
     loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:

@@ -41,6 +41,13 @@ def record_event(
     )
 
 
+def defuse_formula(cell):
+    """A text cell starting with = + - @ would run as a formula when opened in a spreadsheet."""
+    if isinstance(cell, str) and cell[:1] in {"=", "+", "-", "@", "\t", "\r"}:
+        return "'" + cell
+    return cell
+
+
 def requires_two_factor(user) -> bool:
     return user.is_authenticated and (
         user.is_secas or user.is_ssc_member or user.is_staff or user.is_superuser

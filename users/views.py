@@ -283,14 +283,18 @@ def _audit_csv(events) -> HttpResponse:
     writer = csv.writer(buffer)
     writer.writerow(["When (UK time)", "Event", "Person", "Organisation", "Summary", "IP address"])
     for event in events.iterator():
+        # Failed sign-ins carry whatever was typed, so every cell is defused.
         writer.writerow(
             [
-                f"{timezone.localtime(event.at):%d/%m/%Y %H:%M:%S}",
-                event.get_kind_display(),
-                event.actor_email,
-                event.organisation.name if event.organisation else "",
-                event.summary,
-                event.ip_address or "",
+                security.defuse_formula(cell)
+                for cell in (
+                    f"{timezone.localtime(event.at):%d/%m/%Y %H:%M:%S}",
+                    event.get_kind_display(),
+                    event.actor_email,
+                    event.organisation.name if event.organisation else "",
+                    event.summary,
+                    event.ip_address or "",
+                )
             ]
         )
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")

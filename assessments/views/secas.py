@@ -20,7 +20,7 @@ from assessments.models import Assessment, AssessmentState
 from notifications.models import Notification, NotificationState
 from notifications.services import TransitionRefused
 from users.models import Organisation, SecurityEvent
-from users.security import record_event
+from users.security import defuse_formula, record_event
 
 STEP_FORMS = {
     "schedule": forms.ScheduleForm,
@@ -228,13 +228,7 @@ class ExportView(SecasMixin, View):
         writer = csv.writer(buffer)
         writer.writerow(columns)
         for row in rows:
-            # A cell starting with = + - @ would run as a formula in a spreadsheet.
-            writer.writerow(
-                [
-                    "'" + cell if isinstance(cell, str) and cell[:1] in "=+-@" else cell
-                    for cell in row
-                ]
-            )
+            writer.writerow([defuse_formula(cell) for cell in row])
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (
             f'attachment; filename="secas-{name}-{today:%Y-%m-%d}.csv"'

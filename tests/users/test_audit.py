@@ -104,3 +104,11 @@ def test_the_trail_records_what_the_issue_lists(
     role_change = SecurityEvent.objects.get(kind="role_change")
     assert "Preparer, active → Submitter, active" in role_change.summary
     assert role_change.organisation == under_review.organisation
+
+
+def test_a_formula_typed_at_sign_in_is_defused_in_the_csv(client, secas):
+    client.post(reverse("login"), {"username": '=HYPERLINK("http://x")', "password": "x"})
+    client.force_login(secas)
+    body = client.get(reverse("users:audit") + "?format=csv").content.decode()
+    assert "'=HYPERLINK" in body
+    assert ",=HYPERLINK" not in body
