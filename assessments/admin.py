@@ -7,11 +7,14 @@ from assessments.models import (
     AssessmentCycleRule,
     AssuranceRecord,
     Decision,
+    MeetingConflict,
+    Reminder,
     SSCMeeting,
 )
 from notifications.admin import (
     ConflictAwareAdminMixin,
     NotificationAdmin,
+    ReadOnlyAdmin,
     ReadOnlyStateLogInline,
     ServiceTransitionAdminMixin,
     hide_conflicted,
@@ -196,3 +199,25 @@ class AssuranceRecordAdmin(ConflictAwareAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ConflictAwareAdminMixin, ReadOnlyAdmin):
+    list_display = ["sent_at", "kind", "target", "milestone", "step"]
+    list_filter = ["kind"]
+    search_fields = ["target", "organisation__name"]
+    date_hierarchy = "sent_at"
+
+    def get_queryset(self, request):
+        # Reminders without an organisation (the digest) are SECAS's; SSC members never see them.
+        queryset = super().get_queryset(request)
+        user = request.user
+        if user.is_superuser or user.is_secas:
+            return queryset
+        return queryset.filter(organisation__isnull=False)
+
+
+@admin.register(MeetingConflict)
+class MeetingConflictAdmin(ReadOnlyAdmin):
+    list_display = ["declared_at", "meeting", "member", "organisation"]
+    list_filter = ["meeting"]

@@ -8,8 +8,11 @@ from django_fsm_log.models import StateLog
 from notifications import forms, services
 from notifications.models import (
     Attachment,
+    AttachmentDownload,
     InformationRequest,
+    Message,
     Notification,
+    OutboundEmail,
     SharedResourceProvider,
     UserSystem,
 )
@@ -198,3 +201,39 @@ class StateLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records kept for the trail: readable by SECAS, never added, changed or deleted here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Message)
+class MessageAdmin(ConflictAwareAdminMixin, ReadOnlyAdmin):
+    organisation_path = "notification__organisation"
+    list_display = ["created_at", "notification", "author"]
+    search_fields = ["notification__reference", "body", "author__email"]
+    list_select_related = ["notification", "author"]
+
+
+@admin.register(AttachmentDownload)
+class AttachmentDownloadAdmin(ConflictAwareAdminMixin, ReadOnlyAdmin):
+    organisation_path = "attachment__notification__organisation"
+    list_display = ["downloaded_at", "attachment", "user"]
+    search_fields = ["attachment__original_name", "user__email"]
+    list_select_related = ["attachment", "user"]
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(ConflictAwareAdminMixin, ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "subject", "sent_at", "attempts"]
+    list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["subject", "notification__reference"]

@@ -193,3 +193,18 @@ def test_an_unknown_step_in_the_admin_url_is_a_404(client, submitted, secas):
     client.force_login(secas)
     assert client.get(transition_url(submitted, "nope")).status_code == 404
     assert client.get(transition_url(submitted, "save")).status_code == 404
+
+
+def test_the_record_keeping_admins_are_read_only_for_secas(client, submitted, secas, ssc_member):
+    client.force_login(secas)
+    for name in [
+        "notifications_outboundemail",
+        "notifications_message",
+        "notifications_attachmentdownload",
+        "assessments_reminder",
+        "assessments_meetingconflict",
+    ]:
+        assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200, name
+        assert client.get(reverse(f"admin:{name}_add")).status_code == 403, name
+    client.force_login(ssc_member)
+    assert client.get(reverse("admin:notifications_outboundemail_changelist")).status_code == 403
