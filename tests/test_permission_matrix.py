@@ -98,6 +98,11 @@ MATRIX = {
 }
 
 
+# SECAS staff after the password but before the second factor: only these pages answer;
+# everything else sends them to enter their code.
+UNVERIFIED_ANSWERS = {"login": 200, "logout": 405, "users:two_factor_verify": 200, "feeds:ics": 200}
+
+
 def url_names(resolver=None, namespace="") -> set[str]:
     names = set()
     for pattern in (resolver or get_resolver()).url_patterns:
@@ -217,4 +222,27 @@ def test_every_person_gets_the_expected_answer_on_every_page(world, client):
                 ok = response.status_code == want
             if not ok:
                 wrong.append(f"{name} as {person}: got {response.status_code}, expected {want}")
+    assert wrong == []
+
+
+def test_a_password_alone_reaches_nothing_but_the_second_factor(world, secas):
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    kwargs, _ = world
+    TOTPDevice.objects.get_or_create(user=secas, name="Phone", defaults={"confirmed": True})
+    half_signed_in = Client()
+    half_signed_in.force_login(secas)  # no second factor in this session
+    wrong = []
+    for name, (method, key, _expected) in MATRIX.items():
+        response = getattr(half_signed_in, method)(reverse(name, kwargs=kwargs[key]))
+        if response.streaming:
+            b"".join(response.streaming_content)
+        want = UNVERIFIED_ANSWERS.get(name, 302)
+        if response.status_code != want:
+            wrong.append(f"{name}: got {response.status_code}, expected {want}")
+        elif want == 302 and not response.url.startswith(
+            (reverse("users:two_factor_verify"), reverse("users:two_factor"))
+        ):
+            wrong.append(f"{name}: redirected to {response.url}")
     assert wrong == []

@@ -1,3 +1,4 @@
+import re
 from urllib.parse import urlencode
 
 from django.shortcuts import redirect
@@ -5,14 +6,16 @@ from django.urls import reverse
 
 from users.security import has_two_factor, requires_two_factor
 
-# Pages a half-signed-in person may still reach: the two-factor steps, signing out, assets.
+# Pages a half-signed-in person may still reach: entering or setting up the second factor,
+# signing out, assets, and calendar files (which carry their own secret, not the session).
 OPEN_PREFIXES = (
-    "/accounts/two-factor/",
+    "/accounts/two-factor/setup/",
+    "/accounts/two-factor/verify/",
     "/accounts/logout/",
     "/accounts/login/",
     "/static/",
-    "/calendar/",
 )
+CALENDAR_FILE = re.compile(r"^/calendar/[^/]+\.ics$")
 
 
 class TwoFactorMiddleware:
@@ -27,6 +30,7 @@ class TwoFactorMiddleware:
             user.is_authenticated
             and not user.is_verified()
             and not request.path.startswith(OPEN_PREFIXES)
+            and not CALENDAR_FILE.match(request.path)
         ):
             query = urlencode({"next": request.get_full_path()})
             if has_two_factor(user):

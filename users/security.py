@@ -132,6 +132,15 @@ def disable_two_factor(request) -> bool:
     return True
 
 
+def current_code_matches(user, token: str) -> bool:
+    """A fresh authenticator code (not a recovery code), e.g. before switching two-factor off."""
+    token = (token or "").replace(" ", "")
+    return any(
+        device.verify_token(token)
+        for device in TOTPDevice.objects.filter(user=user, confirmed=True)
+    )
+
+
 def verify_second_factor(request, token: str) -> bool:
     """Accept an authenticator code or an unused recovery code for the signed-in person."""
     device = match_token(request.user, (token or "").replace(" ", ""))

@@ -137,7 +137,19 @@ def _next_url(request) -> str:
     return reverse("home")
 
 
-class TwoFactorView(LoginRequiredMixin, TemplateView):
+class VerifiedRequiredMixin(LoginRequiredMixin):
+    """Managing a second factor needs a session that has passed it (the middleware agrees)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and not user.is_verified() and security.has_two_factor(user):
+            return redirect(
+                f"{reverse('users:two_factor_verify')}?next={reverse('users:two_factor')}"
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+
+class TwoFactorView(VerifiedRequiredMixin, TemplateView):
     """Where a person sees whether two-factor sign-in is on, and manages it."""
 
     template_name = "users/two_factor.html"
@@ -154,6 +166,8 @@ class TwoFactorView(LoginRequiredMixin, TemplateView):
 
 
 class TwoFactorSetupView(LoginRequiredMixin, TemplateView):
+    """Enrolment, only for someone without a confirmed second factor yet."""
+
     template_name = "users/two_factor_setup.html"
 
     def get(self, request, form=None):
@@ -171,6 +185,8 @@ class TwoFactorSetupView(LoginRequiredMixin, TemplateView):
         )
 
     def post(self, request):
+        if security.has_two_factor(request.user):
+            return redirect("users:two_factor")
         form = TwoFactorCodeForm(request.POST)
         device = security.pending_device(request.user)
         if device is None:
@@ -211,7 +227,7 @@ class TwoFactorVerifyView(LoginRequiredMixin, TemplateView):
         return self.get(request, form=form)
 
 
-class RecoveryCodesView(LoginRequiredMixin, View):
+class RecoveryCodesView(VerifiedRequiredMixin, View):
     def post(self, request):
         if not security.has_two_factor(request.user):
             return redirect("users:two_factor")
@@ -222,12 +238,17 @@ class RecoveryCodesView(LoginRequiredMixin, View):
         )
 
 
-class DisableTwoFactorView(LoginRequiredMixin, View):
+class DisableTwoFactorView(VerifiedRequiredMixin, View):
     def post(self, request):
-        if security.disable_two_factor(request):
-            messages.success(request, "Two-factor sign-in is off.")
-        else:
+        form = TwoFactorCodeForm(request.POST)
+        if security.requires_two_factor(request.user):
             messages.error(request, "Two-factor sign-in is required for your role.")
+        elif not form.is_valid() or not security.current_code_matches(
+            request.user, form.cleaned_data["token"]
+        ):
+            messages.error(request, "Enter a current code from your app to switch it off.")
+        elif security.disable_two_factor(request):
+            messages.success(request, "Two-factor sign-in is off.")
         return redirect("users:two_factor")
 
 

@@ -124,7 +124,13 @@ def test_user_staff_may_switch_two_factor_on_and_off(web, submitter):
     web.get(reverse("users:two_factor_setup"))
     device = TOTPDevice.objects.get(user=submitter)
     web.post(reverse("users:two_factor_setup"), {"token": code_for(device)})
-    off = web.post(reverse("users:two_factor_disable"), follow=True)
+    refused = web.post(reverse("users:two_factor_disable"), {"token": "000000"}, follow=True)
+    assert "Enter a current code from your app" in refused.content.decode()
+    assert TOTPDevice.objects.filter(user=submitter).exists()
+    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=35)):
+        off = web.post(
+            reverse("users:two_factor_disable"), {"token": code_for(device)}, follow=True
+        )
     assert "Two-factor sign-in is off." in off.content.decode()
     assert not TOTPDevice.objects.filter(user=submitter).exists()
 
@@ -154,9 +160,34 @@ def test_a_session_ends_after_thirty_minutes_without_activity(web, submitter):
     sign_in(web, submitter)
     home = reverse("organisation_home", args=[submitter.memberships.get().organisation_id])
     assert web.get(home).status_code == 200
-    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=20)):
-        assert web.get(home).status_code == 200  # activity renews the session
-    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=20 + 31)):
+    start = timezone.now()
+    with time_machine.travel(start + datetime.timedelta(minutes=25)):
+        assert web.get(home).status_code == 200  # activity renews the session...
+    with time_machine.travel(start + datetime.timedelta(minutes=45)):
+        assert web.get(home).status_code == 200  # ...so 45 minutes after sign-in it still works
+    with time_machine.travel(start + datetime.timedelta(minutes=45 + 31)):
         response = web.get(home)
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+
+
+def test_a_password_alone_cannot_manage_the_second_factor(web, enrolled_member):
+    person, _ = enrolled_member
+    sign_in(web, person)
+    for name in ["users:recovery_codes", "users:two_factor_disable"]:
+        response = web.post(reverse(name))
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("users:two_factor_verify")), name
+    assert not StaticToken.objects.filter(device__user=person).exists()
+    assert web.get(reverse("users:two_factor")).url.startswith(reverse("users:two_factor_verify"))
+    # Setting up again is no way round it either.
+    assert web.post(reverse("users:two_factor_setup"), {"token": "123456"}).status_code == 302
+
+
+def test_a_password_alone_cannot_make_a_calendar_address(web, secas):
+    sign_in(web, secas)
+    response = web.post(reverse("feeds:create"))
+    assert response.url.startswith(reverse("users:two_factor_setup"))
+    from users.models import CalendarFeed
+
+    assert not CalendarFeed.objects.exists()
