@@ -14,11 +14,12 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
-from assessments.models import Assessment, AssessmentState, Reminder
+from assessments.models import Assessment, AssessmentState, AssuranceRecord, Reminder
 from assessments.selectors import paused_working_days
+from assessments.services import next_annual_review
 from notifications.models import (
     InformationRequest,
     Notification,
@@ -27,12 +28,13 @@ from notifications.models import (
 )
 from notifications.services import build_email, notification_url
 from notifications.workdays import add_working_days, working_days_between, working_days_since
-from users.models import SSC_CHAIR_GROUP, Membership, User
+from users.models import SSC_CHAIR_GROUP, SSC_MEMBERS_GROUP, Membership, Organisation, User
 
 ANNUAL_REVIEW_DAYS = (90, 30, 7)
 GO_LIVE_WORKING_DAYS = (10, 5)
 INFORMATION_DUE_WORKING_DAYS = 2
 ASSESSMENT_DUE_DAYS = (30, 7)
+RESPONSE_DUE_DAYS = 7
 UNDECIDED = [
     NotificationState.SUBMITTED,
     NotificationState.UNDER_REVIEW,
@@ -50,13 +52,14 @@ class Due:
     target: str
     milestone: date
     step: int
-    to: list[str]
+    to: list[str]  # the organisation's people
     headline: str
     lines: list[str] = field(default_factory=list)
     action: str = ""
     url: str = ""
     organisation: object | None = None
     notification: Notification | None = None
+    committee: list[str] = field(default_factory=list)  # SECAS and the chair: a separate email
 
     @property
     def key(self) -> tuple:
@@ -86,11 +89,15 @@ class Recipients:
                 if address and address not in addresses:
                     addresses.append(address)
         self.chairs = list(
-            User.objects.filter(groups__name=SSC_CHAIR_GROUP, is_active=True).values_list(
-                "email", flat=True
+            User.objects.filter(groups__name=SSC_CHAIR_GROUP, is_active=True).filter(
+                groups__name=SSC_MEMBERS_GROUP
             )
         )
         self.secas = [settings.SECAS_MAILBOX]
+
+    def chairs_for(self, organisation) -> list[str]:
+        """The SSC chair(s), leaving out any with a conflict with the organisation."""
+        return [chair.email for chair in self.chairs if not chair.has_conflict_with(organisation)]
 
     def organisation(self, organisation) -> list[str]:
         addresses = list(self.by_organisation.get(organisation.pk, []))
@@ -110,6 +117,7 @@ def annual_reviews(today: date, people: Recipients) -> list[Due]:
         state__in=OPEN_ASSESSMENT,
         due_date__gt=today,
         due_date__lte=horizon,
+        organisation__is_active=True,
     ).select_related("organisation")
     found = []
     for review in reviews.iterator(chunk_size=BATCH):
@@ -145,21 +153,25 @@ def annual_reviews(today: date, people: Recipients) -> list[Due]:
 def go_lives(today: date, people: Recipients) -> list[Due]:
     horizon = add_working_days(today, max(GO_LIVE_WORKING_DAYS))
     cases = Notification.objects.filter(
-        state__in=UNDECIDED, planned_go_live_date__gt=today, planned_go_live_date__lte=horizon
+        state__in=UNDECIDED,
+        planned_go_live_date__gt=today,
+        planned_go_live_date__lte=horizon,
+        organisation__is_active=True,
     ).select_related("organisation")
+    # The same measure decides the window and the step, so a weekend go-live is not a day late.
+    thresholds = {step: add_working_days(today, step) for step in GO_LIVE_WORKING_DAYS}
     found = []
     for case in cases:
         remaining = working_days_between(today, case.planned_go_live_date)
-        step = nearest_step(remaining, GO_LIVE_WORKING_DAYS)
-        if step is None:
-            continue
+        step = min(s for s, limit in thresholds.items() if case.planned_go_live_date <= limit)
         found.append(
             Due(
                 kind=Reminder.Kind.GO_LIVE,
                 target=f"notification:{case.pk}",
                 milestone=case.planned_go_live_date,
                 step=step,
-                to=[*people.secas, *people.chairs, *people.organisation(case.organisation)],
+                to=people.organisation(case.organisation),
+                committee=[*people.secas, *people.chairs_for(case.organisation)],
                 headline=(
                     f"{case.reference} ({case.system_name}, {case.organisation.name}) is planned "
                     f"to go live on {case.planned_go_live_date:%d %B %Y}, in {remaining} SEC "
@@ -184,6 +196,7 @@ def information_requests(today: date, people: Recipients) -> list[Due]:
     requests = InformationRequest.objects.filter(
         responded_at__isnull=True,
         notification__state=NotificationState.INFORMATION_REQUESTED,
+        notification__organisation__is_active=True,
         response_due_date__lte=soon,
     ).select_related("notification__organisation")
     found = []
@@ -198,7 +211,8 @@ def information_requests(today: date, people: Recipients) -> list[Due]:
                 target=f"information_request:{request.pk}",
                 milestone=request.response_due_date,
                 step=0 if overdue else INFORMATION_DUE_WORKING_DAYS,
-                to=(people.organisation(case.organisation) + (people.secas if overdue else [])),
+                to=people.organisation(case.organisation),
+                committee=people.secas if overdue else [],
                 headline=(
                     f"The answer to the SSC's question on {case.reference} ({case.system_name}) "
                     + (
@@ -225,7 +239,9 @@ def assessments_due(today: date, people: Recipients) -> list[Due]:
     # G8.13 assessments are reminded before and after; annual reviews only once overdue,
     # since their own 90/30/7-day reminders already run before.
     assessments = (
-        Assessment.objects.filter(state__in=OPEN_ASSESSMENT, due_date__lte=horizon)
+        Assessment.objects.filter(
+            state__in=OPEN_ASSESSMENT, due_date__lte=horizon, organisation__is_active=True
+        )
         .exclude(notification__isnull=True, due_date__gte=today)
         .select_related("organisation", "notification")
     )
@@ -243,7 +259,8 @@ def assessments_due(today: date, people: Recipients) -> list[Due]:
                 target=f"assessment:{assessment.pk}",
                 milestone=assessment.due_date,
                 step=step,
-                to=people.organisation(organisation) + people.secas,
+                to=people.organisation(organisation),
+                committee=people.secas,
                 headline=(
                     f"{organisation.name}'s {assessment.get_kind_display()} "
                     + (
@@ -258,6 +275,47 @@ def assessments_due(today: date, people: Recipients) -> list[Due]:
                 action=(
                     "The User: do all that the SSC reasonably asks to complete the assessment. "
                     "SECAS: check the CIO booking and the dates."
+                ),
+                url=_link(f"/organisations/{organisation.pk}/"),
+                organisation=organisation,
+                notification=assessment.notification,
+            )
+        )
+    return found
+
+
+def assessment_responses(today: date, people: Recipients) -> list[Due]:
+    """The User's response to the assessment report, before and after its due date."""
+    horizon = today + timedelta(days=RESPONSE_DUE_DAYS)
+    waiting = Assessment.objects.filter(
+        state=AssessmentState.REPORT_RECEIVED,
+        response_due_date__lte=horizon,
+        organisation__is_active=True,
+    ).select_related("organisation", "notification")
+    found = []
+    for assessment in waiting:
+        overdue = assessment.response_due_date < today
+        organisation = assessment.organisation
+        found.append(
+            Due(
+                kind=Reminder.Kind.ASSESSMENT_OVERDUE if overdue else Reminder.Kind.ASSESSMENT_DUE,
+                target=f"assessment-response:{assessment.pk}",
+                milestone=assessment.response_due_date,
+                step=0 if overdue else RESPONSE_DUE_DAYS,
+                to=people.organisation(organisation),
+                committee=people.secas if overdue else [],
+                headline=(
+                    f"{organisation.name}'s response to the {assessment.get_kind_display()} "
+                    "report "
+                    + (
+                        f"was due on {assessment.response_due_date:%d %B %Y} and has not been "
+                        "received."
+                        if overdue
+                        else f"is due by {assessment.response_due_date:%d %B %Y}."
+                    )
+                ),
+                action=(
+                    "Send the User Security Assessment Response to SECAS by the date the SSC set."
                 ),
                 url=_link(f"/organisations/{organisation.pk}/"),
                 organisation=organisation,
@@ -286,7 +344,8 @@ def late_cases(today: date, people: Recipients) -> list[Due]:
                     target=f"notification:{case.pk}",
                     milestone=submitted_on,
                     step=0,
-                    to=people.secas,
+                    to=[],
+                    committee=people.secas,
                     headline=(
                         f"{case.reference} ({case.organisation.name}) was submitted {age} working "
                         f"days ago and has not been triaged (service level: "
@@ -306,7 +365,8 @@ def late_cases(today: date, people: Recipients) -> list[Due]:
                     target=f"notification:{case.pk}",
                     milestone=submitted_on,
                     step=0,
-                    to=people.secas,
+                    to=[],
+                    committee=people.secas,
                     headline=(
                         f"{case.reference} ({case.organisation.name}) has waited {running} working "
                         "days for a decision, not counting time spent on questions (service "
@@ -338,7 +398,8 @@ def weekly_digest(today: date, people: Recipients, found: list[Due]) -> list[Due
             target="secas",
             milestone=week,
             step=0,
-            to=people.secas,
+            to=[],
+            committee=people.secas,
             headline=f"Everything outstanding in the week of {week:%d %B %Y}.",
             lines=[
                 f"Notifications awaiting a decision: {undecided} "
@@ -353,6 +414,24 @@ def weekly_digest(today: date, people: Recipients, found: list[Due]) -> list[Due
     ]
 
 
+def open_missing_annual_reviews() -> int:
+    """Every active organisation with an annual assurance record gets its next annual review,
+    so one recorded only through its history (say, onboarded in the admin) is reminded too."""
+    annual_record = AssuranceRecord.objects.filter(organisation=OuterRef("pk")).exclude(
+        kind="g8_13"
+    )
+    open_review = Assessment.objects.filter(
+        organisation=OuterRef("pk"), notification__isnull=True, state__in=OPEN_ASSESSMENT
+    )
+    missing = Organisation.objects.filter(is_active=True).filter(Exists(annual_record))
+    missing = missing.exclude(Exists(open_review))
+    opened = 0
+    for organisation in missing:
+        next_annual_review(organisation)
+        opened += 1
+    return opened
+
+
 def find_due(today: date) -> list[Due]:
     people = Recipients()
     found = [
@@ -360,6 +439,7 @@ def find_due(today: date) -> list[Due]:
         *go_lives(today, people),
         *information_requests(today, people),
         *assessments_due(today, people),
+        *assessment_responses(today, people),
         *late_cases(today, people),
     ]
     return found + weekly_digest(today, people, found)
@@ -370,8 +450,10 @@ def send_reminders(*, today: date | None = None) -> dict[str, int]:
     from notifications.tasks import sweep_outbox
 
     today = today or timezone.localdate()
-    found = [due for due in find_due(today) if due.to]
     run_id = uuid.uuid4()
+    with transaction.atomic():
+        open_missing_annual_reviews()
+    found = [due for due in find_due(today) if due.to or due.committee]
     with transaction.atomic():
         Reminder.objects.bulk_create(
             [
@@ -382,7 +464,7 @@ def send_reminders(*, today: date | None = None) -> dict[str, int]:
                     step=due.step,
                     organisation=due.organisation,
                     notification=due.notification,
-                    recipients=due.to,
+                    recipients=[*due.to, *due.committee],
                     run_id=run_id,
                 )
                 for due in found
@@ -395,10 +477,11 @@ def send_reminders(*, today: date | None = None) -> dict[str, int]:
                 "kind", "target", "milestone", "step"
             )
         )
+        # One email per audience: the User and the committee never see each other's addresses.
         emails = [
             build_email(
                 kind=f"reminder_{due.kind}",
-                to=due.to,
+                to=audience,
                 template="reminder",
                 context={"due": due},
                 notification=due.notification,
@@ -406,6 +489,8 @@ def send_reminders(*, today: date | None = None) -> dict[str, int]:
             )
             for due in found
             if due.key in claimed
+            for audience in (due.to, due.committee)
+            if audience
         ]
         OutboundEmail.objects.bulk_create(emails, batch_size=BATCH)
 
@@ -414,4 +499,10 @@ def send_reminders(*, today: date | None = None) -> dict[str, int]:
             sweep_outbox.delay()
 
         transaction.on_commit(enqueue_sweep, robust=True)
-    return {"due": len(found), "sent": len(emails), "already_sent": len(found) - len(emails)}
+    sent = len(claimed)
+    return {
+        "due": len(found),
+        "sent": sent,
+        "already_sent": len(found) - sent,
+        "emails": len(emails),
+    }

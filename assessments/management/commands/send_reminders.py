@@ -1,6 +1,7 @@
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from assessments.reminders import send_reminders
 
@@ -23,6 +24,9 @@ class Command(BaseCommand):
                 today = date.fromisoformat(options["today"])
             except ValueError as error:
                 raise CommandError("--today takes a date like 2027-03-31.") from error
+            if today > timezone.localdate():
+                # Running ahead would mark future reminders as sent before their time.
+                raise CommandError("--today can catch up past days, not run ahead of today.")
         result = send_reminders(today=today)
         self.stdout.write(
             f"{result['due']} reminders due, {result['sent']} sent now, "
