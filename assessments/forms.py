@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from assessments.models import AssessmentKind, Decision, SSCMeeting
-from notifications.forms import ssc_member_choices
+from notifications.forms import SensibleDateField, ssc_member_choices
 from notifications.models import AssuranceStatus, DeliveryModel, NotificationState
 from users.models import Organisation, PartyCategory
 
@@ -58,37 +58,37 @@ class AssessmentRequiredDecisionForm(DecisionForm):
     assessment_scope = forms.CharField(
         label="Scope", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
-    assessment_due_date = forms.DateField(
+    assessment_due_date = SensibleDateField(
         label="Assessment due by", widget=DATE_WIDGET, error_messages=DATE_ERRORS
     )
 
 
 class ScheduleForm(forms.Form):
     cio_name = forms.CharField(label="User CIO", max_length=200)
-    fieldwork_start_date = forms.DateField(widget=DATE_WIDGET, error_messages=DATE_ERRORS)
-    fieldwork_end_date = forms.DateField(widget=DATE_WIDGET, error_messages=DATE_ERRORS)
+    fieldwork_start_date = SensibleDateField(widget=DATE_WIDGET, error_messages=DATE_ERRORS)
+    fieldwork_end_date = SensibleDateField(widget=DATE_WIDGET, error_messages=DATE_ERRORS)
 
 
 class StartFieldworkForm(forms.Form):
-    started_on = forms.DateField(
+    started_on = SensibleDateField(
         label="Fieldwork started on", widget=DATE_WIDGET, error_messages=DATE_ERRORS
     )
 
 
 class RecordReportForm(forms.Form):
-    received_on = forms.DateField(
+    received_on = SensibleDateField(
         label="Report received on", widget=DATE_WIDGET, error_messages=DATE_ERRORS
     )
-    fieldwork_ended_on = forms.DateField(
+    fieldwork_ended_on = SensibleDateField(
         label="Fieldwork ended on", widget=DATE_WIDGET, error_messages=DATE_ERRORS
     )
-    response_due_date = forms.DateField(
+    response_due_date = SensibleDateField(
         label="User's response due by", widget=DATE_WIDGET, error_messages=DATE_ERRORS
     )
 
 
 class RecordResponseForm(forms.Form):
-    received_on = forms.DateField(
+    received_on = SensibleDateField(
         label="Response received on", widget=DATE_WIDGET, error_messages=DATE_ERRORS
     )
 
@@ -151,7 +151,7 @@ class CaseDecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
     )
-    assessment_due_date = forms.DateField(
+    assessment_due_date = SensibleDateField(
         label="Assessment due by (if required)",
         widget=DATE_WIDGET,
         required=False,
@@ -230,6 +230,7 @@ class MeetingForm(forms.ModelForm):
         fields = ["date", "kind", "title", "location", "quorum"]
         widgets = {"date": DATE_WIDGET}
         error_messages = {"date": DATE_ERRORS}
+        field_classes = {"date": SensibleDateField}
 
 
 class AttendanceForm(forms.Form):

@@ -3,8 +3,9 @@
 from datetime import timedelta
 from statistics import median
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -300,13 +301,22 @@ def organisations_at_risk(today) -> list[dict]:
     """A later system assessed Deferred or Rejected, or an assessment overdue (never a
     declaration of default: the portal only makes the risk visible early)."""
     at_risk: dict[int, dict] = {}
+    # Only each later system's latest record counts: a later Approved clears an old Deferred.
+    latest_by_system: dict[int, AssuranceRecord] = {}
     records = (
-        AssuranceRecord.objects.filter(status__in=["deferred", "rejected"])
-        .filter(systems__is_first_system=False)
+        AssuranceRecord.objects.filter(systems__is_first_system=False)
         .select_related("organisation")
-        .distinct()
+        .annotate(system_id=F("systems__id"))
+        .order_by("-effective_date", "-recorded_at")
     )
     for record in records:
+        latest_by_system.setdefault(record.system_id, record)
+    flagged = {
+        record.pk: record
+        for record in latest_by_system.values()
+        if record.status in {"deferred", "rejected"}
+    }
+    for record in flagged.values():
         entry = at_risk.setdefault(
             record.organisation_id, {"organisation": record.organisation, "reasons": []}
         )
@@ -331,7 +341,7 @@ def organisations_at_risk(today) -> list[dict]:
 
 def decisions_by_month(today, months: int = 12) -> list[dict]:
     """Decisions per month by outcome, with the median working days to decide (clock paused)."""
-    start = (today.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
+    start = today.replace(day=1) - relativedelta(months=months - 1)
     decisions = (
         Decision.objects.filter(decided_at__date__gte=start)
         .select_related("notification")

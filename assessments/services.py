@@ -314,6 +314,9 @@ def schedule_assessment(
 def start_fieldwork(*, assessment: Assessment, by, started_on: date) -> Assessment:
     with transaction.atomic():
         locked = lock_assessment(assessment)
+        if locked.fieldwork_end_date and started_on > locked.fieldwork_end_date:
+            booked_end = f"{locked.fieldwork_end_date:%d/%m/%Y}"
+            raise TransitionRefused(f"Fieldwork cannot start after its booked end ({booked_end}).")
         perform_transition(locked, "start_fieldwork", by=by, started_on=started_on)
     return locked
 

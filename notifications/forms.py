@@ -29,6 +29,17 @@ def ssc_member_choices():
     return User.objects.filter(groups__name=SSC_MEMBERS_GROUP, is_active=True).order_by("full_name")
 
 
+def within_ten_years(value):
+    """Dates on cases, meetings and assessments fall within ten years of today, either way."""
+    today = timezone.localdate()
+    if value and not (today - relativedelta(years=10) <= value <= today + relativedelta(years=10)):
+        raise forms.ValidationError("Enter a date within ten years of today.")
+
+
+class SensibleDateField(forms.DateField):
+    default_validators = [within_ten_years]
+
+
 def yes_no_unknown(label: str) -> forms.TypedChoiceField:
     """A yes/no question a draft may leave unanswered (stored as None)."""
     return forms.TypedChoiceField(
@@ -288,7 +299,7 @@ class RequestInformationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Please write the question you want answered."},
     )
-    response_due_date = forms.DateField(
+    response_due_date = SensibleDateField(
         label="Answer needed by",
         required=False,
         help_text="Leave empty for the standard 10 SEC working days.",

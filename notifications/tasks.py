@@ -39,7 +39,7 @@ def send_outbound_email(email_id: int) -> bool:
         email.attempts += 1
         try:
             message.send()
-        except OSError as error:  # smtplib's errors are OSErrors too
+        except (OSError, ValueError) as error:  # smtplib's errors are OSErrors; bad headers
             email.last_error = f"{type(error).__name__}: {error}"[:2000]
             email.next_attempt_at = timezone.now() + min(
                 timedelta(minutes=2**email.attempts), MAX_BACKOFF
@@ -77,6 +77,10 @@ def deliver_pending_emails() -> dict[str, int]:
         try:
             sent += send_outbound_email(email_id)
         except EmailNotSent:
+            failed += 1
+        except Exception:
+            # One broken row must not hold up the rest of the outbox.
+            logger.exception("Email %s could not be sent", email_id)
             failed += 1
     return {"due": len(due), "sent": sent, "failed": failed}
 

@@ -300,3 +300,74 @@ def test_the_dashboard_queries_do_not_grow_with_the_cases(
     few = queries()
     add_cases(30)
     assert queries() == few
+
+
+def test_a_later_approval_clears_the_at_risk_flag(client, organisation, secas):
+    later = UserSystem.objects.create(
+        organisation=organisation, name="App", delivery_model="in_house"
+    )
+    for status, year in [("rejected", 2025), ("approved", 2026)]:
+        record = AssuranceRecord.objects.create(
+            organisation=organisation,
+            status=status,
+            kind="g8_13",
+            fieldwork_end_date=datetime.date(year, 1, 10),
+            effective_date=datetime.date(year, 2, 1),
+        )
+        record.systems.add(later)
+    from assessments.selectors import organisations_at_risk
+
+    assert organisations_at_risk(timezone.localdate()) == []
+
+
+def test_decisions_per_month_covers_twelve_months(db):
+    from assessments.selectors import decisions_by_month
+
+    for today in [
+        datetime.date(2026, 11, 28),
+        datetime.date(2027, 3, 31),
+        datetime.date(2027, 1, 1),
+    ]:
+        months = decisions_by_month(today)
+        assert len(months) == 12
+        assert months[-1]["month"] == today.replace(day=1)
+
+
+def test_fieldwork_cannot_start_after_its_booked_end(client, organisation, secas):
+    review = Assessment.objects.create(
+        organisation=organisation, kind="fusa", cycle_year=1, due_date=timezone.localdate()
+    )
+    services.schedule_assessment(
+        assessment=review,
+        by=secas,
+        cio_name="CIO",
+        fieldwork_start_date=datetime.date(2027, 1, 4),
+        fieldwork_end_date=datetime.date(2027, 1, 8),
+    )
+    client.force_login(secas)
+    response = client.post(
+        reverse("secas:assessment_step", args=[review.pk, "start_fieldwork"]),
+        {"started_on": "2027-01-20"},
+        follow=True,
+    )
+    assert "cannot start after its booked end" in text(response)
+    review.refresh_from_db()
+    assert review.state == "scheduled"
+
+
+def test_a_date_far_in_the_future_is_refused_in_plain_english(
+    client, under_review, ssc_member, meeting
+):
+    client.force_login(ssc_member)
+    response = client.post(
+        reverse("assessments:decide", args=[under_review.pk]),
+        {
+            "outcome": "assessment_required",
+            "rationale": "Never assessed.",
+            "meeting": meeting.pk,
+            "assessment_kind": "g8_13",
+            "assessment_due_date": "9999-12-31",
+        },
+    )
+    assert "Enter a date within ten years of today." in text(response)
+    assert not Decision.objects.exists()

@@ -76,3 +76,14 @@ def test_the_command_sends_what_is_due(draft, submitter, settings, capsys):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     call_command("send_pending_emails")
     assert "2 due, 2 sent, 0 failed" in capsys.readouterr().out
+
+
+def test_one_broken_email_does_not_hold_up_the_others(draft, submitter):
+    services.submit_notification(notification=draft, by=submitter, declaration_accepted=True)
+    broken = OutboundEmail.objects.order_by("pk").first()
+    OutboundEmail.objects.filter(pk=broken.pk).update(to=["bad@example.org\nBcc: x@example.org"])
+    result = deliver_pending_emails()
+    assert result == {"due": 2, "sent": 1, "failed": 1}
+    broken.refresh_from_db()
+    assert broken.sent_at is None
+    assert broken.attempts == 1
