@@ -21,7 +21,8 @@ from assessments.models import OPEN_ASSESSMENT_STATES, Assessment, AssessmentKin
 from assessments.selectors import is_committee_side
 from notifications.models import Notification, NotificationState
 from notifications.selectors import notifications_visible_to
-from users.models import CalendarFeed
+from users.models import CalendarFeed, SecurityEvent
+from users.security import record_event
 
 UID_DOMAIN = "ssc-portal"
 MEETINGS_LOOK_BACK = relativedelta(months=3)
@@ -62,23 +63,36 @@ def create_feed(*, user) -> tuple[CalendarFeed, bool]:
         existing = active_feed_for(user)
         if existing is not None:
             return existing, False
+        _record(user, "created a calendar address")
         return CalendarFeed.objects.create(user=user, token=secrets.token_urlsafe(32)), True
+
+
+def _record(user, what: str) -> None:
+    # A calendar address is a standing export of dates, so the audit trail notes it.
+    record_event(SecurityEvent.Kind.CALENDAR_ADDRESS, actor=user, summary=f"{user} {what}")
+
+
+def _revoke(user) -> int:
+    _lock_person(user)
+    return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
 
 
 def revoke_feed(*, user) -> bool:
     """Stop the person's calendar address working; returns whether there was one."""
     with transaction.atomic():
-        _lock_person(user)
-        revoked = CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
+        revoked = _revoke(user)
+        if revoked:
+            _record(user, "switched off their calendar address")
     return revoked > 0
 
 
 def rotate_feed(*, user) -> CalendarFeed:
     """Replace the person's calendar address: the old one stops working at once."""
     with transaction.atomic():
-        revoke_feed(user=user)
+        _revoke(user)
+        _record(user, "replaced their calendar address")
         return CalendarFeed.objects.create(user=user, token=secrets.token_urlsafe(32))
 
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from assessments.views import OrganisationHomeView
 from sscportal.views import HomeView
+from users.views import AuditedPasswordResetConfirmView
 
 admin.site.site_header = "SSC Portal administration"
 admin.site.site_title = "SSC Portal admin"
@@ -30,7 +31,7 @@ urlpatterns = [
     ),
     path(
         "accounts/set-password/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(success_url="/accounts/set-password/done/"),
+        AuditedPasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(

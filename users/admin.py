@@ -9,6 +9,7 @@ from users.models import (
     User,
     UserRole,
 )
+from users.security import record_event
 
 
 class MembershipInline(admin.TabularInline):
@@ -51,6 +52,60 @@ class UserAdmin(DjangoUserAdmin):
         # People are deactivated, never deleted: their names stay on decisions and logs.
         return False
 
+    def save_model(self, request, obj, form, change):
+        # The stored access, read before this save overwrites it.
+        form.access_before = (
+            access_summary(User.objects.get(pk=obj.pk)) if change else "new account"
+        )
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        before = form.access_before
+        super().save_related(request, form, formsets, change)
+        after = access_summary(form.instance)
+        if before != after:
+            record_event(
+                SecurityEvent.Kind.ROLE_CHANGE,
+                actor=request.user,
+                request=request,
+                summary=f"{request.user} changed {form.instance}'s access in the admin: "
+                f"{before} → {after}",
+            )
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            person = User.objects.get(pk=id)
+            record_event(
+                SecurityEvent.Kind.PASSWORD_CHANGED,
+                actor=request.user,
+                request=request,
+                summary=f"{request.user} set a new password for {person} in the admin",
+            )
+        return response
+
+
+def access_summary(user) -> str:
+    groups = ", ".join(sorted(user.groups.values_list("name", flat=True))) or "no groups"
+    flags = [name for name in ("is_active", "is_staff", "is_superuser") if getattr(user, name)]
+    return f"{groups}; {', '.join(flags) or 'no flags'}"
+
+
+class AuditedMembershipMixin:
+    """Role changes made in the admin enter the audit trail like those made on the site."""
+
+    def record_membership_change(self, request, membership, changed):
+        if changed & {"role", "is_active"}:
+            record_event(
+                SecurityEvent.Kind.ROLE_CHANGE,
+                actor=request.user,
+                request=request,
+                organisation=membership.organisation,
+                summary=f"{request.user} set {membership.user} at {membership.organisation} to "
+                f"{membership.get_role_display()}, "
+                f"{'active' if membership.is_active else 'deactivated'} (admin)",
+            )
+
 
 @admin.register(UserRole)
 class UserRoleAdmin(admin.ModelAdmin):
@@ -59,7 +114,7 @@ class UserRoleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedMembershipMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "sec_party_id",
@@ -76,9 +131,16 @@ class OrganisationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_formset(self, request, form, formset, change):
+        changed = [(f.instance, set(f.changed_data)) for f in formset.forms if f.has_changed()]
+        super().save_formset(request, form, formset, change)
+        for membership, fields in changed:
+            if isinstance(membership, Membership) and membership.pk:
+                self.record_membership_change(request, membership, fields | {"role"})
+
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedMembershipMixin, admin.ModelAdmin):
     list_display = ["user", "organisation", "role", "is_active"]
     list_filter = ["role", "is_active", "organisation"]
     search_fields = ["user__email", "user__full_name", "organisation__name"]
@@ -86,6 +148,12 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self.record_membership_change(
+            request, obj, set(form.changed_data) | ({"role"} if not change else set())
+        )
 
 
 @admin.register(ConflictOfInterest)

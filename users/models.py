@@ -303,6 +303,7 @@ class SecurityEvent(models.Model):
         ROLE_CHANGE = "role_change", "Role or access changed"
         INVITATION = "invitation", "Person invited"
         DECISION = "decision", "SSC decision recorded"
+        CALENDAR_ADDRESS = "calendar_address", "Calendar address created, replaced or revoked"
 
     kind = models.CharField(max_length=30, choices=Kind.choices, db_index=True)
     actor = models.ForeignKey(

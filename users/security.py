@@ -9,6 +9,7 @@ import secrets
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.db import transaction
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
@@ -21,8 +22,14 @@ RECOVERY_CODE_COUNT = 10
 
 
 def client_ip(request) -> str | None:
-    # REMOTE_ADDR only: a forwarded header is whatever the client chose to send.
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    """The client's address: behind our own proxy, the last hop it added; otherwise the socket.
+    (Earlier X-Forwarded-For entries are whatever the client chose to send.)"""
+    if request is None:
+        return None
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if settings.BEHIND_PROXY and forwarded:
+        return forwarded.split(",")[-1].strip() or None
+    return request.META.get("REMOTE_ADDR")
 
 
 def record_event(

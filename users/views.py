@@ -3,6 +3,7 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.views import PasswordResetConfirmView
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -322,3 +323,20 @@ def _audit_csv(events) -> HttpResponse:
     response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+class AuditedPasswordResetConfirmView(PasswordResetConfirmView):
+    """Setting a password from an invitation or a reset link, noted in the audit trail."""
+
+    success_url = "/accounts/set-password/done/"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        security.record_event(
+            SecurityEvent.Kind.PASSWORD_CHANGED,
+            actor=form.user,
+            request=self.request,
+            actor_email=form.user.email,
+            summary=f"{form.user} set a new password from an emailed link",
+        )
+        return response

@@ -112,3 +112,87 @@ def test_a_formula_typed_at_sign_in_is_defused_in_the_csv(client, secas):
     body = client.get(reverse("users:audit") + "?format=csv").content.decode()
     assert "'=HYPERLINK" in body
     assert ",=HYPERLINK" not in body
+
+
+def test_access_changed_in_the_admin_is_recorded(client, db, submitter):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    superuser = get_user_model().objects.create_superuser(
+        "root@example.org", "x" * 20, full_name="Root"
+    )
+    client.force_login(superuser)
+    secas_group = Group.objects.get(name="SECAS staff")
+    response = client.post(
+        reverse("admin:users_user_change", args=[submitter.pk]),
+        {
+            "email": submitter.email,
+            "full_name": submitter.full_name,
+            "is_active": "on",
+            "is_staff": "on",
+            "groups": [secas_group.pk],
+            "date_joined_0": "01/01/2026",
+            "date_joined_1": "10:00:00",
+            "last_login_0": "",
+            "last_login_1": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = SecurityEvent.objects.get(kind="role_change")
+    assert "no groups; is_active → SECAS staff; is_active, is_staff" in event.summary
+
+
+def test_a_membership_changed_in_the_admin_is_recorded(client, db, preparer, organisation):
+    from django.contrib.auth import get_user_model
+
+    from users.models import Membership
+
+    superuser = get_user_model().objects.create_superuser(
+        "root@example.org", "x" * 20, full_name="Root"
+    )
+    client.force_login(superuser)
+    membership = Membership.objects.get(user=preparer)
+    client.post(
+        reverse("admin:users_membership_change", args=[membership.pk]),
+        {"user": preparer.pk, "organisation": organisation.pk, "role": "admin", "is_active": "on"},
+    )
+    event = SecurityEvent.objects.get(kind="role_change")
+    assert "to Organisation admin, active (admin)" in event.summary
+
+
+def test_setting_a_password_from_a_link_and_calendar_addresses_are_recorded(client, submitter):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    url = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(submitter.pk)),
+            "token": default_token_generator.make_token(submitter),
+        },
+    )
+    form_page = client.get(url, follow=True)
+    client.post(
+        form_page.redirect_chain[-1][0],
+        {
+            "new_password1": "another-long-passphrase-9",
+            "new_password2": "another-long-passphrase-9",
+        },
+    )
+    assert SecurityEvent.objects.filter(kind="password_changed", actor=submitter).exists()
+    client.force_login(type(submitter).objects.get(pk=submitter.pk))
+    client.post(reverse("feeds:create"))
+    client.post(reverse("feeds:rotate"))
+    client.post(reverse("feeds:revoke"))
+    assert SecurityEvent.objects.filter(kind="calendar_address", actor=submitter).count() == 3
+
+
+def test_the_recorded_address_is_the_socket_unless_behind_our_proxy(settings, rf):
+    from users.security import client_ip
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.0.0.7", REMOTE_ADDR="10.0.0.1")
+    settings.BEHIND_PROXY = False
+    assert client_ip(request) == "10.0.0.1"
+    settings.BEHIND_PROXY = True
+    assert client_ip(request) == "10.0.0.7"
