@@ -88,6 +88,7 @@ class OrganisationHomeView(LoginRequiredMixin, TemplateView):
             ],
             page=page,
             state_filter=state_filter,
+            query_string=f"state={state_filter}" if state_filter else "",
             state_counts=[
                 {"value": value, "label": label, "count": counts.get(value, 0)}
                 for value, label in NotificationState.choices
