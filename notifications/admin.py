@@ -13,6 +13,7 @@ from notifications.models import (
     Message,
     Notification,
     OutboundEmail,
+    ReferenceCounter,
     SharedResourceProvider,
     UserSystem,
 )
@@ -237,3 +238,10 @@ class OutboundEmailAdmin(ConflictAwareAdminMixin, ReadOnlyAdmin):
     list_display = ["created_at", "kind", "subject", "sent_at", "attempts"]
     list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["subject", "notification__reference"]
+
+
+@admin.register(ReferenceCounter)
+class ReferenceCounterAdmin(ReadOnlyAdmin):
+    """The last reference issued each year; numbers are never reused, so nothing is editable."""
+
+    list_display = ["year", "last_number"]

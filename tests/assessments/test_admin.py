@@ -208,3 +208,16 @@ def test_the_record_keeping_admins_are_read_only_for_secas(client, submitted, se
         assert client.get(reverse(f"admin:{name}_add")).status_code == 403, name
     client.force_login(ssc_member)
     assert client.get(reverse("admin:notifications_outboundemail_changelist")).status_code == 403
+
+
+def test_the_calendar_admin_never_shows_the_secret_token(client, db, submitter):
+    from django.contrib.auth import get_user_model
+
+    from users.models import CalendarFeed
+
+    feed = CalendarFeed.objects.create(user=submitter, token="very-secret-token-value")
+    root = get_user_model().objects.create_superuser("root@example.org", "x" * 20, full_name="Root")
+    client.force_login(root)
+    page = client.get(reverse("admin:users_calendarfeed_change", args=[feed.pk])).content.decode()
+    assert submitter.full_name in page
+    assert "very-secret-token-value" not in page
