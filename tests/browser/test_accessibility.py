@@ -45,7 +45,8 @@ def test_the_secas_and_user_pages_pass_axe(live_server, page):
         "/accounts/two-factor/",
     ]:
         response = page.goto(live_server.url + path)
-        assert response.ok and page.url == live_server.url + path, path  # no redirect away
+        assert response.ok, path
+        assert page.url == live_server.url + path, path  # not redirected away
         assert_accessible(page)
 
     sign_in(page, live_server.url, admin)
@@ -57,5 +58,6 @@ def test_the_secas_and_user_pages_pass_axe(live_server, page):
         "/accounts/two-factor/setup/",
     ]:
         response = page.goto(live_server.url + path)
-        assert response.ok and page.url == live_server.url + path, path  # no redirect away
+        assert response.ok, path
+        assert page.url == live_server.url + path, path  # not redirected away
         assert_accessible(page)
