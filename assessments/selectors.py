@@ -145,10 +145,6 @@ def next_meeting(*, after=None) -> SSCMeeting | None:
     return SSCMeeting.objects.filter(date__gte=day).order_by("date").first()
 
 
-def meetings_for_decision() -> QuerySet[SSCMeeting]:
-    return SSCMeeting.objects.filter(date__lte=timezone.localdate()).order_by("-date")
-
-
 def decisions_at(meeting: SSCMeeting, user) -> QuerySet[Decision]:
     return (
         Decision.objects.filter(meeting=meeting, notification__in=cases_visible_to(user))
@@ -189,7 +185,7 @@ def latest_annual_assurance(organisation) -> AssuranceRecord | None:
     )
 
 
-def annual_review_due_date(organisation):
+def next_annual_review_due(organisation):
     """The open annual review's due date, or 12 months after the last annual fieldwork."""
     open_review = (
         Assessment.objects.filter(organisation=organisation, notification__isnull=True)

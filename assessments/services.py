@@ -233,10 +233,6 @@ def declare_meeting_conflict(
     return conflict
 
 
-def latest_assurance(organisation: Organisation) -> AssuranceRecord | None:
-    return organisation.assurance_records.order_by("-effective_date", "-recorded_at").first()
-
-
 def expected_annual_review_kind(organisation: Organisation, cycle_year: int) -> str:
     rule = AssessmentCycleRule.objects.filter(
         party_category=organisation.party_category, cycle_year=cycle_year

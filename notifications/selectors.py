@@ -51,10 +51,6 @@ def get_visible_attachment(user, pk) -> Attachment:
     return attachment
 
 
-def is_member_of(user, organisation) -> bool:
-    return user.is_authenticated and user.can_prepare_for(organisation)
-
-
 def waiting_on_organisation(organisation) -> QuerySet[InformationRequest]:
     """Open information requests, most urgent first."""
     return (

@@ -9,7 +9,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -24,7 +23,7 @@ from notifications.models import Notification, NotificationState, UserSystem
 from notifications.services import TransitionRefused
 from notifications.workdays import working_days_since
 from users.models import Organisation, SecurityEvent
-from users.security import record_event
+from users.security import record_event, safe_next_url
 
 NOTIFICATIONS_PER_PAGE = 20
 
@@ -41,11 +40,7 @@ class OrganisationHomeView(LoginRequiredMixin, TemplateView):
         membership = user.membership_for(organisation)
         if membership is None:
             raise Http404("No such organisation.")
-        latest_assurance = (
-            AssuranceRecord.objects.filter(organisation=organisation)
-            .order_by("-effective_date", "-recorded_at")
-            .first()
-        )
+        latest_assurance = ssc.latest_assurance(organisation)
         systems = (
             UserSystem.objects.filter(organisation=organisation)
             .select_related("provider")
@@ -78,7 +73,7 @@ class OrganisationHomeView(LoginRequiredMixin, TemplateView):
             organisation=organisation,
             membership=membership,
             latest_assurance=latest_assurance,
-            next_annual_review_date=ssc.annual_review_due_date(organisation),
+            next_annual_review_date=ssc.next_annual_review_due(organisation),
             systems=[
                 {
                     "system": system,
@@ -170,7 +165,7 @@ class CaseView(CommitteeMixin, TemplateView):
         organisation = case.organisation
         assurance = ssc.latest_assurance(organisation)
         upcoming = ssc.next_meeting()
-        next_review = ssc.annual_review_due_date(organisation)
+        next_review = ssc.next_annual_review_due(organisation)
         suggestion = suggest(
             facts_for(
                 case,
@@ -212,15 +207,6 @@ class CaseView(CommitteeMixin, TemplateView):
         return context
 
 
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
-
-
 class CaseActionView(CommitteeMixin, View):
     """POST-only steps on a case; refusals (including "someone decided first") become messages."""
 
@@ -231,8 +217,8 @@ class CaseActionView(CommitteeMixin, View):
             response = self.act(request)
         except TransitionRefused as refusal:
             messages.error(request, str(refusal))
-            return redirect(_safe_next(request, case_url))
-        return response or redirect(_safe_next(request, case_url))
+            return redirect(safe_next_url(request, case_url))
+        return response or redirect(safe_next_url(request, case_url))
 
     def render_case(self, **forms_with_errors):
         view = CaseView(request=self.request, kwargs={"pk": self.case.pk})
@@ -283,7 +269,7 @@ class DecideView(CaseActionView):
                 for errors in form.errors.values():
                     for error in errors:
                         messages.error(request, error)
-                return redirect(_safe_next(request, reverse_case(self.case.pk)))
+                return redirect(safe_next_url(request, reverse_case(self.case.pk)))
             return self.render_case(decision_form=form)
         data = {k: v for k, v in form.cleaned_data.items() if k != "next"}
         if data["outcome"] != Decision.Outcome.ASSESSMENT_REQUIRED:

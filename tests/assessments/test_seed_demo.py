@@ -16,7 +16,7 @@ from django_fsm_log.models import StateLog
 
 from assessments.management.commands.seed_demo import ACCOUNTS, DEMO_PASSWORD
 from assessments.models import Assessment, AssessmentState, AssuranceRecord
-from assessments.services import latest_assurance
+from assessments.selectors import latest_assurance
 from notifications.models import (
     AssuranceStatus,
     DeliveryModel,

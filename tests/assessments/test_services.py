@@ -308,7 +308,7 @@ def test_completing_an_annual_review_opens_the_next_one_from_the_cycle_matrix(or
 def test_a_g8_13_assessment_does_not_move_the_annual_review_clock(
     under_review, ssc_member, meeting, secas
 ):
-    from assessments.selectors import annual_review_due_date
+    from assessments.selectors import next_annual_review_due
 
     organisation = under_review.organisation
     factories.AssuranceRecordFactory(
@@ -316,7 +316,7 @@ def test_a_g8_13_assessment_does_not_move_the_annual_review_clock(
     )
     decide_required(under_review, ssc_member, meeting)
     run_assessment_to_the_end(Assessment.objects.get(notification=under_review), secas)
-    assert annual_review_due_date(organisation) == datetime.date(2027, 3, 31)
+    assert next_annual_review_due(organisation) == datetime.date(2027, 3, 31)
     assert not Assessment.objects.filter(
         organisation=organisation, notification__isnull=True
     ).exists()
