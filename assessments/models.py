@@ -11,6 +11,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from notifications.models import AssuranceStatus, Notification, UserSystem
+from sscportal.fields import PlainCharField, PlainTextField
 from users.models import Organisation, PartyCategory
 
 
@@ -39,7 +40,7 @@ class AssessmentCycleRule(models.Model):
         max_length=10,
         choices=[c for c in AssessmentKind.choices if c[0] != AssessmentKind.G8_13],
     )
-    notes = models.CharField(max_length=255, blank=True)
+    notes = PlainCharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["party_category", "cycle_year"]
@@ -68,8 +69,8 @@ class SSCMeeting(models.Model):
 
     date = models.DateField()
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ORDINARY)
-    title = models.CharField(max_length=200, blank=True)
-    location = models.CharField(max_length=200, blank=True)
+    title = PlainCharField(max_length=200, blank=True)
+    location = PlainCharField(max_length=200, blank=True)
     attendees = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="ssc_meetings_attended"
     )
@@ -77,7 +78,7 @@ class SSCMeeting(models.Model):
         default=default_quorum,
         help_text="Voting members needed for the meeting to take decisions.",
     )
-    notes = models.TextField(blank=True)
+    notes = PlainTextField(max_length=5000, blank=True)
 
     class Meta:
         ordering = ["-date"]
@@ -121,7 +122,7 @@ class Decision(models.Model):
     # One decision per notification, enforced by the database as well as the state machine.
     notification = models.OneToOneField(Notification, models.PROTECT, related_name="decision")
     outcome = models.CharField(max_length=30, choices=Outcome.choices)
-    rationale = models.TextField()
+    rationale = PlainTextField(max_length=5000)
     meeting = models.ForeignKey(SSCMeeting, models.PROTECT, related_name="decisions")
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="decisions_taken"
@@ -181,12 +182,12 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
         help_text="For annual reviews: the year of the three-year cycle. Empty for G8.13.",
     )
     systems_in_scope = models.ManyToManyField(UserSystem, blank=True, related_name="assessments")
-    scope = models.TextField(blank=True)
+    scope = PlainTextField(max_length=2000, blank=True)
     due_date = models.DateField()
     state = FSMField(
         default=A.REQUIRED, choices=A.choices, protected=True, db_index=True, max_length=20
     )
-    cio_name = models.CharField("User CIO", max_length=200, blank=True)
+    cio_name = PlainCharField("User CIO", max_length=200, blank=True)
     fieldwork_start_date = models.DateField(null=True, blank=True)
     fieldwork_end_date = models.DateField(null=True, blank=True)
     report_received_date = models.DateField(null=True, blank=True)
@@ -304,7 +305,7 @@ class AssuranceRecord(models.Model):
         Assessment, models.PROTECT, null=True, blank=True, related_name="assurance_record"
     )
     systems = models.ManyToManyField(UserSystem, blank=True, related_name="assurance_records")
-    notes = models.TextField(blank=True)
+    notes = PlainTextField(max_length=5000, blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -327,7 +328,7 @@ class MeetingConflict(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="meeting_conflicts"
     )
     organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="meeting_conflicts")
-    note = models.CharField(max_length=255, blank=True)
+    note = PlainCharField(max_length=255, blank=True)
     declared_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -344,10 +345,10 @@ class MeetingConflict(models.Model):
 
 
 class Reminder(models.Model):
-    """A reminder sent for one milestone. The unique constraint makes "at most once" a fact.
+    """A reminder for one milestone. The unique constraint makes "one per milestone" a fact.
 
     A run inserts the reminders it finds due (ignoring those already recorded) and sends only
-    the rows it inserted itself, so two schedulers running at once never send the same one.
+    the rows it inserted itself, so two schedulers running at once never queue the same one.
     """
 
     class Kind(models.TextChoices):

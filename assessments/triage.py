@@ -122,11 +122,20 @@ def outside_isms(facts: CaseFacts) -> Finding | None:
 
 
 def known_non_compliances(facts: CaseFacts) -> Finding | None:
-    if facts.notification.known_non_compliances.strip():
+    n = facts.notification
+    if n.has_known_non_compliances:
         return Finding(
             "known_non_compliances",
             ASSESS,
-            "The User declares known non-compliances → suggests an assessment",
+            "The User declares known non-compliance with SEC G3–G6 → suggests an assessment",
+        )
+    if n.has_known_non_compliances is None and n.known_non_compliances.strip():
+        # Made before the yes/no question: the words may say "none", so they are never guessed.
+        return Finding(
+            "non_compliance_unconfirmed",
+            INDICATOR,
+            "Notified before the yes/no question on non-compliance; SECAS to confirm whether "
+            "the User's details declare a non-compliance",
         )
     return None
 
@@ -199,6 +208,7 @@ RULE_CODES = [
     "third_party_unassessed",
     "outside_isms_or_controls",
     "known_non_compliances",
+    "non_compliance_unconfirmed",
     "organisation_assurance_at_risk",
     "annual_review_soon",
     "late_notification",

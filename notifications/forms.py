@@ -16,13 +16,13 @@ from notifications.models import (
     SharedResourceProvider,
     TLPMarking,
 )
+from sscportal.formfields import yes_no_field
 from users.models import SSC_MEMBERS_GROUP, User
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATE_ERROR = "Enter a real date, for example 27/03/2027."
 # Smart metering User Systems did not exist before this; earlier dates are typing mistakes.
 EARLIEST_DATE = date(2015, 1, 1)
-YES_NO_UNKNOWN = [("", "Not answered yet"), ("true", "Yes"), ("false", "No")]
 
 
 def ssc_member_choices():
@@ -40,15 +40,10 @@ class SensibleDateField(forms.DateField):
     default_validators = [within_ten_years]
 
 
-def yes_no_unknown(label: str) -> forms.TypedChoiceField:
-    """A yes/no question a draft may leave unanswered (stored as None)."""
-    return forms.TypedChoiceField(
-        choices=YES_NO_UNKNOWN,
-        coerce=lambda value: value == "true",
-        empty_value=None,
-        required=False,
-        label=label,
-    )
+class OutlineSubmit(Submit):
+    """A secondary submit button: Submit's own classes would paint its text the fill colour."""
+
+    field_classes = "btn btn-outline-primary"
 
 
 class ProviderChoiceField(forms.ModelChoiceField):
@@ -73,10 +68,15 @@ class NotificationForm(forms.ModelForm):
         empty_label="Choose from the SRP register",
         help_text="Only if the system is provided by an SRP. Its latest assessment is shown.",
     )
-    same_isms_scope = yes_no_unknown(
+    same_isms_scope = yes_no_field(
         "Is the new system inside the same ISMS scope as your first system?"
     )
-    same_controls = yes_no_unknown("Does it run the same security controls and processes?")
+    same_controls = yes_no_field("Does it run the same security controls and processes?")
+    has_known_non_compliances = yes_no_field(
+        "Do you know of any non-compliance with SEC G3–G6?",
+        help_text="Answer Yes if any obligation in Sections G3 to G6 is not yet fully met for "
+        "this system or the controls it shares.",
+    )
     loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -106,6 +106,7 @@ class NotificationForm(forms.ModelForm):
             "risk_assessment_date",
             "penetration_test_summary",
             "penetration_test_date",
+            "has_known_non_compliances",
             "known_non_compliances",
         ]
         widgets = {
@@ -144,7 +145,8 @@ class NotificationForm(forms.ModelForm):
             "system.",
             "risk_assessment_summary": "The risk assessment carried out under SEC G5.14.",
             "penetration_test_summary": "Scope, tester and headline results, or when planned.",
-            "known_non_compliances": "Any known non-compliance with SEC G3 to G6.",
+            "known_non_compliances": "Needed if you answered Yes: which obligations, why, and "
+            "your plan and dates to meet them.",
         }
         error_messages = {
             "planned_go_live_date": {"invalid": DATE_ERROR},
@@ -206,13 +208,14 @@ class NotificationForm(forms.ModelForm):
                 "risk_assessment_date",
                 "penetration_test_summary",
                 "penetration_test_date",
+                "has_known_non_compliances",
                 "known_non_compliances",
                 css_id="section-security",
             ),
             "loaded_at",
             HTML('<div class="d-flex gap-2 flex-wrap mt-4">'),
-            Submit("action", "Save draft", css_class="btn-outline-primary"),
-            Submit("action", "Save and check your answers", css_class="btn-primary"),
+            OutlineSubmit("action", "Save draft", css_id="save-draft"),
+            Submit("action", "Save and check your answers", css_id="save-and-check"),
             HTML("</div>"),
         )
 
@@ -233,6 +236,14 @@ class NotificationForm(forms.ModelForm):
             self.add_error("third_party_name", "Leave this empty for a system run by an SRP.")
         if model != DeliveryModel.SRP and cleaned.get("provider"):
             self.add_error("provider", "Choose an SRP only if the system is provided by an SRP.")
+        if cleaned.get("has_known_non_compliances") is False and cleaned.get(
+            "known_non_compliances"
+        ):
+            self.add_error(
+                "known_non_compliances",
+                "You answered No to known non-compliances: clear these details, or change the "
+                "answer to Yes.",
+            )
         return cleaned
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
+from sscportal.fields import PlainCharField, PlainTextField
 from users.models import Organisation, UserRole
 
 
@@ -34,14 +35,14 @@ class DeliveryModel(models.TextChoices):
 class SharedResourceProvider(models.Model):
     """A company running User Systems for several Users; assessed in its own right."""
 
-    name = models.CharField(max_length=200, unique=True)
-    companies_house_number = models.CharField(max_length=20, blank=True)
+    name = PlainCharField(max_length=200, unique=True)
+    companies_house_number = PlainCharField(max_length=20, blank=True)
     contact_email = models.EmailField(blank=True)
     latest_assessment_date = models.DateField(null=True, blank=True)
     latest_assessment_outcome = models.CharField(
         max_length=40, choices=AssuranceStatus.choices, blank=True
     )
-    notes = models.TextField(blank=True)
+    notes = PlainTextField(max_length=5000, blank=True)
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -61,7 +62,7 @@ class UserSystem(models.Model):
         RETIRED = "retired", "Retired"
 
     organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="user_systems")
-    name = models.CharField(max_length=200)
+    name = PlainCharField(max_length=200)
     delivery_model = models.CharField(max_length=20, choices=DeliveryModel.choices)
     provider = models.ForeignKey(
         SharedResourceProvider,
@@ -71,7 +72,7 @@ class UserSystem(models.Model):
         related_name="user_systems",
         help_text="Only for systems run by a Shared Resource Provider.",
     )
-    third_party_name = models.CharField(max_length=200, blank=True)
+    third_party_name = PlainCharField(max_length=200, blank=True)
     is_first_system = models.BooleanField(
         "first approved system",
         default=False,
@@ -189,9 +190,9 @@ class Notification(ConcurrentTransitionMixin, models.Model):
     )
 
     # People
-    contact_name = models.CharField("named contact", max_length=150, blank=True)
+    contact_name = PlainCharField("named contact", max_length=150, blank=True)
     contact_email = models.EmailField("contact email", blank=True)
-    contact_phone = models.CharField("contact phone", max_length=40, blank=True)
+    contact_phone = PlainCharField("contact phone", max_length=40, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="notifications_created"
     )
@@ -208,8 +209,8 @@ class Notification(ConcurrentTransitionMixin, models.Model):
     )
 
     # The new User System
-    system_name = models.CharField("User System name", max_length=200, blank=True)
-    purpose = models.TextField("purpose and scope", blank=True)
+    system_name = PlainCharField("User System name", max_length=200, blank=True)
+    purpose = PlainTextField("purpose and scope", max_length=5000, blank=True)
     user_roles = models.ManyToManyField(
         UserRole, blank=True, related_name="notifications", verbose_name="User Roles"
     )
@@ -239,28 +240,45 @@ class Notification(ConcurrentTransitionMixin, models.Model):
         related_name="notifications",
         verbose_name="Shared Resource Provider",
     )
-    third_party_name = models.CharField("third-party provider", max_length=200, blank=True)
+    third_party_name = PlainCharField("third-party provider", max_length=200, blank=True)
 
     # Architecture
-    hosting_description = models.TextField("hosting", blank=True)
-    hosting_location = models.CharField(max_length=200, blank=True)
-    dcc_connection = models.TextField("connection to the DCC User Gateway", blank=True)
-    separation_from_existing = models.TextField(
-        "separation from the existing User System", blank=True
+    hosting_description = PlainTextField("hosting", max_length=3000, blank=True)
+    hosting_location = PlainCharField(max_length=200, blank=True)
+    dcc_connection = PlainTextField(
+        "connection to the DCC User Gateway", max_length=3000, blank=True
     )
-    key_management = models.TextField("key management (User Role signing keys)", blank=True)
-    shared_with_existing = models.TextField("what it shares with the first system", blank=True)
+    separation_from_existing = PlainTextField(
+        "separation from the existing User System", max_length=3000, blank=True
+    )
+    key_management = PlainTextField(
+        "key management (User Role signing keys)", max_length=3000, blank=True
+    )
+    shared_with_existing = PlainTextField(
+        "what it shares with the first system", max_length=3000, blank=True
+    )
 
     # Security
     same_isms_scope = models.BooleanField("inside the same ISMS scope", null=True, blank=True)
     same_controls = models.BooleanField(
         "runs the same controls and processes", null=True, blank=True
     )
-    risk_assessment_summary = models.TextField("risk assessment (G5.14)", blank=True)
+    risk_assessment_summary = PlainTextField("risk assessment (G5.14)", max_length=5000, blank=True)
     risk_assessment_date = models.DateField(null=True, blank=True)
-    penetration_test_summary = models.TextField("penetration-test evidence", blank=True)
+    penetration_test_summary = PlainTextField(
+        "penetration-test evidence", max_length=3000, blank=True
+    )
     penetration_test_date = models.DateField(null=True, blank=True)
-    known_non_compliances = models.TextField(blank=True)
+    has_known_non_compliances = models.BooleanField(
+        "knows of non-compliance with SEC G3–G6",
+        null=True,
+        blank=True,
+        help_text="Empty on notifications made before the question was asked as yes or no: "
+        "their details, if any, are shown to SECAS to confirm.",
+    )
+    known_non_compliances = PlainTextField(
+        "details of known non-compliances", max_length=5000, blank=True
+    )
 
     # Lifecycle
     is_late = models.BooleanField(
@@ -295,6 +313,7 @@ class Notification(ConcurrentTransitionMixin, models.Model):
         "separation_from_existing",
         "key_management",
         "risk_assessment_summary",
+        "has_known_non_compliances",
     )
 
     class Meta:
@@ -341,6 +360,8 @@ class Notification(ConcurrentTransitionMixin, models.Model):
             missing.append("Shared Resource Provider")
         if self.delivery_model == DeliveryModel.THIRD_PARTY and not self.third_party_name:
             missing.append("third-party provider")
+        if self.has_known_non_compliances and not self.known_non_compliances.strip():
+            missing.append(str(self._meta.get_field("known_non_compliances").verbose_name))
         return missing
 
     # --- Lifecycle (DOMAIN.md). Bodies change only this row; services do the rest. ---
@@ -454,13 +475,13 @@ class InformationRequest(models.Model):
     notification = models.ForeignKey(
         Notification, models.PROTECT, related_name="information_requests"
     )
-    question = models.TextField()
+    question = PlainTextField(max_length=5000)
     response_due_date = models.DateField()
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="information_requests_made"
     )
     requested_at = models.DateTimeField(default=timezone.now)
-    response = models.TextField(blank=True)
+    response = PlainTextField(max_length=10_000, blank=True)
     responded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.PROTECT,
@@ -514,7 +535,7 @@ class Attachment(models.Model):
     tlp = models.CharField(
         "TLP marking", max_length=10, choices=TLPMarking.choices, default=TLPMarking.AMBER
     )
-    description = models.CharField(max_length=255, blank=True)
+    description = PlainCharField(max_length=255, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="attachments_uploaded"
     )
@@ -549,7 +570,7 @@ class Message(models.Model):
 
     notification = models.ForeignKey(Notification, models.PROTECT, related_name="messages")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="messages")
-    body = models.TextField()
+    body = PlainTextField(max_length=10_000)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

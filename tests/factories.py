@@ -116,3 +116,4 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     separation_from_existing = "Separate network segments and identities."
     key_management = "Separate HSM partition for User Role signing keys."
     risk_assessment_summary = "Risk assessment completed under G5.14 in March."
+    has_known_non_compliances = False

@@ -98,8 +98,29 @@ def test_outside_the_isms_or_controls_suggests_an_assessment(srp_case, field):
 
 
 def test_declared_non_compliances_suggest_an_assessment(srp_case):
+    srp_case.has_known_non_compliances = True
     srp_case.known_non_compliances = "Privileged access reviews are quarterly, not monthly."
-    assert "known_non_compliances" in codes(triage.suggest(facts(srp_case)))
+    suggestion = triage.suggest(facts(srp_case))
+    assert "known_non_compliances" in codes(suggestion)
+    assert suggestion.outcome == ASSESS
+
+
+@pytest.mark.parametrize("words", ["None known.", "N/A", "No non-compliances."])
+def test_an_answer_of_no_is_never_read_as_a_non_compliance(srp_case, words):
+    srp_case.has_known_non_compliances = False
+    srp_case.known_non_compliances = words
+    suggestion = triage.suggest(facts(srp_case))
+    assert "known_non_compliances" not in codes(suggestion)
+    assert suggestion.outcome == NO
+
+
+def test_details_from_before_the_question_are_shown_for_confirmation_not_guessed(srp_case):
+    srp_case.has_known_non_compliances = None
+    srp_case.known_non_compliances = "None known."
+    suggestion = triage.suggest(facts(srp_case))
+    assert "non_compliance_unconfirmed" in codes(suggestion)
+    assert "known_non_compliances" not in codes(suggestion)
+    assert suggestion.outcome == NO
 
 
 def test_an_organisation_deferred_suggests_an_assessment(srp_case):

@@ -622,6 +622,7 @@ class Command(BaseCommand):
             "penetration_test_summary": "CHECK-scheme penetration test of the external and "
             "internal interfaces; all high findings fixed and retested.",
             "penetration_test_date": self.day(-30),
+            "has_known_non_compliances": bool(non_compliances),
             "known_non_compliances": non_compliances,
         }
 
