@@ -19,6 +19,7 @@ from notifications.admin import (
     ServiceTransitionAdminMixin,
     hide_conflicted,
 )
+from notifications.forms import ssc_member_choices
 from notifications.models import Notification
 
 
@@ -98,6 +99,12 @@ class SSCMeetingAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "attendees":
+            # Only SSC members attend as members, as the attendance service insists.
+            kwargs["queryset"] = ssc_member_choices()
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(Decision)

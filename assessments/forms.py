@@ -1,13 +1,30 @@
 from django import forms
 from django.utils import timezone
 
-from assessments.models import AssessmentKind, Decision, SSCMeeting
+from assessments.models import (
+    Assessment,
+    AssessmentKind,
+    AssuranceRecord,
+    Decision,
+    MeetingConflict,
+    SSCMeeting,
+)
+from assessments.selectors import ALL_CASES, LIVE_CASES
 from notifications.forms import SensibleDateField, ssc_member_choices
 from notifications.models import AssuranceStatus, DeliveryModel, NotificationState
+from sscportal.formfields import CleanCharField, limit_of
 from users.models import Organisation, PartyCategory
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
 DATE_ERRORS = {"invalid": "Enter a real date, for example 27/03/2027."}
+
+
+class MeetingChoiceField(forms.ModelChoiceField):
+    """Meetings are chosen by date and kind, which a title alone ("SSC meeting 185") lacks."""
+
+    def label_from_instance(self, meeting):
+        label = f"{meeting.date:%a %d/%m/%Y} – {meeting.get_kind_display()}"
+        return f"{label} – {meeting.title}" if meeting.title else label
 
 
 def upcoming_meetings():
@@ -20,7 +37,7 @@ class StartReviewForm(forms.Form):
         empty_label="Choose an SSC member",
         error_messages={"required": "Please choose a rapporteur."},
     )
-    meeting = forms.ModelChoiceField(
+    meeting = MeetingChoiceField(
         queryset=None,
         label="Meeting that will decide",
         empty_label="Choose a meeting",
@@ -34,13 +51,14 @@ class StartReviewForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    rationale = forms.CharField(
+    rationale = CleanCharField(
         label="Rationale",
         widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=limit_of(Decision, "rationale"),
         help_text="The reasons the SSC gives the User; it appears in the decision letter.",
         error_messages={"required": "A decision needs a written rationale."},
     )
-    meeting = forms.ModelChoiceField(
+    meeting = MeetingChoiceField(
         queryset=SSCMeeting.objects.order_by("-date"),
         label="Meeting at which the decision was taken",
         error_messages={"required": "Please choose the meeting at which it was decided."},
@@ -55,8 +73,11 @@ class AssessmentRequiredDecisionForm(DecisionForm):
     assessment_kind = forms.ChoiceField(
         choices=AssessmentKind.choices, initial=AssessmentKind.G8_13, label="Assessment type"
     )
-    assessment_scope = forms.CharField(
-        label="Scope", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    assessment_scope = CleanCharField(
+        label="Scope",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limit_of(Assessment, "scope"),
+        required=False,
     )
     assessment_due_date = SensibleDateField(
         label="Assessment due by", widget=DATE_WIDGET, error_messages=DATE_ERRORS
@@ -64,7 +85,7 @@ class AssessmentRequiredDecisionForm(DecisionForm):
 
 
 class ScheduleForm(forms.Form):
-    cio_name = forms.CharField(label="User CIO", max_length=200)
+    cio_name = CleanCharField(label="User CIO", max_length=limit_of(Assessment, "cio_name"))
     fieldwork_start_date = SensibleDateField(widget=DATE_WIDGET, error_messages=DATE_ERRORS)
     fieldwork_end_date = SensibleDateField(widget=DATE_WIDGET, error_messages=DATE_ERRORS)
 
@@ -95,7 +116,11 @@ class RecordResponseForm(forms.Form):
 
 class CompleteForm(forms.Form):
     assurance_status = forms.ChoiceField(choices=AssuranceStatus.choices)
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    notes = CleanCharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limit_of(AssuranceRecord, "notes"),
+        required=False,
+    )
 
 
 def rapporteur_choices(organisation):
@@ -129,13 +154,14 @@ class CaseDecisionForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Please choose one of the two outcomes."},
     )
-    rationale = forms.CharField(
+    rationale = CleanCharField(
         label="Rationale",
         widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=limit_of(Decision, "rationale"),
         help_text="The SSC's reasons. They are sent to the User in the decision letter.",
         error_messages={"required": "A decision needs a written rationale."},
     )
-    meeting = forms.ModelChoiceField(
+    meeting = MeetingChoiceField(
         queryset=None,
         label="Meeting at which the decision was taken",
         error_messages={"required": "Please choose the meeting at which it was decided."},
@@ -146,9 +172,10 @@ class CaseDecisionForm(forms.Form):
         label="Assessment type (if required)",
         required=False,
     )
-    assessment_scope = forms.CharField(
+    assessment_scope = CleanCharField(
         label="Assessment scope (if required)",
         widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=limit_of(Assessment, "scope"),
         required=False,
     )
     assessment_due_date = SensibleDateField(
@@ -157,13 +184,17 @@ class CaseDecisionForm(forms.Form):
         required=False,
         error_messages=DATE_ERRORS,
     )
-    next = forms.CharField(widget=forms.HiddenInput, required=False)
+    next = CleanCharField(widget=forms.HiddenInput, required=False, max_length=2000)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, meeting: SSCMeeting | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["meeting"].queryset = SSCMeeting.objects.filter(
             date__lte=timezone.localdate()
         ).order_by("-date")
+        if meeting is not None:
+            # On a meeting's page the meeting is that one: no choice to make.
+            self.fields["meeting"].widget = forms.HiddenInput()
+            self.fields["meeting"].initial = meeting.pk
 
     def clean(self):
         cleaned = super().clean()
@@ -178,7 +209,7 @@ class CaseDecisionForm(forms.Form):
 
 
 class QueueFilterForm(forms.Form):
-    state = forms.ChoiceField(required=False, choices=[("", "Any state")])
+    state = forms.ChoiceField(required=False, choices=[], label="Cases")
     organisation = forms.ModelChoiceField(
         queryset=Organisation.objects.filter(is_active=True),
         required=False,
@@ -199,7 +230,7 @@ class QueueFilterForm(forms.Form):
         error_messages={"invalid": "Enter a number of days, e.g. 30."},
     )
     mine = forms.BooleanField(required=False, label="My cases (I am rapporteur)")
-    meeting = forms.ModelChoiceField(
+    meeting = MeetingChoiceField(
         queryset=SSCMeeting.objects.order_by("-date"), required=False, empty_label="Any meeting"
     )
     sort = forms.ChoiceField(
@@ -214,7 +245,8 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["state"].choices = [
-            ("", "Any state"),
+            (LIVE_CASES, "Live cases (awaiting a decision)"),
+            (ALL_CASES, "All cases, decided and closed included"),
             *[(v, label) for v, label in NotificationState.choices if v != NotificationState.DRAFT],
         ]
         for field in self.fields.values():
@@ -249,7 +281,9 @@ class AttendanceForm(forms.Form):
 class MeetingConflictForm(forms.Form):
     member = forms.ModelChoiceField(queryset=None, label="SSC member")
     organisation = forms.ModelChoiceField(queryset=Organisation.objects.filter(is_active=True))
-    note = forms.CharField(max_length=255, required=False, label="Note (optional)")
+    note = CleanCharField(
+        max_length=limit_of(MeetingConflict, "note"), required=False, label="Note (optional)"
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,9 +1,11 @@
 """The SSC's work: meetings, decisions, assessments, assurance history and the cycle matrix."""
 
+from dataclasses import dataclass
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -56,7 +58,17 @@ class AssessmentCycleRule(models.Model):
 
 
 def default_quorum() -> int:
-    return settings.SSC_MEETING_QUORUM
+    return max(settings.SSC_MEETING_QUORUM, 1)
+
+
+@dataclass(frozen=True)
+class Quorum:
+    voting: int
+    needed: int
+
+    @property
+    def is_quorate(self) -> bool:
+        return self.voting >= self.needed
 
 
 class SSCMeeting(models.Model):
@@ -76,20 +88,34 @@ class SSCMeeting(models.Model):
     )
     quorum = models.PositiveSmallIntegerField(
         default=default_quorum,
-        help_text="Voting members needed for the meeting to take decisions.",
+        validators=[MinValueValidator(1, "A quorum is at least one member.")],
+        help_text="SSC members without a conflict on a case needed to decide it.",
     )
     notes = PlainTextField(max_length=5000, blank=True)
 
     class Meta:
         ordering = ["-date"]
         verbose_name = "SSC meeting"
+        constraints = [
+            models.CheckConstraint(condition=Q(quorum__gte=1), name="meeting_quorum_at_least_one")
+        ]
 
     def __str__(self):
         return self.title or f"SSC {self.get_kind_display().lower()}, {self.date:%d/%m/%Y}"
 
+    def voting_attendees(self, organisation: Organisation | None = None) -> list:
+        """Who counts towards the quorum: SSC members, and on a case, those without a conflict."""
+        people = [person for person in self.attendees.all() if person.is_ssc_member]
+        if organisation is not None:
+            people = [person for person in people if not person.has_conflict_with(organisation)]
+        return people
+
+    def quorum_for(self, organisation: Organisation | None = None) -> "Quorum":
+        return Quorum(voting=len(self.voting_attendees(organisation)), needed=self.quorum)
+
     @property
     def is_quorate(self) -> bool:
-        return self.attendees.count() >= self.quorum
+        return self.quorum_for().is_quorate
 
 
 class AgendaItem(models.Model):

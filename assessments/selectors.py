@@ -16,10 +16,19 @@ from assessments.models import (
     Decision,
     SSCMeeting,
 )
-from notifications.models import Notification, NotificationState, OutboundEmail, UserSystem
+from notifications.models import (
+    AWAITING_DECISION_STATES,
+    Notification,
+    NotificationState,
+    OutboundEmail,
+    UserSystem,
+)
 from notifications.selectors import notifications_visible_to
 from notifications.workdays import working_days_between, working_days_since
 
+# The queue's state filter: live cases (awaiting a decision) unless asked for all or one state.
+LIVE_CASES = ""
+ALL_CASES = "all"
 SORTS = {
     "go_live": ("planned_go_live_date", "submitted_at"),
     "oldest": ("submitted_at",),
@@ -61,8 +70,11 @@ def case_queue(user, *, filters: dict) -> QuerySet[Notification]:
             )
         )
     )
-    if filters.get("state"):
-        queryset = queryset.filter(state=filters["state"])
+    state = filters.get("state") or LIVE_CASES
+    if state == LIVE_CASES:
+        queryset = queryset.filter(state__in=AWAITING_DECISION_STATES)
+    elif state != ALL_CASES:
+        queryset = queryset.filter(state=state)
     if filters.get("organisation"):
         queryset = queryset.filter(organisation=filters["organisation"])
     if filters.get("party_category"):

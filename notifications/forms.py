@@ -11,15 +11,20 @@ from django.utils.text import get_valid_filename
 
 from notifications import filetypes
 from notifications.models import (
+    Attachment,
     DeliveryModel,
+    InformationRequest,
+    Message,
     Notification,
     SharedResourceProvider,
     TLPMarking,
 )
-from sscportal.formfields import yes_no_field
+from sscportal.formfields import CleanCharField, limit_of, yes_no_field
 from users.models import SSC_MEMBERS_GROUP, User
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# The reason is kept in the transition log, whose column has no limit of its own.
+WITHDRAWAL_REASON_LIMIT = 2000
 DATE_ERROR = "Enter a real date, for example 27/03/2027."
 # Smart metering User Systems did not exist before this; earlier dates are typing mistakes.
 EARLIEST_DATE = date(2015, 1, 1)
@@ -77,7 +82,7 @@ class NotificationForm(forms.ModelForm):
         help_text="Answer Yes if any obligation in Sections G3 to G6 is not yet fully met for "
         "this system or the controls it shares.",
     )
-    loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
+    loaded_at = CleanCharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     class Meta:
         model = Notification
@@ -262,7 +267,11 @@ class AttachmentForm(forms.Form):
         initial=TLPMarking.AMBER,
         help_text="How widely the SSC may share it (Traffic Light Protocol).",
     )
-    description = forms.CharField(label="Description (optional)", max_length=255, required=False)
+    description = CleanCharField(
+        label="Description (optional)",
+        max_length=limit_of(Attachment, "description"),
+        required=False,
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -297,16 +306,18 @@ class SubmitForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(
+    reason = CleanCharField(
         label="Why is the notification being withdrawn?",
+        max_length=WITHDRAWAL_REASON_LIMIT,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Please give a reason for withdrawing."},
     )
 
 
 class RequestInformationForm(forms.Form):
-    question = forms.CharField(
+    question = CleanCharField(
         label="Question for the User",
+        max_length=limit_of(InformationRequest, "question"),
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Please write the question you want answered."},
     )
@@ -320,17 +331,18 @@ class RequestInformationForm(forms.Form):
 
 
 class ProvideInformationForm(forms.Form):
-    response = forms.CharField(
+    response = CleanCharField(
         label="Your answer",
+        max_length=limit_of(InformationRequest, "response"),
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={"required": "Please write your answer before sending it."},
     )
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(
+    body = CleanCharField(
         label="Message",
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=10_000,
+        max_length=limit_of(Message, "body"),
         error_messages={"required": "Please write a message before sending it."},
     )

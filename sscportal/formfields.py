@@ -68,3 +68,8 @@ class CleanCharField(forms.CharField):
             attrs.pop("maxlength", None)
             attrs["data-character-limit"] = str(self.max_length)
         return attrs
+
+
+def limit_of(model, field_name: str) -> int:
+    """The length limit of a column, so a plain form's field can never disagree with it."""
+    return model._meta.get_field(field_name).max_length

@@ -75,11 +75,20 @@ class SharedResourceProviderFactory(factory.django.DjangoModelFactory):
 class SSCMeetingFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = SSCMeeting
+        skip_postgeneration_save = True
 
     # Today: triage needs a meeting not yet past, a decision one already held.
     date = factory.LazyFunction(timezone.localdate)
-    # Quorate by default; the quorum rule has its own tests.
-    quorum = 0
+    # Quorate by default (one member attends, quorum one); the quorum rule has its own tests.
+    quorum = 1
+
+    @factory.post_generation
+    def attendees(self, create, extracted, **kwargs):
+        if not create:
+            return
+        self.attendees.set(
+            extracted if extracted is not None else [ssc_user(full_name="Quorum Member")]
+        )
 
 
 class AssuranceRecordFactory(factory.django.DjangoModelFactory):

@@ -4,6 +4,7 @@ Used by the round-trip tests, so that a value the server saved but the page fail
 (a Yes/No answer rendered as "Not answered") is caught the way a person would lose it.
 """
 
+import re
 from html.parser import HTMLParser
 
 from django.http import QueryDict
@@ -134,3 +135,29 @@ def as_query_dict(fields: list[tuple[str, str]]) -> QueryDict:
     for name, value in fields:
         data.appendlist(name, value)
     return data
+
+
+_SUMMARY = re.compile(r'<div class="[^"]*error-summary[^"]*".*?</ul>', re.S)
+_SUMMARY_LINK = re.compile(r'<a href="#([^"]+)">(.*?)</a>', re.S)
+
+
+def errors_away_from_their_fields(html: str) -> list[str]:
+    """Errors in a page's error summaries that do not lead to, and stand beside, their field."""
+    problems = []
+    summaries = _SUMMARY.findall(html)
+    for summary in summaries:
+        for target, text in _SUMMARY_LINK.findall(summary):
+            message = text.split(": ", 1)[-1].strip()
+            at = html.find(f'id="{target}"')
+            if at == -1:
+                problems.append(f"the summary links to #{target}, which is not on the page")
+                continue
+            ends = [
+                end
+                for end in (html.find(' id="div_', at + 1), html.find("</form>", at))
+                if end != -1
+            ]
+            field_end = min(ends) if ends else len(html)
+            if message not in html[at:field_end]:
+                problems.append(f"“{message}” is not shown beside its field #{target}")
+    return problems

@@ -93,8 +93,8 @@ def flat_choice_values(field) -> list:
 def sample_values(field: forms.Field) -> list:
     """Every kind of value the field can hold, as the view's saved data would hold it."""
     optional = [None] if not field.required else []
-    if isinstance(field, forms.FileField):
-        return []  # a browser never sends a file back; uploads have their own tests
+    if isinstance(field, forms.FileField) or isinstance(field.widget, forms.PasswordInput):
+        return []  # a browser never sends a file or a password back: nothing to lose
     if isinstance(field, forms.ModelMultipleChoiceField):
         objects = list(field.queryset[:3])
         assert objects, f"no choices to test {field!r} with: extend reference_data"

@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
@@ -19,7 +19,12 @@ from assessments.triage import facts_for, suggest
 from notifications import selectors
 from notifications import services as intake
 from notifications.forms import RequestInformationForm
-from notifications.models import Notification, NotificationState, UserSystem
+from notifications.models import (
+    AWAITING_DECISION_STATES,
+    Notification,
+    NotificationState,
+    UserSystem,
+)
 from notifications.services import TransitionRefused
 from notifications.workdays import working_days_since
 from users.models import Organisation, SecurityEvent
@@ -144,9 +149,7 @@ class DashboardView(CommitteeMixin, TemplateView):
             rows=rows,
             state_counts=ssc.state_counts(user),
             my_open_cases=ssc.cases_visible_to(user)
-            .filter(
-                rapporteur=user, state__in=["submitted", "under_review", "information_requested"]
-            )
+            .filter(rapporteur=user, state__in=AWAITING_DECISION_STATES)
             .count(),
             query_string=query.urlencode(),
         )
@@ -198,7 +201,7 @@ class CaseView(CommitteeMixin, TemplateView):
             timeline=selectors.timeline_for(case, viewer=user),
             can_triage="start_review" in available,
             can_request_information="request_information" in available,
-            can_decide=bool({"decide_no_assessment", "decide_assessment_required"} & available),
+            can_decide=may_decide_case(case, user),
             triage_form=kwargs.get("triage_form") or forms.TriageForm(organisation=organisation),
             information_form=kwargs.get("information_form") or RequestInformationForm(),
             decision_form=kwargs.get("decision_form") or forms.CaseDecisionForm(),
@@ -261,26 +264,53 @@ class RequestInformationView(CaseActionView):
 
 
 class DecideView(CaseActionView):
+    """One decision form, posted from the case page or a meeting's page; shown again on refusal."""
+
     def act(self, request):
-        form = forms.CaseDecisionForm(request.POST)
+        meeting = self._meeting_page()
+        form = forms.CaseDecisionForm(
+            request.POST, meeting=meeting, **decision_form_ids(meeting, self.case)
+        )
         if not form.is_valid():
             messages.error(request, "No decision has been recorded: please correct the form.")
-            if form.cleaned_data.get("next", "").startswith("/ssc/meetings/"):
-                for errors in form.errors.values():
-                    for error in errors:
-                        messages.error(request, error)
-                return redirect(safe_next_url(request, reverse_case(self.case.pk)))
-            return self.render_case(decision_form=form)
+            return self.render_again(form, meeting)
         data = {k: v for k, v in form.cleaned_data.items() if k != "next"}
         if data["outcome"] != Decision.Outcome.ASSESSMENT_REQUIRED:
             for key in ("assessment_kind", "assessment_scope", "assessment_due_date"):
                 data.pop(key)
-        decision = services.decide(notification=self.case, by=request.user, **data)
+        try:
+            decision = services.decide(notification=self.case, by=request.user, **data)
+        except TransitionRefused as refusal:
+            # What was typed stays on the page, with the reason beside it.
+            messages.error(request, str(refusal))
+            return self.render_again(form, meeting)
         messages.success(
             request,
             f"Decision recorded on {self.case.reference}: {decision.get_outcome_display()}. "
             "The decision letter has been sent to the User.",
         )
+
+    def _meeting_page(self) -> SSCMeeting | None:
+        """The meeting whose page the form was posted from, if it was posted from one."""
+        try:
+            match = resolve(self.request.POST.get("next", ""))
+        except Resolver404:
+            return None
+        if match.view_name != "assessments:meeting":
+            return None
+        return SSCMeeting.objects.filter(pk=match.kwargs["pk"]).first()
+
+    def render_again(self, form, meeting):
+        if meeting is None:
+            return self.render_case(decision_form=form)
+        view = MeetingView(request=self.request, kwargs={"pk": meeting.pk})
+        context = view.get_context_data(pk=meeting.pk, decision_forms={self.case.pk: form})
+        return view.render_to_response(context)
+
+
+def decision_form_ids(meeting, case) -> dict:
+    """Each agenda item's form on a meeting page gets ids of its own."""
+    return {"auto_id": f"item{case.pk}_%s"} if meeting is not None else {}
 
 
 class DecisionLetterView(LoginRequiredMixin, View):
@@ -367,29 +397,45 @@ class MeetingView(CommitteeMixin, TemplateView):
         items = list(ssc.agenda(meeting, user))
         decisions = {d.notification_id: d for d in ssc.decisions_at(meeting, user)}
         decidable = meeting.date <= timezone.localdate()
+        bound_forms = kwargs.get("decision_forms", {})
+        rows = []
+        for item in items:
+            case = item.notification
+            can_decide = decidable and case.pk not in decisions and may_decide_case(case, user)
+            rows.append(
+                {
+                    "item": item,
+                    "decision": decisions.get(case.pk),
+                    "can_decide": can_decide,
+                    "quorum": meeting.quorum_for(case.organisation)
+                    if can_decide and meeting.kind != SSCMeeting.Kind.WRITTEN
+                    else None,
+                    "form": bound_forms.get(case.pk)
+                    or forms.CaseDecisionForm(
+                        meeting=meeting,
+                        initial={"next": self.request.path},
+                        **decision_form_ids(meeting, case),
+                    ),
+                }
+            )
         context.update(
             meeting=meeting,
             attendees=meeting.attendees.order_by("full_name"),
             conflicts=meeting.conflicts.select_related("member", "organisation"),
-            items=[
-                {
-                    "item": item,
-                    "decision": decisions.get(item.notification_id),
-                    "can_decide": decidable
-                    and item.notification.state == NotificationState.UNDER_REVIEW
-                    and user.is_ssc_member
-                    and not user.has_conflict_with(item.notification.organisation),
-                }
-                for item in items
-            ],
+            items=rows,
             hidden_items=ssc.hidden_items_count(meeting, user),
             decision_count=len(decisions),
             can_manage=user.is_secas,
             attendance_form=forms.AttendanceForm(initial={"attendees": meeting.attendees.all()}),
             conflict_form=kwargs.get("conflict_form") or forms.MeetingConflictForm(),
-            decision_form=forms.CaseDecisionForm(initial={"meeting": meeting}),
         )
         return context
+
+
+def may_decide_case(case, user) -> bool:
+    """The same question the case page asks: may this person take either decision now?"""
+    available = {t.name for t in case.get_available_user_state_transitions(user)}
+    return bool({"decide_no_assessment", "decide_assessment_required"} & available)
 
 
 class MeetingActionView(CommitteeMixin, View):
@@ -409,9 +455,12 @@ class AttendanceView(MeetingActionView):
             messages.error(request, "Attendance not saved: choose SSC members only.")
             return
         services.set_attendees(meeting=meeting, by=request.user, **form.cleaned_data)
-        state = "quorate" if meeting.is_quorate else "not quorate"
+        quorum = meeting.quorum_for()
+        state = "quorate" if quorum.is_quorate else f"not quorate (quorum {quorum.needed})"
         messages.success(
-            request, f"Attendance saved: {meeting.attendees.count()} members, {state}."
+            request,
+            f"Attendance saved: {quorum.voting} SSC members attending, {state}. Members with a "
+            "conflict of interest on a case do not count towards its quorum.",
         )
 
 

@@ -35,7 +35,7 @@ def test_the_cycle_matrix_is_seeded_for_every_party_category_and_year(db):
 def test_a_meeting_is_quorate_only_with_enough_attendees(db):
     from tests import factories
 
-    meeting = factories.SSCMeetingFactory(quorum=2)
+    meeting = factories.SSCMeetingFactory(quorum=2, attendees=[])
     meeting.attendees.add(factories.ssc_user())
     assert meeting.is_quorate is False
     meeting.attendees.add(factories.ssc_user())

@@ -560,6 +560,8 @@ class Command(BaseCommand):
                     title=title,
                     location="SECAS offices, London, and Microsoft Teams",
                     notes="Minutes approved." if offset < 0 else "",
+                    # Five attend; one is conflicted on some cases and does not count for them.
+                    quorum=len(members) - 1,
                 )
                 meeting.attendees.add(*members)
                 self._count("SSC meetings")

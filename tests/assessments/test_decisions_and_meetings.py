@@ -1,0 +1,207 @@
+"""One decision form, meeting choices, the live queue and the quorum (issue 9, items 6–9, 17)."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments import services
+from assessments.models import Decision, SSCMeeting
+from notifications.models import NotificationState
+from notifications.services import TransitionRefused
+from tests import factories
+from tests.html_forms import form_data, postable
+from users.models import SSC_MEMBERS_GROUP
+
+S = NotificationState
+DUE = (timezone.localdate() + datetime.timedelta(days=60)).isoformat()
+RATIONALE = "Hosted by an SRP assessed last spring; typed with care and not to be lost."
+
+
+def meeting_page(client, meeting):
+    return client.get(reverse("assessments:meeting", args=[meeting.pk])).content.decode()
+
+
+def decide_on_the_meeting_page(client, case, meeting, **changes):
+    url = reverse("assessments:decide", args=[case.pk])
+    data = form_data(meeting_page(client, meeting), action=url)
+    data.update({"outcome": "no_assessment", "rationale": RATIONALE, **changes})
+    return client.post(url, postable(data))
+
+
+# --- Item 7: one decision form, on the case page and the meeting page ---------------------------
+
+
+def test_the_meeting_page_offers_the_same_form_as_the_case_page_scope_included(
+    client, under_review, ssc_member, meeting
+):
+    client.force_login(ssc_member)
+    page = meeting_page(client, meeting)
+    url = reverse("assessments:decide", args=[under_review.pk])
+    data = form_data(page, action=url)
+    assert {"rationale", "assessment_kind", "assessment_scope"} <= set(data)
+    assert 'name="outcome"' in page
+    assert data["meeting"] == str(meeting.pk)
+    assert "Assessment scope (if required)" in page
+
+
+def test_a_decision_refused_on_the_meeting_page_keeps_the_rationale_beside_the_error(
+    client, under_review, ssc_member, meeting
+):
+    client.force_login(ssc_member)
+    response = decide_on_the_meeting_page(
+        client, under_review, meeting, outcome="assessment_required", assessment_due_date=""
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert RATIONALE in page
+    assert "Give the date by which the assessment is due." in page
+    assert 'href="#item' in page  # the summary links to the field on this item's form
+    assert not Decision.objects.exists()
+
+
+def test_a_decision_the_service_refuses_keeps_what_was_typed(
+    client, under_review, ssc_member, meeting
+):
+    client.force_login(ssc_member)
+    url = reverse("assessments:decide", args=[under_review.pk])
+    data = form_data(
+        client.get(reverse("assessments:case", args=[under_review.pk])).content.decode(),
+        action=url,
+    )
+    data.update(
+        {
+            "outcome": "assessment_required",
+            "rationale": RATIONALE,
+            "meeting": str(meeting.pk),
+            "assessment_due_date": timezone.localdate().isoformat(),  # today: refused
+        }
+    )
+    response = client.post(url, postable(data))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The assessment due date must be after today." in page
+    assert RATIONALE in page
+
+
+def test_a_decision_on_the_meeting_page_is_recorded(client, under_review, ssc_member, meeting):
+    client.force_login(ssc_member)
+    response = decide_on_the_meeting_page(client, under_review, meeting)
+    assert response.status_code == 302
+    assert Decision.objects.get(notification=under_review).rationale == RATIONALE
+
+
+def test_the_meeting_page_says_it_is_not_quorate_before_anyone_types(
+    client, under_review, ssc_member
+):
+    inquorate = factories.SSCMeetingFactory(quorum=3, attendees=[ssc_member])
+    services.add_to_agenda(meeting=inquorate, notification=under_review)
+    client.force_login(ssc_member)
+    page = meeting_page(client, inquorate)
+    assert "Not quorate for this case." in page
+    assert 'name="rationale"' not in page
+
+
+# --- Item 8: meetings are chosen by date and kind ----------------------------------------------
+
+
+def test_meeting_choices_show_date_and_kind(client, submitted, secas, ssc_member):
+    day = timezone.localdate() + datetime.timedelta(days=7)
+    factories.SSCMeetingFactory(date=day, title="SSC meeting 185")
+    client.force_login(secas)
+    page = client.get(reverse("assessments:case", args=[submitted.pk])).content.decode()
+    assert f"{day:%a %d/%m/%Y} – Ordinary meeting – SSC meeting 185" in page
+
+
+# --- Item 9: the queue shows live cases unless asked for all -----------------------------------
+
+
+def test_the_queue_shows_live_cases_by_default_and_all_on_request(
+    client, under_review, organisation, submitter, ssc_member, meeting
+):
+    decided = factories.NotificationFactory(organisation=organisation, created_by=submitter)
+    from notifications.services import submit_notification
+
+    submit_notification(notification=decided, by=submitter, declaration_accepted=True)
+    services.start_review(
+        notification=decided,
+        by=factories.secas_user(),
+        rapporteur=ssc_member,
+        meeting=meeting,
+    )
+    services.decide(
+        notification=decided,
+        by=ssc_member,
+        outcome=Decision.Outcome.NO_ASSESSMENT,
+        rationale="Assessed with the SRP.",
+        meeting=meeting,
+    )
+    client.force_login(ssc_member)
+    queue = client.get(reverse("assessments:dashboard")).content.decode()
+    assert under_review.reference in queue
+    assert decided.reference not in queue
+    everything = client.get(reverse("assessments:dashboard"), {"state": "all"}).content.decode()
+    assert decided.reference in everything
+    assert under_review.reference in everything
+
+
+# --- Item 17: a quorum of at least one, counting members without a conflict --------------------
+
+
+def test_a_meeting_cannot_be_created_with_a_quorum_of_zero(client, secas):
+    client.force_login(secas)
+    response = client.post(
+        reverse("assessments:meetings"),
+        {"date": timezone.localdate().isoformat(), "kind": "ordinary", "quorum": "0"},
+    )
+    assert response.status_code == 200
+    assert "Ensure this value is greater than or equal to 1." in response.content.decode() or (
+        "A quorum is at least one member." in response.content.decode()
+    )
+    assert not SSCMeeting.objects.filter(quorum=0).exists()
+    with pytest.raises(TransitionRefused):
+        services.create_meeting(by=secas, date=timezone.localdate(), kind="ordinary", quorum=0)
+
+
+def test_the_database_refuses_a_quorum_of_zero(db):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SSCMeeting.objects.create(date=timezone.localdate(), quorum=0)
+
+
+def test_conflicted_and_non_member_attendees_do_not_count_towards_a_cases_quorum(
+    under_review, ssc_member, conflicted_member
+):
+    former_member = factories.ssc_user(full_name="Former Member")
+    meeting = factories.SSCMeetingFactory(
+        quorum=2, attendees=[ssc_member, conflicted_member, former_member]
+    )
+    former_member.groups.remove(Group.objects.get(name=SSC_MEMBERS_GROUP))
+    assert meeting.quorum_for().voting == 2  # ssc_member and conflicted_member
+    assert meeting.quorum_for(under_review.organisation).voting == 1
+    with pytest.raises(TransitionRefused, match="not quorate for this case"):
+        services.decide(
+            notification=under_review,
+            by=ssc_member,
+            outcome=Decision.Outcome.NO_ASSESSMENT,
+            rationale="Assessed with the SRP.",
+            meeting=meeting,
+        )
+
+
+def test_the_admin_offers_only_ssc_members_as_attendees(client, secas, submitter, ssc_member):
+    superuser = factories.UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(superuser)
+    meeting = factories.SSCMeetingFactory()
+    url = reverse("admin:assessments_sscmeeting_change", args=[meeting.pk])
+    data = form_data(client.get(url).content.decode(), form_id="sscmeeting_form")
+    data.setlist("attendees", [str(submitter.pk)])
+    data["quorum"] = "0"
+    data["_save"] = "Save"
+    response = client.post(url, postable(data))
+    assert response.status_code == 200  # shown again with errors, nothing saved
+    meeting.refresh_from_db()
+    assert submitter not in meeting.attendees.all()
+    assert meeting.quorum == 1
