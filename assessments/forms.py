@@ -12,7 +12,7 @@ from assessments.models import (
 from assessments.selectors import ALL_CASES, LIVE_CASES
 from notifications.forms import SensibleDateField, ssc_member_choices
 from notifications.models import AssuranceStatus, DeliveryModel, NotificationState
-from sscportal.formfields import CleanCharField, limit_of
+from sscportal.formfields import CleanCharField, limit_of, yes_no_field
 from users.models import Organisation, PartyCategory
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
@@ -288,3 +288,14 @@ class MeetingConflictForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = ssc_member_choices()
+
+
+class ConfirmNonComplianceForm(forms.Form):
+    """SECAS's reading of details a User wrote before the yes/no question was asked."""
+
+    has_known_non_compliances = yes_no_field(
+        "What do the User's details declare?",
+        yes="A known non-compliance with SEC G3–G6",
+        no="No known non-compliance",
+        required=True,
+    )

@@ -15,6 +15,11 @@ urlpatterns = [
     ),
     path("ssc/cases/<int:pk>/decide/", views.DecideView.as_view(), name="decide"),
     path(
+        "ssc/cases/<int:pk>/non-compliance/",
+        views.ConfirmNonComplianceView.as_view(),
+        name="confirm_non_compliance",
+    ),
+    path(
         "notifications/<int:pk>/decision-letter.pdf",
         views.DecisionLetterView.as_view(),
         name="decision_letter",

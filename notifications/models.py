@@ -60,6 +60,8 @@ class UserSystem(models.Model):
         PLANNED = "planned", "Planned"
         LIVE = "live", "Live"
         RETIRED = "retired", "Retired"
+        # Its notification was withdrawn: it never went live, so it was never retired.
+        NOT_PROCEEDING = "not_proceeding", "Not proceeding"
 
     organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="user_systems")
     name = PlainCharField(max_length=200)
@@ -78,7 +80,7 @@ class UserSystem(models.Model):
         default=False,
         help_text="The system assessed at the User Entry Process.",
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
     go_live_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -127,6 +129,8 @@ class NotificationState(models.TextChoices):
 
 S = NotificationState
 UNDECIDED_STATES = [S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.INFORMATION_REQUESTED]
+# Live cases: with the SSC and not yet decided (the queue's default view).
+AWAITING_DECISION_STATES = [S.SUBMITTED, S.UNDER_REVIEW, S.INFORMATION_REQUESTED]
 DECIDED_STATES = [S.NO_ASSESSMENT_NEEDED, S.ASSESSMENT_REQUIRED, S.CLOSED]
 
 
@@ -279,6 +283,15 @@ class Notification(ConcurrentTransitionMixin, models.Model):
     known_non_compliances = PlainTextField(
         "details of known non-compliances", max_length=5000, blank=True
     )
+    non_compliance_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="SECAS, reading details written before the yes/no question was asked.",
+    )
+    non_compliance_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     # Lifecycle
     is_late = models.BooleanField(

@@ -3,6 +3,7 @@
 from assessments.views.committee import (
     AttendanceView,
     CaseView,
+    ConfirmNonComplianceView,
     DashboardView,
     DecideView,
     DecisionLetterView,
@@ -28,6 +29,7 @@ __all__ = [
     "AttendanceView",
     "CaseView",
     "CommunicationsView",
+    "ConfirmNonComplianceView",
     "DashboardView",
     "DecideView",
     "DecisionLetterView",

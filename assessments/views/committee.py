@@ -205,6 +205,11 @@ class CaseView(CommitteeMixin, TemplateView):
             triage_form=kwargs.get("triage_form") or forms.TriageForm(organisation=organisation),
             information_form=kwargs.get("information_form") or RequestInformationForm(),
             decision_form=kwargs.get("decision_form") or forms.CaseDecisionForm(),
+            can_confirm_non_compliance=user.is_secas
+            and case.has_known_non_compliances is None
+            and bool(case.known_non_compliances.strip()),
+            non_compliance_form=kwargs.get("non_compliance_form")
+            or forms.ConfirmNonComplianceForm(),
             age=working_days_since(case.submitted_at) if case.submitted_at else None,
         )
         return context
@@ -260,6 +265,23 @@ class RequestInformationView(CaseActionView):
             request,
             f"Question sent to {self.case.organisation}; answer due by "
             f"{information_request.response_due_date:%d/%m/%Y}.",
+        )
+
+
+class ConfirmNonComplianceView(CaseActionView):
+    def act(self, request):
+        form = forms.ConfirmNonComplianceForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Nothing has been recorded: please choose an answer.")
+            return self.render_case(non_compliance_form=form)
+        case = intake.confirm_non_compliance_answer(
+            notification=self.case, by=request.user, **form.cleaned_data
+        )
+        answer = "declare" if case.has_known_non_compliances else "do not declare"
+        messages.success(
+            request,
+            f"Recorded: the details on {case.reference} {answer} a known non-compliance. "
+            "The triage suggestion now reflects it.",
         )
 
 

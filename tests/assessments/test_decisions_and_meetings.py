@@ -205,3 +205,45 @@ def test_the_admin_offers_only_ssc_members_as_attendees(client, secas, submitter
     meeting.refresh_from_db()
     assert submitter not in meeting.attendees.all()
     assert meeting.quorum == 1
+
+
+# --- Item 2: details from before the yes/no question are confirmed by SECAS, not guessed -------
+
+
+@pytest.fixture
+def legacy_case(submitted):
+    submitted.has_known_non_compliances = None
+    submitted.known_non_compliances = "None known."
+    submitted.save(update_fields=["has_known_non_compliances", "known_non_compliances"])
+    return submitted
+
+
+def test_secas_confirms_what_legacy_details_declare_and_triage_follows(client, legacy_case, secas):
+    client.force_login(secas)
+    case_url = reverse("assessments:case", args=[legacy_case.pk])
+    page = client.get(case_url).content.decode()
+    assert "None known." in page
+    assert "SECAS to confirm whether the User&#x27;s details declare a non-compliance" in page
+    url = reverse("assessments:confirm_non_compliance", args=[legacy_case.pk])
+    data = form_data(page, action=url)
+    data["has_known_non_compliances"] = "False"
+    response = client.post(url, postable(data), follow=True)
+    assert "do not declare a known non-compliance" in response.content.decode()
+    legacy_case.refresh_from_db()
+    assert legacy_case.has_known_non_compliances is False
+    assert legacy_case.non_compliance_confirmed_by == secas
+    assert "SECAS to confirm" not in client.get(case_url).content.decode()
+
+
+def test_only_secas_confirms_and_only_once(client, legacy_case, secas, ssc_member):
+    url = reverse("assessments:confirm_non_compliance", args=[legacy_case.pk])
+    client.force_login(ssc_member)
+    client.post(url, {"has_known_non_compliances": "True"})
+    legacy_case.refresh_from_db()
+    assert legacy_case.has_known_non_compliances is None
+    client.force_login(secas)
+    client.post(url, {"has_known_non_compliances": "True"})
+    response = client.post(url, {"has_known_non_compliances": "False"}, follow=True)
+    assert "already recorded (Yes)" in response.content.decode()
+    legacy_case.refresh_from_db()
+    assert legacy_case.has_known_non_compliances is True
