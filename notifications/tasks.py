@@ -1,7 +1,10 @@
 import logging
-from datetime import timedelta
+from datetime import UTC, timedelta
+from email.utils import parseaddr
+from urllib.parse import urlsplit
 
 from celery import shared_task
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
@@ -18,8 +21,22 @@ class EmailNotSent(Exception):
     pass
 
 
+def message_id_for(email: OutboundEmail) -> str:
+    """The row's own Message-ID, the same on every attempt, so a resent copy is recognisable."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
+    # Never the machine's name (Django's default): every worker must give the same answer.
+    domain = domain or urlsplit(settings.PORTAL_BASE_URL).hostname or "ssc-portal.local"
+    # The creation time keeps IDs unique when a fresh database reuses primary keys.
+    created = email.created_at.astimezone(UTC).strftime("%Y%m%d%H%M%S%f")
+    return f"<outbox.{email.pk}.{created}@{domain}>"
+
+
 def send_outbound_email(email_id: int) -> bool:
-    """Send one outbox row at most once: locked while sending, marked sent after.
+    """Send one outbox row: locked while sending, marked sent after. Delivery is at least once.
+
+    A worker killed after the mail server accepted the message but before the row is marked
+    sent leaves the row unsent, so a later attempt sends it again; every attempt carries the
+    row's own Message-ID, so mail clients and people can recognise the second copy.
 
     Returns False if it is already sent or another worker is sending it. If the mail server
     refuses or cannot be reached, the attempt and its error are saved with the next time to
@@ -33,7 +50,12 @@ def send_outbound_email(email_id: int) -> bool:
         )
         if email is None:
             return False
-        message = EmailMultiAlternatives(subject=email.subject, body=email.body_text, to=email.to)
+        message = EmailMultiAlternatives(
+            subject=email.subject,
+            body=email.body_text,
+            to=email.to,
+            headers={"Message-ID": message_id_for(email)},
+        )
         if email.body_html:
             message.attach_alternative(email.body_html, "text/html")
         email.attempts += 1

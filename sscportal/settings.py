@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "csp",
     "django_fsm",
     "django_fsm_log",
+    "sscportal",
     "users",
     "notifications",
     "assessments",
@@ -137,22 +138,25 @@ DATETIME_FORMAT = "j F Y, H:i"
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "var" / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT") or BASE_DIR / "var" / "uploads")
 STORAGES = {
     # Uploads live outside the web root and are only served through access-checked views.
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {
-            "location": os.environ.get("PRIVATE_MEDIA_ROOT") or str(BASE_DIR / "var" / "uploads"),
-            "base_url": None,
-        },
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
     },
-    "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage",
-    },
+    # The same in every mode, so collectstatic always writes the manifest production needs
+    # (DEBUG pages link unhashed names, served from the source folders).
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MAX_UPLOAD_SIZE_MB = env_int("MAX_UPLOAD_SIZE_MB", 20)
+# Large uploads are spooled here, not in /tmp: a killed worker's partial file stays in the
+# private store (created private on first use) until the periodic sweep removes it.
+FILE_UPLOAD_TEMP_DIR = str(PRIVATE_MEDIA_ROOT / "upload-tmp")
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "sscportal.uploads.PrivateTemporaryFileUploadHandler",
+]
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or str(BASE_DIR / "var" / "mail")
@@ -252,8 +256,10 @@ LOGGING = {
 }
 
 # Periodic jobs (run `celery -A sscportal beat`); the outbox sweep catches up after outages.
+# Without beat, cron the commands send_pending_emails, send_reminders and sweep_upload_temp.
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "notifications.tasks.sweep_outbox", "schedule": 60.0},
-    # Hourly rather than daily: a rerun sends nothing twice, and a missed hour catches up.
+    # Hourly rather than daily: a rerun queues nothing twice, and a missed hour catches up.
     "send-reminders": {"task": "assessments.tasks.send_reminders_task", "schedule": 3600.0},
+    "sweep-upload-temp": {"task": "sscportal.tasks.sweep_upload_temp", "schedule": 900.0},
 }

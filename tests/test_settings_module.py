@@ -58,3 +58,21 @@ def test_with_a_broker_tasks_are_queued():
 def test_the_portal_keeps_uk_time():
     result = read_setting("settings.TIME_ZONE, settings.USE_TZ", DJANGO_DEBUG="true")
     assert result.stdout.strip() == "Europe/London True"
+
+
+def test_temporary_upload_files_live_inside_the_private_store():
+    result = read_setting(
+        "settings.FILE_UPLOAD_TEMP_DIR, settings.STORAGES['default']['OPTIONS']['location']",
+        DJANGO_DEBUG="true",
+        PRIVATE_MEDIA_ROOT="/srv/sscportal/uploads",
+    )
+    temp_dir, location = result.stdout.split()
+    assert Path(temp_dir).parent == Path(location) == Path("/srv/sscportal/uploads")
+
+
+def test_static_files_are_stored_the_same_way_with_and_without_debug():
+    expression = "settings.STORAGES['staticfiles']['BACKEND']"
+    development = read_setting(expression, DJANGO_DEBUG="true")
+    production = read_setting(expression, DJANGO_SECRET_KEY="x" * 50)
+    assert development.stdout == production.stdout
+    assert "Manifest" in production.stdout
