@@ -138,13 +138,14 @@ def test_a_replayed_decision_is_told_it_was_already_decided(
     assert Decision.objects.count() == 1
 
 
-def test_a_replayed_invitation_is_refused(client, organisation, org_admin):
+def test_a_replayed_invitation_stays_one_pending_invitation(client, organisation, org_admin):
     client.force_login(org_admin)
     form = {"full_name": "New", "email": "new@example.org", "role": "preparer"}
     client.post(reverse("users:invite", args=[organisation.pk]), form)
-    replay = client.post(reverse("users:invite", args=[organisation.pk]), form)
-    assert "is already a member" in replay.content.decode()
-    assert Membership.objects.filter(user__email="new@example.org").count() == 1
+    replay = client.post(reverse("users:invite", args=[organisation.pk]), form, follow=True)
+    assert "Invitation sent to new@example.org" in replay.content.decode()
+    (membership,) = Membership.objects.filter(user__email="new@example.org")
+    assert membership.is_active is False
 
 
 def test_a_forged_role_value_is_refused(client, organisation, org_admin, preparer):
@@ -197,3 +198,43 @@ def test_a_long_text_field_beyond_its_limit_is_a_form_error(client, draft, prepa
     assert "Ensure this value has at most 200 characters" in response.content.decode()
     draft.refresh_from_db()
     assert len(draft.system_name) < 500
+
+
+# 262 characters: past User.email (254) and django-axes' AccessAttempt.username (255).
+OVER_LONG_EMAIL = "a" * 250 + "@example.org"
+
+
+@pytest.mark.parametrize("login_page", ["login", "admin:login"])
+def test_an_over_long_sign_in_address_is_a_form_error_counted_and_recorded(db, login_page):
+    from axes.models import AccessAttempt
+
+    from users.models import SecurityEvent
+
+    browser = Client()
+    response = browser.post(reverse(login_page), {"username": OVER_LONG_EMAIL, "password": "guess"})
+    assert response.status_code == 200
+    assert "An email address has at most 254 characters" in response.content.decode()
+    (attempt,) = AccessAttempt.objects.all()
+    assert attempt.failures_since_start == 1
+    assert attempt.username == OVER_LONG_EMAIL[:255]
+    (event,) = SecurityEvent.objects.filter(kind="sign_in_failed")
+    assert event.actor_email == OVER_LONG_EMAIL[:254]
+
+
+def test_repeated_over_long_sign_ins_lock_out_like_any_others(db):
+    browser = Client()
+    for _ in range(5):
+        browser.post(reverse("login"), {"username": OVER_LONG_EMAIL, "password": "guess"})
+    locked = browser.post(reverse("login"), {"username": OVER_LONG_EMAIL, "password": "guess"})
+    assert locked.status_code == 429
+
+
+def test_an_over_long_invitation_address_is_a_form_error(client, organisation, org_admin):
+    client.force_login(org_admin)
+    response = client.post(
+        reverse("users:invite", args=[organisation.pk]),
+        {"full_name": "Long", "email": OVER_LONG_EMAIL, "role": "preparer"},
+    )
+    assert response.status_code == 200
+    assert "An email address has at most 254 characters" in response.content.decode()
+    assert not Membership.objects.filter(user__full_name="Long").exists()

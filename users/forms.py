@@ -1,19 +1,64 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import AuthenticationForm, UsernameField
 
-from users.models import Membership, SecurityEvent
+from sscportal.formfields import yes_no_field
+from users.models import Membership, SecurityEvent, User
+
+EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
+FULL_NAME_MAX_LENGTH = User._meta.get_field("full_name").max_length
+EMAIL_TOO_LONG = (
+    "An email address has at most %(limit_value)d characters; this one has %(show_value)d."
+)
+
+
+class _EmailSignIn(forms.Form):
+    """Sign-in by email for both sign-in pages.
+
+    Django's AuthenticationForm shows a length limit but never enforces it, so an over-long
+    address reached django-axes' 255-character column (a 500 on PostgreSQL). Here the limit is
+    enforced, and such an attempt still counts as a failed sign-in.
+    """
+
+    username = UsernameField(
+        label="Email address",
+        max_length=EMAIL_MAX_LENGTH,
+        widget=forms.EmailInput(attrs={"autofocus": True}),
+        error_messages={"max_length": EMAIL_TOO_LONG},
+    )
+
+    def clean(self):
+        password = self.cleaned_data.get("password")
+        if self.has_error("username", "max_length") and password:
+            # No account has such an address, but the attempt is counted (and may lock out).
+            typed = str(self.data.get("username", "")).strip()
+            authenticate(self.request, username=typed, password=password)
+            return self.cleaned_data
+        return super().clean()
+
+
+class SignInForm(_EmailSignIn, AuthenticationForm):
+    """The portal's sign-in page (/accounts/login/)."""
+
+
+class AdminSignInForm(_EmailSignIn, AdminAuthenticationForm):
+    """The admin site's sign-in page (/admin/login/): staff accounts only."""
 
 
 class InviteForm(forms.Form):
     full_name = forms.CharField(
         label="Full name",
-        max_length=150,
+        max_length=FULL_NAME_MAX_LENGTH,
         error_messages={"required": "Please enter the person's full name."},
     )
     email = forms.EmailField(
         label="Work email address",
+        max_length=EMAIL_MAX_LENGTH,
         error_messages={
             "required": "Please enter the person's email address.",
             "invalid": "Enter an email address like name@example.org.",
+            "max_length": EMAIL_TOO_LONG,
         },
     )
     role = forms.ChoiceField(
@@ -27,11 +72,7 @@ class InviteForm(forms.Form):
 
 class MembershipForm(forms.Form):
     role = forms.ChoiceField(choices=Membership.Role.choices, label="Role")
-    is_active = forms.TypedChoiceField(
-        choices=[("true", "Active"), ("false", "Deactivated")],
-        coerce=lambda value: value == "true",
-        label="Access",
-    )
+    is_active = yes_no_field("Access", yes="Active", no="Deactivated", required=True)
 
 
 class TwoFactorCodeForm(forms.Form):
@@ -46,7 +87,9 @@ class TwoFactorCodeForm(forms.Form):
 
 class AuditFilterForm(forms.Form):
     kind = forms.ChoiceField(required=False, label="Event")
-    who = forms.CharField(required=False, label="Person (email contains)", max_length=254)
+    who = forms.CharField(
+        required=False, label="Person (email contains)", max_length=EMAIL_MAX_LENGTH
+    )
     since = forms.DateField(
         required=False,
         label="From",

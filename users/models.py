@@ -6,11 +6,17 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 SSC_MEMBERS_GROUP = "SSC members"
 SECAS_STAFF_GROUP = "SECAS staff"
 SSC_CHAIR_GROUP = "SSC chair"
+
+
+def normalise_email(value: str) -> str:
+    """One spelling per address: sign-in, the lockout count and invitations all use it."""
+    return (value or "").strip().lower()
 
 
 class UserManager(BaseUserManager):
@@ -19,7 +25,7 @@ class UserManager(BaseUserManager):
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=normalise_email(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -61,6 +67,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["full_name", "email"]
+        constraints = [
+            # Sign-in finds the account in any case, so two spellings must never be two accounts.
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_unique_in_any_case",
+                violation_error_message="An account with this email address already exists.",
+            )
+        ]
 
     def __str__(self):
         return self.full_name or self.email
@@ -86,6 +100,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_secas(self) -> bool:
         return self.is_active and SECAS_STAFF_GROUP in self.group_names
+
+    @property
+    def is_committee_account(self) -> bool:
+        """SSC, SECAS and admin-site accounts: managed by SECAS, never members of a User."""
+        return self.is_staff or self.is_superuser or self.is_ssc_member or self.is_secas
 
     @cached_property
     def active_memberships(self) -> dict[int, "Membership"]:
@@ -185,26 +204,65 @@ class Organisation(models.Model):
         return self.domestic_premises_count >= settings.LARGE_SUPPLIER_PREMISES_THRESHOLD
 
 
+class MembershipQuerySet(models.QuerySet):
+    def pending_for(self, user):
+        """Invitations this person may still accept or decline."""
+        if not user.is_authenticated or user.is_committee_account:
+            return self.none()
+        return self.filter(
+            user=user, invitation=Membership.Invitation.PENDING, organisation__is_active=True
+        ).select_related("organisation", "invited_by")
+
+
 class Membership(models.Model):
-    """A person's place in an organisation. Roles are cumulative: admin ⊃ submitter ⊃ preparer."""
+    """A person's place in an organisation. Roles are cumulative: admin ⊃ submitter ⊃ preparer.
+
+    An organisation admin's invitation makes a pending membership; it becomes active only when
+    the person accepts it (SECAS, in the admin, may add people directly)."""
 
     class Role(models.TextChoices):
         PREPARER = "preparer", "Preparer"
         SUBMITTER = "submitter", "Submitter"
         ADMIN = "admin", "Organisation admin"
 
+    class Invitation(models.TextChoices):
+        PENDING = "pending", "Invited, waiting for them to accept"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.PREPARER)
     is_active = models.BooleanField(default=True)
+    invitation = models.CharField(
+        max_length=20, choices=Invitation.choices, default=Invitation.ACCEPTED
+    )
+    invited_name = models.CharField(
+        max_length=150,
+        blank=True,
+        help_text="The name the inviting admin typed: shown to them instead of the account's.",
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    invited_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["organisation__name", "user__full_name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "organisation"], name="membership_one_per_person_and_organisation"
-            )
+            ),
+            # Nobody gets access through an invitation they have not accepted.
+            models.CheckConstraint(
+                condition=Q(is_active=False) | Q(invitation="accepted"),
+                name="membership_active_only_once_accepted",
+                violation_error_message="Someone invited becomes active only by accepting.",
+            ),
         ]
 
     def __str__(self):
@@ -217,6 +275,10 @@ class Membership(models.Model):
     @property
     def is_org_admin(self) -> bool:
         return self.role == self.Role.ADMIN
+
+    @property
+    def is_invitation_pending(self) -> bool:
+        return self.invitation == self.Invitation.PENDING
 
 
 class ConflictOfInterest(models.Model):
@@ -302,6 +364,8 @@ class SecurityEvent(models.Model):
         EXPORT = "export", "Data exported"
         ROLE_CHANGE = "role_change", "Role or access changed"
         INVITATION = "invitation", "Person invited"
+        INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
+        INVITATION_DECLINED = "invitation_declined", "Invitation declined"
         DECISION = "decision", "SSC decision recorded"
         CALENDAR_ADDRESS = "calendar_address", "Calendar address created, replaced or revoked"
 

@@ -9,6 +9,7 @@ import secrets
 
 import qrcode
 import qrcode.image.svg
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.db import transaction
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,9 +18,22 @@ from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from users.models import SecurityEvent
+from users.models import SecurityEvent, normalise_email
 
 RECOVERY_CODE_COUNT = 10
+AXES_USERNAME_LENGTH = AccessAttempt._meta.get_field("username").max_length
+
+
+def axes_username(request, credentials) -> str | None:
+    """The name django-axes counts failures under (AXES_USERNAME_CALLABLE): every spelling of
+    an address is one account, and what is typed never outgrows axes' own column."""
+    if credentials:
+        typed = credentials.get(settings.AXES_USERNAME_FORM_FIELD)
+    else:
+        typed = getattr(request, "POST", {}).get(settings.AXES_USERNAME_FORM_FIELD)
+    if typed is None:
+        return None
+    return normalise_email(str(typed))[:AXES_USERNAME_LENGTH]
 
 
 def client_ip(request) -> str | None:
@@ -118,8 +132,14 @@ def confirm_enrolment(request, device: TOTPDevice, token: str) -> list[str] | No
             request=request,
             summary=f"{request.user} switched on two-factor sign-in",
         )
-    otp_login(request, device)
+    _pass_second_factor(request, device)
     return codes
+
+
+def _pass_second_factor(request, device) -> None:
+    otp_login(request, device)
+    # A session id seen before the second factor must not carry the fully signed-in session.
+    request.session.cycle_key()
 
 
 def regenerate_recovery_codes(request) -> list[str]:
@@ -170,7 +190,7 @@ def verify_second_factor(request, token: str) -> bool:
             summary=f"Wrong two-factor code for {request.user}",
         )
         return False
-    otp_login(request, device)
+    _pass_second_factor(request, device)
     record_event(
         SecurityEvent.Kind.TWO_FACTOR_VERIFIED,
         actor=request.user,

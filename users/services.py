@@ -1,4 +1,7 @@
-"""Organisation admins manage their own staff: invite, change roles, deactivate."""
+"""Organisation admins manage their own staff: invite, change roles, deactivate. People answer
+the invitations they receive."""
+
+import logging
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -6,15 +9,22 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from users.models import Membership, Organisation, SecurityEvent, User
+from users.models import Membership, Organisation, SecurityEvent, User, normalise_email
 from users.security import record_event
+
+logger = logging.getLogger(__name__)
 
 
 class StaffChangeRefused(Exception):
     """A change to an organisation's staff was refused; the message is for the admin."""
+
+
+class InvitationRefused(Exception):
+    """An invitation could not be answered; the message is for the invited person."""
 
 
 def _require_admin(by, organisation: Organisation) -> None:
@@ -22,70 +32,82 @@ def _require_admin(by, organisation: Organisation) -> None:
         raise StaffChangeRefused("Only your organisation's admins can manage its staff.")
 
 
-def _send_invitation(user_id: int, organisation_id: int, invited_by_id: int) -> None:
-    user = User.objects.get(pk=user_id)
-    organisation = Organisation.objects.get(pk=organisation_id)
-    context = {
-        "user": user,
-        "organisation": organisation,
-        "invited_by": User.objects.get(pk=invited_by_id),
-        "portal_url": settings.PORTAL_BASE_URL,
-        "set_password_url": (
-            settings.PORTAL_BASE_URL
-            + reverse(
-                "password_reset_confirm",
-                kwargs={
-                    "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-                    "token": default_token_generator.make_token(user),
-                },
-            )
-            if not user.has_usable_password()
-            else ""
-        ),
-    }
+def _send(template: str, context: dict, to: str) -> None:
     message = EmailMultiAlternatives(
-        subject=" ".join(render_to_string("emails/staff_invitation_subject.txt", context).split()),
-        body=render_to_string("emails/staff_invitation.txt", context),
-        to=[user.email],
+        subject=" ".join(render_to_string(f"emails/{template}_subject.txt", context).split()),
+        body=render_to_string(f"emails/{template}.txt", context),
+        to=[to],
     )
-    message.attach_alternative(
-        render_to_string("emails/staff_invitation.html", context), "text/html"
-    )
+    message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
     message.send()
 
 
-def invite_member(*, organisation: Organisation, by, email: str, full_name: str, role: str):
-    """Add a person to the organisation, creating their account if needed.
+def _set_password_url(user: User) -> str:
+    if user.has_usable_password():
+        return ""
+    token = default_token_generator.make_token(user)
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return settings.PORTAL_BASE_URL + reverse(
+        "password_reset_confirm", kwargs={"uidb64": uid, "token": token}
+    )
 
-    The caller sends the invitation (send_invitation) once this has committed, so a failed
-    save never mails an invitation, and a failed email is reported rather than swallowed.
+
+def _send_invitation(membership_id: int) -> None:
+    membership = Membership.objects.select_related("user", "organisation", "invited_by").get(
+        pk=membership_id
+    )
+    user = membership.user
+    context = {
+        "membership": membership,
+        "user": user,
+        "name": membership.invited_name or user.full_name,
+        "organisation": membership.organisation,
+        "invited_by": membership.invited_by,
+        "role": membership.get_role_display(),
+        "portal_url": settings.PORTAL_BASE_URL,
+        # Committee accounts are told why nothing changed, with no way to accept.
+        "can_accept": not user.is_committee_account,
+        "invitations_url": settings.PORTAL_BASE_URL + reverse("users:invitations"),
+        "set_password_url": "" if user.is_committee_account else _set_password_url(user),
+    }
+    _send("staff_invitation", context, user.email)
+
+
+def invite_member(*, organisation: Organisation, by, email: str, full_name: str, role: str):
+    """Invite a person to the organisation; they join only when they accept.
+
+    Whoever the address belongs to (nobody yet, another organisation, the SSC or SECAS), the
+    admin gets the same pending invitation, so an invitation reveals nothing about accounts.
+    The caller sends the email (send_invitation) once this has committed.
     """
     _require_admin(by, organisation)
-    email = User.objects.normalize_email(email).lower()
+    if role not in Membership.Role.values:
+        raise StaffChangeRefused("Choose preparer, submitter or organisation admin.")
+    email = normalise_email(email)
     with transaction.atomic():
         user = User.objects.filter(email__iexact=email).first()
-        if user is not None and (user.is_staff or user.is_ssc_member or user.is_secas):
-            # Committee and secretariat accounts are managed by SECAS, never by a User.
-            raise StaffChangeRefused(
-                f"{email} belongs to SSC or SECAS staff and cannot be added here. "
-                "Contact SECAS if this is a mistake."
-            )
         if user is None:
             user = User.objects.create_user(email=email, password=None, full_name=full_name)
-        membership, created = Membership.objects.get_or_create(
-            user=user, organisation=organisation, defaults={"role": role}
-        )
-        if not created:
-            if membership.is_active:
-                raise StaffChangeRefused(f"{email} is already a member of {organisation}.")
-            membership.is_active = True
-            membership.role = role
-            membership.save(update_fields=["is_active", "role"])
+        membership = (
+            Membership.objects.select_for_update()
+            .filter(user=user, organisation=organisation)
+            .first()
+        ) or Membership(user=user, organisation=organisation, is_active=False)
+        if membership.is_active:
+            raise StaffChangeRefused(f"{email} is already a member of {organisation}.")
+        membership.role = role
+        membership.invitation = Membership.Invitation.PENDING
+        membership.invited_name = full_name
+        membership.invited_by = by
+        membership.invited_at = timezone.now()
+        membership.answered_at = None
+        membership.save()
         record_event(
             SecurityEvent.Kind.INVITATION,
             actor=by,
             organisation=organisation,
-            summary=f"{by} added {email} to {organisation} as {membership.get_role_display()}",
+            summary=f"{by} invited {email} to {organisation} as {membership.get_role_display()}"
+            + (" (an SSC or SECAS account: it cannot accept)" if user.is_committee_account else ""),
         )
     return membership
 
@@ -93,18 +115,89 @@ def invite_member(*, organisation: Organisation, by, email: str, full_name: str,
 def send_invitation(*, membership: Membership, by) -> None:
     """Email the invitation; raises OSError if the mail server cannot take it."""
     _require_admin(by, membership.organisation)
-    _send_invitation(membership.user_id, membership.organisation_id, by.pk)
+    _send_invitation(membership.pk)
 
 
 def resend_invitation(*, membership: Membership, by) -> None:
-    """Send the invitation again to an active member who has not yet chosen a password."""
+    """Send an invitation that is still waiting for an answer again."""
     _require_admin(by, membership.organisation)
-    if not membership.is_active or membership.user.has_usable_password():
+    if not membership.is_invitation_pending:
         raise StaffChangeRefused(
-            f"{membership.user} has already set a password; they can reset it from the "
-            "sign-in page if they have forgotten it."
+            "There is no open invitation to send again. To invite them again, use the form below."
         )
     send_invitation(membership=membership, by=by)
+
+
+def _answer(*, membership: Membership, by, accept: bool) -> Membership:
+    with transaction.atomic():
+        locked = (
+            Membership.objects.select_for_update()
+            .select_related("organisation", "user")
+            .get(pk=membership.pk)
+        )
+        if (
+            locked.user_id != by.pk
+            or not locked.is_invitation_pending
+            or not locked.organisation.is_active
+        ):
+            raise InvitationRefused("This invitation is no longer open.")
+        if accept and by.is_committee_account:
+            raise InvitationRefused(
+                "SSC and SECAS accounts cannot join a User organisation. Contact SECAS."
+            )
+        locked.invitation = (
+            Membership.Invitation.ACCEPTED if accept else Membership.Invitation.DECLINED
+        )
+        locked.is_active = accept
+        locked.answered_at = timezone.now()
+        locked.save(update_fields=["invitation", "is_active", "answered_at"])
+        verb = "accepted" if accept else "declined"
+        record_event(
+            SecurityEvent.Kind.INVITATION_ACCEPTED
+            if accept
+            else SecurityEvent.Kind.INVITATION_DECLINED,
+            actor=by,
+            organisation=locked.organisation,
+            summary=f"{by} {verb} the invitation to join {locked.organisation} as "
+            f"{locked.get_role_display()}",
+        )
+        transaction.on_commit(lambda: _tell_the_inviter(locked.pk))
+    return locked
+
+
+def accept_invitation(*, membership: Membership, by) -> Membership:
+    """The invited person joins the organisation in the role they were invited to."""
+    return _answer(membership=membership, by=by, accept=True)
+
+
+def decline_invitation(*, membership: Membership, by) -> Membership:
+    """The invited person says no; the admin may invite them again later."""
+    return _answer(membership=membership, by=by, accept=False)
+
+
+def _tell_the_inviter(membership_id: int) -> None:
+    membership = Membership.objects.select_related("user", "organisation", "invited_by").get(
+        pk=membership_id
+    )
+    inviter = membership.invited_by
+    if inviter is None or not inviter.can_administer(membership.organisation):
+        return
+    context = {
+        "membership": membership,
+        "inviter": inviter,
+        "organisation": membership.organisation,
+        "email": normalise_email(membership.user.email),
+        "name": membership.invited_name or membership.user.full_name,
+        "role": membership.get_role_display(),
+        "accepted": membership.is_active,
+        "staff_url": settings.PORTAL_BASE_URL
+        + reverse("users:staff", args=[membership.organisation_id]),
+    }
+    try:
+        _send("staff_invitation_answered", context, inviter.email)
+    except OSError:
+        # A courtesy note: the staff list shows the answer whether or not this arrives.
+        logger.warning("Could not tell %s about invitation %s", inviter.email, membership_id)
 
 
 def _other_active_admins(membership: Membership) -> bool:
@@ -134,6 +227,14 @@ def change_membership(*, membership: Membership, by, role: str, is_active: bool)
             .order_by("pk")
         )
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
+        if locked.invitation != Membership.Invitation.ACCEPTED:
+            # Only the person can turn an invitation into access, by accepting it.
+            who = locked.invited_name or locked.user.email
+            raise StaffChangeRefused(
+                f"{who} has not accepted the invitation yet: they join when they accept it."
+                if locked.is_invitation_pending
+                else f"{who} declined the invitation. You can invite them again below."
+            )
         loses_admin = locked.role == Membership.Role.ADMIN and (
             role != Membership.Role.ADMIN or not is_active
         )

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import PasswordResetConfirmView
 from django.core.paginator import Paginator
+from django.db.models import Case, F, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -17,7 +18,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 
 from users import security, services
 from users.forms import AuditFilterForm, InviteForm, MembershipForm, TwoFactorCodeForm
-from users.models import Membership, Organisation, SecurityEvent
+from users.models import Membership, Organisation, SecurityEvent, normalise_email
 
 
 def _administered_organisation(user, pk) -> Organisation:
@@ -32,28 +33,40 @@ class StaffListView(LoginRequiredMixin, TemplateView):
 
     def get(self, request, pk, invite_form=None):
         organisation = _administered_organisation(request.user, pk)
-        memberships = organisation.memberships.select_related("user").order_by(
-            "-is_active", "user__full_name"
+        # Until someone accepts, the admin sees only what they typed: not the account's name,
+        # spelling or even where it sorts.
+        memberships = (
+            organisation.memberships.select_related("user")
+            .annotate(
+                shown_name=Case(
+                    When(invitation=Membership.Invitation.ACCEPTED, then=F("user__full_name")),
+                    default=F("invited_name"),
+                )
+            )
+            .order_by("-is_active", "invitation", "shown_name", "pk")
         )
         return self.render_to_response(
             {
                 "organisation": organisation,
-                "rows": [
-                    {
-                        "membership": membership,
-                        "form": MembershipForm(
-                            initial={
-                                "role": membership.role,
-                                "is_active": "true" if membership.is_active else "false",
-                            },
-                            prefix=f"m{membership.pk}",
-                        ),
-                    }
-                    for membership in memberships
-                ],
+                "rows": [_staff_row(membership) for membership in memberships],
                 "invite_form": invite_form or InviteForm(),
             }
         )
+
+
+def _staff_row(membership: Membership) -> dict:
+    accepted = membership.invitation == Membership.Invitation.ACCEPTED
+    return {
+        "membership": membership,
+        "name": membership.shown_name,
+        "email": membership.user.email if accepted else normalise_email(membership.user.email),
+        "form": MembershipForm(
+            initial={"role": membership.role, "is_active": membership.is_active},
+            prefix=f"m{membership.pk}",
+        )
+        if accepted
+        else None,
+    }
 
 
 class InviteView(LoginRequiredMixin, View):
@@ -70,22 +83,27 @@ class InviteView(LoginRequiredMixin, View):
         except services.StaffChangeRefused as refusal:
             messages.error(request, str(refusal))
             return StaffListView(request=request).get(request, pk, invite_form=form)
-        _send_and_report(request, membership)
+        _send_and_report(request, membership, normalise_email(form.cleaned_data["email"]))
         return redirect("users:staff", pk=pk)
 
 
-def _send_and_report(request, membership) -> None:
+def _send_and_report(request, membership, email: str) -> None:
+    # One answer whoever the address belongs to: it reveals nothing about accounts.
     role = membership.get_role_display()
+    organisation = membership.organisation.name
     try:
         services.send_invitation(membership=membership, by=request.user)
     except OSError:
         messages.warning(
             request,
-            f"{membership.user.email} was added as {role}, but the invitation email could not "
-            "be sent just now. Use “Resend invitation” in a few minutes.",
+            f"The invitation to {email} as {role} is recorded, but the email could not be sent "
+            "just now. Use “Resend invitation” in a few minutes.",
         )
         return
-    messages.success(request, f"Invitation sent to {membership.user.email} as {role}.")
+    messages.success(
+        request,
+        f"Invitation sent to {email} as {role}. They join {organisation} when they accept it.",
+    )
 
 
 class ResendInvitationView(LoginRequiredMixin, View):
@@ -101,8 +119,46 @@ class ResendInvitationView(LoginRequiredMixin, View):
                 request, "The invitation email could not be sent just now. Try again later."
             )
         else:
-            messages.success(request, f"Invitation sent again to {membership.user.email}.")
+            email = normalise_email(membership.user.email)
+            messages.success(request, f"Invitation sent again to {email}.")
         return redirect("users:staff", pk=pk)
+
+
+# --- Invitations, as the invited person sees them ------------------------------------------------
+
+
+class InvitationsView(LoginRequiredMixin, TemplateView):
+    """The invitations waiting for this person's answer."""
+
+    template_name = "users/invitations.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["invitations"] = Membership.objects.pending_for(self.request.user).order_by(
+            "invited_at"
+        )
+        return context
+
+
+class AnswerInvitationView(LoginRequiredMixin, View):
+    accept = True
+
+    def post(self, request, pk):
+        membership = get_object_or_404(Membership.objects.pending_for(request.user), pk=pk)
+        answer = services.accept_invitation if self.accept else services.decline_invitation
+        try:
+            answered = answer(membership=membership, by=request.user)
+        except services.InvitationRefused as refusal:
+            messages.error(request, str(refusal))
+            return redirect("users:invitations")
+        organisation = answered.organisation.name
+        if self.accept:
+            messages.success(
+                request, f"You are now {answered.get_role_display()} at {organisation}."
+            )
+            return redirect("organisation_home", pk=answered.organisation_id)
+        messages.success(request, f"You declined the invitation to join {organisation}.")
+        return redirect("users:invitations")
 
 
 class MembershipUpdateView(LoginRequiredMixin, View):

@@ -191,3 +191,25 @@ def test_a_password_alone_cannot_make_a_calendar_address(web, secas):
     from users.models import CalendarFeed
 
     assert not CalendarFeed.objects.exists()
+
+
+def test_passing_the_second_factor_gives_the_session_a_new_id(web, enrolled_member):
+    person, device = enrolled_member
+    sign_in(web, person)
+    before = web.session.session_key
+    response = web.post(reverse("users:two_factor_verify"), {"token": code_for(device)})
+    assert response.status_code == 302
+    assert web.session.session_key != before
+    assert web.session["_auth_user_id"] == str(person.pk)
+    assert web.get(reverse("assessments:dashboard")).status_code == 200
+
+
+def test_switching_two_factor_on_gives_the_session_a_new_id(web, secas):
+    sign_in(web, secas)
+    web.get(reverse("users:two_factor_setup"))
+    device = TOTPDevice.objects.get(user=secas, confirmed=False)
+    before = web.session.session_key
+    done = web.post(reverse("users:two_factor_setup"), {"token": code_for(device)})
+    assert "Your recovery codes" in done.content.decode()
+    assert web.session.session_key != before
+    assert web.get(reverse("assessments:dashboard")).status_code == 200
