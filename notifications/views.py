@@ -207,14 +207,13 @@ class NotificationSubmitView(LoginRequiredMixin, View):
         if not request.user.can_prepare_for(notification.organisation):
             raise Http404("No such draft.")
         form = SubmitForm(request.POST)
-        if not form.is_valid() and notification.is_editable:
-            # Shown again with the error beside the declaration, not only at the top.
-            check = NotificationCheckView(request=request, kwargs={"pk": pk})
-            return check.render_to_response(
-                check.get_context_data(notification=notification, submit_form=form)
-            )
         if not form.is_valid():
-            return redirect("notifications:detail", pk=pk)
+            check = NotificationCheckView(request=request, kwargs={"pk": pk})
+            context = check.get_context_data(notification=notification, submit_form=form)
+            if notification.is_editable and context["can_submit"] and not context["missing_fields"]:
+                # Shown again with the error beside the declaration, not only at the top.
+                return check.render_to_response(context)
+            return redirect("notifications:check", pk=pk)
         checked_version = _parse_version(request.POST.get("checked_version"))
         if checked_version is None and notification.is_editable:
             messages.error(request, "Please check your answers before you declare and submit.")

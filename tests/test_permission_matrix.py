@@ -62,11 +62,20 @@ MATRIX = {
     "users:invite": ("post", "organisation", allow({ORG_ADMIN})),
     "users:membership": ("post", "membership", allow({ORG_ADMIN}, ok=302)),
     "users:resend_invitation": ("post", "membership", allow({ORG_ADMIN}, ok=302)),
+    # Everyone sees their own invitations; only the invited person may answer one.
+    "users:invitations": ("get", None, allow(SIGNED_IN)),
+    "users:invitation_accept": ("post", "invitation", allow(set())),
+    "users:invitation_decline": ("post", "invitation", allow(set())),
     "notifications:create": ("get", "organisation_pk", allow(MEMBERS)),
     "notifications:detail": ("get", "case", allow(CASE_READERS)),
     "notifications:edit": ("get", "draft", allow(MEMBERS)),
     "notifications:check": ("get", "draft", allow(MEMBERS)),
-    "notifications:submit": ("post", "draft", allow(MEMBERS, ok=302)),
+    # Submitters are shown the declaration's error; a preparer is sent back to the check page.
+    "notifications:submit": (
+        "post",
+        "draft",
+        allow(MEMBERS, ok=302) | {SUBMITTER: 200, ORG_ADMIN: 200},
+    ),
     "notifications:respond": ("post", "case", allow(CASE_READERS)),
     "notifications:withdraw": ("post", "case", allow(CASE_READERS)),
     "notifications:message": ("post", "case", allow(CASE_READERS)),
@@ -77,6 +86,7 @@ MATRIX = {
     "assessments:triage": ("post", "case", allow({SSC, SECAS})),
     "assessments:request_information": ("post", "case", allow({SSC, SECAS})),
     "assessments:decide": ("post", "case", allow({SSC, SECAS})),
+    "assessments:confirm_non_compliance": ("post", "case", allow({SSC, SECAS})),
     "assessments:decision_letter": ("get", "decided", allow(CASE_READERS)),
     "assessments:meetings": ("get", None, allow(COMMITTEE)),
     "assessments:meeting": ("get", "meeting", allow(COMMITTEE)),
@@ -166,6 +176,10 @@ def world(
     )
     reader = factories.MembershipFactory(organisation=organisation).user
     feed = CalendarFeed.objects.create(user=reader, token="matrix-test-token")
+    # Someone outside PEOPLE is invited, so no person in the matrix may answer it.
+    invitation = factories.MembershipFactory(
+        organisation=organisation, is_active=False, invitation=Membership.Invitation.PENDING
+    )
     kwargs = {
         None: {},
         "reset": {"uidb64": "MQ", "token": "not-a-token"},
@@ -187,6 +201,7 @@ def world(
         "assessment": {"pk": review.pk},
         "assessment_step": {"pk": review.pk, "step": "schedule"},
         "notification_pk": {"notification_pk": case.pk},
+        "invitation": {"pk": invitation.pk},
     }
     people = {
         PREPARER: preparer,

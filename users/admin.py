@@ -142,10 +142,12 @@ class OrganisationAdmin(AuditedMembershipMixin, admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(AuditedMembershipMixin, admin.ModelAdmin):
-    list_display = ["user", "organisation", "role", "is_active"]
-    list_filter = ["role", "is_active", "organisation"]
+    list_display = ["user", "organisation", "role", "is_active", "invitation"]
+    list_filter = ["role", "is_active", "invitation", "organisation"]
     search_fields = ["user__email", "user__full_name", "organisation__name"]
     autocomplete_fields = ["user", "organisation"]
+    # Only the invited person answers an invitation; the admin shows what happened.
+    readonly_fields = ["invitation", "invited_name", "invited_by", "invited_at", "answered_at"]
 
     def has_delete_permission(self, request, obj=None):
         return False

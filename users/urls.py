@@ -20,6 +20,17 @@ urlpatterns = [
         views.DisableTwoFactorView.as_view(),
         name="two_factor_disable",
     ),
+    path("accounts/invitations/", views.InvitationsView.as_view(), name="invitations"),
+    path(
+        "accounts/invitations/<int:pk>/accept/",
+        views.AnswerInvitationView.as_view(accept=True),
+        name="invitation_accept",
+    ),
+    path(
+        "accounts/invitations/<int:pk>/decline/",
+        views.AnswerInvitationView.as_view(accept=False),
+        name="invitation_decline",
+    ),
     path("secas/audit/", views.AuditTrailView.as_view(), name="audit"),
     path("organisations/<int:pk>/staff/", views.StaffListView.as_view(), name="staff"),
     path("organisations/<int:pk>/staff/invite/", views.InviteView.as_view(), name="invite"),
