@@ -3,7 +3,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
 
-from sscportal.formfields import yes_no_field
+from sscportal.formfields import CleanCharField, strip_invisible, yes_no_field
 from users.models import Membership, SecurityEvent, User
 
 EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
@@ -11,6 +11,14 @@ FULL_NAME_MAX_LENGTH = User._meta.get_field("full_name").max_length
 EMAIL_TOO_LONG = (
     "An email address has at most %(limit_value)d characters; this one has %(show_value)d."
 )
+
+
+class EmailUsernameField(UsernameField):
+    """The address typed to sign in, without invisible characters pasted along with it."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return strip_invisible(value) if isinstance(value, str) else value
 
 
 class _EmailSignIn(forms.Form):
@@ -21,7 +29,7 @@ class _EmailSignIn(forms.Form):
     enforced, and such an attempt still counts as a failed sign-in.
     """
 
-    username = UsernameField(
+    username = EmailUsernameField(
         label="Email address",
         max_length=EMAIL_MAX_LENGTH,
         widget=forms.EmailInput(attrs={"autofocus": True}),
@@ -47,7 +55,7 @@ class AdminSignInForm(_EmailSignIn, AdminAuthenticationForm):
 
 
 class InviteForm(forms.Form):
-    full_name = forms.CharField(
+    full_name = CleanCharField(
         label="Full name",
         max_length=FULL_NAME_MAX_LENGTH,
         error_messages={"required": "Please enter the person's full name."},
@@ -76,7 +84,7 @@ class MembershipForm(forms.Form):
 
 
 class TwoFactorCodeForm(forms.Form):
-    token = forms.CharField(
+    token = CleanCharField(
         label="Code",
         max_length=20,
         help_text="The 6-digit code from your authenticator app, or one of your recovery codes.",
@@ -87,7 +95,7 @@ class TwoFactorCodeForm(forms.Form):
 
 class AuditFilterForm(forms.Form):
     kind = forms.ChoiceField(required=False, label="Event")
-    who = forms.CharField(
+    who = CleanCharField(
         required=False, label="Person (email contains)", max_length=EMAIL_MAX_LENGTH
     )
     since = forms.DateField(

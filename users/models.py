@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from sscportal.fields import PlainCharField, PlainTextField
+
 SSC_MEMBERS_GROUP = "SSC members"
 SECAS_STAFF_GROUP = "SECAS staff"
 SSC_CHAIR_GROUP = "SSC chair"
@@ -48,9 +50,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person. Signs in with an email address."""
 
     email = models.EmailField("email address", unique=True)
-    full_name = models.CharField(max_length=150)
-    job_title = models.CharField(max_length=150, blank=True)
-    phone = models.CharField(max_length=40, blank=True)
+    full_name = PlainCharField(max_length=150)
+    job_title = PlainCharField(max_length=150, blank=True)
+    phone = PlainCharField(max_length=40, blank=True)
     is_staff = models.BooleanField(
         "may use the admin site",
         default=False,
@@ -157,7 +159,7 @@ class UserRole(models.Model):
     """A SEC User Role (Import Supplier, Gas Transporter, ...). Rows are seeded by migration."""
 
     code = models.SlugField(max_length=40, unique=True)
-    name = models.CharField(max_length=80, unique=True)
+    name = PlainCharField(max_length=80, unique=True)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -170,8 +172,8 @@ class UserRole(models.Model):
 class Organisation(models.Model):
     """A SEC Party that is a User: it has completed the User Entry Process for some roles."""
 
-    name = models.CharField(max_length=200, unique=True)
-    sec_party_id = models.CharField(
+    name = PlainCharField(max_length=200, unique=True)
+    sec_party_id = PlainCharField(
         "SEC party ID",
         max_length=20,
         unique=True,
@@ -186,10 +188,10 @@ class Organisation(models.Model):
         default=0,
         help_text="Used to tell large from small suppliers (the split is 250,000 premises).",
     )
-    contact_name = models.CharField(max_length=150, blank=True)
+    contact_name = PlainCharField(max_length=150, blank=True)
     contact_email = models.EmailField(blank=True)
-    contact_phone = models.CharField(max_length=40, blank=True)
-    address = models.TextField(blank=True)
+    contact_phone = PlainCharField(max_length=40, blank=True)
+    address = PlainTextField(max_length=1000, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -237,7 +239,7 @@ class Membership(models.Model):
     invitation = models.CharField(
         max_length=20, choices=Invitation.choices, default=Invitation.ACCEPTED
     )
-    invited_name = models.CharField(
+    invited_name = PlainCharField(
         max_length=150,
         blank=True,
         help_text="The name the inviting admin typed: shown to them instead of the account's.",
@@ -290,7 +292,9 @@ class ConflictOfInterest(models.Model):
     organisation = models.ForeignKey(
         Organisation, models.PROTECT, related_name="conflicts_of_interest"
     )
-    reason = models.TextField(help_text="For example: employed by, or consultant to, this party.")
+    reason = PlainTextField(
+        max_length=1000, help_text="For example: employed by, or consultant to, this party."
+    )
     declared_at = models.DateTimeField(default=timezone.now)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
