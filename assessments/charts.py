@@ -1,51 +1,84 @@
-"""Small bar charts drawn as inline SVG on the server: no chart library, no script, no CDN."""
+"""Small bar charts drawn as inline SVG on the server: no chart library, no script, no CDN.
+
+Bars run across, one row per column, with the label in full (beside the bar when it fits,
+above it otherwise) and the total at the bar's end. The drawing is as wide as the narrowest
+place it is shown (a third of the desktop page, or a phone), so a unit is about a CSS pixel
+there and FONT_SIZE is close to what people read.
+"""
 
 from dataclasses import dataclass
 
-WIDTH = 640
-BAR_GAP = 6
-LABEL_HEIGHT = 36
-CHART_HEIGHT = 160
+WIDTH = 300
+FONT_SIZE = 13  # user units, set in portal.css; the browser test checks it renders >= 12 px
+# Generous (wide fonts' digits and capitals), so a label beside its bar never runs off the edge.
+CHAR_WIDTH = 8.5
+GAP = 6
+MAX_LABEL_BESIDE = 120
+VALUE_WIDTH = 34
+BAR_HEIGHT = 16
+ROW_GAP = 8
+MAX_LABEL_CHARS = 40  # above its bar, a label has the whole width: 40 characters fit
 
 
 @dataclass(frozen=True)
 class Bar:
-    x: float
-    width: float
-    segments: list[dict]  # each: y, height, value, css, label
+    y: float
+    text_y: float
+    segments: list[dict]  # each: x, width, value, css, label
     label: str
+    full_label: str
     total: int
+    value_x: float
+    value_y: float
+
+
+def _shorten(label: str) -> str:
+    return label if len(label) <= MAX_LABEL_CHARS else label[: MAX_LABEL_CHARS - 1] + "…"
 
 
 def bars(columns: list[dict], series: list[tuple[str, str, str]]) -> dict:
     """Lay out stacked bars. `columns` are dicts of values; `series` is (key, label, css)."""
     peak = max([sum(column[key] for key, _, _ in series) for column in columns] + [1])
-    slot = WIDTH / max(len(columns), 1)
+    labels = [_shorten(column["label"]) for column in columns]
+    label_width = max((len(label) for label in labels), default=0) * CHAR_WIDTH + GAP
+    beside = label_width <= MAX_LABEL_BESIDE
+    bar_left = label_width if beside else 0
+    row_height = BAR_HEIGHT + ROW_GAP + (0 if beside else FONT_SIZE + GAP)
+    track = WIDTH - bar_left - VALUE_WIDTH
+    # Puts the text's middle on the bar's middle, without relying on dominant-baseline.
+    middle = BAR_HEIGHT / 2 + FONT_SIZE * 0.35
     laid_out = []
-    for index, column in enumerate(columns):
-        top = CHART_HEIGHT
+    for index, (column, label) in enumerate(zip(columns, labels, strict=True)):
+        top = index * row_height + ROW_GAP / 2
+        bar_top = top if beside else top + FONT_SIZE + GAP
+        left = bar_left
         segments = []
-        for key, label, css in series:
+        for key, series_label, css in series:
             value = column[key]
-            height = CHART_HEIGHT * value / peak
-            top -= height
+            width = track * value / peak
             segments.append(
-                {"y": top, "height": height, "value": value, "css": css, "label": label}
+                {"x": left, "width": width, "value": value, "css": css, "label": series_label}
             )
+            left += width
         laid_out.append(
             Bar(
-                x=index * slot + BAR_GAP / 2,
-                width=max(slot - BAR_GAP, 1),
+                y=bar_top,
+                text_y=top + middle if beside else top + FONT_SIZE,
                 segments=segments,
-                label=column["label"],
+                label=label,
+                full_label=column["label"],
                 total=sum(segment["value"] for segment in segments),
+                value_x=left + GAP / 2,
+                value_y=bar_top + middle,
             )
         )
     return {
         "bars": laid_out,
         "width": WIDTH,
-        "height": CHART_HEIGHT + LABEL_HEIGHT,
-        "chart_height": CHART_HEIGHT,
+        "height": max(len(columns), 1) * row_height,
+        "label_x": label_width - GAP if beside else 0,
+        "label_anchor": "end" if beside else "start",
+        "bar_height": BAR_HEIGHT,
         "series": series,
         "peak": peak,
     }
