@@ -168,6 +168,11 @@ def long_date(day: date) -> str:
     return dateformat.format(day, "j F Y")
 
 
+def _system(notification: Notification) -> str:
+    # A calendar shows only the summary at a glance: the system says which case it is.
+    return f"{notification.system_name or 'untitled draft'} ({notification.reference})"
+
+
 def _absolute(path: str) -> str:
     return settings.PORTAL_BASE_URL + path
 
@@ -175,7 +180,7 @@ def _absolute(path: str) -> str:
 def _assessment_event(assessment: Assessment, user) -> CalendarEvent:
     organisation = assessment.organisation
     if assessment.notification_id is not None:
-        summary = f"G8.13 assessment due: {organisation}"
+        summary = f"G8.13 assessment due: {_system(assessment.notification)} – {organisation}"
         url = _absolute(reverse("notifications:detail", args=[assessment.notification_id]))
         about = f"Notification {assessment.notification.reference}"
     else:
@@ -206,7 +211,7 @@ def _go_live_event(notification: Notification) -> CalendarEvent:
     return CalendarEvent(
         uid=f"notification-{notification.pk}-go-live@{UID_DOMAIN}",
         day=notification.planned_go_live_date,
-        summary=f"Planned go-live: {notification.reference} – {notification.organisation}",
+        summary=f"Planned go-live: {_system(notification)} – {notification.organisation}",
         description=(
             f"Organisation: {notification.organisation}\n"
             f"Notification {notification.reference} ({status.lower()})\n"

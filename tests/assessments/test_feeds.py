@@ -205,7 +205,9 @@ def test_events_carry_the_organisation_and_a_link(client, organisation, preparer
     assert "Northwind Energy Ltd" in str(go_live["description"])
     assert f"{BASE_URL}/notifications/{submitted.pk}/" in str(go_live["description"])
     assert str(go_live["url"]) == f"{BASE_URL}/notifications/{submitted.pk}/"
-    assert str(go_live["summary"]) == f"Planned go-live: {submitted.reference} – {organisation}"
+    assert str(go_live["summary"]) == (
+        f"Planned go-live: {submitted.system_name} ({submitted.reference}) – {organisation}"
+    )
     review_event = events[uid("assessment", review)]
     assert "Northwind Energy Ltd" in str(review_event["description"])
     assert f"{BASE_URL}/organisations/{organisation.pk}/" in str(review_event["description"])
@@ -265,8 +267,21 @@ def test_a_decided_go_live_leaves_the_calendar_and_its_assessment_arrives(
     events = read_feed(client, preparer)
     assert uid("notification", under_review) not in events
     event = events[uid("assessment", assessment)]
-    assert str(event["summary"]) == f"G8.13 assessment due: {organisation}"
+    assert str(event["summary"]) == (
+        f"G8.13 assessment due: {under_review.system_name} ({under_review.reference}) "
+        f"– {organisation}"
+    )
     assert event.decoded("dtstart") == datetime.date(2027, 5, 14)
+
+
+def test_a_draft_without_a_name_yet_still_reads_as_a_draft(client, organisation, preparer):
+    draft = factories.NotificationFactory(
+        organisation=organisation, created_by=preparer, system_name=""
+    )
+    event = read_feed(client, preparer)[uid("notification", draft)]
+    assert str(event["summary"]) == (
+        f"Planned go-live: untitled draft ({draft.reference}) – {organisation}"
+    )
 
 
 def test_a_completed_annual_review_leaves_the_calendar(client, organisation, preparer):
@@ -351,3 +366,11 @@ def test_the_feed_costs_the_same_queries_however_many_events(client, request, or
     assert with_few == with_many
     events = Calendar.from_ical(client.get(ics_url(feed)).content).walk("VEVENT")
     assert len(events) >= 30
+
+
+def test_the_address_has_a_copy_button_from_a_script_file(client, preparer):
+    calendar.create_feed(user=preparer)
+    client.force_login(preparer)
+    page = client.get(reverse("feeds:manage")).content.decode()
+    assert 'data-copy-target="feed-url"' in page
+    assert '<script src="/static/js/copy.js" defer></script>' in page
