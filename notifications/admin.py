@@ -1,6 +1,11 @@
 from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
 from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
+from django.utils.formats import date_format
+from django_fsm import FSMFieldMixin
 from django_fsm.admin import FSMAdminMixin
 from django_fsm_log.admin import StateLogInline
 from django_fsm_log.models import StateLog
@@ -36,12 +41,65 @@ class ConflictAwareAdminMixin:
         )
 
 
+# --- Lifecycle labels, for people rather than code ---------------------------------------------
+
+
+def _state_field(model) -> FSMFieldMixin | None:
+    return next((f for f in model._meta.fields if isinstance(f, FSMFieldMixin)), None)
+
+
+def state_label(model, value) -> str:
+    """A state's label ("Under review") from its stored value ("under_review")."""
+    field = _state_field(model) if model is not None else None
+    if not value:
+        return ""
+    return str(dict(field.flatchoices).get(value, value)) if field else value
+
+
+def transition_label(model, name: str) -> str:
+    """A lifecycle step's label ("Start the review") from its method name ("start_review")."""
+    meta = getattr(getattr(model, name, None), "_django_fsm", None)
+    for transition in meta.transitions.values() if meta else ():
+        if transition.custom.get("label"):
+            return transition.custom["label"]
+    return name.replace("_", " ").capitalize()
+
+
+def local_time(moment) -> str:
+    return date_format(timezone.localtime(moment), "j F Y, H:i")
+
+
+def yes_no_answer(field):
+    """Shows a yes/no question's answer in words: the admin's icon for no answer reads "None"."""
+
+    @admin.display(description=field.verbose_name)
+    def answer(obj):
+        value = getattr(obj, field.name)
+        return "Not answered" if value is None else ("Yes" if value else "No")
+
+    return answer
+
+
 class ServiceTransitionAdminMixin(FSMAdminMixin):
     """Django-fsm's admin buttons, but every transition goes through the domain service."""
 
     fsm_fields = ["state"]
     # transition name -> callable(obj, user, **cleaned_data)
     transition_services: dict = {}
+
+    @staticmethod
+    def get_fsm_block_label(fsm_field_name: str) -> str:
+        return "Next steps"
+
+    def get_help_text(self, transition) -> str:
+        # django-fsm's page prints a missing help text as "None"; say where the step leads.
+        if transition.custom.get("help_text"):
+            return transition.custom["help_text"]
+        targets = getattr(transition.target, "allowed_states", None) or [transition.target]
+        labels = [f"“{state_label(self.model, t)}”" for t in targets if isinstance(t, str)]
+        if not labels:
+            return ""
+        return f"Afterwards the {self.model._meta.verbose_name} is {' or '.join(labels)}."
 
     def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None):
         service = self.transition_services.get(transition_name)
@@ -126,9 +184,43 @@ class AttachmentInline(admin.TabularInline):
         return False
 
 
-class ReadOnlyStateLogInline(StateLogInline):
+class ReadableStateLogMixin:
+    """A transition log entry in words: local UK time, and the steps' and states' labels."""
+
+    @admin.display(description="When", ordering="timestamp")
+    def when(self, entry):
+        return local_time(entry.timestamp)
+
+    @admin.display(description="Step", ordering="transition")
+    def step(self, entry):
+        return transition_label(entry.content_type.model_class(), entry.transition)
+
+    @admin.display(description="From")
+    def from_state(self, entry):
+        return state_label(entry.content_type.model_class(), entry.source_state)
+
+    @admin.display(description="To", ordering="state")
+    def to_state(self, entry):
+        return state_label(entry.content_type.model_class(), entry.state)
+
+    @admin.display(description="Who", ordering="by")
+    def who(self, entry):
+        return entry.by or "–"
+
+    @admin.display(description="Why")
+    def why(self, entry):
+        return entry.description or "–"
+
+
+class ReadOnlyStateLogInline(ReadableStateLogMixin, StateLogInline):
     verbose_name = "transition"
     verbose_name_plural = "Transition log (who, when, why)"
+    # Django's tabular inline prints each row's str(), a raw UTC timestamp and code names.
+    template = "admin/edit_inline/transition_log.html"
+    fields = ("when", "step", "from_state", "to_state", "who", "why")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("content_type", "by")
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -172,9 +264,27 @@ class NotificationAdmin(ServiceTransitionAdminMixin, admin.ModelAdmin):
         ),
     }
 
+    def __init__(self, model, admin_site):
+        super().__init__(model, admin_site)
+        self.yes_no_questions = {
+            field.name
+            for field in model._meta.fields
+            if isinstance(field, models.BooleanField) and field.null
+        }
+        for field in model._meta.fields:
+            if field.name in self.yes_no_questions:
+                setattr(self, f"{field.name}_answer", yes_no_answer(field))
+
+    def get_exclude(self, request, obj=None):
+        # Shown through their "_answer" displays instead; never an editable field here.
+        return [*(super().get_exclude(request, obj) or ()), *sorted(self.yes_no_questions)]
+
     def get_readonly_fields(self, request, obj=None):
         # The SSC decides on what was submitted: nothing here edits a notification's content.
-        return [field.name for field in self.model._meta.fields] + ["user_roles"]
+        return [
+            f"{field.name}_answer" if field.name in self.yes_no_questions else field.name
+            for field in self.model._meta.fields
+        ] + ["user_roles"]
 
     def has_add_permission(self, request):
         return False
@@ -187,12 +297,70 @@ class NotificationAdmin(ServiceTransitionAdminMixin, admin.ModelAdmin):
         return queryset.filter(submitted_at__isnull=False)
 
 
+def _logged_models():
+    logged = StateLog.objects.values("content_type").distinct()
+    return [ct.model_class() for ct in ContentType.objects.filter(pk__in=logged)]
+
+
+class StateReachedFilter(admin.SimpleListFilter):
+    title = "state reached"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        labels = {}
+        for model in _logged_models():
+            field = _state_field(model)
+            for value, label in field.flatchoices if field else ():
+                labels.setdefault(value, str(label))
+        return sorted(labels.items(), key=lambda item: item[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(state=self.value()) if self.value() else queryset
+
+
+class StepFilter(admin.SimpleListFilter):
+    title = "step"
+    parameter_name = "transition"
+
+    def lookups(self, request, model_admin):
+        labels = {}
+        for model in _logged_models():
+            field = _state_field(model)
+            for transition in field.get_all_transitions(model) if field else ():
+                labels.setdefault(transition.name, transition_label(model, transition.name))
+        return sorted(labels.items(), key=lambda item: item[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(transition=self.value()) if self.value() else queryset
+
+
 @admin.register(StateLog)
-class StateLogAdmin(admin.ModelAdmin):
-    list_display = ["timestamp", "content_type", "object_id", "transition", "state", "by"]
-    list_filter = ["content_type", "transition", "state"]
+class StateLogAdmin(ReadableStateLogMixin, admin.ModelAdmin):
+    list_display = ["when", "record", "step", "to_state", "who"]
+    list_filter = ["content_type", StepFilter, StateReachedFilter]
+    list_select_related = ["content_type", "by"]
     search_fields = ["description", "by__email", "by__full_name"]
     date_hierarchy = "timestamp"
+    fields = ["when", "record", "step", "from_state", "to_state", "who", "why"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("content_object")
+
+    @admin.display(description="Record")
+    def record(self, entry):
+        found = entry.content_object
+        return str(found) if found is not None else f"{entry.content_type} {entry.object_id}"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The page would otherwise be titled with str(entry): a raw UTC time and code names.
+        entry = self.get_object(request, object_id)
+        if entry is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "subtitle": f"{self.record(entry)}: {self.step(entry)}, {self.when(entry)}",
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request):
         return False
