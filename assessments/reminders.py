@@ -5,7 +5,7 @@ catches up because windows are "on or before", and only the nearest step of a wi
 (a run that missed the 90-day reminder but finds 25 days left sends the 30-day one). The run
 records a Reminder row per (kind, target, milestone, step) with INSERT … ON CONFLICT DO NOTHING
 and then sends only the rows it inserted itself, inside one transaction with their outbox
-emails: a rerun, or a second scheduler at the same moment, sends nothing twice.
+emails: a rerun, or a second scheduler at the same moment, queues nothing twice.
 """
 
 import uuid
@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
+from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentState, AssuranceRecord, Reminder
@@ -26,8 +27,8 @@ from notifications.models import (
     NotificationState,
     OutboundEmail,
 )
-from notifications.services import build_email, notification_url
-from notifications.workdays import add_working_days, working_days_between, working_days_since
+from notifications.services import CONTACT_ROLES, build_email, case_url, notification_url
+from notifications.workdays import add_working_days, working_days_left, working_days_since
 from users.models import SSC_CHAIR_GROUP, SSC_MEMBERS_GROUP, Membership, Organisation, User
 
 ANNUAL_REVIEW_DAYS = (90, 30, 7)
@@ -60,6 +61,7 @@ class Due:
     organisation: object | None = None
     notification: Notification | None = None
     committee: list[str] = field(default_factory=list)  # SECAS and the chair: a separate email
+    committee_url: str = ""  # the committee's own page for it, when not the User's
 
     @property
     def key(self) -> tuple:
@@ -72,6 +74,35 @@ def nearest_step(remaining: int, steps: tuple[int, ...]) -> int | None:
     return min(reached) if reached else None
 
 
+def long_date(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def due_in_days(due: date, today: date) -> str:
+    """How long remains, in calendar days: "due in 30 days, by …", "due today, …", "3 days
+    overdue (due by …)"."""
+    days = (due - today).days
+    if days > 0:
+        return f"due in {count(days, 'day')}, by {long_date(due)}"
+    if days == 0:
+        return f"due today, {long_date(due)}"
+    return f"{count(-days, 'day')} overdue (due by {long_date(due)})"
+
+
+def in_working_days(remaining: int) -> str:
+    if remaining == 0:
+        return "with no SEC working day left before it"
+    return f"in {count(remaining, 'SEC working day')}"
+
+
+def _assessment_page(assessment: Assessment) -> str:
+    return settings.PORTAL_BASE_URL + reverse("secas:assessment", args=[assessment.pk])
+
+
 class Recipients:
     """Email addresses per organisation, loaded once per run (no query per reminder)."""
 
@@ -81,7 +112,7 @@ class Recipients:
             is_active=True,
             user__is_active=True,
             organisation__is_active=True,
-            role__in=[Membership.Role.SUBMITTER, Membership.Role.ADMIN],
+            role__in=CONTACT_ROLES,
         ).values_list("organisation_id", "user__email", "organisation__contact_email")
         for organisation_id, email, contact in memberships:
             addresses = self.by_organisation.setdefault(organisation_id, [])
@@ -132,8 +163,8 @@ def annual_reviews(today: date, people: Recipients) -> list[Due]:
                 step=step,
                 to=people.organisation(organisation),
                 headline=(
-                    f"{organisation.name}'s annual review ({review.get_kind_display()}) is due "
-                    f"by {review.due_date:%d %B %Y}, in {days} days."
+                    f"{organisation.name}'s annual review ({review.get_kind_display()}) is "
+                    f"{due_in_days(review.due_date, today)}."
                 ),
                 lines=[
                     "The SEC requires you to notify the SSC before you begin to employ a second "
@@ -151,19 +182,19 @@ def annual_reviews(today: date, people: Recipients) -> list[Due]:
 
 
 def go_lives(today: date, people: Recipients) -> list[Due]:
-    horizon = add_working_days(today, max(GO_LIVE_WORKING_DAYS))
+    # A go-live before the 11th working day from today has at most 10 working days left.
+    beyond = add_working_days(today, max(GO_LIVE_WORKING_DAYS) + 1)
     cases = Notification.objects.filter(
         state__in=UNDECIDED,
         planned_go_live_date__gt=today,
-        planned_go_live_date__lte=horizon,
+        planned_go_live_date__lt=beyond,
         organisation__is_active=True,
     ).select_related("organisation")
-    # The same measure decides the window and the step, so a weekend go-live is not a day late.
-    thresholds = {step: add_working_days(today, step) for step in GO_LIVE_WORKING_DAYS}
     found = []
     for case in cases:
-        remaining = working_days_between(today, case.planned_go_live_date)
-        step = min(s for s, limit in thresholds.items() if case.planned_go_live_date <= limit)
+        # One measure for the window, the step and the text: workdays.working_days_left.
+        remaining = working_days_left(today, case.planned_go_live_date)
+        step = nearest_step(remaining, GO_LIVE_WORKING_DAYS)
         found.append(
             Due(
                 kind=Reminder.Kind.GO_LIVE,
@@ -173,17 +204,20 @@ def go_lives(today: date, people: Recipients) -> list[Due]:
                 to=people.organisation(case.organisation),
                 committee=[*people.secas, *people.chairs_for(case.organisation)],
                 headline=(
-                    f"{case.reference} ({case.system_name}, {case.organisation.name}) is planned "
-                    f"to go live on {case.planned_go_live_date:%d %B %Y}, in {remaining} SEC "
-                    "working days, and the SSC has not decided yet."
+                    f"{case.reference} is planned to go live {in_working_days(remaining)}, on "
+                    f"{long_date(case.planned_go_live_date)}, and the SSC has not decided yet."
                 ),
-                lines=[f"Current state: {case.get_state_display()}."],
+                lines=[
+                    f"User System: {case.system_name}, notified by {case.organisation.name}.",
+                    f"Current state: {case.get_state_display()}.",
+                ],
                 action=(
                     "SECAS and the SSC chair: consider whether the case can be decided in time. "
                     "The User: answer any open question promptly, and tell SECAS if the go-live "
                     "date moves."
                 ),
                 url=notification_url(case),
+                committee_url=case_url(case),
                 organisation=case.organisation,
                 notification=case,
             )
@@ -202,7 +236,14 @@ def information_requests(today: date, people: Recipients) -> list[Due]:
     found = []
     for request in requests:
         case = request.notification
-        overdue = request.response_due_date < today
+        due = request.response_due_date
+        overdue = due < today
+        if overdue:
+            when = f"{due_in_days(due, today)} and has not arrived"
+        elif due == today:
+            when = due_in_days(due, today)
+        else:
+            when = f"due {in_working_days(working_days_left(today, due))}, by {long_date(due)}"
         found.append(
             Due(
                 kind=Reminder.Kind.INFORMATION_OVERDUE
@@ -215,11 +256,7 @@ def information_requests(today: date, people: Recipients) -> list[Due]:
                 committee=people.secas if overdue else [],
                 headline=(
                     f"The answer to the SSC's question on {case.reference} ({case.system_name}) "
-                    + (
-                        f"was due on {request.response_due_date:%d %B %Y} and has not arrived."
-                        if overdue
-                        else f"is due by {request.response_due_date:%d %B %Y}."
-                    )
+                    f"is {when}."
                 ),
                 lines=[f"The question: {request.question}"],
                 action=(
@@ -227,6 +264,7 @@ def information_requests(today: date, people: Recipients) -> list[Due]:
                     "The SSC's decision waits until you do."
                 ),
                 url=notification_url(case),
+                committee_url=case_url(case),
                 organisation=case.organisation,
                 notification=case,
             )
@@ -262,21 +300,20 @@ def assessments_due(today: date, people: Recipients) -> list[Due]:
                 to=people.organisation(organisation),
                 committee=people.secas,
                 headline=(
-                    f"{organisation.name}'s {assessment.get_kind_display()} "
-                    + (
-                        f"was due by {assessment.due_date:%d %B %Y} and is not complete "
-                        f"({assessment.get_state_display().lower()})."
-                        if overdue
-                        else f"is due by {assessment.due_date:%d %B %Y} "
-                        f"({assessment.get_state_display().lower()})."
-                    )
+                    f"{organisation.name} – {assessment.get_kind_display()}: "
+                    f"{due_in_days(assessment.due_date, today)}"
+                    + (" and not complete." if overdue else ".")
                 ),
-                lines=[assessment.scope] if assessment.scope else [],
+                lines=[
+                    f"Current stage: {assessment.get_state_display()}.",
+                    *([assessment.scope] if assessment.scope else []),
+                ],
                 action=(
                     "The User: do all that the SSC reasonably asks to complete the assessment. "
                     "SECAS: check the CIO booking and the dates."
                 ),
                 url=_link(f"/organisations/{organisation.pk}/"),
+                committee_url=_assessment_page(assessment),
                 organisation=organisation,
                 notification=assessment.notification,
             )
@@ -305,19 +342,15 @@ def assessment_responses(today: date, people: Recipients) -> list[Due]:
                 to=people.organisation(organisation),
                 committee=people.secas if overdue else [],
                 headline=(
-                    f"{organisation.name}'s response to the {assessment.get_kind_display()} "
-                    "report "
-                    + (
-                        f"was due on {assessment.response_due_date:%d %B %Y} and has not been "
-                        "received."
-                        if overdue
-                        else f"is due by {assessment.response_due_date:%d %B %Y}."
-                    )
+                    f"{organisation.name} – the response to the {assessment.get_kind_display()} "
+                    f"report: {due_in_days(assessment.response_due_date, today)}"
+                    + (" and not received." if overdue else ".")
                 ),
                 action=(
                     "Send the User Security Assessment Response to SECAS by the date the SSC set."
                 ),
                 url=_link(f"/organisations/{organisation.pk}/"),
+                committee_url=_assessment_page(assessment),
                 organisation=organisation,
                 notification=assessment.notification,
             )
@@ -400,7 +433,7 @@ def weekly_digest(today: date, people: Recipients, found: list[Due]) -> list[Due
             step=0,
             to=[],
             committee=people.secas,
-            headline=f"Everything outstanding in the week of {week:%d %B %Y}.",
+            headline=f"Everything outstanding in the week of {long_date(week)}.",
             lines=[
                 f"Notifications awaiting a decision: {undecided} "
                 f"({awaiting_triage} awaiting triage, {late} notified late).",
@@ -477,19 +510,23 @@ def send_reminders(*, today: date | None = None) -> dict[str, int]:
                 "kind", "target", "milestone", "step"
             )
         )
-        # One email per audience: the User and the committee never see each other's addresses.
+        # One email per audience: the User and the committee never see each other's addresses,
+        # and each is sent to its own page.
         emails = [
             build_email(
                 kind=f"reminder_{due.kind}",
                 to=audience,
                 template="reminder",
-                context={"due": due},
+                context={"due": due, "url": url},
                 notification=due.notification,
                 organisation=due.organisation,
             )
             for due in found
             if due.key in claimed
-            for audience in (due.to, due.committee)
+            for audience, url in (
+                (due.to, due.url),
+                (due.committee, due.committee_url or due.url),
+            )
             if audience
         ]
         OutboundEmail.objects.bulk_create(emails, batch_size=BATCH)

@@ -231,7 +231,8 @@ def test_an_overdue_assessment_is_chased_once_with_secas(organisation, settings)
     assert len(reminders(K.ASSESSMENT_OVERDUE)) == 1
     to_secas = [e for e in emails(K.ASSESSMENT_OVERDUE) if settings.SECAS_MAILBOX in e.to]
     assert len(to_secas) == 1
-    assert "is not complete" in to_secas[0].body_text
+    assert "1 day overdue" in to_secas[0].body_text
+    assert "and not complete" in to_secas[0].body_text
 
 
 def test_secas_is_told_when_triage_is_late(organisation, preparer, submitter, settings):
@@ -424,3 +425,162 @@ def test_two_runs_at_the_same_moment_send_each_reminder_once(organisation, submi
     assert sum(result["sent"] for result in results) == Reminder.objects.count()
     assert Reminder.objects.filter(kind=K.ANNUAL_REVIEW).count() == 20
     assert OutboundEmail.objects.filter(kind="reminder_annual_review").count() == 20
+
+
+# Go-live dates and the days on which each step is due, worked out by hand from the SEC
+# calendar: N working days remain on the day when the working days after it, up to and
+# including the go-live (or the last working day before a weekend or bank-holiday go-live),
+# number N.
+GO_LIVE_STEP_DAYS = {
+    "on a Saturday": (
+        datetime.date(2027, 3, 13),
+        {10: datetime.date(2027, 2, 26), 5: datetime.date(2027, 3, 5)},
+    ),
+    "on a Sunday": (
+        datetime.date(2027, 2, 21),
+        {10: datetime.date(2027, 2, 5), 5: datetime.date(2027, 2, 12)},
+    ),
+    "on the August bank holiday Monday": (
+        datetime.date(2025, 8, 25),
+        {10: datetime.date(2025, 8, 8), 5: datetime.date(2025, 8, 15)},
+    ),
+    "on Boxing Day, after Christmas Day": (
+        datetime.date(2025, 12, 26),
+        {10: datetime.date(2025, 12, 10), 5: datetime.date(2025, 12, 17)},
+    ),
+    "on a normal Wednesday": (
+        datetime.date(2027, 3, 17),
+        {10: datetime.date(2027, 3, 3), 5: datetime.date(2027, 3, 10)},
+    ),
+    "on the Tuesday after a bank holiday": (
+        datetime.date(2025, 8, 26),
+        {10: datetime.date(2025, 8, 11), 5: datetime.date(2025, 8, 18)},
+    ),
+}
+
+
+@pytest.mark.parametrize("when", GO_LIVE_STEP_DAYS)
+def test_each_go_live_step_is_sent_once_on_the_day_that_many_working_days_remain(
+    organisation, preparer, submitter, settings, when
+):
+    go_live, step_days = GO_LIVE_STEP_DAYS[when]
+    with at(go_live - datetime.timedelta(days=60)):
+        draft = factories.NotificationFactory(
+            organisation=organisation, created_by=preparer, planned_go_live_date=go_live
+        )
+        intake.submit_notification(notification=draft, by=submitter, declaration_accepted=True)
+    day = go_live - datetime.timedelta(days=25)
+    while day <= go_live:
+        with at(day):
+            send_reminders()
+        day += datetime.timedelta(days=1)
+
+    sent_on = {
+        row.step: timezone.localtime(row.sent_at).date()
+        for row in Reminder.objects.filter(kind=K.GO_LIVE)
+    }
+    assert sent_on == step_days
+    for step, step_day in step_days.items():
+        on_the_day = [
+            email
+            for email in emails(K.GO_LIVE)
+            if timezone.localtime(email.created_at).date() == step_day
+        ]
+        # One email to the User, one to SECAS and the chair: each says the number of the step.
+        assert len(on_the_day) == 2
+        for email in on_the_day:
+            assert f"in {step} SEC working days" in email.subject
+            assert f"in {step} SEC working days" in email.body_text
+    assert len(emails(K.GO_LIVE)) == 4
+
+
+def test_a_go_live_reminder_caught_up_late_says_how_many_working_days_really_remain(
+    organisation, preparer, submitter
+):
+    from notifications.workdays import add_working_days
+
+    # Nobody ran the job on the 10-day mark: the run 8 working days before sends that step.
+    go_live = add_working_days(MONDAY, 8)
+    submit_for_go_live(organisation, preparer, submitter, go_live)
+    with at(MONDAY):
+        send_reminders()
+    assert reminders(K.GO_LIVE) == [(K.GO_LIVE, 10, go_live)]
+    assert all("in 8 SEC working days" in e.body_text for e in emails(K.GO_LIVE))
+
+
+@pytest.mark.parametrize(
+    ("due_in_days", "says"),
+    [
+        (30, "due in 30 days"),
+        (7, "due in 7 days"),
+        (1, "due in 1 day,"),
+        (0, "due today"),
+        (-1, "1 day overdue"),
+        (-3, "3 days overdue"),
+    ],
+)
+def test_each_assessment_reminder_says_how_long_remains(organisation, submitted, due_in_days, says):
+    due = MONDAY + datetime.timedelta(days=due_in_days)
+    Assessment.objects.create(
+        organisation=organisation, kind="g8_13", notification=submitted, due_date=due
+    )
+    with at(MONDAY):
+        send_reminders()
+    kind = K.ASSESSMENT_OVERDUE if due_in_days < 0 else K.ASSESSMENT_DUE
+    sent = emails(kind)
+    assert sent
+    for email in sent:
+        assert says in email.subject
+        assert says in email.body_text
+
+
+def test_the_30_and_7_day_assessment_reminders_differ(organisation, submitted):
+    due = MONDAY + datetime.timedelta(days=30)
+    Assessment.objects.create(
+        organisation=organisation, kind="g8_13", notification=submitted, due_date=due
+    )
+    with at(MONDAY):
+        send_reminders()
+    with at(due - datetime.timedelta(days=7)):
+        send_reminders()
+    to_user = [e for e in emails(K.ASSESSMENT_DUE) if organisation.contact_email in e.to]
+    first, second = sorted(to_user, key=lambda e: e.created_at)
+    assert "in 30 days" in first.body_text
+    assert "in 7 days" in second.body_text
+    assert first.subject != second.subject
+
+
+@pytest.mark.parametrize(
+    ("due_in_days", "says"),
+    [(5, "due in 5 days"), (0, "due today"), (-2, "2 days overdue")],
+)
+def test_the_report_response_reminder_says_how_long_remains(organisation, due_in_days, says):
+    assessment = Assessment.objects.create(
+        organisation=organisation,
+        kind="g8_13",
+        due_date=MONDAY + datetime.timedelta(days=60),
+        response_due_date=MONDAY + datetime.timedelta(days=due_in_days),
+    )
+    Assessment.objects.filter(pk=assessment.pk).update(state="report_received")
+    with at(MONDAY):
+        send_reminders()
+    sent = [e for e in OutboundEmail.objects.all() if "response" in e.subject]
+    assert sent
+    for email in sent:
+        assert says in email.body_text
+
+
+def test_the_information_reminders_say_how_long_remains(under_review, ssc_member):
+    intake.request_information(
+        notification=under_review,
+        by=ssc_member,
+        question="Who holds the keys?",
+        response_due_date=MONDAY + datetime.timedelta(days=2),  # a Wednesday
+    )
+    with at(MONDAY):
+        send_reminders()
+    (due,) = emails(K.INFORMATION_DUE)
+    assert "in 2 SEC working days" in due.body_text
+    with at(MONDAY + datetime.timedelta(days=5)):
+        send_reminders()
+    assert all("3 days overdue" in e.body_text for e in emails(K.INFORMATION_OVERDUE))

@@ -320,3 +320,119 @@ def test_a_g8_13_assessment_does_not_move_the_annual_review_clock(
     assert not Assessment.objects.filter(
         organisation=organisation, notification__isnull=True
     ).exists()
+
+
+# --- Who is told -------------------------------------------------------------------------------
+
+
+def outbox(kind):
+    from notifications.models import OutboundEmail
+
+    return {email.to[0]: email for email in OutboundEmail.objects.filter(kind=kind)}
+
+
+def test_triage_tells_the_rapporteur_with_the_case_page_and_the_meeting(
+    submitted, secas, ssc_member, settings
+):
+    meeting = factories.SSCMeetingFactory(
+        date=timezone.localdate() + datetime.timedelta(days=9), location="Room 4"
+    )
+    services.start_review(notification=submitted, by=secas, rapporteur=ssc_member, meeting=meeting)
+    (email,) = outbox("rapporteur_assigned").values()
+    assert email.to == [ssc_member.email]
+    assert email.body_text.startswith("Dear Chris Member,")
+    assert "you are rapporteur" in email.subject
+    assert submitted.reference in email.subject
+    when = f"{meeting.date:%A} {meeting.date.day} {meeting.date:%B %Y}"
+    assert when in email.body_text
+    assert "Room 4" in email.body_text
+    case_page = f"{settings.PORTAL_BASE_URL}/ssc/cases/{submitted.pk}/"
+    assert case_page in email.body_text
+    assert f'href="{case_page}"' in email.body_html
+    assert f"/notifications/{submitted.pk}/" not in email.body_text
+
+
+def test_a_refused_triage_tells_no_one(submitted, secas, conflicted_member, meeting):
+    with pytest.raises(TransitionRefused):
+        services.start_review(
+            notification=submitted, by=secas, rapporteur=conflicted_member, meeting=meeting
+        )
+    assert outbox("rapporteur_assigned") == {}
+
+
+@pytest.mark.parametrize(
+    ("status", "label", "next_step"),
+    [
+        ("approved", "Approved", "no further action is needed"),
+        ("approved_subject_to_steps", "Approved subject to steps", "complete the steps"),
+        ("deferred", "Deferred", "follow-up security assessment"),
+        ("rejected", "Rejected", "possibly a second Full User Security Assessment (FUSA)"),
+    ],
+)
+def test_the_user_is_told_the_assurance_status_when_its_g8_13_assessment_completes(
+    under_review,
+    ssc_member,
+    meeting,
+    secas,
+    submitter,
+    org_admin,
+    settings,
+    status,
+    label,
+    next_step,
+):
+    decide_required(under_review, ssc_member, meeting)
+    run_assessment_to_the_end(
+        Assessment.objects.get(notification=under_review), secas, status=status
+    )
+    told = outbox("assessment_completed")
+    assert set(told) == {
+        submitter.email,
+        org_admin.email,
+        under_review.contact_email,
+        under_review.organisation.contact_email,
+    }
+    for email in told.values():
+        assert f"assurance status: {label}" in email.subject
+        assert under_review.reference in email.subject
+        assert f"Assurance status: {label}" in email.body_text
+        assert next_step in email.body_text
+        assert f"{settings.PORTAL_BASE_URL}/notifications/{under_review.pk}/" in email.body_text
+    assert told[under_review.contact_email].body_text.startswith("Dear Alex Jones,")
+    assert told[org_admin.email].body_text.startswith(f"Dear {org_admin.full_name},")
+
+
+def test_the_organisation_is_told_when_its_annual_review_completes_and_when_the_next_is_due(
+    organisation, secas, submitter, preparer, settings
+):
+    review = Assessment.objects.create(
+        organisation=organisation, kind="fusa", cycle_year=1, due_date=datetime.date(2027, 1, 31)
+    )
+    run_assessment_to_the_end(review, secas, status="approved")
+    told = outbox("assessment_completed")
+    # Its contact and the people who act for it; not a preparer.
+    assert set(told) == {organisation.contact_email, submitter.email}
+    email = told[submitter.email]
+    assert "Full User Security Assessment (FUSA) complete" in email.subject
+    assert "Assurance status: Approved" in email.body_text
+    assert (
+        "Your next annual review (Verification User Security Assessment (VUSA)) is due by "
+        "11 December 2027" in email.body_text
+    )
+    assert f"{settings.PORTAL_BASE_URL}/organisations/{organisation.pk}/" in email.body_text
+    assert told[organisation.contact_email].body_text.startswith("Hello,")
+
+
+def test_a_decision_letter_greets_each_reader(under_review, ssc_member, meeting, submitter):
+    decide_required(under_review, ssc_member, meeting)
+    letters = outbox("decision_letter")
+    assert letters[submitter.email].body_text.startswith(f"Dear {submitter.full_name},")
+    assert letters[under_review.contact_email].body_text.startswith("Dear Alex Jones,")
+    # The outcome keeps its capitals: never "g8.13".
+    assert "Assessment required under G8.13" in letters[submitter.email].subject
+
+
+def test_a_second_decision_is_told_the_outcome_with_its_capitals(under_review, ssc_member, meeting):
+    decide_required(under_review, ssc_member, meeting)
+    with pytest.raises(TransitionRefused, match=r"assessment required under G8\.13\."):
+        decide_required(under_review, ssc_member, meeting)

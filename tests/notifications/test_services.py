@@ -240,7 +240,7 @@ def test_withdrawal_needs_a_reason_and_is_logged(submitted, submitter):
     assert notification.state == S.WITHDRAWN
     assert notification.withdrawn_at is not None
     assert log_rows(notification)[-1] == ("withdraw", submitter.pk, "Project cancelled.")
-    assert UserSystem.objects.get(pk=notification.user_system_id).status == "retired"
+    assert UserSystem.objects.get(pk=notification.user_system_id).status == "not_proceeding"
 
 
 def test_secas_may_withdraw_on_the_users_behalf(submitted, secas):
@@ -260,3 +260,130 @@ def test_a_draft_may_be_withdrawn_by_its_organisation(draft, submitter):
         notification=draft, by=submitter, reason="Started by mistake."
     )
     assert notification.state == S.WITHDRAWN
+
+
+# --- Who is told, and how they are greeted and sent on --------------------------------------
+
+
+def outbox(kind):
+    from notifications.models import OutboundEmail
+
+    return {email.to[0]: email for email in OutboundEmail.objects.filter(kind=kind)}
+
+
+def first_line(email):
+    return email.body_text.splitlines()[0]
+
+
+def test_each_person_gets_their_own_receipt_greeting_them(draft, submitter, organisation):
+    services.submit_notification(notification=draft, by=submitter, declaration_accepted=True)
+    receipts = outbox("receipt")
+    assert set(receipts) == {submitter.email, draft.contact_email, organisation.contact_email}
+    assert all(len(email.to) == 1 for email in receipts.values())
+    assert first_line(receipts[submitter.email]) == f"Dear {submitter.full_name},"
+    assert first_line(receipts[draft.contact_email]) == f"Dear {draft.contact_name},"
+    # The organisation's mailbox is no one in particular.
+    assert first_line(receipts[organisation.contact_email]) == "Hello,"
+    assert f"<p>Dear {submitter.full_name},</p>" in receipts[submitter.email].body_html
+    assert draft.contact_name not in receipts[submitter.email].body_text
+
+
+def test_the_users_answer_goes_to_secas_and_the_rapporteur_linking_the_case_page(
+    under_review, ssc_member, submitter, settings
+):
+    services.request_information(notification=under_review, by=ssc_member, question="Keys?")
+    services.provide_information(notification=under_review, by=submitter, response="Our HSM.")
+    to_committee = outbox("information_provided")
+    assert set(to_committee) == {settings.SECAS_MAILBOX, ssc_member.email}
+    case_page = f"{settings.PORTAL_BASE_URL}/ssc/cases/{under_review.pk}/"
+    for email in to_committee.values():
+        assert case_page in email.body_text
+        assert f'href="{case_page}"' in email.body_html
+        assert f"/notifications/{under_review.pk}/" not in email.body_text
+        assert "Our HSM." in email.body_text
+    assert first_line(to_committee[ssc_member.email]) == "Dear Chris Member,"
+    assert first_line(to_committee[settings.SECAS_MAILBOX]) == "Hello,"
+
+
+def test_the_user_keeps_a_copy_of_its_answer_linking_its_own_page(
+    under_review, ssc_member, submitter, settings
+):
+    services.request_information(notification=under_review, by=ssc_member, question="Keys?")
+    services.provide_information(notification=under_review, by=submitter, response="Our HSM.")
+    copies = outbox("information_provided_receipt")
+    assert set(copies) == {
+        submitter.email,
+        under_review.contact_email,
+        under_review.organisation.contact_email,
+    }
+    for email in copies.values():
+        assert f"{settings.PORTAL_BASE_URL}/notifications/{under_review.pk}/" in email.body_text
+        assert "/ssc/" not in email.body_text
+        assert "Our HSM." in email.body_text
+    assert "your answer to the SSC's question has been sent" in copies[submitter.email].subject
+
+
+def test_a_rapporteur_who_has_since_declared_a_conflict_is_not_sent_the_answer(
+    under_review, ssc_member, submitter, settings
+):
+    services.request_information(notification=under_review, by=ssc_member, question="Keys?")
+    ssc_member.conflicts_of_interest.create(
+        organisation=under_review.organisation, reason="New job"
+    )
+    services.provide_information(notification=under_review, by=submitter, response="Ours.")
+    assert set(outbox("information_provided")) == {settings.SECAS_MAILBOX}
+
+
+def test_an_answer_before_triage_goes_to_secas_alone(submitted, secas, submitter, settings):
+    services.request_information(notification=submitted, by=secas, question="Which roles?")
+    services.provide_information(notification=submitted, by=submitter, response="Import.")
+    assert set(outbox("information_provided")) == {settings.SECAS_MAILBOX}
+
+
+def test_a_withdrawal_sends_each_side_to_its_own_page(
+    under_review, submitter, ssc_member, settings
+):
+    services.withdraw_notification(notification=under_review, by=submitter, reason="Cancelled.")
+    sent = outbox("withdrawn")
+    committee = {settings.SECAS_MAILBOX, ssc_member.email}
+    assert committee < set(sent)
+    assert submitter.email in sent
+    for address, email in sent.items():
+        if address in committee:
+            assert f"/ssc/cases/{under_review.pk}/" in email.body_text
+            assert f"/notifications/{under_review.pk}/" not in email.body_text
+        else:
+            assert f"/notifications/{under_review.pk}/" in email.body_text
+            assert "/ssc/" not in email.body_text
+    assert first_line(sent[ssc_member.email]) == "Dear Chris Member,"
+
+
+def test_a_refusal_never_lower_cases_a_label(under_review, ssc_member, meeting, submitter):
+    from assessments.services import decide
+
+    decide(
+        notification=under_review,
+        by=ssc_member,
+        outcome="assessment_required",
+        rationale="Never assessed.",
+        meeting=meeting,
+        assessment_due_date=timezone.localdate() + datetime.timedelta(days=60),
+    )
+    with pytest.raises(TransitionRefused) as refusal:
+        services.withdraw_notification(notification=under_review, by=submitter, reason="Oops.")
+    assert "is assessment required (G8.13)" in str(refusal.value)
+
+
+@pytest.mark.parametrize(
+    ("label", "in_a_sentence"),
+    [
+        ("Submitted", "submitted"),
+        ("Assessment required (G8.13)", "assessment required (G8.13)"),
+        ("Scheduled (CIO booked)", "scheduled (CIO booked)"),
+        ("SSC decision", "SSC decision"),
+        ("G8.13 assessment", "G8.13 assessment"),
+        ("FUSA due", "FUSA due"),
+    ],
+)
+def test_a_label_in_a_sentence_keeps_its_abbreviations(label, in_a_sentence):
+    assert services.in_sentence(label) == in_a_sentence
