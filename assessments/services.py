@@ -24,8 +24,11 @@ from assessments.selectors import latest_annual_assurance
 from notifications.models import AssuranceStatus, Notification, NotificationState
 from notifications.services import (
     TransitionRefused,
+    committee_member,
+    in_sentence,
     lock_notification,
-    organisation_recipients,
+    organisation_contacts,
+    organisation_people,
     perform_transition,
     queue_email,
 )
@@ -58,6 +61,13 @@ def start_review(
             description=f"Rapporteur {rapporteur}; for the meeting of {meeting.date:%d/%m/%Y}",
         )
         add_to_agenda(meeting=meeting, notification=locked)
+        queue_email(
+            kind="rapporteur_assigned",
+            to=[committee_member(rapporteur)],
+            template="rapporteur_assigned",
+            context={"rapporteur": rapporteur, "meeting": meeting, "assigned_by": by},
+            notification=locked,
+        )
     return locked
 
 
@@ -78,7 +88,7 @@ def _already_decided_message(notification: Notification) -> str:
     when = timezone.localtime(decision.decided_at)
     return (
         f"{notification.reference} was already decided by {decision.decided_by} "
-        f"on {when:%d/%m/%Y} at {when:%H:%M}: {decision.get_outcome_display().lower()}."
+        f"on {when:%d/%m/%Y} at {when:%H:%M}: {in_sentence(decision.get_outcome_display())}."
     )
 
 
@@ -104,10 +114,12 @@ def decide(
             f"The meeting of {meeting.date:%d/%m/%Y} has not taken place yet: record the "
             "decision against the meeting at which it was taken."
         )
-    if meeting.kind != SSCMeeting.Kind.WRITTEN and not meeting.is_quorate:
+    quorum = meeting.quorum_for(notification.organisation)
+    if meeting.kind != SSCMeeting.Kind.WRITTEN and not quorum.is_quorate:
         raise TransitionRefused(
-            f"The meeting of {meeting.date:%d/%m/%Y} is not quorate "
-            f"({meeting.attendees.count()} of {meeting.quorum} members recorded as attending). "
+            f"The meeting of {meeting.date:%d/%m/%Y} is not quorate for this case: "
+            f"{quorum.voting} of the {quorum.needed} members needed are recorded as attending "
+            f"without a conflict of interest with {notification.organisation}. "
             "Record the attendance on the meeting page first."
         )
     if outcome == Decision.Outcome.ASSESSMENT_REQUIRED:
@@ -167,7 +179,7 @@ def queue_decision_letter(decision: Decision) -> None:
         review = next_annual_review(notification.organisation)
     queue_email(
         kind="decision_letter",
-        to=organisation_recipients(notification),
+        to=organisation_contacts(notification),
         template="decision_letter",
         context={
             "decision": decision,
@@ -190,6 +202,8 @@ def _require_secas(by) -> None:
 
 def create_meeting(*, by, date, kind: str, title: str = "", location: str = "", quorum: int):
     _require_secas(by)
+    if quorum is None or quorum < 1:
+        raise TransitionRefused("A meeting's quorum is at least one member.")
     return SSCMeeting.objects.create(
         date=date, kind=kind, title=title, location=location, quorum=quorum
     )
@@ -387,7 +401,39 @@ def complete_assessment(
         else:
             # An annual review completed: the next one is due 12 months after its fieldwork.
             next_annual_review(locked.organisation)
+        queue_assessment_outcome(locked)
     return locked
+
+
+def queue_assessment_outcome(assessment: Assessment) -> None:
+    """Tell the User the assurance status an assessment ended with, and what happens next."""
+    organisation = assessment.organisation
+    notification = assessment.notification
+    contacts = organisation_contacts(notification) if notification else []
+    next_review = (
+        Assessment.objects.filter(
+            organisation=organisation,
+            notification__isnull=True,
+            state__in=[s for s in AssessmentState if s != AssessmentState.COMPLETED],
+        )
+        .order_by("due_date")
+        .first()
+    )
+    queue_email(
+        kind="assessment_completed",
+        to=[*contacts, *organisation_people(organisation)],
+        template="assessment_completed",
+        context={
+            "assessment": assessment,
+            "organisation": organisation,
+            "status": AssuranceStatus(assessment.assurance_status),
+            "next_review": next_review,
+            "organisation_url": settings.PORTAL_BASE_URL
+            + reverse("organisation_home", args=[organisation.pk]),
+        },
+        notification=notification,
+        organisation=organisation,
+    )
 
 
 def latest_cycle_year(organisation: Organisation) -> int:

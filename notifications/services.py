@@ -1,7 +1,10 @@
 """Intake use cases: lock the row, check, transition, save, audit, side effects on commit."""
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -22,8 +25,8 @@ from notifications.models import (
     ReferenceCounter,
     UserSystem,
 )
-from notifications.workdays import add_working_days, working_days_between
-from users.models import SecurityEvent
+from notifications.workdays import add_working_days, working_days_left
+from users.models import Membership, SecurityEvent
 from users.security import record_event
 
 logger = logging.getLogger(__name__)
@@ -35,6 +38,15 @@ class TransitionRefused(Exception):
 
 def _label(instance) -> str:
     return getattr(instance, "reference", None) or str(instance)
+
+
+def in_sentence(label: str) -> str:
+    """A choice label for the middle of a sentence: "Submitted" reads "submitted", but a label
+    that starts with an abbreviation ("SSC …", "G8.13 …") is left exactly as it is."""
+    first_word = label.split(" ", 1)[0]
+    if first_word[1:2].isupper() or any(character.isdigit() for character in first_word):
+        return label
+    return label[:1].lower() + label[1:]
 
 
 def _describe_refusal_of_condition(instance, condition) -> str:
@@ -66,7 +78,7 @@ def perform_transition(instance, transition_name: str, *, by, description: str =
     if found is None:
         raise TransitionRefused(
             f"“{label}” is not possible: {_label(instance)} is "
-            f"{instance.get_state_display().lower()}."
+            f"{in_sentence(instance.get_state_display())}."
         )
     if by is None or not found.has_perm(instance, by):
         raise TransitionRefused(f"You do not have permission to do this: “{label}”.")
@@ -131,7 +143,7 @@ def _system_name_clash(notification: Notification) -> str:
             f"{notification.organisation} already has a live User System called "
             f"“{existing.name}”. Give the new system a name of its own."
         )
-    if existing.status == UserSystem.Status.RETIRED:
+    if existing.status in {UserSystem.Status.RETIRED, UserSystem.Status.NOT_PROCEEDING}:
         return ""
     other = (
         existing.notifications.exclude(pk=notification.pk)
@@ -226,7 +238,7 @@ def request_information(
         )
         queue_email(
             kind="information_requested",
-            to=organisation_recipients(locked),
+            to=organisation_contacts(locked),
             template="information_requested",
             context={"information_request": information_request},
             notification=locked,
@@ -262,8 +274,15 @@ def provide_information(
             _store_attachment(locked, by, information_request=open_request, **file)
         queue_email(
             kind="information_provided",
-            to=[settings.SECAS_MAILBOX],
+            to=[secas_mailbox(), *rapporteur_recipients(locked)],
             template="information_provided",
+            context={"information_request": open_request},
+            notification=locked,
+        )
+        queue_email(
+            kind="information_provided_receipt",
+            to=organisation_contacts(locked, extra=[person(by)]),
+            template="information_provided_receipt",
             context={"information_request": open_request},
             notification=locked,
         )
@@ -282,11 +301,15 @@ def withdraw_notification(*, notification: Notification, by, reason: str) -> Not
             # A system notified and then withdrawn will not go live under this notification.
             UserSystem.objects.filter(
                 pk=locked.user_system_id, status=UserSystem.Status.PLANNED
-            ).update(status=UserSystem.Status.RETIRED)
+            ).update(status=UserSystem.Status.NOT_PROCEEDING)
         if locked.submitted_at:
             queue_email(
                 kind="withdrawn",
-                to=[settings.SECAS_MAILBOX, *organisation_recipients(locked)],
+                to=[
+                    secas_mailbox(),
+                    *rapporteur_recipients(locked),
+                    *organisation_contacts(locked),
+                ],
                 template="notification_withdrawn",
                 context={"reason": reason, "withdrawn_by": by},
                 notification=locked,
@@ -308,9 +331,10 @@ def update_draft(
             raise TransitionRefused("You can only edit your own organisation's notifications.")
         if locked.state != NotificationState.DRAFT:
             who = locked.submitted_by or "someone else"
+            state = in_sentence(locked.get_state_display())
             raise TransitionRefused(
-                f"{locked.reference} is {locked.get_state_display().lower()} (by {who}), so it "
-                "can no longer be edited. Changes now come as answers to the SSC's questions."
+                f"{locked.reference} is {state} (by {who}), so it can no longer be edited. "
+                "Changes now come as answers to the SSC's questions."
             )
         if loaded_at is not None and timezone.is_naive(loaded_at):
             loaded_at = None
@@ -378,6 +402,36 @@ def _store_attachment(
     )
 
 
+def confirm_non_compliance_answer(
+    *, notification: Notification, by, has_known_non_compliances: bool
+) -> Notification:
+    """SECAS records what details written before the yes/no question declare, never guessed."""
+    if not (by.is_secas and by.has_perm("notifications.triage_notification")):
+        raise TransitionRefused("Only SECAS staff can confirm what the User's details declare.")
+    with transaction.atomic():
+        locked = lock_notification(notification)
+        if locked.has_known_non_compliances is not None:
+            answer = "Yes" if locked.has_known_non_compliances else "No"
+            raise TransitionRefused(
+                f"The answer on {locked.reference} is already recorded ({answer}); "
+                "the page you were on was out of date."
+            )
+        if not locked.known_non_compliances.strip():
+            raise TransitionRefused(f"{locked.reference} has no details to confirm.")
+        locked.has_known_non_compliances = has_known_non_compliances
+        locked.non_compliance_confirmed_by = by
+        locked.non_compliance_confirmed_at = timezone.now()
+        locked.save(
+            update_fields=[
+                "has_known_non_compliances",
+                "non_compliance_confirmed_by",
+                "non_compliance_confirmed_at",
+                "updated_at",
+            ]
+        )
+    return locked
+
+
 def record_download(*, attachment: Attachment, by, request=None) -> AttachmentDownload:
     record_event(
         SecurityEvent.Kind.DOWNLOAD,
@@ -402,11 +456,14 @@ def post_message(*, notification: Notification, by, body: str) -> Message:
         from_user_side = by.can_prepare_for(notification.organisation)
         queue_email(
             kind="message",
-            to=[settings.SECAS_MAILBOX]
-            if from_user_side
-            else organisation_recipients(notification),
+            to=[secas_mailbox()] if from_user_side else organisation_contacts(notification),
             template="message_posted",
-            context={"message": message, "from_user_side": from_user_side},
+            # Both sides hold the conversation on the notification's page.
+            context={
+                "message": message,
+                "from_user_side": from_user_side,
+                "reply_url": notification_url(notification),
+            },
             notification=notification,
         )
     return message
@@ -415,27 +472,98 @@ def post_message(*, notification: Notification, by, body: str) -> Message:
 # --- Email (the outbox) ------------------------------------------------------------------------
 
 
+# Besides its contact address, who at an organisation hears about its reviews and assurance.
+CONTACT_ROLES = [Membership.Role.SUBMITTER, Membership.Role.ADMIN]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One addressee. Each gets an outbox row of their own, greeted by name when it is known."""
+
+    email: str
+    name: str = ""
+    is_committee: bool = False  # SECAS and SSC members: links go to the SSC case page
+
+    @property
+    def greeting(self) -> str:
+        return f"Dear {self.name}," if self.name else "Hello,"
+
+
 def notification_url(notification: Notification) -> str:
+    """The case as the User sees it."""
     return settings.PORTAL_BASE_URL + reverse("notifications:detail", args=[notification.pk])
 
 
-def organisation_recipients(notification: Notification, *, extra=()) -> list[str]:
+def case_url(notification: Notification) -> str:
+    """The case as SECAS and the SSC see it, where they triage, ask and decide."""
+    return settings.PORTAL_BASE_URL + reverse("assessments:case", args=[notification.pk])
+
+
+def person(user) -> Recipient:
+    return Recipient(user.email, user.full_name)
+
+
+def secas_mailbox() -> Recipient:
+    return Recipient(settings.SECAS_MAILBOX, is_committee=True)
+
+
+def committee_member(user) -> Recipient:
+    return Recipient(user.email, user.full_name, is_committee=True)
+
+
+def rapporteur_recipients(notification: Notification) -> list[Recipient]:
+    """The case's rapporteur, unless they have since left the SSC or declared a conflict."""
+    rapporteur = notification.rapporteur
+    if (
+        rapporteur is None
+        or not rapporteur.is_ssc_member
+        or rapporteur.has_conflict_with(notification.organisation)
+    ):
+        return []
+    return [committee_member(rapporteur)]
+
+
+def unique_recipients(candidates: Iterable[Recipient | None]) -> list[Recipient]:
+    """Each address once (the first, best-named, mention wins), in order."""
+    recipients: dict[str, Recipient] = {}
+    for candidate in candidates:
+        if candidate and candidate.email:
+            recipients.setdefault(candidate.email.lower(), candidate)
+    return list(recipients.values())
+
+
+def organisation_contacts(notification: Notification, *, extra=()) -> list[Recipient]:
     """The submitter (if any), the notification's named contact and the organisation's contact."""
     submitter = notification.submitted_by
-    candidates = [
-        *extra,
-        # Someone who has left the organisation no longer receives its confidential mail.
-        submitter.email
-        if submitter and submitter.can_prepare_for(notification.organisation)
-        else "",
-        notification.contact_email,
-        notification.organisation.contact_email,
-    ]
-    recipients: list[str] = []
-    for address in candidates:
-        if address and address.lower() not in {r.lower() for r in recipients}:
-            recipients.append(address)
-    return recipients
+    return unique_recipients(
+        [
+            *extra,
+            # Someone who has left the organisation no longer receives its confidential mail.
+            person(submitter)
+            if submitter and submitter.can_prepare_for(notification.organisation)
+            else None,
+            Recipient(notification.contact_email, notification.contact_name),
+            Recipient(notification.organisation.contact_email),
+        ]
+    )
+
+
+def organisation_recipients(notification: Notification) -> list[str]:
+    return [recipient.email for recipient in organisation_contacts(notification)]
+
+
+def organisation_people(organisation) -> list[Recipient]:
+    """The organisation's contact address and its active submitters and admins."""
+    memberships = Membership.objects.filter(
+        organisation=organisation,
+        organisation__is_active=True,
+        is_active=True,
+        user__is_active=True,
+        role__in=CONTACT_ROLES,
+    ).select_related("user")
+    return unique_recipients(
+        [Recipient(organisation.contact_email), *(person(m.user) for m in memberships)]
+    )
 
 
 def build_email(
@@ -460,35 +588,44 @@ def build_email(
 
 
 def queue_email(
-    *, kind: str, to: list[str], template: str, context: dict, notification=None, organisation=None
-) -> OutboundEmail | None:
-    """Write an email in the current transaction; it is delivered after commit."""
+    *,
+    kind: str,
+    to: Iterable[Recipient],
+    template: str,
+    context: dict,
+    notification=None,
+    organisation=None,
+) -> list[OutboundEmail]:
+    """Write the email in the current transaction, one row per recipient, each greeting its
+    reader and linking the page that reader uses; delivered after commit."""
     from notifications.tasks import deliver_email
 
-    if not to:
-        return None
-    email = build_email(
-        kind=kind,
-        to=to,
-        template=template,
-        context=context,
-        notification=notification,
-        organisation=organisation,
-    )
-    email.save()
-
-    def enqueue_delivery():
-        deliver_email.delay(email.pk)
-
-    # robust: a broker outage must not turn a saved change into an error page; the row waits
-    # for the outbox sweep.
-    transaction.on_commit(enqueue_delivery, robust=True)
-    return email
+    emails = []
+    for recipient in unique_recipients(to):
+        links = {}
+        if notification is not None:
+            links["notification_url"] = (
+                case_url(notification) if recipient.is_committee else notification_url(notification)
+            )
+        email = build_email(
+            kind=kind,
+            to=[recipient.email],
+            template=template,
+            context={**context, **links, "recipient": recipient, "greeting": recipient.greeting},
+            notification=notification,
+            organisation=organisation,
+        )
+        email.save()
+        emails.append(email)
+        # robust: a broker outage must not turn a saved change into an error page; the row
+        # waits for the outbox sweep.
+        transaction.on_commit(partial(deliver_email.delay, email.pk), robust=True)
+    return emails
 
 
 def _queue_submission_emails(notification: Notification) -> None:
     today = timezone.localdate()
-    working_days_to_go_live = working_days_between(today, notification.planned_go_live_date)
+    working_days_to_go_live = working_days_left(today, notification.planned_go_live_date)
     context = {
         "working_days_to_go_live": working_days_to_go_live,
         "is_short_notice": (
@@ -499,14 +636,14 @@ def _queue_submission_emails(notification: Notification) -> None:
     }
     queue_email(
         kind="receipt",
-        to=organisation_recipients(notification),
+        to=organisation_contacts(notification),
         template="notification_receipt",
         context=context,
         notification=notification,
     )
     queue_email(
         kind="secas_alert",
-        to=[settings.SECAS_MAILBOX],
+        to=[secas_mailbox()],
         template="notification_alert",
         context=context,
         notification=notification,

@@ -78,6 +78,15 @@ def working_days_between(start: date, end: date) -> int:
     return count
 
 
+def working_days_left(today: date, day: date) -> int:
+    """How many SEC working days remain before a date such as a go-live, as every clock says it.
+
+    Working days after today up to and including the date; a weekend or bank-holiday date
+    counts up to the last working day before it (so a Saturday go-live counts to the Friday).
+    """
+    return working_days_between(today, day)
+
+
 def local_date(moment: datetime) -> date:
     """Return the calendar date of an aware datetime in settings.TIME_ZONE."""
     if timezone.is_naive(moment):

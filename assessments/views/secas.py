@@ -18,7 +18,7 @@ from assessments import charts, forms, services
 from assessments import selectors as ssc
 from assessments.models import Assessment, AssessmentState
 from notifications.models import Notification, NotificationState
-from notifications.services import TransitionRefused
+from notifications.services import TransitionRefused, in_sentence
 from users.models import Organisation, SecurityEvent
 from users.security import defuse_formula, record_event
 
@@ -280,7 +280,7 @@ class AssessmentStepView(SecasMixin, View):
             assessment.refresh_from_db()
             messages.success(
                 request,
-                f"Recorded: the assessment is now {assessment.get_state_display().lower()}.",
+                f"Recorded: the assessment is now {in_sentence(assessment.get_state_display())}.",
             )
         return redirect("secas:assessment", pk=pk)
 

@@ -275,14 +275,18 @@ def test_submitting_sends_a_receipt_and_alerts_secas(
     draft.refresh_from_db()
     assert draft.state == S.SUBMITTED
     assert response.url == reverse("notifications:detail", args=[draft.pk])
-    receipt, alert = sorted(mail.outbox, key=lambda m: settings.SECAS_MAILBOX in m.to)
+    *receipts, alert = sorted(mail.outbox, key=lambda m: settings.SECAS_MAILBOX in m.to)
+    # One email per recipient, each greeting its own reader.
+    assert sorted(m.to[0] for m in receipts) == sorted(
+        [submitter.email, draft.contact_email, organisation.contact_email]
+    )
+    receipt = next(m for m in receipts if m.to == [submitter.email])
     assert f"{draft.reference}: your notification" in receipt.subject
-    assert set(receipt.to) == {submitter.email, draft.contact_email, organisation.contact_email}
     assert f"/notifications/{draft.pk}/" in receipt.body
     assert "What happens next" in receipt.body
     assert receipt.alternatives[0][1] == "text/html"
     assert alert.to == [settings.SECAS_MAILBOX]
-    assert OutboundEmail.objects.filter(sent_at__isnull=False).count() == 2
+    assert OutboundEmail.objects.filter(sent_at__isnull=False).count() == 4
 
 
 def test_secas_is_told_of_a_late_notification(
