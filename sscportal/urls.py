@@ -4,11 +4,13 @@ from django.urls import include, path
 
 from assessments.views import OrganisationHomeView
 from sscportal.views import HomeView
+from users.forms import AdminSignInForm, SignInForm
 from users.views import AuditedPasswordResetConfirmView
 
 admin.site.site_header = "SSC Portal administration"
 admin.site.site_title = "SSC Portal admin"
 admin.site.index_title = "Registers and casework"
+admin.site.login_form = AdminSignInForm
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -17,7 +19,11 @@ urlpatterns = [
         OrganisationHomeView.as_view(),
         name="organisation_home",
     ),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=SignInForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password-reset/",
