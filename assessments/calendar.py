@@ -21,6 +21,7 @@ from assessments.models import OPEN_ASSESSMENT_STATES, Assessment, AssessmentKin
 from assessments.selectors import is_committee_side
 from notifications.models import Notification, NotificationState
 from notifications.selectors import notifications_visible_to
+from notifications.services import in_sentence
 from users.models import CalendarFeed, SecurityEvent
 from users.security import record_event
 
@@ -214,7 +215,7 @@ def _go_live_event(notification: Notification) -> CalendarEvent:
         summary=f"Planned go-live: {_system(notification)} – {notification.organisation}",
         description=(
             f"Organisation: {notification.organisation}\n"
-            f"Notification {notification.reference} ({status.lower()})\n"
+            f"Notification {notification.reference} ({in_sentence(status)})\n"
             f"Planned go-live: {long_date(notification.planned_go_live_date)}\n\n{url}"
         ),
         url=url,

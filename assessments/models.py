@@ -101,7 +101,7 @@ class SSCMeeting(models.Model):
         ]
 
     def __str__(self):
-        return self.title or f"SSC {self.get_kind_display().lower()}, {self.date:%d/%m/%Y}"
+        return self.title or f"SSC {self.get_kind_display()}, {self.date:%d/%m/%Y}"
 
     def voting_attendees(self, organisation: Organisation | None = None) -> list:
         """Who counts towards the quorum: SSC members, and on a case, those without a conflict."""

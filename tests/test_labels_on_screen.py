@@ -50,3 +50,26 @@ def test_the_case_page_shows_the_assessment_stage_with_its_capitals(
     page = client.get(reverse("assessments:case", args=[under_review.pk])).content.decode()
     assert "Scheduled (CIO booked)" in page
     assert "cio booked" not in page
+
+
+def test_no_code_or_template_lower_cases_a_label():
+    """Labels such as "Assessment required (G8.13)" are lower-cased only through in_sentence."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    pattern = re.compile(r"_display\(\)\s*\.lower\(\)|_display\s*\|\s*lower|status\.lower\(\)")
+    sources = [
+        path
+        for folder in ("users", "notifications", "assessments", "sscportal", "templates")
+        for path in (root / folder).rglob("*")
+        if path.suffix in {".py", ".html", ".txt"} and "migrations" not in path.parts
+    ]
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for path in sources
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert sources
+    assert not offenders, "Use notifications.services.in_sentence instead: " + ", ".join(offenders)

@@ -178,7 +178,7 @@ class MembershipUpdateView(LoginRequiredMixin, View):
             return redirect("users:staff", pk=pk)
         state = "active" if updated.is_active else "deactivated"
         messages.success(
-            request, f"{updated.user} is now {updated.get_role_display().lower()} ({state})."
+            request, f"{updated.user} is now {updated.get_role_display()} ({state})."
         )
         return redirect("users:staff", pk=pk)
 
