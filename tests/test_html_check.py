@@ -1,6 +1,10 @@
 """The HTML check finds what a browser would repair silently, and every test-client page gets it."""
 
 import pytest
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout, Submit
+from crispy_forms.utils import render_crispy_form
+from django import forms
 from django.http import HttpResponse
 from django.urls import path
 
@@ -37,6 +41,13 @@ def test_it_finds_a_duplicate_id():
         'line 1: <input id="submit-id-action">: id "submit-id-action" is used twice '
         "(first at line 1)"
     ]
+
+
+def test_it_finds_the_ids_two_crispy_submit_buttons_of_one_name_share():
+    helper = FormHelper()
+    helper.layout = Layout(Submit("action", "Save draft"), Submit("action", "Save and check"))
+    form = render_crispy_form(forms.Form(), helper)
+    assert any('id "submit-id-action" is used twice' in p for p in html_problems(form))
 
 
 def test_it_finds_a_label_for_nothing_and_a_label_for_a_non_control():

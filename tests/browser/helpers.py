@@ -31,31 +31,39 @@ def accessibility_problems(page):
     """
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(AXE_SCRIPT)
-    options = {"resultTypes": ["violations", "incomplete"]}
-    results = page.evaluate(RUN_AXE, [None, options])
+    results = page.evaluate(RUN_AXE, [None, {"resultTypes": ["violations", "incomplete"]}])
     problems = [
         _describe(rule, node)
         for rule in results["violations"]
         if rule["impact"] in SERIOUS
         for node in rule["nodes"]
     ]
-    unsure = [
+    problems += [_describe(rule, node) for rule, node in _unreadable(results)]
+    decorated = [node["target"][0] for _, node in _unsure(results, DECORATED)]
+    if decorated:
+        before = page.evaluate(HIDE_BACKGROUND_IMAGES, decorated)
+        context = {"include": [[target] for target in decorated]}
+        options = {"runOnly": ["color-contrast"], "resultTypes": ["violations", "incomplete"]}
+        again = page.evaluate(RUN_AXE, [context, options])
+        page.evaluate(RESTORE_BACKGROUND_IMAGES, [decorated, before])
+        failed = [(r, n) for r in again["violations"] for n in r["nodes"]] + _unreadable(again)
+        problems += [_describe(rule, node) for rule, node in failed]
+    return problems
+
+
+def _unsure(results, reasons):
+    """Nodes whose colour contrast axe left undecided, for one of these reasons."""
+    return [
         (rule, node)
         for rule in results["incomplete"]
         if rule["id"] == "color-contrast"
         for node in rule["nodes"]
+        if _reason(node) in reasons
     ]
-    problems += [_describe(r, n) for r, n in unsure if _reason(n) in UNREADABLE]
-    decorated = [n["target"][0] for _, n in unsure if _reason(n) in DECORATED]
-    if decorated:
-        before = page.evaluate(HIDE_BACKGROUND_IMAGES, decorated)
-        options = {"runOnly": ["color-contrast"], "resultTypes": ["violations"]}
-        again = page.evaluate(RUN_AXE, [{"include": [[t] for t in decorated]}, options])
-        page.evaluate(RESTORE_BACKGROUND_IMAGES, [decorated, before])
-        problems += [
-            _describe(rule, node) for rule in again["violations"] for node in rule["nodes"]
-        ]
-    return problems
+
+
+def _unreadable(results):
+    return _unsure(results, UNREADABLE)
 
 
 def _reason(node):

@@ -60,3 +60,41 @@ def test_the_secas_and_user_pages_pass_axe(live_server, page):
         response = page.goto(live_server.url + path)
         assert response.ok, path
         assert page.url == live_server.url + path, path  # not redirected away
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_pages_showing_errors_and_refusals_pass_axe(live_server, page):
+    page.set_default_timeout(10_000)
+    organisation = factories.OrganisationFactory(name="Pennine Power Distribution plc")
+    admin = factories.MembershipFactory(
+        organisation=organisation,
+        role=Membership.Role.ADMIN,
+        user__email="hannah@pennine.example.org",
+    ).user
+    secas = with_authenticator(factories.secas_user(email="priya@secas.example.org"))
+    draft = factories.NotificationFactory(organisation=organisation, created_by=admin)
+    case = intake.submit_notification(notification=draft, by=admin, declaration_accepted=True)
+
+    # A wrong password is refused with an error on the sign-in page.
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email address").fill(admin.email)
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("alert").wait_for()
+
+    # A form sent after its cookies are gone is refused with the expired-page explanation.
+    page.context.clear_cookies()
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="This page had expired, so nothing was sent").wait_for()
+
+    sign_in(page, live_server.url, admin)
+    assert page.goto(f"{live_server.url}/secas/").status == 404
+    assert page.goto(f"{live_server.url}/no-such-page/").status == 404
+
+    # SECAS starts a review without choosing anyone: the errors show beside the fields.
+    sign_in(page, live_server.url, secas)
+    page.goto(f"{live_server.url}/ssc/cases/{case.pk}/")
+    page.get_by_role("button", name="Start the review").click()
+    page.locator(".invalid-feedback").first.wait_for()
+    page.goto(f"{live_server.url}/ssc/meetings/")

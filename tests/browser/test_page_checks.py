@@ -84,3 +84,27 @@ def test_a_duplicate_id_is_caught_on_a_page_reached_by_goto(
     assert path == "accounts/login/"
     used_twice = r'HTML: line \d+: <main id="main".*: id "main" is used twice \(first at line \d+\)'
     assert re.fullmatch(used_twice, problem)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_unreadable_text_over_a_background_image_is_caught(
+    live_server, page, request, organisation_admin
+):
+    page.set_default_timeout(10_000)
+    # A select draws its arrow as a background image, which leaves axe undecided on its own.
+    serve_altered(
+        page,
+        "**/notifications/new/",
+        lambda html: html.replace(
+            'class="select form-select"', 'class="select form-select text-white"', 1
+        ),
+    )
+    sign_in(page, live_server.url, organisation_admin.user)
+    page.goto(
+        f"{live_server.url}/organisations/{organisation_admin.organisation.pk}/notifications/new/"
+    )
+    page.goto(f"{live_server.url}/accounts/two-factor/setup/")
+
+    [(path, [problem])] = problems_found(request).items()
+    assert path.endswith("/notifications/new/")
+    assert problem.startswith("color-contrast (serious) at #id_")
