@@ -38,5 +38,27 @@
     update();
   }
 
+  function over(field) {
+    var limit = parseInt(field.getAttribute("data-character-limit"), 10);
+    return Array.from(field.value.replace(/\r?\n/g, "\r\n")).length > limit;
+  }
+
+  // A form with a field over its limit is not sent: a very long paste could exceed what the
+  // server accepts at all, and the page, with everything typed, would be lost.
+  function guard(form) {
+    form.addEventListener("submit", function (event) {
+      var tooLong = Array.from(form.querySelectorAll("textarea[data-character-limit]")).filter(over);
+      if (tooLong.length) {
+        event.preventDefault();
+        tooLong[0].focus();
+      }
+    });
+  }
+
   document.querySelectorAll("textarea[data-character-limit]").forEach(attach);
+  document.querySelectorAll("form").forEach(function (form) {
+    if (form.querySelector("textarea[data-character-limit]")) {
+      guard(form);
+    }
+  });
 })();
