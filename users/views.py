@@ -177,9 +177,7 @@ class MembershipUpdateView(LoginRequiredMixin, View):
             messages.error(request, str(refusal))
             return redirect("users:staff", pk=pk)
         state = "active" if updated.is_active else "deactivated"
-        messages.success(
-            request, f"{updated.user} is now {updated.get_role_display()} ({state})."
-        )
+        messages.success(request, f"{updated.user} is now {updated.get_role_display()} ({state}).")
         return redirect("users:staff", pk=pk)
 
 
