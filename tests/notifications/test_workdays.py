@@ -1,6 +1,9 @@
-from datetime import UTC, date, datetime, timedelta
+import functools
+import random
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import holidays
 import pytest
 import time_machine
 from django.utils import timezone
@@ -11,6 +14,7 @@ from notifications.workdays import (
     local_date,
     next_working_day,
     working_days_between,
+    working_days_left,
     working_days_since,
 )
 
@@ -273,3 +277,109 @@ def test_working_days_since_defaults_today_to_the_london_date():
     moment = datetime(2026, 3, 27, 12, tzinfo=LONDON)
     with time_machine.travel(datetime(2026, 3, 29, 23, 30, tzinfo=UTC), tick=False):
         assert working_days_since(moment) == 1
+
+
+# The arithmetic against a day-by-day reference, over many random dates
+
+
+@functools.cache
+def reference_holidays(year: int) -> set[date]:
+    return set(holidays.country_holidays("GB", subdiv="ENG", years=year))
+
+
+def reference_is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in reference_holidays(day.year)
+
+
+def reference_between(start: date, end: date) -> int:
+    count, day = 0, start + timedelta(days=1)
+    while day <= end:
+        count += reference_is_working_day(day)
+        day += timedelta(days=1)
+    return count
+
+
+def reference_add(start: date, days: int) -> date:
+    day = start
+    if days == 0:
+        while not reference_is_working_day(day):
+            day += timedelta(days=1)
+        return day
+    step = timedelta(days=1 if days > 0 else -1)
+    remaining = abs(days)
+    while remaining:
+        day += step
+        remaining -= reference_is_working_day(day)
+    return day
+
+
+def awkward_days():
+    """Weekends, bank holidays and their neighbours, and the turn of each year."""
+    for year in range(2018, 2032):
+        for holiday in holidays.country_holidays("GB", subdiv="ENG", years=year):
+            yield from (holiday + timedelta(days=offset) for offset in range(-3, 4))
+        yield from (date(year, 12, 31) + timedelta(days=offset) for offset in range(-6, 7))
+
+
+def random_pairs(count: int):
+    rng = random.Random(2026)
+    awkward = sorted(set(awkward_days()))
+    first, last = date(2018, 1, 1).toordinal(), date(2031, 12, 31).toordinal()
+    for _ in range(count):
+        start = (
+            rng.choice(awkward)
+            if rng.random() < 0.5
+            else date.fromordinal(rng.randint(first, last))
+        )
+        span = rng.choice([rng.randint(-10, 10), rng.randint(-400, 400), rng.randint(-2200, 2200)])
+        yield start, start + timedelta(days=span)
+
+
+RANDOM_PAIRS = list(random_pairs(3000))
+
+
+def test_working_days_between_agrees_with_counting_day_by_day():
+    mismatches = [
+        (start, end, working_days_between(start, end), reference_between(start, end))
+        for start, end in RANDOM_PAIRS
+        if working_days_between(start, end) != reference_between(start, end)
+        or working_days_left(start, end) != reference_between(start, end)
+    ]
+    assert mismatches == []
+
+
+def test_add_working_days_agrees_with_stepping_day_by_day():
+    # Half the span in working days, so the result lands about as far away as the pair's end.
+    mismatches = [
+        (start, days, add_working_days(start, days), reference_add(start, days))
+        for start, end in RANDOM_PAIRS
+        for days in [(end - start).days // 2]
+        if add_working_days(start, days) != reference_add(start, days)
+    ]
+    assert mismatches == []
+
+
+def test_working_days_since_agrees_with_counting_day_by_day():
+    mismatches = [
+        (start, end)
+        for start, end in RANDOM_PAIRS
+        if working_days_since(datetime.combine(start, time(16, 30), tzinfo=LONDON), today=end)
+        != reference_between(start, end)
+    ]
+    assert mismatches == []
+
+
+def test_every_day_of_fourteen_years_is_its_own_next_working_day_or_rolls_forward():
+    day = date(2018, 1, 1)
+    while day.year < 2032:
+        assert next_working_day(day) == reference_add(day, 0), day
+        day += timedelta(days=1)
+
+
+def test_dates_beyond_the_precomputed_table_still_count_bank_holidays():
+    # Christmas 1975 fell on a Thursday, Boxing Day on the Friday: Monday 29th is the only one.
+    assert working_days_between(date(1975, 12, 24), date(1975, 12, 29)) == 1
+    assert add_working_days(date(2100, 12, 24), 1) == reference_add(date(2100, 12, 24), 1)
+    assert working_days_between(date(1960, 1, 1), date(2110, 1, 1)) == reference_between(
+        date(1960, 1, 1), date(2110, 1, 1)
+    )
