@@ -69,10 +69,12 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "users.middleware.IdleTimeoutMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's OTPMiddleware, reading the two-factor device once a minute, not per request.
+    "users.middleware.TwoFactorDeviceMiddleware",
     "users.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -190,9 +192,27 @@ SSC_INFORMATION_RESPONSE_WORKING_DAYS = env_int("SSC_INFORMATION_RESPONSE_WORKIN
 SSC_MEETING_QUORUM = env_int("SSC_MEETING_QUORUM", 5)
 LARGE_SUPPLIER_PREMISES_THRESHOLD = env_int("LARGE_SUPPLIER_PREMISES_THRESHOLD", 250_000)
 
-# Sessions end after this many seconds without activity (each request renews them).
+# Sessions end after this many seconds without activity: users.middleware.IdleTimeoutMiddleware
+# renews them, writing at most once a minute rather than on every request.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+
+# The cache, and sessions through it, on Redis when a URL is given (production, where several
+# workers must share them); otherwise each process's memory and database sessions, so the
+# embedded default needs no Redis.
+CACHE_URL = os.environ.get("REDIS_CACHE_URL") or os.environ.get("CACHE_URL", "")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("REDIS_CACHE_URL must be a redis://, rediss:// or unix:// URL.")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "sscportal",
+        }
+    }
+    # Read from Redis, written through to the database, so a flushed cache signs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 
