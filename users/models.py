@@ -231,6 +231,7 @@ class Membership(models.Model):
         PENDING = "pending", "Invited, waiting for them to accept"
         ACCEPTED = "accepted", "Accepted"
         DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn by the organisation"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="memberships")
@@ -281,6 +282,10 @@ class Membership(models.Model):
     @property
     def is_invitation_pending(self) -> bool:
         return self.invitation == self.Invitation.PENDING
+
+    @property
+    def is_invitation_withdrawn(self) -> bool:
+        return self.invitation == self.Invitation.WITHDRAWN
 
 
 class ConflictOfInterest(models.Model):
@@ -370,6 +375,7 @@ class SecurityEvent(models.Model):
         INVITATION = "invitation", "Person invited"
         INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
         INVITATION_DECLINED = "invitation_declined", "Invitation declined"
+        INVITATION_WITHDRAWN = "invitation_withdrawn", "Invitation withdrawn"
         DECISION = "decision", "SSC decision recorded"
         CALENDAR_ADDRESS = "calendar_address", "Calendar address created, replaced or revoked"
 

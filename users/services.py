@@ -128,6 +128,29 @@ def resend_invitation(*, membership: Membership, by) -> None:
     send_invitation(membership=membership, by=by)
 
 
+def withdraw_invitation(*, membership: Membership, by) -> Membership:
+    """The admin takes back an invitation not yet answered (a wrong address, a wrong role)."""
+    _require_admin(by, membership.organisation)
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+        if not locked.is_invitation_pending:
+            raise StaffChangeRefused(
+                "There is no open invitation to withdraw: it has already been answered."
+            )
+        locked.invitation = Membership.Invitation.WITHDRAWN
+        locked.is_active = False
+        locked.answered_at = timezone.now()
+        locked.save(update_fields=["invitation", "is_active", "answered_at"])
+        record_event(
+            SecurityEvent.Kind.INVITATION_WITHDRAWN,
+            actor=by,
+            organisation=locked.organisation,
+            summary=f"{by} withdrew the invitation of {normalise_email(locked.user.email)} "
+            f"to {locked.organisation}",
+        )
+    return locked
+
+
 def _answer(*, membership: Membership, by, accept: bool) -> Membership:
     with transaction.atomic():
         locked = (
@@ -234,6 +257,12 @@ def change_membership(*, membership: Membership, by, role: str, is_active: bool)
                 f"{who} has not accepted the invitation yet: they join when they accept it."
                 if locked.is_invitation_pending
                 else f"{who} declined the invitation. You can invite them again below."
+            )
+        if is_active and not locked.is_active:
+            # Access comes back only with the person's consent, as it first came.
+            raise StaffChangeRefused(
+                f"{locked.user} is deactivated. To give them access again, invite them again "
+                "below: they rejoin when they accept."
             )
         loses_admin = locked.role == Membership.Role.ADMIN and (
             role != Membership.Role.ADMIN or not is_active

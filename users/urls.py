@@ -44,4 +44,9 @@ urlpatterns = [
         views.ResendInvitationView.as_view(),
         name="resend_invitation",
     ),
+    path(
+        "organisations/<int:pk>/staff/<int:membership_pk>/withdraw/",
+        views.WithdrawInvitationView.as_view(),
+        name="withdraw_invitation",
+    ),
 ]

@@ -233,3 +233,37 @@ def test_a_former_member_invited_again_must_accept_again(
     former.refresh_from_db()
     assert former.is_active is False
     assert former.invitation == Membership.Invitation.PENDING
+
+
+def test_the_admin_withdraws_an_invitation_and_it_can_no_longer_be_accepted(
+    client, invited, organisation, org_admin, other_submitter
+):
+    client.force_login(org_admin)
+    response = client.post(
+        reverse("users:withdraw_invitation", args=[organisation.pk, invited.pk]), follow=True
+    )
+    assert any("withdrawn" in message for message in messages_of(response))
+    assert "Invitation withdrawn" in response.content.decode()
+    invited.refresh_from_db()
+    assert invited.invitation == Membership.Invitation.WITHDRAWN
+    client.force_login(other_submitter)
+    client.post(reverse("users:invitation_accept", args=[invited.pk]))
+    assert not fresh(other_submitter).can_prepare_for(organisation)
+    assert SecurityEvent.objects.filter(kind="invitation_withdrawn").exists()
+
+
+def test_a_deactivated_member_regains_access_only_by_accepting_a_new_invitation(
+    client, organisation, org_admin
+):
+    former = factories.MembershipFactory(organisation=organisation, role="submitter")
+    former.is_active = False
+    former.save()
+    client.force_login(org_admin)
+    response = client.post(
+        reverse("users:membership", args=[organisation.pk, former.pk]),
+        {f"m{former.pk}-role": "admin", f"m{former.pk}-is_active": "True"},
+        follow=True,
+    )
+    assert any("invite them again" in message for message in messages_of(response))
+    former.refresh_from_db()
+    assert (former.is_active, former.role) == (False, "submitter")

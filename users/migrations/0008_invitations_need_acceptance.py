@@ -4,6 +4,26 @@ import django.db.models.deletion
 import django.db.models.functions.text
 from django.conf import settings
 from django.db import migrations, models
+from django.db.models import Count
+from django.db.models.functions import Lower
+
+
+def refuse_addresses_that_differ_only_in_case(apps, schema_editor):
+    """Sign-in now treats any spelling as one account: two such accounts must be merged first."""
+    User = apps.get_model("users", "User")
+    clashes = (
+        User.objects.annotate(address=Lower("email"))
+        .values("address")
+        .annotate(accounts=Count("id"))
+        .filter(accounts__gt=1)
+        .values_list("address", flat=True)
+    )
+    if clashes:
+        raise RuntimeError(
+            "These addresses belong to more than one account, differing only in capitals: "
+            + ", ".join(sorted(clashes))
+            + ". Merge or rename those accounts in the admin, then run migrate again."
+        )
 
 
 class Migration(migrations.Migration):
@@ -26,6 +46,7 @@ class Migration(migrations.Migration):
                     ("pending", "Invited, waiting for them to accept"),
                     ("accepted", "Accepted"),
                     ("declined", "Declined"),
+                    ("withdrawn", "Withdrawn by the organisation"),
                 ],
                 default="accepted",
                 max_length=20,
@@ -77,6 +98,7 @@ class Migration(migrations.Migration):
                     ("invitation", "Person invited"),
                     ("invitation_accepted", "Invitation accepted"),
                     ("invitation_declined", "Invitation declined"),
+                    ("invitation_withdrawn", "Invitation withdrawn"),
                     ("decision", "SSC decision recorded"),
                     ("calendar_address", "Calendar address created, replaced or revoked"),
                 ],
@@ -94,6 +116,7 @@ class Migration(migrations.Migration):
                 violation_error_message="Someone invited becomes active only by accepting.",
             ),
         ),
+        migrations.RunPython(refuse_addresses_that_differ_only_in_case, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name="user",
             constraint=models.UniqueConstraint(
