@@ -38,6 +38,7 @@ def yes_no_field(
     no: str = "No",
     required: bool = False,
     help_text: str = "",
+    widget: type[forms.Widget] = forms.Select,
 ) -> forms.TypedChoiceField:
     """A yes/no question; unless required, a draft may leave it unanswered (stored as None)."""
     choices = [(True, yes), (False, no)]
@@ -45,12 +46,14 @@ def yes_no_field(
         choices.insert(0, ("", NOT_ANSWERED))
     return forms.TypedChoiceField(
         choices=choices,
-        # The options' values are str(True) and str(False), exactly as a saved answer renders.
-        coerce=lambda value: value == str(True),
+        # The options' values are str(True) and str(False), exactly as a saved answer renders;
+        # a saved True itself coerces to True, so an unchanged answer is not reported as changed.
+        coerce=lambda value: value is True or value == str(True),
         empty_value=None,
         required=required,
         label=label,
         help_text=help_text,
+        widget=widget,
     )
 
 

@@ -101,7 +101,7 @@ def test_the_sweep_does_nothing_before_the_first_large_upload(settings):
 
 
 def test_the_periodic_task_sweeps(left_behind):
-    assert sweep_upload_temp.delay().get() == 2
+    assert sweep_upload_temp.apply().result == 2
     assert left_behind["fresh"].exists()
 
 

@@ -247,3 +247,68 @@ def test_only_secas_confirms_and_only_once(client, legacy_case, secas, ssc_membe
     assert "already recorded (Yes)" in response.content.decode()
     legacy_case.refresh_from_db()
     assert legacy_case.has_known_non_compliances is True
+
+
+def test_recording_the_answer_without_choosing_one_records_nothing(client, legacy_case, secas):
+    client.force_login(secas)
+    page = client.get(reverse("assessments:case", args=[legacy_case.pk])).content.decode()
+    url = reverse("assessments:confirm_non_compliance", args=[legacy_case.pk])
+    response = client.post(url, postable(form_data(page, action=url)))  # exactly as rendered
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+    legacy_case.refresh_from_db()
+    assert legacy_case.has_known_non_compliances is None
+
+
+def test_after_a_refusal_on_the_meeting_page_the_next_decision_returns_to_the_meeting(
+    client, under_review, ssc_member, meeting
+):
+    client.force_login(ssc_member)
+    refused = decide_on_the_meeting_page(client, under_review, meeting, rationale="")
+    assert refused.status_code == 200
+    url = reverse("assessments:decide", args=[under_review.pk])
+    data = form_data(refused.content.decode(), action=url)
+    data.update({"outcome": "no_assessment", "rationale": RATIONALE})
+    response = client.post(url, postable(data))
+    assert response.status_code == 302
+    assert response.url == reverse("assessments:meeting", args=[meeting.pk])
+
+
+def test_a_meeting_that_stops_being_quorate_while_typing_keeps_the_rationale(
+    client, under_review, ssc_member
+):
+    meeting = factories.SSCMeetingFactory(quorum=1, attendees=[ssc_member])
+    services.add_to_agenda(meeting=meeting, notification=under_review)
+    client.force_login(ssc_member)
+    url = reverse("assessments:decide", args=[under_review.pk])
+    data = form_data(
+        client.get(reverse("assessments:meeting", args=[meeting.pk])).content.decode(),
+        action=url,
+    )
+    meeting.attendees.clear()  # SECAS corrects the attendance meanwhile
+    data.update({"outcome": "no_assessment", "rationale": RATIONALE})
+    response = client.post(url, postable(data))
+    page = response.content.decode()
+    assert "not quorate for this case" in page
+    assert RATIONALE in page
+
+
+def test_a_due_date_in_the_past_is_an_error_beside_the_field(
+    client, under_review, ssc_member, meeting
+):
+    from tests.html_forms import errors_away_from_their_fields
+
+    client.force_login(ssc_member)
+    response = client.post(
+        reverse("assessments:decide", args=[under_review.pk]),
+        {
+            "outcome": "assessment_required",
+            "rationale": RATIONALE,
+            "meeting": meeting.pk,
+            "assessment_kind": "g8_13",
+            "assessment_due_date": timezone.localdate().isoformat(),
+        },
+    )
+    page = response.content.decode()
+    assert 'href="#id_assessment_due_date">' in page
+    assert not errors_away_from_their_fields(page)
