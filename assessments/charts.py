@@ -22,14 +22,19 @@ MAX_LABEL_CHARS = 40  # above its bar, a label has the whole width: 40 character
 
 @dataclass(frozen=True)
 class Bar:
-    y: float
-    text_y: float
-    segments: list[dict]  # each: x, width, value, css, label
+    y: str  # coordinates as SVG text, one decimal
+    text_y: str
+    segments: list[dict]  # each: x, width (text), value, css, label
     label: str
     full_label: str
     total: int
-    value_x: float
-    value_y: float
+    value_x: str
+    value_y: str
+
+
+def _n(value: float) -> str:
+    # Formatted here once, so the template prints coordinates without a filter per number.
+    return f"{value:.1f}"
 
 
 def _shorten(label: str) -> str:
@@ -57,26 +62,32 @@ def bars(columns: list[dict], series: list[tuple[str, str, str]]) -> dict:
             value = column[key]
             width = track * value / peak
             segments.append(
-                {"x": left, "width": width, "value": value, "css": css, "label": series_label}
+                {
+                    "x": _n(left),
+                    "width": _n(width),
+                    "value": value,
+                    "css": css,
+                    "label": series_label,
+                }
             )
             left += width
         laid_out.append(
             Bar(
-                y=bar_top,
-                text_y=top + middle if beside else top + FONT_SIZE,
+                y=_n(bar_top),
+                text_y=_n(top + middle if beside else top + FONT_SIZE),
                 segments=segments,
                 label=label,
                 full_label=column["label"],
                 total=sum(segment["value"] for segment in segments),
-                value_x=left + GAP / 2,
-                value_y=bar_top + middle,
+                value_x=_n(left + GAP / 2),
+                value_y=_n(bar_top + middle),
             )
         )
     return {
         "bars": laid_out,
         "width": WIDTH,
-        "height": max(len(columns), 1) * row_height,
-        "label_x": label_width - GAP if beside else 0,
+        "height": f"{max(len(columns), 1) * row_height:.0f}",
+        "label_x": _n(label_width - GAP if beside else 0),
         "label_anchor": "end" if beside else "start",
         "bar_height": BAR_HEIGHT,
         "series": series,

@@ -1,12 +1,23 @@
-"""Documents generated from the record: the decision letter and the minutes extract."""
+"""Documents generated from the record: the decision letter, the minutes extract and SECAS's
+tables as CSV (streamed, a chunk of rows at a time, so memory stays flat whatever the size)."""
 
 import csv
 import io
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
 
+from django.http import StreamingHttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from assessments import selectors
+from assessments.models import Assessment, AssessmentKind, AssessmentState
+from notifications.models import InformationRequest, NotificationState
 from users.security import defuse_formula
+
+CHUNK = 500  # rows per database fetch and per piece of the response
 
 
 def render_pdf(template: str, context: dict) -> bytes:
@@ -75,3 +86,220 @@ def minutes_pdf(meeting, decisions) -> bytes:
         "assessments/minutes_pdf.html",
         {"meeting": meeting, "columns": MINUTES_COLUMNS, "rows": minutes_rows(decisions)},
     )
+
+
+# --- CSV, streamed ----------------------------------------------------------------------------
+
+
+class _Echo:
+    """A file-like object that hands back what csv.writer writes, so rows can be yielded."""
+
+    def write(self, value):
+        return value
+
+
+def chunks(rows: Iterable, size: int | None = None) -> Iterator[list]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size or CHUNK)):
+        yield chunk
+
+
+def csv_lines(columns: list[str], rows: Iterable[list]) -> Iterator[str]:
+    """The header, then the rows a chunk at a time, every cell defused against formulas."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(columns)
+    for chunk in chunks(rows):
+        yield "".join(writer.writerow([defuse_formula(cell) for cell in row]) for row in chunk)
+
+
+def streaming_csv(filename: str, columns: list[str], rows: Iterable[list]) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        csv_lines(columns, rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- SECAS's tables ---------------------------------------------------------------------------
+
+
+def _d(value) -> str:
+    return f"{value:%d/%m/%Y}" if value else ""
+
+
+def _local(moment) -> str:
+    return _d(timezone.localtime(moment)) if moment else ""
+
+
+KIND = dict(AssessmentKind.choices)
+STAGE = dict(AssessmentState.choices)
+NOTIFICATION_STATE = dict(NotificationState.choices)
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: list[str]
+    rows: Callable[[object], Iterator[list]]  # today -> rows, read as they are written
+    count: Callable[[object], int]  # today -> how many rows, for the audit trail
+
+
+def _assessment_rows(today) -> Iterator[list]:
+    rows = (
+        Assessment.objects.exclude(state=AssessmentState.COMPLETED)
+        .order_by("state", "due_date", "pk")
+        .values_list(
+            "organisation__name", "kind", "state", "due_date", "cio_name", "notification__reference"
+        )
+    )
+    for name, kind, state, due_date, cio_name, reference in rows.iterator(chunk_size=CHUNK):
+        yield [
+            name,
+            KIND.get(kind, kind),
+            STAGE.get(state, state),
+            _d(due_date),
+            "yes" if due_date < today else "no",
+            cio_name,
+            reference or "",
+        ]
+
+
+def _review_rows(today) -> Iterator[list]:
+    reviews = (
+        selectors.annual_reviews_ahead(today)
+        .prefetch_related(None)
+        .values_list("pk", "organisation__name", "due_date", "kind")
+    )
+    link = Assessment.systems_in_scope.through
+    for chunk in chunks(reviews.iterator(chunk_size=CHUNK)):
+        later: dict[int, list[str]] = defaultdict(list)
+        systems = (
+            link.objects.filter(
+                assessment__in=[pk for pk, *_ in chunk], usersystem__is_first_system=False
+            )
+            .order_by("usersystem__name")
+            .values_list("assessment_id", "usersystem__name")
+        )
+        for assessment_id, name in systems:
+            later[assessment_id].append(name)
+        for pk, name, due_date, kind in chunk:
+            yield [
+                name,
+                _d(due_date),
+                KIND.get(kind, kind),
+                "; ".join(later[pk]),
+                "yes" if due_date < today else "no",
+            ]
+
+
+def _awaiting_rows(today) -> Iterator[list]:
+    cases = selectors.awaiting_ssc().values_list(
+        "pk", "reference", "organisation__name", "state", "submitted_at", "review_started_at"
+    )
+    for chunk in chunks(cases.iterator(chunk_size=CHUNK)):
+        periods: dict[int, list] = defaultdict(list)
+        questions = InformationRequest.objects.filter(
+            notification__in=[pk for pk, *_ in chunk]
+        ).values_list("notification_id", "requested_at", "responded_at")
+        for notification_id, requested_at, responded_at in questions:
+            periods[notification_id].append((requested_at, responded_at))
+        for pk, reference, name, state, submitted_at, review_started_at in chunk:
+            level = selectors.clock(
+                state=state,
+                submitted_at=submitted_at,
+                review_started_at=review_started_at,
+                periods=periods[pk],
+                today=today,
+            )
+            yield [
+                reference,
+                name,
+                NOTIFICATION_STATE.get(state, state),
+                _local(submitted_at),
+                level["age"],
+                level["running"],
+                f"{level['stage']}: {level['limit']}",
+                level["status"],
+            ]
+
+
+def _late_rows(today) -> Iterator[list]:
+    rows = selectors.late_notifications().values_list(
+        "reference",
+        "organisation__name",
+        "system_name",
+        "planned_go_live_date",
+        "submitted_at",
+        "state",
+    )
+    for reference, name, system_name, go_live, submitted_at, state in rows.iterator(
+        chunk_size=CHUNK
+    ):
+        yield [
+            reference,
+            name,
+            system_name,
+            _d(go_live),
+            _local(submitted_at),
+            NOTIFICATION_STATE.get(state, state),
+        ]
+
+
+def _at_risk_rows(today) -> Iterator[list]:
+    organisations = selectors.organisations_at_risk(today).iterator(chunk_size=CHUNK)
+    for chunk in chunks(organisations):
+        for entry in selectors.risk_reasons(chunk, today):
+            yield [entry["organisation"].name, "; ".join(entry["reasons"])]
+
+
+def _month_rows(today) -> Iterator[list]:
+    for row in selectors.decisions_by_month(today):
+        yield [
+            f"{row['month']:%B %Y}",
+            row["no_assessment"],
+            row["assessment_required"],
+            row["median_days"] if row["median_days"] is not None else "",
+        ]
+
+
+SECAS_TABLES = {
+    "assessments": Table(
+        ["Organisation", "Assessment", "Stage", "Due", "Overdue", "CIO", "Notification"],
+        _assessment_rows,
+        lambda today: selectors.outstanding_assessments().count(),
+    ),
+    "annual-reviews": Table(
+        ["Organisation", "Due", "Expected type", "Later systems in scope", "Overdue"],
+        _review_rows,
+        lambda today: selectors.annual_reviews_ahead(today).count(),
+    ),
+    "awaiting-ssc": Table(
+        [
+            "Reference",
+            "Organisation",
+            "State",
+            "Submitted",
+            "Age (working days)",
+            "Clock (working days)",
+            "Service level",
+            "Status",
+        ],
+        _awaiting_rows,
+        lambda today: selectors.awaiting_ssc().count(),
+    ),
+    "late-notifications": Table(
+        ["Reference", "Organisation", "User System", "Planned go-live", "Submitted", "State"],
+        _late_rows,
+        lambda today: selectors.late_notifications().count(),
+    ),
+    "organisations-at-risk": Table(
+        ["Organisation", "Reasons"],
+        _at_risk_rows,
+        lambda today: selectors.organisations_at_risk(today).count(),
+    ),
+    "decisions-by-month": Table(
+        ["Month", "No assessment", "Assessment required", "Median working days to decide"],
+        _month_rows,
+        lambda today: 12,
+    ),
+}

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
-from notifications.models import AssuranceStatus, Notification, UserSystem
+from notifications.models import AT_RISK_ASSURANCE, AssuranceStatus, Notification, UserSystem
 from sscportal.fields import PlainCharField, PlainTextField
 from users.models import Organisation, PartyCategory
 
@@ -160,6 +160,8 @@ class Decision(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(rationale=""), name="decision_has_rationale")
         ]
+        # SECAS's decisions per month read the last twelve months, and today's.
+        indexes = [models.Index(fields=["decided_at"], name="decision_decided_at")]
 
     def __str__(self):
         return f"{self.notification.reference}: {self.get_outcome_display()}"
@@ -226,6 +228,14 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
     class Meta:
         ordering = ["due_date"]
         permissions = [("manage_assessment", "Can book, track and complete assessments")]
+        # SECAS's lists of open assessments and annual reviews, earliest due first.
+        indexes = [
+            models.Index(
+                fields=["due_date", "id"],
+                condition=~Q(state=A.COMPLETED),
+                name="assessment_open_by_due_date",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(fieldwork_end_date__isnull=True)
@@ -337,6 +347,14 @@ class AssuranceRecord(models.Model):
     class Meta:
         ordering = ["-effective_date", "-recorded_at"]
         get_latest_by = ["effective_date", "recorded_at"]
+        # The few Deferred and Rejected records SECAS's organisations-at-risk list starts from.
+        indexes = [
+            models.Index(
+                fields=["status"],
+                condition=Q(status__in=sorted(AT_RISK_ASSURANCE)),
+                name="assurance_at_risk",
+            )
+        ]
 
     def __str__(self):
         return f"{self.organisation}: {self.get_status_display()} ({self.effective_date:%d/%m/%Y})"

@@ -1,26 +1,39 @@
 from django.urls import path
 
-from assessments import views
+from assessments.views import secas
 
 app_name = "secas"
 
 urlpatterns = [
-    path("secas/", views.SecasDashboardView.as_view(), name="dashboard"),
-    path("secas/export/<slug:name>.csv", views.ExportView.as_view(), name="export"),
-    path("secas/assessments/<int:pk>/", views.AssessmentView.as_view(), name="assessment"),
+    path("secas/", secas.SecasDashboardView.as_view(), name="dashboard"),
+    path("secas/awaiting/", secas.AwaitingListView.as_view(), name="awaiting"),
+    path("secas/assessments/", secas.AssessmentListView.as_view(), name="assessments"),
+    path("secas/annual-reviews/", secas.AnnualReviewListView.as_view(), name="annual_reviews"),
+    path(
+        "secas/late-notifications/",
+        secas.LateNotificationListView.as_view(),
+        name="late_notifications",
+    ),
+    path(
+        "secas/organisations-at-risk/",
+        secas.AtRiskListView.as_view(),
+        name="organisations_at_risk",
+    ),
+    path("secas/export/<slug:name>.csv", secas.ExportView.as_view(), name="export"),
+    path("secas/assessments/<int:pk>/", secas.AssessmentView.as_view(), name="assessment"),
     path(
         "secas/assessments/<int:pk>/<slug:step>/",
-        views.AssessmentStepView.as_view(),
+        secas.AssessmentStepView.as_view(),
         name="assessment_step",
     ),
     path(
         "secas/cases/<int:notification_pk>/communications/",
-        views.CommunicationsView.as_view(),
+        secas.CommunicationsView.as_view(),
         name="case_communications",
     ),
     path(
         "secas/organisations/<int:organisation_pk>/communications/",
-        views.CommunicationsView.as_view(),
+        secas.CommunicationsView.as_view(),
         name="organisation_communications",
     ),
 ]

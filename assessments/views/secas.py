@@ -1,26 +1,24 @@
 """SECAS's pages: everything outstanding, assessment tracking, exports, the communications log."""
 
-import csv
-import io
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
-from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
-from django_fsm_log.models import StateLog
 
-from assessments import charts, forms, services
+from assessments import charts, documents, forms, services
 from assessments import selectors as ssc
-from assessments.models import Assessment, AssessmentState
-from notifications.models import Notification, NotificationState
+from assessments.models import OPEN_ASSESSMENT_STATES, Assessment
+from notifications.models import AWAITING_DECISION_STATES, Notification, NotificationState
 from notifications.services import TransitionRefused, in_sentence
 from users.models import Organisation, SecurityEvent
-from users.security import defuse_formula, record_event
+from users.security import record_event
 
 STEP_FORMS = {
     "schedule": forms.ScheduleForm,
@@ -48,146 +46,50 @@ class SecasMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-def _d(value) -> str:
-    return f"{value:%d/%m/%Y}" if value else ""
+DASHBOARD_ROWS = 10  # the most urgent rows of each table; the rest are a link away
+PAGE_SIZE = 50
 
 
-def export_tables(today) -> dict:
-    """Every table of the dashboard as plain rows, for CSV."""
-    return {
-        "assessments": (
-            ["Organisation", "Assessment", "Stage", "Due", "Overdue", "CIO", "Notification"],
-            [
-                [
-                    a.organisation.name,
-                    a.get_kind_display(),
-                    a.get_state_display(),
-                    _d(a.due_date),
-                    "yes" if a.due_date < today else "no",
-                    a.cio_name,
-                    a.notification.reference if a.notification else "",
-                ]
-                for a in ssc.outstanding_assessments(today)
-            ],
-        ),
-        "annual-reviews": (
-            ["Organisation", "Due", "Expected type", "Later systems in scope", "Overdue"],
-            [
-                [
-                    row["review"].organisation.name,
-                    _d(row["review"].due_date),
-                    row["review"].get_kind_display(),
-                    "; ".join(system.name for system in row["review"].later_systems),
-                    "yes" if row["overdue"] else "no",
-                ]
-                for row in ssc.annual_reviews_ahead(today)
-            ],
-        ),
-        "awaiting-ssc": (
-            [
-                "Reference",
-                "Organisation",
-                "State",
-                "Submitted",
-                "Age (working days)",
-                "Clock (working days)",
-                "Service level",
-                "Status",
-            ],
-            [
-                [
-                    row["case"].reference,
-                    row["case"].organisation.name,
-                    row["case"].get_state_display(),
-                    _d(timezone.localtime(row["case"].submitted_at)),
-                    row["age"],
-                    row["running"],
-                    f"{row['stage']}: {row['limit']}",
-                    row["status"],
-                ]
-                for row in ssc.awaiting_ssc(today)
-            ],
-        ),
-        "late-notifications": (
-            ["Reference", "Organisation", "User System", "Planned go-live", "Submitted", "State"],
-            [
-                [
-                    n.reference,
-                    n.organisation.name,
-                    n.system_name,
-                    _d(n.planned_go_live_date),
-                    _d(timezone.localtime(n.submitted_at)),
-                    n.get_state_display(),
-                ]
-                for n in ssc.late_notifications()
-            ],
-        ),
-        "organisations-at-risk": (
-            ["Organisation", "Reasons"],
-            [
-                [entry["organisation"].name, "; ".join(entry["reasons"])]
-                for entry in ssc.organisations_at_risk(today)
-            ],
-        ),
-        "decisions-by-month": (
-            ["Month", "No assessment", "Assessment required", "Median working days to decide"],
-            [
-                [
-                    f"{row['month']:%B %Y}",
-                    row["no_assessment"],
-                    row["assessment_required"],
-                    row["median_days"] if row["median_days"] is not None else "",
-                ]
-                for row in ssc.decisions_by_month(today)
-            ],
-        ),
-    }
-
-
-EXPORT_NAMES = [
-    "assessments",
-    "annual-reviews",
-    "awaiting-ssc",
-    "late-notifications",
-    "organisations-at-risk",
-    "decisions-by-month",
-]
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 class SecasDashboardView(SecasMixin, TemplateView):
+    """Everything outstanding: counts and charts from SQL aggregates, and the first few rows of
+    each table in its most urgent order, linking to the full, paginated list."""
+
     template_name = "assessments/secas_dashboard.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        outstanding = ssc.outstanding_assessments(today)
-        by_stage = [
-            {
-                "label": label,
-                "rows": [a for a in outstanding if a.state == value],
-            }
-            for value, label in AssessmentState.choices
-            if value != AssessmentState.COMPLETED
-        ]
-        state_counts = dict(
-            Notification.objects.filter(submitted_at__isnull=False)
-            .values_list("state")
-            .annotate(total=Count("id"))
+        by_state = {
+            row["state"]: row
+            for row in Notification.objects.filter(submitted_at__isnull=False)
+            .values("state")
+            .annotate(total=Count("id"), late=Count("id", filter=Q(is_late=True)))
             .order_by()
-        )
+        }
+        assessments = ssc.assessment_counts(today)
+        at_risk = ssc.organisations_at_risk(today)
         months = ssc.decisions_by_month(today)
         context.update(
             today=today,
-            by_stage=by_stage,
-            overdue_count=sum(1 for a in outstanding if a.due_date < today),
-            reviews=ssc.annual_reviews_ahead(today),
-            awaiting=ssc.awaiting_ssc(today),
-            late=ssc.late_notifications()[:50],
-            at_risk=ssc.organisations_at_risk(today),
+            awaiting=ssc.with_service_levels(ssc.awaiting_ssc()[:DASHBOARD_ROWS], today),
+            awaiting_total=sum(
+                by_state.get(state, {}).get("total", 0) for state in AWAITING_DECISION_STATES
+            ),
+            assessments=list(ssc.outstanding_assessments()[:DASHBOARD_ROWS]),
+            assessment_counts=assessments,
+            reviews=ssc.review_rows(ssc.annual_reviews_ahead(today)[:DASHBOARD_ROWS], today),
+            late=list(ssc.late_notifications()[:DASHBOARD_ROWS]),
+            late_total=sum(row["late"] for row in by_state.values()),
+            at_risk=ssc.risk_reasons(at_risk[:DASHBOARD_ROWS], today),
+            at_risk_total=at_risk.count(),
             months=months,
             state_chart=charts.bars(
                 [
-                    {"label": label, "count": state_counts.get(value, 0)}
+                    {"label": label, "count": by_state.get(value, {}).get("total", 0)}
                     for value, label in NotificationState.choices
                     if value != NotificationState.DRAFT
                 ],
@@ -207,34 +109,169 @@ class SecasDashboardView(SecasMixin, TemplateView):
                 ],
                 [("days", "Median working days to decision", "chart-primary")],
             ),
-            exports=EXPORT_NAMES,
+            exports=list(documents.SECAS_TABLES),
         )
         return context
 
 
+class SecasListView(SecasMixin, TemplateView):
+    """One of the dashboard's tables in full, a page at a time."""
+
+    template_name = "assessments/secas_list.html"
+    title = ""
+    table = ""  # the partial that draws the rows
+    export = ""  # the name of the table's CSV export
+
+    def queryset(self, today):
+        raise NotImplementedError
+
+    def rows(self, objects, today) -> list:
+        return list(objects)
+
+    def filters(self, today) -> list[dict]:
+        """Links that narrow the list: label, count, query string, whether it is the one shown."""
+        return []
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        page = _page(self.request, self.queryset(today))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            today=today,
+            title=self.title,
+            table=self.table,
+            export=self.export,
+            page=page,
+            rows=self.rows(page.object_list, today),
+            filters=self.filters(today),
+            query_string=query.urlencode(),
+        )
+        return context
+
+
+class AwaitingListView(SecasListView):
+    title = "Awaiting triage or decision"
+    table = "assessments/_secas_awaiting_table.html"
+    export = "awaiting-ssc"
+
+    def state(self) -> str:
+        state = self.request.GET.get("state", "")
+        return state if state in AWAITING_DECISION_STATES else ""
+
+    def queryset(self, today):
+        cases = ssc.awaiting_ssc()
+        return cases.filter(state=self.state()) if self.state() else cases
+
+    def rows(self, objects, today):
+        return ssc.with_service_levels(objects, today)
+
+    def filters(self, today):
+        counts = dict(
+            Notification.objects.filter(state__in=AWAITING_DECISION_STATES)
+            .values_list("state")
+            .annotate(total=Count("id"))
+            .order_by()
+        )
+        labels = dict(NotificationState.choices)
+        return [
+            {
+                "label": "All",
+                "count": sum(counts.values()),
+                "query": "",
+                "active": not self.state(),
+            },
+            *(
+                {
+                    "label": labels[state],
+                    "count": counts.get(state, 0),
+                    "query": urlencode({"state": state}),
+                    "active": self.state() == state,
+                }
+                for state in AWAITING_DECISION_STATES
+            ),
+        ]
+
+
+class AssessmentListView(SecasListView):
+    title = "Outstanding assessments"
+    table = "assessments/_secas_assessments_table.html"
+    export = "assessments"
+
+    def stage(self) -> str:
+        stage = self.request.GET.get("stage", "")
+        return stage if stage in OPEN_ASSESSMENT_STATES else ""
+
+    def queryset(self, today):
+        return ssc.outstanding_assessments(stage=self.stage())
+
+    def filters(self, today):
+        counts = ssc.assessment_counts(today)
+        return [
+            {"label": "All", "count": counts["total"], "query": "", "active": not self.stage()},
+            *(
+                {
+                    "label": stage["label"],
+                    "count": stage["count"],
+                    "query": urlencode({"stage": stage["value"]}),
+                    "active": self.stage() == stage["value"],
+                }
+                for stage in counts["stages"]
+            ),
+        ]
+
+
+class AnnualReviewListView(SecasListView):
+    title = "Annual reviews in the next 12 months"
+    table = "assessments/_secas_reviews_table.html"
+    export = "annual-reviews"
+
+    def queryset(self, today):
+        return ssc.annual_reviews_ahead(today)
+
+    def rows(self, objects, today):
+        return ssc.review_rows(objects, today)
+
+
+class LateNotificationListView(SecasListView):
+    title = "Late notifications"
+    table = "assessments/_secas_late_list.html"
+    export = "late-notifications"
+
+    def queryset(self, today):
+        return ssc.late_notifications()
+
+
+class AtRiskListView(SecasListView):
+    title = "Organisations at risk"
+    table = "assessments/_secas_at_risk_list.html"
+    export = "organisations-at-risk"
+
+    def queryset(self, today):
+        return ssc.organisations_at_risk(today)
+
+    def rows(self, objects, today):
+        return ssc.risk_reasons(objects, today)
+
+
 class ExportView(SecasMixin, View):
+    """One table as CSV, streamed as it is read: only that table is built."""
+
     def get(self, request, name):
-        if name not in EXPORT_NAMES:
+        table = documents.SECAS_TABLES.get(name)
+        if table is None:
             raise Http404("No such table.")
         today = timezone.localdate()
-        columns, rows = export_tables(today)[name]
         record_event(
             SecurityEvent.Kind.EXPORT,
             actor=request.user,
             request=request,
-            summary=f"{request.user} exported the SECAS table {name} ({len(rows)} rows)",
+            summary=(f"{request.user} exported the SECAS table {name} ({table.count(today)} rows)"),
         )
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([defuse_formula(cell) for cell in row])
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="secas-{name}-{today:%Y-%m-%d}.csv"'
+        return documents.streaming_csv(
+            f"secas-{name}-{today:%Y-%m-%d}.csv", table.columns, table.rows(today)
         )
-        response["Cache-Control"] = "private, no-store"
-        return response
 
 
 class AssessmentView(SecasMixin, TemplateView):
@@ -254,8 +291,8 @@ class AssessmentView(SecasMixin, TemplateView):
             step=step,
             step_label=available[0].custom.get("label") if available else "",
             step_form=kwargs.get("step_form") or (STEP_FORMS[step]() if step else None),
-            history=StateLog.objects.for_(assessment).select_related("by").order_by("timestamp"),
-            systems=assessment.systems_in_scope.all(),
+            history=ssc.assessment_history(assessment),
+            **ssc.systems_in_scope(assessment),
         )
         return context
 
