@@ -1,4 +1,6 @@
+from dateutil.relativedelta import relativedelta
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from assessments.models import (
@@ -27,8 +29,50 @@ class MeetingChoiceField(forms.ModelChoiceField):
         return f"{label} – {meeting.title}" if meeting.title else label
 
 
+# Meetings offered in a choice: a window around today, never the whole history.
+MEETING_CHOICES_LIMIT = 40
+
+
+def capped(queryset, limit: int):
+    """The first `limit` rows of an ordered queryset, as a queryset a choice field can still
+    validate a posted value against (a sliced one cannot be filtered)."""
+    return queryset.model.objects.filter(pk__in=queryset.values("pk")[:limit]).order_by(
+        *queryset.query.order_by
+    )
+
+
 def upcoming_meetings():
-    return SSCMeeting.objects.filter(date__gte=timezone.localdate()).order_by("date")
+    return capped(
+        SSCMeeting.objects.filter(date__gte=timezone.localdate()).order_by("date"),
+        MEETING_CHOICES_LIMIT,
+    )
+
+
+def recent_meetings_held(*, months: int = 6):
+    """Meetings held in the last few months, newest first: where a decision is recorded."""
+    today = timezone.localdate()
+    return capped(
+        SSCMeeting.objects.filter(
+            date__lte=today, date__gte=today - relativedelta(months=months)
+        ).order_by("-date"),
+        MEETING_CHOICES_LIMIT,
+    )
+
+
+def queue_meetings():
+    """The queue's meeting filter: the last 3 months and the next 6, nearest to today first
+    when there are more than a select can sensibly offer."""
+    today = timezone.localdate()
+    half = MEETING_CHOICES_LIMIT // 2
+    past = SSCMeeting.objects.filter(
+        date__lt=today, date__gte=today - relativedelta(months=3)
+    ).order_by("-date")
+    ahead = SSCMeeting.objects.filter(
+        date__gte=today, date__lte=today + relativedelta(months=6)
+    ).order_by("date")
+    return SSCMeeting.objects.filter(
+        Q(pk__in=past.values("pk")[:half]) | Q(pk__in=ahead.values("pk")[:half])
+    ).order_by("-date")
 
 
 class StartReviewForm(forms.Form):
@@ -188,20 +232,29 @@ class CaseDecisionForm(forms.Form):
 
     def __init__(self, *args, meeting: SSCMeeting | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["meeting"].queryset = SSCMeeting.objects.filter(
-            date__lte=timezone.localdate()
-        ).order_by("-date")
         if meeting is not None:
             # On a meeting's page the meeting is that one: no choice to make.
+            self.fields["meeting"].queryset = SSCMeeting.objects.filter(
+                pk=meeting.pk, date__lte=timezone.localdate()
+            )
             self.fields["meeting"].widget = forms.HiddenInput()
             self.fields["meeting"].initial = meeting.pk
+        else:
+            self.fields["meeting"].queryset = recent_meetings_held()
+            self.fields["meeting"].help_text = "Meetings held in the last 6 months."
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("outcome") == Decision.Outcome.ASSESSMENT_REQUIRED:
-            if not cleaned.get("assessment_due_date") and "assessment_due_date" not in self.errors:
+            due = cleaned.get("assessment_due_date")
+            if not due and "assessment_due_date" not in self.errors:
                 self.add_error(
                     "assessment_due_date", "Give the date by which the assessment is due."
+                )
+            elif due and due <= timezone.localdate():
+                # The service refuses it too; here the error stands beside the field.
+                self.add_error(
+                    "assessment_due_date", "The assessment due date must be after today."
                 )
             if not cleaned.get("assessment_kind"):
                 self.add_error("assessment_kind", "Choose the type of assessment.")
@@ -210,10 +263,11 @@ class CaseDecisionForm(forms.Form):
 
 class QueueFilterForm(forms.Form):
     state = forms.ChoiceField(required=False, choices=[], label="Cases")
-    organisation = forms.ModelChoiceField(
-        queryset=Organisation.objects.filter(is_active=True),
+    # Typed, not chosen from every organisation: static/js/organisation-search.js suggests names.
+    organisation = CleanCharField(
         required=False,
-        empty_label="Any organisation",
+        max_length=limit_of(Organisation, "name"),
+        label="Organisation name contains",
     )
     party_category = forms.ChoiceField(
         required=False, choices=[("", "Any category"), *PartyCategory.choices]
@@ -231,7 +285,10 @@ class QueueFilterForm(forms.Form):
     )
     mine = forms.BooleanField(required=False, label="My cases (I am rapporteur)")
     meeting = MeetingChoiceField(
-        queryset=SSCMeeting.objects.order_by("-date"), required=False, empty_label="Any meeting"
+        queryset=None,
+        required=False,
+        empty_label="Any meeting",
+        help_text="Meetings of the last 3 months and the next 6.",
     )
     sort = forms.ChoiceField(
         required=False,
@@ -244,6 +301,10 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = queue_meetings()
+        self.fields["organisation"].widget.attrs.update(
+            {"list": "organisation-suggestions", "autocomplete": "off"}
+        )
         self.fields["state"].choices = [
             (LIVE_CASES, "Live cases (awaiting a decision)"),
             (ALL_CASES, "All cases, decided and closed included"),
@@ -280,14 +341,21 @@ class AttendanceForm(forms.Form):
 
 class MeetingConflictForm(forms.Form):
     member = forms.ModelChoiceField(queryset=None, label="SSC member")
-    organisation = forms.ModelChoiceField(queryset=Organisation.objects.filter(is_active=True))
+    organisation = forms.ModelChoiceField(
+        queryset=None, help_text="Organisations with a case on this meeting's agenda."
+    )
     note = CleanCharField(
         max_length=limit_of(MeetingConflict, "note"), required=False, label="Note (optional)"
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, meeting: SSCMeeting | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = ssc_member_choices()
+        organisations = Organisation.objects.filter(is_active=True)
+        if meeting is not None:
+            # A conflict declared at a meeting is with an organisation whose case is before it.
+            organisations = organisations.filter(notifications__agenda_items__meeting=meeting)
+        self.fields["organisation"].queryset = organisations.distinct().order_by("name")
 
 
 class ConfirmNonComplianceForm(forms.Form):
@@ -298,4 +366,6 @@ class ConfirmNonComplianceForm(forms.Form):
         yes="A known non-compliance with SEC G3–G6",
         no="No known non-compliance",
         required=True,
+        # Radio buttons with neither chosen: a select would send its first option unasked.
+        widget=forms.RadioSelect,
     )

@@ -6,6 +6,11 @@ app_name = "assessments"
 
 urlpatterns = [
     path("ssc/", views.DashboardView.as_view(), name="dashboard"),
+    path(
+        "ssc/organisations.json",
+        views.OrganisationNamesView.as_view(),
+        name="organisation_names",
+    ),
     path("ssc/cases/<int:pk>/", views.CaseView.as_view(), name="case"),
     path("ssc/cases/<int:pk>/triage/", views.TriageView.as_view(), name="triage"),
     path(

@@ -250,12 +250,16 @@ class NotificationDetailView(LoginRequiredMixin, TemplateView):
         notification = context["notification"]
         user = self.request.user
         available = {t.name for t in notification.get_available_user_state_transitions(user)}
-        open_request = notification.information_requests.filter(responded_at__isnull=True).first()
+        # One query each for the questions, their answerers and files, whatever their number.
+        information_requests = list(
+            notification.information_requests.select_related("responded_by").prefetch_related(
+                "attachments"
+            )
+        )
         context.update(
             timeline=selectors.timeline_for(notification, viewer=user),
-            attachments=notification.attachments.select_related("uploaded_by"),
-            open_request=open_request,
-            information_requests=notification.information_requests.all(),
+            open_request=next((r for r in information_requests if r.is_open), None),
+            information_requests=information_requests,
             can_answer="provide_information" in available,
             can_withdraw="withdraw" in available,
             can_message=notification.state != NotificationState.DRAFT,

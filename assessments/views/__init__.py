@@ -12,6 +12,7 @@ from assessments.views.committee import (
     MeetingView,
     MinutesView,
     OrganisationHomeView,
+    OrganisationNamesView,
     RequestInformationView,
     TriageView,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "MeetingView",
     "MinutesView",
     "OrganisationHomeView",
+    "OrganisationNamesView",
     "RequestInformationView",
     "SecasDashboardView",
     "TriageView",

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
@@ -27,10 +27,28 @@ from notifications.models import (
 )
 from notifications.services import TransitionRefused
 from notifications.workdays import working_days_since
+from sscportal.pagination import CappedPaginator
 from users.models import Organisation, SecurityEvent
 from users.security import record_event, safe_next_url
 
 NOTIFICATIONS_PER_PAGE = 20
+SYSTEMS_PER_PAGE = 20
+# What the organisation home's list shows: the wide text columns stay in the database.
+HOME_COLUMNS = (
+    "reference",
+    "state",
+    "system_name",
+    "planned_go_live_date",
+    "is_late",
+    "updated_at",
+)
+
+
+def query_without(request, name: str) -> str:
+    """The page's query string without one parameter, for links that set it again."""
+    query = request.GET.copy()
+    query.pop(name, None)
+    return query.urlencode()
 
 
 class OrganisationHomeView(LoginRequiredMixin, TemplateView):
@@ -46,20 +64,26 @@ class OrganisationHomeView(LoginRequiredMixin, TemplateView):
         if membership is None:
             raise Http404("No such organisation.")
         latest_assurance = ssc.latest_assurance(organisation)
-        systems = (
+        systems_page = Paginator(
             UserSystem.objects.filter(organisation=organisation)
             .select_related("provider")
             .prefetch_related(
+                # Only each system's latest record is shown, so only it is loaded.
                 Prefetch(
                     "assurance_records",
-                    queryset=AssuranceRecord.objects.order_by("-effective_date", "-recorded_at"),
+                    queryset=AssuranceRecord.objects.order_by("-effective_date", "-recorded_at")[
+                        :1
+                    ],
+                    to_attr="latest_assurance_records",
                 )
             )
-        )
+            .order_by("-is_first_system", "name", "pk"),
+            SYSTEMS_PER_PAGE,
+        ).get_page(self.request.GET.get("systems_page"))
         notifications = (
             Notification.objects.filter(organisation=organisation)
-            .select_related("created_by", "submitted_by")
-            .order_by("-updated_at")
+            .only(*HOME_COLUMNS)
+            .order_by("-updated_at", "-pk")
         )
         state_filter = self.request.GET.get("state", "")
         if state_filter in NotificationState.values:
@@ -70,6 +94,7 @@ class OrganisationHomeView(LoginRequiredMixin, TemplateView):
             Notification.objects.filter(organisation=organisation)
             .values_list("state")
             .annotate(total=Count("id"))
+            .order_by()
         )
         page = Paginator(notifications, NOTIFICATIONS_PER_PAGE).get_page(
             self.request.GET.get("page")
@@ -82,13 +107,15 @@ class OrganisationHomeView(LoginRequiredMixin, TemplateView):
             systems=[
                 {
                     "system": system,
-                    "assurance": next(iter(system.assurance_records.all()), None),
+                    "assurance": next(iter(system.latest_assurance_records), None),
                 }
-                for system in systems
+                for system in systems_page.object_list
             ],
+            systems_page=systems_page,
+            systems_query=query_without(self.request, "systems_page"),
             page=page,
             state_filter=state_filter,
-            query_string=f"state={state_filter}" if state_filter else "",
+            query_string=query_without(self.request, "page"),
             state_counts=[
                 {"value": value, "label": label, "count": counts.get(value, 0)}
                 for value, label in NotificationState.choices
@@ -122,27 +149,22 @@ class DashboardView(CommitteeMixin, TemplateView):
         user = self.request.user
         form = forms.QueueFilterForm(self.request.GET or None)
         filters = form.cleaned_data if form.is_valid() else {}
-        page = Paginator(ssc.case_queue(user, filters=filters), CASES_PER_PAGE).get_page(
-            self.request.GET.get("page")
-        )
-        today = timezone.localdate()
+        number = self.request.GET.get("page")
+        page = CappedPaginator(
+            ssc.case_queue(user, filters=filters), CASES_PER_PAGE, page_number=number
+        ).get_page(number)
+        # Per-row work is for the rows of this page only (working days, the next meeting).
         rows = [
             {
                 "case": case,
                 "age": working_days_since(case.submitted_at) if case.submitted_at else None,
                 "meeting": next(
-                    (
-                        item.meeting
-                        for item in case.agenda_items.all()
-                        if item.meeting.date >= today
-                    ),
+                    (item.meeting for item in case.upcoming_agenda_items),
                     None,
                 ),
             }
             for case in page.object_list
         ]
-        query = self.request.GET.copy()
-        query.pop("page", None)
         context.update(
             form=form,
             page=page,
@@ -151,9 +173,20 @@ class DashboardView(CommitteeMixin, TemplateView):
             my_open_cases=ssc.cases_visible_to(user)
             .filter(rapporteur=user, state__in=AWAITING_DECISION_STATES)
             .count(),
-            query_string=query.urlencode(),
+            query_string=query_without(self.request, "page"),
+            organisation_search_url=reverse("assessments:organisation_names"),
         )
         return context
+
+
+class OrganisationNamesView(CommitteeMixin, View):
+    """Names for the queue's organisation filter as the person types (JSON, at most 10)."""
+
+    def get(self, request):
+        names = ssc.organisation_names(request.user, request.GET.get("q", "")[:200])
+        response = JsonResponse({"names": names})
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class CaseView(CommitteeMixin, TemplateView):
@@ -194,6 +227,10 @@ class CaseView(CommitteeMixin, TemplateView):
             .order_by("-completed_at")
             .first(),
             systems=ssc.organisation_systems(organisation),
+            systems_list_url=(
+                reverse("admin:notifications_usersystem_changelist")
+                + f"?organisation__id__exact={organisation.pk}"
+            ),
             suggestion=suggestion,
             decision=decision,
             assessment=Assessment.objects.filter(notification=case).first(),
@@ -417,9 +454,12 @@ class MeetingView(CommitteeMixin, TemplateView):
         user = self.request.user
         meeting = get_object_or_404(SSCMeeting, pk=self.kwargs["pk"])
         items = list(ssc.agenda(meeting, user))
-        decisions = {d.notification_id: d for d in ssc.decisions_at(meeting, user)}
+        decisions = {d.notification_id: d for d in ssc.meeting_page_decisions(meeting, user)}
+        # Loaded once: every item's quorum asks the same people the same questions.
+        attendees = ssc.meeting_attendees(meeting)
         decidable = meeting.date <= timezone.localdate()
         bound_forms = kwargs.get("decision_forms", {})
+        meeting_url = reverse("assessments:meeting", args=[meeting.pk])
         rows = []
         for item in items:
             case = item.notification
@@ -432,24 +472,32 @@ class MeetingView(CommitteeMixin, TemplateView):
                     "quorum": meeting.quorum_for(case.organisation)
                     if can_decide and meeting.kind != SSCMeeting.Kind.WRITTEN
                     else None,
-                    "form": bound_forms.get(case.pk)
-                    or forms.CaseDecisionForm(
-                        meeting=meeting,
-                        initial={"next": self.request.path},
-                        **decision_form_ids(meeting, case),
-                    ),
+                    # Built only where it is shown: most items are decided or not for this person.
+                    "form": (
+                        bound_forms.get(case.pk)
+                        or forms.CaseDecisionForm(
+                            meeting=meeting,
+                            initial={"next": meeting_url},
+                            **decision_form_ids(meeting, case),
+                        )
+                    )
+                    if can_decide or case.pk in bound_forms
+                    else None,
                 }
             )
         context.update(
             meeting=meeting,
-            attendees=meeting.attendees.order_by("full_name"),
+            attendees=attendees,
             conflicts=meeting.conflicts.select_related("member", "organisation"),
             items=rows,
-            hidden_items=ssc.hidden_items_count(meeting, user),
+            hidden_items=ssc.hidden_items_count(meeting, shown=len(items)),
             decision_count=len(decisions),
             can_manage=user.is_secas,
-            attendance_form=forms.AttendanceForm(initial={"attendees": meeting.attendees.all()}),
-            conflict_form=kwargs.get("conflict_form") or forms.MeetingConflictForm(),
+            attendance_form=forms.AttendanceForm(initial={"attendees": attendees})
+            if user.is_secas
+            else None,
+            conflict_form=kwargs.get("conflict_form")
+            or (forms.MeetingConflictForm(meeting=meeting) if user.is_secas else None),
         )
         return context
 
@@ -488,7 +536,7 @@ class AttendanceView(MeetingActionView):
 
 class MeetingConflictView(MeetingActionView):
     def act(self, request, meeting):
-        form = forms.MeetingConflictForm(request.POST)
+        form = forms.MeetingConflictForm(request.POST, meeting=meeting)
         if not form.is_valid():
             messages.error(request, "Conflict not recorded: choose a member and an organisation.")
             return
