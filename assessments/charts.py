@@ -28,6 +28,7 @@ class Bar:
     label: str
     full_label: str
     total: int
+    shown: str  # the total as written at the bar's end
     value_x: str
     value_y: str
 
@@ -42,7 +43,8 @@ def _shorten(label: str) -> str:
 
 
 def bars(columns: list[dict], series: list[tuple[str, str, str]]) -> dict:
-    """Lay out stacked bars. `columns` are dicts of values; `series` is (key, label, css)."""
+    """Lay out stacked bars. `columns` are dicts of values (and optionally "shown", the total as
+    it should read, such as "1,000+"); `series` is (key, label, css)."""
     peak = max([sum(column[key] for key, _, _ in series) for column in columns] + [1])
     labels = [_shorten(column["label"]) for column in columns]
     label_width = max((len(label) for label in labels), default=0) * CHAR_WIDTH + GAP
@@ -79,6 +81,7 @@ def bars(columns: list[dict], series: list[tuple[str, str, str]]) -> dict:
                 label=label,
                 full_label=column["label"],
                 total=sum(segment["value"] for segment in segments),
+                shown=column.get("shown") or str(sum(segment["value"] for segment in segments)),
                 value_x=_n(left + GAP / 2),
                 value_y=_n(bar_top + middle),
             )

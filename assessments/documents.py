@@ -246,9 +246,10 @@ def _late_rows(today) -> Iterator[list]:
 
 
 def _at_risk_rows(today) -> Iterator[list]:
-    organisations = selectors.organisations_at_risk(today).iterator(chunk_size=CHUNK)
+    flagged = selectors.flagged_assurance()
+    organisations = selectors.organisations_at_risk(today, flagged).iterator(chunk_size=CHUNK)
     for chunk in chunks(organisations):
-        for entry in selectors.risk_reasons(chunk, today):
+        for entry in selectors.risk_reasons(chunk, today, flagged):
             yield [entry["organisation"].name, "; ".join(entry["reasons"])]
 
 

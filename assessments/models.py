@@ -228,13 +228,19 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
     class Meta:
         ordering = ["due_date"]
         permissions = [("manage_assessment", "Can book, track and complete assessments")]
-        # SECAS's lists of open assessments and annual reviews, earliest due first.
+        # SECAS's lists of open assessments and annual reviews, earliest due first, and an
+        # organisation's open assessments (the oldest overdue puts it at risk).
         indexes = [
             models.Index(
                 fields=["due_date", "id"],
                 condition=~Q(state=A.COMPLETED),
                 name="assessment_open_by_due_date",
-            )
+            ),
+            models.Index(
+                fields=["organisation", "due_date"],
+                condition=~Q(state=A.COMPLETED),
+                name="assessment_open_by_org",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

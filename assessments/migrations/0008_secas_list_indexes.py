@@ -18,6 +18,14 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.AddIndex(
+            model_name="assessment",
+            index=models.Index(
+                condition=models.Q(("state", "completed"), _negated=True),
+                fields=["organisation", "due_date"],
+                name="assessment_open_by_org",
+            ),
+        ),
+        migrations.AddIndex(
             model_name="assurancerecord",
             index=models.Index(
                 condition=models.Q(("status__in", ["deferred", "rejected"])),

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -17,6 +17,7 @@ from assessments import selectors as ssc
 from assessments.models import OPEN_ASSESSMENT_STATES, Assessment
 from notifications.models import AWAITING_DECISION_STATES, Notification, NotificationState
 from notifications.services import TransitionRefused, in_sentence
+from sscportal.pagination import CappedPaginator
 from users.models import Organisation, SecurityEvent
 from users.security import record_event
 
@@ -50,8 +51,11 @@ DASHBOARD_ROWS = 10  # the most urgent rows of each table; the rest are a link a
 PAGE_SIZE = 50
 
 
-def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+def _page(request, queryset, *, capped=False):
+    number = request.GET.get("page")
+    if capped:
+        return CappedPaginator(queryset, PAGE_SIZE, page_number=number).get_page(number)
+    return Paginator(queryset, PAGE_SIZE).get_page(number)
 
 
 class SecasDashboardView(SecasMixin, TemplateView):
@@ -63,35 +67,35 @@ class SecasDashboardView(SecasMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        by_state = {
-            row["state"]: row
-            for row in Notification.objects.filter(submitted_at__isnull=False)
-            .values("state")
-            .annotate(total=Count("id"), late=Count("id", filter=Q(is_late=True)))
-            .order_by()
-        }
+        # Exact for the live states; the others, which follow the whole history, up to a cap.
+        states = ssc.state_counts(self.request.user)
+        live = {row["value"]: row["count"] for row in states}
+        late_total = ssc.capped_count(ssc.late_notifications())
         assessments = ssc.assessment_counts(today)
-        at_risk = ssc.organisations_at_risk(today)
+        flagged = ssc.flagged_assurance()
+        at_risk = ssc.organisations_at_risk(today, flagged)
         months = ssc.decisions_by_month(today)
         context.update(
             today=today,
             awaiting=ssc.with_service_levels(ssc.awaiting_ssc()[:DASHBOARD_ROWS], today),
-            awaiting_total=sum(
-                by_state.get(state, {}).get("total", 0) for state in AWAITING_DECISION_STATES
-            ),
+            awaiting_total=sum(live[state] for state in AWAITING_DECISION_STATES),
             assessments=list(ssc.outstanding_assessments()[:DASHBOARD_ROWS]),
             assessment_counts=assessments,
             reviews=ssc.review_rows(ssc.annual_reviews_ahead(today)[:DASHBOARD_ROWS], today),
             late=list(ssc.late_notifications()[:DASHBOARD_ROWS]),
-            late_total=sum(row["late"] for row in by_state.values()),
-            at_risk=ssc.risk_reasons(at_risk[:DASHBOARD_ROWS], today),
+            late_total=ssc.shown_count(late_total),
+            late_count=late_total,
+            at_risk=ssc.risk_reasons(at_risk[:DASHBOARD_ROWS], today, flagged),
             at_risk_total=at_risk.count(),
             months=months,
             state_chart=charts.bars(
                 [
-                    {"label": label, "count": by_state.get(value, {}).get("total", 0)}
-                    for value, label in NotificationState.choices
-                    if value != NotificationState.DRAFT
+                    {
+                        "label": row["label"],
+                        "count": min(row["count"], ssc.STATE_COUNT_CAP),
+                        "shown": row["shown"],
+                    }
+                    for row in states
                 ],
                 [("count", "Notifications", "chart-primary")],
             ),
@@ -121,6 +125,7 @@ class SecasListView(SecasMixin, TemplateView):
     title = ""
     table = ""  # the partial that draws the rows
     export = ""  # the name of the table's CSV export
+    grows_with_history = False  # counted only a few pages ahead, like the queue
 
     def queryset(self, today):
         raise NotImplementedError
@@ -135,7 +140,12 @@ class SecasListView(SecasMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        page = _page(self.request, self.queryset(today))
+        page = _page(self.request, self.queryset(today), capped=self.grows_with_history)
+        paginator = page.paginator
+        if getattr(paginator, "has_more_than_counted", False):
+            total = f"{paginator.cap - 1:,}+"
+        else:
+            total = f"{paginator.count:,}"
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(
@@ -144,6 +154,7 @@ class SecasListView(SecasMixin, TemplateView):
             table=self.table,
             export=self.export,
             page=page,
+            total=total,
             rows=self.rows(page.object_list, today),
             filters=self.filters(today),
             query_string=query.urlencode(),
@@ -238,6 +249,7 @@ class LateNotificationListView(SecasListView):
     title = "Late notifications"
     table = "assessments/_secas_late_list.html"
     export = "late-notifications"
+    grows_with_history = True
 
     def queryset(self, today):
         return ssc.late_notifications()
@@ -249,10 +261,11 @@ class AtRiskListView(SecasListView):
     export = "organisations-at-risk"
 
     def queryset(self, today):
-        return ssc.organisations_at_risk(today)
+        self.flagged = ssc.flagged_assurance()
+        return ssc.organisations_at_risk(today, self.flagged)
 
     def rows(self, objects, today):
-        return ssc.risk_reasons(objects, today)
+        return ssc.risk_reasons(objects, today, self.flagged)
 
 
 class ExportView(SecasMixin, View):

@@ -185,6 +185,51 @@ def test_the_stage_counts_link_to_the_full_list_of_that_stage(client, secas, org
     assert f'href="{reverse("secas:assessments")}?stage=fieldwork">Fieldwork (0)</a>' in page
 
 
+def test_counts_that_follow_the_whole_history_stop_at_a_cap(
+    client, secas, busy, preparer, monkeypatch
+):
+    monkeypatch.setattr(ssc, "STATE_COUNT_CAP", 50)
+    Notification.objects.filter(reference__startswith="SSN-BUSY-").update(
+        state=NotificationState.CLOSED
+    )
+    client.force_login(secas)
+    with CaptureQueriesContext(connection) as captured:
+        page = text(client.get(reverse("secas:dashboard")))
+    assert "Late notifications (50+)" in section(page, "late-heading")
+    assert 'class="chart-value">50+</text>' in page  # the closed cases' bar
+    assert "Awaiting triage or decision (0)" in page  # live states are counted exactly
+    late_counts = [q["sql"] for q in captured if "COUNT(" in q["sql"] and '"is_late"' in q["sql"]]
+    assert late_counts
+    assert all("LIMIT 51" in sql for sql in late_counts)
+
+
+def test_the_late_list_counts_a_few_pages_ahead_not_the_whole_history(
+    client, secas, organisation, preparer
+):
+    now = timezone.now()
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                reference=f"SSN-LATE-{index:03d}",
+                organisation=organisation,
+                created_by=preparer,
+                state=NotificationState.CLOSED,
+                system_name=f"Late system {index}",
+                delivery_model="in_house",
+                is_late=True,
+                created_at=now - datetime.timedelta(days=index + 2),
+                submitted_at=now - datetime.timedelta(days=index + 1),
+            )
+            for index in range(5 * PAGE_SIZE + 10)
+        ]
+    )
+    client.force_login(secas)
+    page = text(client.get(reverse("secas:late_notifications")))
+    assert f"Late notifications ({5 * PAGE_SIZE:,}+)</h1>" in page
+    assert "Page 1 of 6 or more" in page
+    assert rows_in(page.split("<main", 1)[1]) == PAGE_SIZE
+
+
 # --- The full lists: fifty a page, with the total ---------------------------------------------
 
 
