@@ -1,30 +1,64 @@
 """Reads for the SSC's pages: the queue, a case's context, meetings (constant queries per page)."""
 
-from datetime import timedelta
-from statistics import median
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache, partial
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    DateTimeField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce, Greatest, TruncDate, TruncMonth
 from django.http import Http404
 from django.utils import timezone
+from django_fsm_log.models import StateLog
 
 from assessments.models import (
     AgendaItem,
     Assessment,
+    AssessmentKind,
+    AssessmentState,
     AssuranceRecord,
     Decision,
     SSCMeeting,
 )
 from notifications.models import (
+    AT_RISK_ASSURANCE,
     AWAITING_DECISION_STATES,
+    AssuranceStatus,
+    InformationRequest,
     Notification,
     NotificationState,
     OutboundEmail,
     UserSystem,
 )
 from notifications.selectors import notifications_visible_to
-from notifications.workdays import working_days_between, working_days_since
+from notifications.workdays import (
+    is_working_day,
+    local_date,
+    working_days_between,
+    working_days_since,
+)
+from users.models import ConflictOfInterest, Membership, Organisation, User
 
 # The queue's state filter: live cases (awaiting a decision) unless asked for all or one state.
 LIVE_CASES = ""
@@ -59,14 +93,37 @@ def cases_visible_to(user) -> QuerySet[Notification]:
     )
 
 
+# What a queue row shows: the wide text columns of a notification stay in the database.
+QUEUE_COLUMNS = (
+    "reference",
+    "state",
+    "organisation",
+    "system_name",
+    "delivery_model",
+    "planned_go_live_date",
+    "is_late",
+    "submitted_at",
+    "rapporteur",
+    "organisation__name",
+    "organisation__party_category",
+    "rapporteur__full_name",
+    "rapporteur__email",
+)
+
+
 def case_queue(user, *, filters: dict) -> QuerySet[Notification]:
+    """The queue in the order asked for; each sort and filter is served by an index."""
     queryset = (
         cases_visible_to(user)
-        .select_related("organisation", "rapporteur", "provider")
+        .select_related("organisation", "rapporteur")
+        .only(*QUEUE_COLUMNS)
         .prefetch_related(
             Prefetch(
                 "agenda_items",
-                queryset=AgendaItem.objects.select_related("meeting").order_by("meeting__date"),
+                queryset=AgendaItem.objects.filter(meeting__date__gte=timezone.localdate())
+                .select_related("meeting")
+                .order_by("meeting__date"),
+                to_attr="upcoming_agenda_items",
             )
         )
     )
@@ -76,7 +133,7 @@ def case_queue(user, *, filters: dict) -> QuerySet[Notification]:
     elif state != ALL_CASES:
         queryset = queryset.filter(state=state)
     if filters.get("organisation"):
-        queryset = queryset.filter(organisation=filters["organisation"])
+        queryset = queryset.filter(organisation__name__icontains=filters["organisation"])
     if filters.get("party_category"):
         queryset = queryset.filter(organisation__party_category=filters["party_category"])
     if filters.get("delivery_model"):
@@ -93,15 +150,44 @@ def case_queue(user, *, filters: dict) -> QuerySet[Notification]:
     return queryset.order_by(*SORTS.get(filters.get("sort") or "go_live", SORTS["go_live"]))
 
 
-def state_counts(user) -> list[dict]:
-    counts = dict(
-        cases_visible_to(user).values_list("state").annotate(total=Count("id")).order_by()
+def organisation_names(user, text: str, *, limit: int = 10) -> list[str]:
+    """Active organisations whose name contains the text: the queue's type-to-search."""
+    require_committee_side(user)
+    if not text.strip():
+        return []
+    return list(
+        Organisation.objects.filter(is_active=True, name__icontains=text.strip())
+        .order_by("name")
+        .values_list("name", flat=True)[:limit]
     )
-    return [
-        {"value": value, "label": label, "count": counts.get(value, 0)}
-        for value, label in NotificationState.choices
-        if value != NotificationState.DRAFT
-    ]
+
+
+# Decided cases only accumulate: beyond this many, the queue says "1,000+".
+STATE_COUNT_CAP = 1000
+
+
+def state_counts(user) -> list[dict]:
+    """Cases per state: exact for the live states, whose number follows the committee's work,
+    and counted up to a cap for the others, whose number follows the whole history."""
+    visible = cases_visible_to(user)
+    counts = dict(
+        visible.filter(state__in=AWAITING_DECISION_STATES)
+        .values_list("state")
+        .annotate(total=Count("id"))
+        .order_by()
+    )
+    rows = []
+    for value, label in NotificationState.choices:
+        if value == NotificationState.DRAFT:
+            continue
+        if value not in AWAITING_DECISION_STATES:
+            counts[value] = (
+                visible.filter(state=value).order_by().values("pk")[: STATE_COUNT_CAP + 1].count()
+            )
+        count = counts.get(value, 0)
+        shown = f"{STATE_COUNT_CAP:,}+" if count > STATE_COUNT_CAP else f"{count:,}"
+        rows.append({"value": value, "label": label, "count": count, "shown": shown})
+    return rows
 
 
 def get_case(user, pk) -> Notification:
@@ -127,18 +213,34 @@ def latest_assurance(organisation) -> AssuranceRecord | None:
     )
 
 
-def organisation_systems(organisation) -> QuerySet[UserSystem]:
-    return (
+SYSTEMS_SHOWN = 10
+
+
+def organisation_systems(organisation, *, limit: int = SYSTEMS_SHOWN) -> dict:
+    """The organisation's first system and its most recent ones, with how many there are."""
+    systems = list(
         UserSystem.objects.filter(organisation=organisation)
         .select_related("provider")
         .prefetch_related(
-            Prefetch("assessments", queryset=Assessment.objects.order_by("-due_date")),
+            Prefetch(
+                "assessments",
+                queryset=Assessment.objects.exclude(state="completed").order_by("-due_date"),
+            ),
+            # The latest few records of each system: its history is a link away.
             Prefetch(
                 "assurance_records",
-                queryset=AssuranceRecord.objects.order_by("-effective_date", "-recorded_at"),
+                queryset=AssuranceRecord.objects.order_by("-effective_date", "-recorded_at")[:3],
+                to_attr="recent_assurance_records",
             ),
         )
+        .order_by("-is_first_system", "-created_at", "-pk")[:limit]
     )
+    total = (
+        len(systems)
+        if len(systems) < limit
+        else UserSystem.objects.filter(organisation=organisation).count()
+    )
+    return {"shown": systems, "total": total}
 
 
 def system_ever_assessed(notification: Notification) -> bool:
@@ -165,25 +267,111 @@ def decisions_at(meeting: SSCMeeting, user) -> QuerySet[Decision]:
     )
 
 
+def meeting_page_decisions(meeting: SSCMeeting, user) -> QuerySet[Decision]:
+    """The decisions taken at a meeting, as its page shows them (each case is on its row)."""
+    return (
+        Decision.objects.filter(meeting=meeting, notification__in=cases_visible_to(user))
+        .select_related("decided_by")
+        .only("notification", "outcome", "rationale", "decided_at", "decided_by__full_name")
+        .order_by("decided_at")
+    )
+
+
+# What an agenda row shows and the decision rules ask of its case: no wide text columns.
+AGENDA_COLUMNS = (
+    "position",
+    "added_at",
+    "meeting",
+    "notification__reference",
+    "notification__state",
+    "notification__system_name",
+    "notification__is_late",
+    "notification__submitted_at",
+    "notification__organisation__name",
+    "notification__rapporteur__full_name",
+    "notification__rapporteur__email",
+)
+
+
 def agenda(meeting: SSCMeeting, user) -> QuerySet[AgendaItem]:
     """The meeting's items the person may see (a conflicted member's are left out)."""
     return (
         meeting.agenda_items.filter(notification__in=cases_visible_to(user))
         .select_related("notification__organisation", "notification__rapporteur")
+        .only(*AGENDA_COLUMNS)
         .order_by("position", "added_at")
     )
 
 
+def _count_per_meeting(queryset) -> Coalesce:
+    """How many rows of `queryset` each meeting has, counted for the meetings of one page."""
+    counted = (
+        queryset.filter(meeting=OuterRef("pk"))
+        .order_by()
+        .values("meeting")
+        .annotate(total=Count("*"))
+        .values("total")
+    )
+    return Coalesce(Subquery(counted), 0)
+
+
 def meetings_overview() -> QuerySet[SSCMeeting]:
+    """Meetings, newest first, each with its counts (computed only for the rows fetched)."""
+    attendance = SSCMeeting.attendees.through.objects.filter(sscmeeting=OuterRef("pk"))
     return SSCMeeting.objects.annotate(
-        item_count=Count("agenda_items", distinct=True),
-        decision_count=Count("decisions", distinct=True),
-        attendee_count=Count("attendees", distinct=True),
-    ).order_by("-date")
+        item_count=_count_per_meeting(AgendaItem.objects.all()),
+        decision_count=_count_per_meeting(Decision.objects.all()),
+        attendee_count=Coalesce(
+            Subquery(
+                attendance.order_by()
+                .values("sscmeeting")
+                .annotate(total=Count("*"))
+                .values("total")
+            ),
+            0,
+        ),
+    ).order_by("-date", "-pk")
 
 
-def hidden_items_count(meeting: SSCMeeting, user) -> int:
-    return meeting.agenda_items.exclude(Q(notification__in=cases_visible_to(user))).count()
+def meeting_attendees(meeting: SSCMeeting) -> list:
+    """The meeting's attendees, loaded once with what the quorum asks of each person.
+
+    `meeting.quorum_for()` asks every attendee for their groups and conflicts; loading those for
+    all attendees together keeps a meeting page's queries the same however long its agenda.
+    """
+    prefetch_related_objects(
+        [meeting], Prefetch("attendees", queryset=User.objects.order_by("full_name", "email"))
+    )
+    people = list(meeting.attendees.all())
+    ids = [person.pk for person in people]
+    groups: dict[int, set[str]] = {pk: set() for pk in ids}
+    for user_id, name in User.groups.through.objects.filter(user_id__in=ids).values_list(
+        "user_id", "group__name"
+    ):
+        groups[user_id].add(name)
+    memberships: dict[int, dict] = {pk: {} for pk in ids}
+    for membership in Membership.objects.filter(
+        user_id__in=ids, is_active=True, organisation__is_active=True
+    ).select_related("organisation"):
+        memberships[membership.user_id][membership.organisation_id] = membership
+    conflicts: dict[int, set[int]] = {pk: set() for pk in ids}
+    for member_id, organisation_id in ConflictOfInterest.objects.filter(
+        member_id__in=ids, withdrawn_at__isnull=True
+    ).values_list("member_id", "organisation_id"):
+        conflicts[member_id].add(organisation_id)
+    for person in people:
+        # The same values the cached properties would load one person at a time.
+        person.__dict__["group_names"] = frozenset(groups[person.pk])
+        person.__dict__["active_memberships"] = memberships[person.pk]
+        person.__dict__["conflicted_organisation_ids"] = frozenset(
+            conflicts[person.pk] | set(memberships[person.pk])
+        )
+    return people
+
+
+def hidden_items_count(meeting: SSCMeeting, *, shown: int) -> int:
+    """Agenda items the person may not see: counted, never listed."""
+    return meeting.agenda_items.count() - shown
 
 
 def latest_annual_assurance(organisation) -> AssuranceRecord | None:
@@ -212,29 +400,42 @@ def next_annual_review_due(organisation):
 
 
 # --- SECAS's view of everything outstanding ---------------------------------------------------
+# Each table is a queryset in its most urgent order, so a page takes a slice (the dashboard a few
+# rows, a full list one page) and works out clocks and reasons only for the rows it shows.
 
 SLA_ON_TRACK, SLA_DUE_SOON, SLA_LATE, SLA_PAUSED = "On track", "Due soon", "Late", "Paused"
+ANNUAL_REVIEW_HORIZON = timedelta(days=366)
+
+
+def _paused_days(periods, today) -> int:
+    """Working days the decision clock stood still: (requested_at, responded_at) pairs."""
+    paused = 0
+    for requested_at, responded_at in periods:
+        end = local_date(responded_at) if responded_at else today
+        paused += working_days_between(local_date(requested_at), end)
+    return paused
 
 
 def paused_working_days(case: Notification, today) -> int:
     """Working days the decision clock stood still while the User was answering questions."""
-    paused = 0
-    for request in case.information_requests.all():
-        start = timezone.localtime(request.requested_at).date()
-        end = timezone.localtime(request.responded_at).date() if request.responded_at else today
-        paused += working_days_between(start, end)
-    return paused
+    return _paused_days(
+        (
+            (request.requested_at, request.responded_at)
+            for request in case.information_requests.all()
+        ),
+        today,
+    )
 
 
-def service_level(case: Notification, today) -> dict:
+def clock(*, state, submitted_at, review_started_at, periods, today) -> dict:
     """Age and service-level status of an undecided case (the decision clock pauses)."""
-    age = working_days_since(case.submitted_at, today=today)
-    if case.state == NotificationState.SUBMITTED and not case.review_started_at:
+    age = working_days_since(submitted_at, today=today)
+    if state == NotificationState.SUBMITTED and not review_started_at:
         limit, running, stage = settings.SSC_TRIAGE_WORKING_DAYS, age, "Triage"
     else:
         limit = settings.SSC_DECISION_WORKING_DAYS
-        running, stage = age - paused_working_days(case, today), "Decision"
-    if case.state == NotificationState.INFORMATION_REQUESTED:
+        running, stage = age - _paused_days(periods, today), "Decision"
+    if state == NotificationState.INFORMATION_REQUESTED:
         status = SLA_PAUSED
     elif running > limit:
         status = SLA_LATE
@@ -245,48 +446,124 @@ def service_level(case: Notification, today) -> dict:
     return {"age": age, "running": running, "limit": limit, "stage": stage, "status": status}
 
 
-def awaiting_ssc(today) -> list[dict]:
-    cases = (
-        Notification.objects.filter(
-            state__in=[
-                NotificationState.SUBMITTED,
-                NotificationState.UNDER_REVIEW,
-                NotificationState.INFORMATION_REQUESTED,
-            ]
+def service_level(case: Notification, today) -> dict:
+    return clock(
+        state=case.state,
+        submitted_at=case.submitted_at,
+        review_started_at=case.review_started_at,
+        periods=[(r.requested_at, r.responded_at) for r in case.information_requests.all()],
+        today=today,
+    )
+
+
+def awaiting_ssc() -> QuerySet[Notification]:
+    """Cases awaiting triage or a decision, oldest submission first.
+
+    Calendar age orders working-day age, so the most overdue lead (a paused clock aside)
+    without working out any clock in the query.
+    """
+    return (
+        Notification.objects.filter(state__in=AWAITING_DECISION_STATES)
+        .select_related("organisation")
+        .only(
+            "reference",
+            "state",
+            "is_late",
+            "submitted_at",
+            "review_started_at",
+            "organisation__name",
         )
-        .select_related("organisation", "rapporteur")
-        .prefetch_related("information_requests")
-        .order_by("submitted_at")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def with_service_levels(cases, today) -> list[dict]:
+    """The service level of each case shown; their questions are fetched for these cases only."""
+    cases = list(cases)
+    prefetch_related_objects(
+        cases,
+        Prefetch(
+            "information_requests",
+            queryset=InformationRequest.objects.only(
+                "notification", "requested_at", "responded_at"
+            ),
+        ),
     )
     return [{"case": case, **service_level(case, today)} for case in cases]
 
 
-def outstanding_assessments(today) -> list[Assessment]:
-    return list(
-        Assessment.objects.exclude(state="completed")
-        .select_related("organisation", "notification")
-        .order_by("state", "due_date")
+def outstanding_assessments(*, stage: str = "") -> QuerySet[Assessment]:
+    """Open assessments, the earliest due (most overdue) first; `stage` narrows to one state."""
+    queryset = Assessment.objects.exclude(state=AssessmentState.COMPLETED)
+    if stage:
+        queryset = queryset.filter(state=stage)
+    return (
+        queryset.select_related("organisation", "notification")
+        .only(
+            "kind",
+            "state",
+            "due_date",
+            "cio_name",
+            "organisation__name",
+            "notification__reference",
+        )
+        .order_by("due_date", "pk")
     )
 
 
-def annual_reviews_ahead(today) -> list[dict]:
-    """Open annual reviews due within 12 months, with the later systems in their scope."""
-    reviews = (
-        Assessment.objects.filter(
-            notification__isnull=True,
-            due_date__lte=today + timedelta(days=366),
+def assessment_counts(today) -> dict:
+    """Open assessments per stage, how many are overdue, and how many annual reviews fall due
+    within 12 months: one grouped query."""
+    rows = (
+        Assessment.objects.exclude(state=AssessmentState.COMPLETED)
+        .values("state")
+        .annotate(
+            total=Count("id"),
+            overdue=Count("id", filter=Q(due_date__lt=today)),
+            reviews=Count(
+                "id",
+                filter=Q(notification__isnull=True, due_date__lte=today + ANNUAL_REVIEW_HORIZON),
+            ),
         )
-        .exclude(state="completed")
+        .order_by()
+    )
+    by_state = {row["state"]: row for row in rows}
+    return {
+        "stages": [
+            {"value": value, "label": label, "count": by_state.get(value, {}).get("total", 0)}
+            for value, label in AssessmentState.choices
+            if value != AssessmentState.COMPLETED
+        ],
+        "total": sum(row["total"] for row in by_state.values()),
+        "overdue": sum(row["overdue"] for row in by_state.values()),
+        "reviews": sum(row["reviews"] for row in by_state.values()),
+    }
+
+
+def annual_reviews_ahead(today) -> QuerySet[Assessment]:
+    """Open annual reviews due within 12 months, the earliest first, with the later systems in
+    their scope (fetched for the rows a page shows)."""
+    return (
+        Assessment.objects.filter(
+            notification__isnull=True, due_date__lte=today + ANNUAL_REVIEW_HORIZON
+        )
+        .exclude(state=AssessmentState.COMPLETED)
         .select_related("organisation")
+        .only("kind", "state", "due_date", "organisation__name")
         .prefetch_related(
             Prefetch(
                 "systems_in_scope",
-                queryset=UserSystem.objects.filter(is_first_system=False).order_by("name"),
+                queryset=UserSystem.objects.filter(is_first_system=False)
+                .only("name")
+                .order_by("name"),
                 to_attr="later_systems",
             )
         )
-        .order_by("due_date")
+        .order_by("due_date", "pk")
     )
+
+
+def review_rows(reviews, today) -> list[dict]:
     return [
         {
             "review": review,
@@ -298,99 +575,349 @@ def annual_reviews_ahead(today) -> list[dict]:
 
 
 def late_notifications() -> QuerySet[Notification]:
+    """Notifications given late, the latest first."""
     return (
         Notification.objects.filter(is_late=True, submitted_at__isnull=False)
         .select_related("organisation")
-        .order_by("-submitted_at")
+        .only(
+            "reference",
+            "state",
+            "system_name",
+            "planned_go_live_date",
+            "submitted_at",
+            "organisation__name",
+        )
+        .order_by("-submitted_at", "-pk")
     )
 
 
-def organisations_at_risk(today) -> list[dict]:
-    """A later system assessed Deferred or Rejected, or an assessment overdue (never a
-    declaration of default: the portal only makes the risk visible early)."""
-    at_risk: dict[int, dict] = {}
-    # Only each later system's latest record counts: a later Approved clears an old Deferred.
-    latest_by_system: dict[int, AssuranceRecord] = {}
+def capped_count(queryset: QuerySet, cap: int | None = None) -> int:
+    """How many rows, counting no further than one past the cap."""
+    cap = STATE_COUNT_CAP if cap is None else cap
+    return queryset.order_by().values("pk")[: cap + 1].count()
+
+
+def shown_count(count: int, cap: int | None = None) -> str:
+    cap = STATE_COUNT_CAP if cap is None else cap
+    return f"{cap:,}+" if count > cap else f"{count:,}"
+
+
+def _flagged_assurance() -> QuerySet[AssuranceRecord]:
+    """Deferred or Rejected records that are still the latest record of a later User System
+    (a later Approved clears an old Deferred)."""
+    link = AssuranceRecord.systems.through
+    record = "assurancerecord__"
+    newer = link.objects.filter(usersystem=OuterRef("usersystem")).filter(
+        Q(**{f"{record}effective_date__gt": OuterRef(f"{record}effective_date")})
+        | Q(
+            **{
+                f"{record}effective_date": OuterRef(f"{record}effective_date"),
+                f"{record}recorded_at__gt": OuterRef(f"{record}recorded_at"),
+            }
+        )
+        | Q(
+            **{
+                f"{record}effective_date": OuterRef(f"{record}effective_date"),
+                f"{record}recorded_at": OuterRef(f"{record}recorded_at"),
+                "assurancerecord__gt": OuterRef("assurancerecord"),
+            }
+        )
+    )
+    still_latest = link.objects.filter(
+        usersystem__is_first_system=False, **{f"{record}status__in": AT_RISK_ASSURANCE}
+    ).exclude(Exists(newer))
+    return AssuranceRecord.objects.filter(pk__in=still_latest.values("assurancerecord"))
+
+
+def _overdue_assessments(today) -> QuerySet[Assessment]:
+    return Assessment.objects.exclude(state=AssessmentState.COMPLETED).filter(due_date__lt=today)
+
+
+def flagged_assurance() -> dict[int, list[str]]:
+    """Per organisation, why its later systems are at risk: the Deferred or Rejected records
+    still latest for a system, latest first. Read once per page: the live risk set."""
+    reasons: dict[int, list[str]] = defaultdict(list)
     records = (
-        AssuranceRecord.objects.filter(systems__is_first_system=False)
-        .select_related("organisation")
-        .annotate(system_id=F("systems__id"))
-        .order_by("-effective_date", "-recorded_at")
+        _flagged_assurance()
+        .order_by("-effective_date", "-recorded_at", "-pk")
+        .values_list("organisation_id", "status", "effective_date")
     )
-    for record in records:
-        latest_by_system.setdefault(record.system_id, record)
-    flagged = {
-        record.pk: record
-        for record in latest_by_system.values()
-        if record.status in {"deferred", "rejected"}
-    }
-    for record in flagged.values():
-        entry = at_risk.setdefault(
-            record.organisation_id, {"organisation": record.organisation, "reasons": []}
+    for organisation_id, status, effective_date in records:
+        reasons[organisation_id].append(
+            f"A later User System was assessed {AssuranceStatus(status).label} "
+            f"({effective_date:%d/%m/%Y})"
         )
-        entry["reasons"].append(
-            f"A later User System was assessed {record.get_status_display()} "
-            f"({record.effective_date:%d/%m/%Y})"
+    return reasons
+
+
+def organisations_at_risk(today, flagged: dict | None = None) -> QuerySet[Organisation]:
+    """A later system assessed Deferred or Rejected, or an assessment overdue (never a
+    declaration of default: the portal only makes the risk visible early). The longest
+    overdue first, then by name. `flagged` is flagged_assurance(), if already read."""
+    overdue = _overdue_assessments(today)
+    flagged_ids = list(flagged if flagged is not None else flagged_assurance())
+    return (
+        Organisation.objects.filter(
+            Q(pk__in=flagged_ids) | Q(pk__in=overdue.values("organisation"))
         )
+        .annotate(
+            overdue_since=Subquery(
+                overdue.filter(organisation=OuterRef("pk"))
+                .order_by("due_date")
+                .values("due_date")[:1]
+            )
+        )
+        .only("name")
+        .order_by(F("overdue_since").asc(nulls_last=True), "name", "pk")
+    )
+
+
+def risk_reasons(organisations, today, flagged: dict | None = None) -> list[dict]:
+    """Why each organisation shown is at risk; overdue assessments fetched for those only."""
+    organisations = list(organisations)
+    flagged = flagged if flagged is not None else flagged_assurance()
+    reasons: dict[int, list[str]] = defaultdict(list)
+    for organisation in organisations:
+        reasons[organisation.pk].extend(flagged.get(organisation.pk, []))
     overdue = (
-        Assessment.objects.exclude(state="completed")
-        .filter(due_date__lt=today)
-        .select_related("organisation")
+        _overdue_assessments(today)
+        .filter(organisation__in=[organisation.pk for organisation in organisations])
+        .order_by("due_date", "pk")
+        .values_list("organisation_id", "kind", "due_date")
     )
-    for assessment in overdue:
-        entry = at_risk.setdefault(
-            assessment.organisation_id, {"organisation": assessment.organisation, "reasons": []}
+    for organisation_id, kind, due_date in overdue:
+        reasons[organisation_id].append(
+            f"{AssessmentKind(kind).label} overdue since {due_date:%d/%m/%Y}"
         )
-        entry["reasons"].append(
-            f"{assessment.get_kind_display()} overdue since {assessment.due_date:%d/%m/%Y}"
-        )
-    return sorted(at_risk.values(), key=lambda entry: entry["organisation"].name)
+    return [
+        {"organisation": organisation, "reasons": reasons[organisation.pk]}
+        for organisation in organisations
+    ]
+
+
+# SEC working days in SQL, so a month's decisions can be counted by clock without loading them.
+# A working-day number counts the working days from a Monday epoch up to a date; the working
+# days between two dates are the difference of their numbers.
+_EPOCH = date(1970, 1, 5)  # a Monday
+
+
+@lru_cache(maxsize=16)
+def _weekday_holidays(first_year: int, last_year: int) -> tuple[int, ...]:
+    """Day numbers of the bank holidays falling on a weekday, in order."""
+    days = []
+    day = date(first_year, 1, 1)
+    while day.year <= last_year:
+        if day.weekday() < 5 and not is_working_day(day):
+            days.append((day - _EPOCH).days)
+        day += timedelta(days=1)
+    return tuple(days)
+
+
+class _WorkingDayNumber(Func):
+    """Working days from the epoch up to the UK date of a moment, in SQL: weekdays by arithmetic,
+    weekday bank holidays by a binary search over their day numbers written as nested CASEs.
+
+    Rendered as text around one compiled date: as a tree of Django expressions the search cost
+    more to build than the query took to run (and a one-row subquery naming the date, more to
+    run than repeating it).
+    """
+
+    output_field = IntegerField()
+
+    def __init__(self, moment, *, holidays: tuple[int, ...]):
+        super().__init__(TruncDate(moment, tzinfo=timezone.get_default_timezone()))
+        self.holidays = holidays
+
+    def as_sql(self, compiler, connection, **extra_context):
+        date_sql, date_params = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "sqlite":
+            day = f"CAST(julianday({date_sql}) - julianday('1970-01-05') AS INTEGER)"
+            least = "MIN"
+        else:
+            day, least = f"({date_sql} - DATE '1970-01-05')", "LEAST"
+        uses = 0
+
+        def day_number() -> str:
+            nonlocal uses
+            uses += 1
+            return day
+
+        def passed(holidays: tuple[int, ...], before: int) -> str:
+            if not holidays:
+                return str(before)
+            middle = len(holidays) // 2
+            return (
+                f"CASE WHEN {day_number()} >= {holidays[middle]} "
+                f"THEN {passed(holidays[middle + 1 :], before + middle + 1)} "
+                f"ELSE {passed(holidays[:middle], before)} END"
+            )
+
+        weeks = f"5 * ({day_number()} / 7)"
+        rest = f"{least}({day_number()} - 7 * ({day_number()} / 7) + 1, 5)"
+        sql = f"({weeks} + {rest} - ({passed(self.holidays, 0)}))"
+        # Each use of the date carries its own copy of the date's parameters.
+        return sql, tuple(date_params) * uses
+
+
+DECISION_STATISTICS_SECONDS = 24 * 60 * 60
 
 
 def decisions_by_month(today, months: int = 12) -> list[dict]:
-    """Decisions per month by outcome, with the median working days to decide (clock paused)."""
-    start = today.replace(day=1) - relativedelta(months=months - 1)
-    decisions = (
-        Decision.objects.filter(decided_at__date__gte=start)
-        .select_related("notification")
-        .prefetch_related("notification__information_requests")
-    )
-    buckets: dict[tuple[int, int], dict] = {}
-    cursor = start
-    while cursor <= today:
-        buckets[(cursor.year, cursor.month)] = {
-            "month": cursor,
-            "no_assessment": 0,
-            "assessment_required": 0,
-            "days": [],
-        }
-        cursor = (cursor + timedelta(days=32)).replace(day=1)
-    for decision in decisions:
-        decided_on = timezone.localtime(decision.decided_at).date()
-        bucket = buckets.get((decided_on.year, decided_on.month))
-        if bucket is None:
-            continue
-        bucket[decision.outcome] += 1
-        case = decision.notification
-        submitted_on = timezone.localtime(case.submitted_at).date()
-        bucket["days"].append(
-            max(
-                working_days_between(submitted_on, decided_on)
-                - paused_working_days(case, decided_on),
-                0,
-            )
-        )
-    rows = []
-    for bucket in buckets.values():
-        days = sorted(bucket.pop("days"))
-        bucket["median_days"] = median(days) if days else None
-        bucket["total"] = bucket["no_assessment"] + bucket["assessment_required"]
-        rows.append(bucket)
+    """Decisions per month by outcome, with the median working days to decide (clock paused).
+
+    Worked out again only when a decision is recorded: a decision is never changed or deleted,
+    and neither is anything its clock reads once it is taken, so the latest decision (and how
+    many were taken today, for two committing out of order) identify the figures.
+    """
+    london = timezone.get_default_timezone()
+    latest = Decision.objects.order_by("-pk").values_list("pk", "decided_at").first()
+    taken_today = Decision.objects.filter(
+        decided_at__gte=datetime.combine(today, time.min, london)
+    ).count()
+    pk, moment = latest if latest else (0, None)
+    stamp = moment.timestamp() if moment else 0
+    key = f"secas:decisions-by-month:{today.isoformat()}:{months}:{pk}:{stamp}:{taken_today}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = decision_statistics(today, months)
+        cache.set(key, rows, DECISION_STATISTICS_SECONDS)
     return rows
 
 
+def decision_statistics(today, months: int = 12) -> list[dict]:
+    """The figures behind decisions_by_month, aggregated in SQL: counts per month, then how many
+    decisions took each number of working days, from which the median is read. No decision or
+    case is loaded."""
+    start = today.replace(day=1) - relativedelta(months=months - 1)
+    london = timezone.get_default_timezone()
+    decisions = Decision.objects.filter(decided_at__gte=datetime.combine(start, time.min, london))
+    month = TruncMonth("decided_at", tzinfo=london, output_field=DateField())
+    counts = {
+        row["month"]: row
+        for row in decisions.annotate(month=month)
+        .values("month")
+        .annotate(
+            no_assessment=Count("id", filter=Q(outcome=Decision.Outcome.NO_ASSESSMENT)),
+            assessment_required=Count("id", filter=Q(outcome=Decision.Outcome.ASSESSMENT_REQUIRED)),
+            first_submitted=Min("notification__submitted_at"),
+        )
+        .order_by()
+    }
+    spread: dict = defaultdict(list)
+    if counts:
+        now = timezone.now()
+        # The holidays from the earliest submission decided in the window up to next year.
+        first = min(row["first_submitted"] or now for row in counts.values())
+        holidays = _weekday_holidays(local_date(first).year, today.year + 1)
+        number = partial(_WorkingDayNumber, holidays=holidays)
+        paused = (
+            InformationRequest.objects.filter(notification=OuterRef("notification"))
+            .annotate(
+                days=Greatest(
+                    number(
+                        Coalesce(
+                            "responded_at", OuterRef("decided_at"), output_field=DateTimeField()
+                        )
+                    )
+                    - number("requested_at"),
+                    Value(0),
+                )
+            )
+            .values("notification")
+            .annotate(total=Sum("days"))
+            .values("total")
+        )
+        asked = InformationRequest.objects.filter(notification=OuterRef("notification"))
+        taken = Greatest(
+            number("decided_at")
+            - number("notification__submitted_at")
+            # Most cases had no question: an index probe spares them the sum.
+            - Case(
+                When(Exists(asked), then=Subquery(paused, output_field=IntegerField())),
+                default=Value(0),
+            ),
+            Value(0),
+        )
+        histogram = (
+            decisions.annotate(month=month, days=taken)
+            .values("month", "days")
+            .annotate(decisions=Count("id"))
+            .order_by()
+        )
+        for row in histogram:
+            spread[row["month"]].append((int(row["days"]), row["decisions"]))
+    rows = []
+    cursor = start
+    while cursor <= today:
+        row = counts.get(cursor, {})
+        no_assessment = row.get("no_assessment", 0)
+        assessment_required = row.get("assessment_required", 0)
+        rows.append(
+            {
+                "month": cursor,
+                "no_assessment": no_assessment,
+                "assessment_required": assessment_required,
+                "total": no_assessment + assessment_required,
+                "median_days": _median(spread.get(cursor, [])),
+            }
+        )
+        cursor += relativedelta(months=1)
+    return rows
+
+
+def _median(histogram: list[tuple[int, int]]):
+    """The median of values given as (value, how many), as statistics.median would give it."""
+    total = sum(count for _, count in histogram)
+    if not total:
+        return None
+    middle = []
+    seen = 0
+    for value, count in sorted(histogram):
+        for position in ((total - 1) // 2, total // 2):
+            if seen <= position < seen + count:
+                middle.append(value)
+        seen += count
+    return middle[0] if total % 2 else (middle[0] + middle[1]) / 2
+
+
+SYSTEMS_IN_SCOPE_SHOWN = 50
+
+
+def assessment_history(assessment: Assessment) -> list[dict]:
+    """The assessment's steps, oldest first, with the state's label looked up here rather than
+    by a query per entry (StateLog.get_state_display reads the content type each time)."""
+    labels = dict(AssessmentState.choices)
+    logs = (
+        StateLog.objects.for_(assessment)
+        .select_related("by")
+        .only("state", "timestamp", "description", "by__full_name", "by__email")
+        .order_by("timestamp", "pk")
+    )
+    return [
+        {
+            "state": labels.get(log.state, log.state),
+            "by": log.by,
+            "timestamp": log.timestamp,
+            "description": log.description,
+        }
+        for log in logs
+    ]
+
+
+def systems_in_scope(assessment: Assessment, *, limit: int = SYSTEMS_IN_SCOPE_SHOWN) -> dict:
+    """The first systems in scope by name, and how many more there are."""
+    names = list(
+        assessment.systems_in_scope.order_by("name", "pk").values_list("name", flat=True)[
+            : limit + 1
+        ]
+    )
+    more = assessment.systems_in_scope.count() - limit if len(names) > limit else 0
+    return {"systems": names[:limit], "more_systems": more}
+
+
 def communications(*, notification=None, organisation=None) -> QuerySet[OutboundEmail]:
-    emails = OutboundEmail.objects.order_by("-created_at")
+    """The emails written about a case or an organisation, newest first (bodies left out)."""
+    emails = OutboundEmail.objects.defer("body_text", "body_html").order_by("-created_at", "-pk")
     if notification is not None:
         emails = emails.filter(notification=notification)
     if organisation is not None:

@@ -62,6 +62,7 @@ MATRIX = {
     "users:invite": ("post", "organisation", allow({ORG_ADMIN})),
     "users:membership": ("post", "membership", allow({ORG_ADMIN}, ok=302)),
     "users:resend_invitation": ("post", "membership", allow({ORG_ADMIN}, ok=302)),
+    "users:withdraw_invitation": ("post", "membership", allow({ORG_ADMIN}, ok=302)),
     # Everyone sees their own invitations; only the invited person may answer one.
     "users:invitations": ("get", None, allow(SIGNED_IN)),
     "users:invitation_accept": ("post", "invitation", allow(set())),
@@ -82,6 +83,7 @@ MATRIX = {
     "notifications:attachment_upload": ("post", "draft", allow(MEMBERS, ok=302)),
     "notifications:attachment_download": ("get", "attachment", allow(MEMBERS)),
     "assessments:dashboard": ("get", None, allow(COMMITTEE)),
+    "assessments:organisation_names": ("get", None, allow(COMMITTEE)),
     "assessments:case": ("get", "case", allow({SSC, SECAS})),
     "assessments:triage": ("post", "case", allow({SSC, SECAS})),
     "assessments:request_information": ("post", "case", allow({SSC, SECAS})),
@@ -100,6 +102,11 @@ MATRIX = {
     # The secret address is the credential: calendar apps cannot sign in.
     "feeds:ics": ("get", "feed", everyone(200)),
     "secas:dashboard": ("get", None, allow({SECAS})),
+    "secas:awaiting": ("get", None, allow({SECAS})),
+    "secas:assessments": ("get", None, allow({SECAS})),
+    "secas:annual_reviews": ("get", None, allow({SECAS})),
+    "secas:late_notifications": ("get", None, allow({SECAS})),
+    "secas:organisations_at_risk": ("get", None, allow({SECAS})),
     "secas:export": ("get", "export", allow({SECAS})),
     "secas:assessment": ("get", "assessment", allow({SECAS})),
     "secas:assessment_step": ("post", "assessment_step", allow({SECAS})),
