@@ -27,7 +27,12 @@ from notifications.models import (
     NotificationState,
     OutboundEmail,
 )
-from notifications.services import CONTACT_ROLES, build_email, case_url, notification_url
+from notifications.services import (
+    CONTACT_ROLES,
+    build_deferred_email,
+    case_url,
+    notification_url,
+)
 from notifications.workdays import add_working_days, working_days_left, working_days_since
 from users.models import SSC_CHAIR_GROUP, SSC_MEMBERS_GROUP, Membership, Organisation, User
 
@@ -43,6 +48,17 @@ UNDECIDED = [
 ]
 OPEN_ASSESSMENT = [state for state in AssessmentState.values if state != AssessmentState.COMPLETED]
 BATCH = 1000
+# What an assessment's reminder says, and no more: the scans read thousands of rows. The
+# lifecycle state is always loaded, or building each row would query it (django-fsm).
+REVIEW_FIELDS = (
+    "id",
+    "kind",
+    "due_date",
+    "state",
+    "organisation__id",
+    "organisation__name",
+    "organisation__contact_email",
+)
 
 
 @dataclass
@@ -66,6 +82,10 @@ class Due:
     @property
     def key(self) -> tuple:
         return (self.kind, self.target, self.milestone, self.step)
+
+    def message(self) -> dict:
+        """What the reminder email says, as plain values: the email is rendered at delivery."""
+        return {"headline": self.headline, "lines": list(self.lines), "action": self.action}
 
 
 def nearest_step(remaining: int, steps: tuple[int, ...]) -> int | None:
@@ -149,7 +169,8 @@ def annual_reviews(today: date, people: Recipients) -> list[Due]:
         due_date__gt=today,
         due_date__lte=horizon,
         organisation__is_active=True,
-    ).select_related("organisation")
+    )
+    reviews = reviews.select_related("organisation").only(*REVIEW_FIELDS)
     found = []
     for review in reviews.iterator(chunk_size=BATCH):
         days = (review.due_date - today).days
@@ -282,6 +303,7 @@ def assessments_due(today: date, people: Recipients) -> list[Due]:
         )
         .exclude(notification__isnull=True, due_date__gte=today)
         .select_related("organisation", "notification")
+        .only(*REVIEW_FIELDS, "scope", "notification__id", "notification__state")
     )
     found = []
     for assessment in assessments.iterator(chunk_size=BATCH):
@@ -512,12 +534,14 @@ def send_reminders(*, today: date | None = None) -> dict[str, int]:
         )
         # One email per audience: the User and the committee never see each other's addresses,
         # and each is sent to its own page.
+        # Rendered when delivered, not here: the run only records what each email will say.
         emails = [
-            build_email(
+            build_deferred_email(
                 kind=f"reminder_{due.kind}",
                 to=audience,
                 template="reminder",
-                context={"due": due, "url": url},
+                context={"due": due.message(), "url": url},
+                summary=due.headline,
                 notification=due.notification,
                 organisation=due.organisation,
             )

@@ -16,10 +16,12 @@ What it does:
 2. Times `send_reminders(today=TODAY)` and counts its SQL queries; runs it again the same day
    (a rerun must send nothing); then rebuilds everything at 10% of the size and scans again,
    so the query counts at the two sizes can be compared.
-3. Drops the database. Exits 1 if the first full-size scan took 10 seconds or more.
+3. Drops the database. Exits 1 if the first full-size scan took 5 seconds or more (issue 10).
 
-Delivery is not part of the scan: the run queues one outbox sweep after commit, which a
-Celery worker performs in production, so the sweep's `delay` is replaced by a recorder here.
+Delivery is not part of the scan, and neither is rendering: the run writes each email's
+template and context to the outbox and queues one outbox sweep after commit, which a Celery
+worker performs in production (rendering each email as it sends it), so the sweep's `delay` is
+replaced by a recorder here.
 """
 
 import argparse
@@ -41,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_DATABASE = "sscportal_bench"
 TODAY = date(2027, 3, 1)  # a Monday, so the weekly digest is due too
 LONDON = ZoneInfo("Europe/London")
-LIMIT_SECONDS = 10.0
+LIMIT_SECONDS = 5.0
 
 ORGANISATIONS = 50_000  # each: one open annual review and one G8.13 assessment
 OPEN_G8_13_SHARE = 0.2  # the rest are completed (historical) and never reminded

@@ -350,6 +350,58 @@ class Notification(ConcurrentTransitionMixin, models.Model):
                 name="notification_submitted_after_created",
             ),
         ]
+        # The SSC queue reads pages in these orders: each sort and filter it offers has an
+        # index, so a page is an index range scan, never a sort of the whole history.
+        indexes = [
+            models.Index(
+                fields=["planned_go_live_date", "submitted_at"],
+                condition=Q(state__in=AWAITING_DECISION_STATES),
+                name="notification_live_go_live",
+            ),
+            models.Index(
+                fields=["submitted_at"],
+                condition=Q(state__in=AWAITING_DECISION_STATES),
+                name="notification_live_submitted",
+            ),
+            models.Index(
+                fields=["rapporteur"],
+                condition=Q(state__in=AWAITING_DECISION_STATES),
+                name="notification_live_rapporteur",
+            ),
+            models.Index(
+                fields=["state", "planned_go_live_date", "submitted_at"],
+                condition=Q(submitted_at__isnull=False),
+                name="notification_state_go_live",
+            ),
+            # The organisation is a key column too: the capped state counts, which leave out a
+            # member's conflicted organisations, then read the index alone.
+            models.Index(
+                fields=["state", "submitted_at", "organisation"],
+                condition=Q(submitted_at__isnull=False),
+                name="notification_state_submitted",
+            ),
+            models.Index(
+                fields=["planned_go_live_date", "submitted_at"],
+                condition=Q(submitted_at__isnull=False),
+                name="notification_sent_go_live",
+            ),
+            models.Index(
+                fields=["submitted_at"],
+                condition=Q(submitted_at__isnull=False),
+                name="notification_sent_submitted",
+            ),
+            models.Index(
+                fields=["submitted_at"],
+                condition=Q(is_late=True, submitted_at__isnull=False),
+                name="notification_late_submitted",
+            ),
+            # The organisation home: its notifications by last change, and counts by state.
+            models.Index(fields=["organisation", "updated_at"], name="notification_org_updated"),
+            models.Index(
+                fields=["organisation", "state", "updated_at"],
+                name="notification_org_state_updated",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.reference} – {self.system_name or 'untitled draft'}"
@@ -603,8 +655,17 @@ class OutboundEmail(models.Model):
     kind = models.CharField(max_length=60)
     to = models.JSONField(default=list)
     subject = models.CharField(max_length=255)
-    body_text = models.TextField()
+    # Empty until delivery for a row written with only its template and context (a bulk run).
+    body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
+    template = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The email trio (emails/<template>…) the row is rendered from when delivered.",
+    )
+    context = models.JSONField(
+        default=dict, blank=True, help_text="What the template needs, as plain values."
+    )
     organisation = models.ForeignKey(
         Organisation, models.PROTECT, null=True, blank=True, related_name="emails"
     )

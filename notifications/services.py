@@ -566,25 +566,70 @@ def organisation_people(organisation) -> list[Recipient]:
     )
 
 
-def build_email(
-    *, kind: str, to, template: str, context: dict, notification=None, organisation=None
-) -> OutboundEmail:
-    """Render an email trio (emails/<template>_subject.txt, .txt, .html) into an unsaved row."""
-    context = {
+def _email_context(notification, context: dict) -> dict:
+    return {
         "notification": notification,
         "notification_url": notification_url(notification) if notification else "",
         "portal_url": settings.PORTAL_BASE_URL,
         **context,
     }
+
+
+def _render_subject(template: str, context: dict) -> str:
+    return " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+
+
+def build_email(
+    *, kind: str, to, template: str, context: dict, notification=None, organisation=None
+) -> OutboundEmail:
+    """Render an email trio (emails/<template>_subject.txt, .txt, .html) into an unsaved row."""
+    context = _email_context(notification, context)
     return OutboundEmail(
         kind=kind,
         to=list(to),
-        subject=" ".join(render_to_string(f"emails/{template}_subject.txt", context).split()),
+        subject=_render_subject(template, context),
         body_text=render_to_string(f"emails/{template}.txt", context),
         body_html=render_to_string(f"emails/{template}.html", context),
         organisation=organisation or (notification.organisation if notification else None),
         notification=notification,
     )
+
+
+def build_deferred_email(
+    *,
+    kind: str,
+    to,
+    template: str,
+    context: dict,
+    summary: str,
+    notification=None,
+    organisation=None,
+) -> OutboundEmail:
+    """An unsaved row rendered only when it is delivered (render_deferred_email), from
+    `template` and `context`, which must be plain JSON values. For runs that write thousands of
+    emails at once, such as the reminders. Until then its subject is `summary`, a line for the
+    communications log."""
+    return OutboundEmail(
+        kind=kind,
+        to=list(to),
+        subject=summary[: OutboundEmail._meta.get_field("subject").max_length],
+        template=template,
+        context=context,
+        organisation=organisation or (notification.organisation if notification else None),
+        notification=notification,
+    )
+
+
+def render_deferred_email(email: OutboundEmail) -> bool:
+    """Render a row from build_deferred_email (subject and body, in memory); False if it is
+    already rendered."""
+    if not email.template or email.body_text:
+        return False
+    context = _email_context(email.notification, email.context)
+    email.subject = _render_subject(email.template, context)
+    email.body_text = render_to_string(f"emails/{email.template}.txt", context)
+    email.body_html = render_to_string(f"emails/{email.template}.html", context)
+    return True
 
 
 def queue_email(

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from notifications.models import OutboundEmail
+from notifications.services import render_deferred_email
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,8 @@ def send_outbound_email(email_id: int) -> bool:
         )
         if email is None:
             return False
+        # A row from a bulk run (the reminders) is rendered now, when it is sent.
+        rendered = render_deferred_email(email)
         message = EmailMultiAlternatives(
             subject=email.subject,
             body=email.body_text,
@@ -59,6 +62,7 @@ def send_outbound_email(email_id: int) -> bool:
         if email.body_html:
             message.attach_alternative(email.body_html, "text/html")
         email.attempts += 1
+        rendered_fields = ["subject", "body_text", "body_html"] if rendered else []
         try:
             message.send()
         except (OSError, ValueError) as error:  # smtplib's errors are OSErrors; bad headers
@@ -66,11 +70,13 @@ def send_outbound_email(email_id: int) -> bool:
             email.next_attempt_at = timezone.now() + min(
                 timedelta(minutes=2**email.attempts), MAX_BACKOFF
             )
-            email.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+            email.save(
+                update_fields=["attempts", "last_error", "next_attempt_at", *rendered_fields]
+            )
             failure = email.last_error
         else:
             email.sent_at = timezone.now()
-            email.save(update_fields=["attempts", "sent_at"])
+            email.save(update_fields=["attempts", "sent_at", *rendered_fields])
             return True
     # Raised after the block, so the recorded attempt is committed, not rolled back.
     raise EmailNotSent(failure)

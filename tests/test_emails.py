@@ -18,6 +18,7 @@ from assessments.models import Assessment, Reminder
 from assessments.reminders import send_reminders
 from notifications import services as intake
 from notifications.models import Notification, OutboundEmail
+from notifications.tasks import deliver_pending_emails
 from notifications.workdays import add_working_days
 from tests import factories
 from users.models import SECAS_STAFF_GROUP, SSC_MEMBERS_GROUP, Membership, User
@@ -188,6 +189,9 @@ def everything(rendered, organisation, other_organisation, preparer, submitter, 
         Assessment.objects.filter(pk=waiting.pk).update(state="report_received")
     with at(RUN):
         send_reminders()
+        # Reminder bodies are rendered when delivered: check what was sent.
+        delivered = deliver_pending_emails()
+    assert delivered["due"] == delivered["sent"] == OutboundEmail.objects.count()
     return list(OutboundEmail.objects.select_related("notification"))
 
 

@@ -40,6 +40,7 @@ SYSTEM_WRITTEN = {
     "notifications.OutboundEmail.body_text",
     "notifications.OutboundEmail.body_html",
     "notifications.OutboundEmail.last_error",
+    "notifications.OutboundEmail.template",
     "assessments.Reminder.target",
 }
 HIDDEN_TRICKS = "invoice\u202egpj.exe\u200b\u2066\ufeff"

@@ -1,6 +1,7 @@
 """The daily reminder run, with frozen dates: every kind, every step, once each, catching up."""
 
 import datetime
+import html
 
 import pytest
 import time_machine
@@ -12,6 +13,7 @@ from assessments.models import Assessment, Reminder
 from assessments.reminders import send_reminders
 from notifications import services as intake
 from notifications.models import OutboundEmail
+from notifications.services import build_email, render_deferred_email
 from tests import factories
 
 MONDAY = datetime.date(2027, 3, 1)
@@ -31,8 +33,15 @@ def reminders(kind=None):
     return sorted(rows.values_list("kind", "step", "milestone"))
 
 
-def emails(kind):
-    return list(OutboundEmail.objects.filter(kind=f"reminder_{kind}"))
+def emails(kind=None):
+    """The reminder emails written, each rendered as delivery renders it."""
+    rows = OutboundEmail.objects.filter(kind__startswith="reminder_")
+    if kind is not None:
+        rows = rows.filter(kind=f"reminder_{kind}")
+    rows = list(rows)
+    for row in rows:
+        render_deferred_email(row)
+    return rows
 
 
 @pytest.fixture
@@ -564,7 +573,7 @@ def test_the_report_response_reminder_says_how_long_remains(organisation, due_in
     Assessment.objects.filter(pk=assessment.pk).update(state="report_received")
     with at(MONDAY):
         send_reminders()
-    sent = [e for e in OutboundEmail.objects.all() if "response" in e.subject]
+    sent = [e for e in emails() if "response" in e.subject]
     assert sent
     for email in sent:
         assert says in email.body_text
@@ -584,3 +593,133 @@ def test_the_information_reminders_say_how_long_remains(under_review, ssc_member
     with at(MONDAY + datetime.timedelta(days=5)):
         send_reminders()
     assert all("3 days overdue" in e.body_text for e in emails(K.INFORMATION_OVERDUE))
+
+
+# Rendering at delivery: the scan writes subjects and plain values, delivery writes the bodies
+
+
+@pytest.fixture
+def every_audience(organisation, preparer, submitter, chair, annual_review):
+    """Reminders to the User and to the committee, with and without a case attached."""
+    from notifications.workdays import add_working_days
+
+    case = submit_for_go_live(organisation, preparer, submitter, add_working_days(MONDAY, 5))
+    Assessment.objects.create(
+        organisation=organisation,
+        kind="g8_13",
+        notification=case,
+        due_date=MONDAY - datetime.timedelta(days=2),
+        scope="Targeted assessment of the new system.",
+    )
+    return case
+
+
+def test_the_scan_records_what_each_email_will_say_and_leaves_rendering_to_delivery(
+    every_audience,
+):
+    from assessments.reminders import find_due
+
+    with at(MONDAY):
+        headlines = {due.headline for due in find_due(MONDAY)}
+        send_reminders()
+    written = list(OutboundEmail.objects.filter(kind__startswith="reminder_"))
+    assert {e.kind for e in written} >= {"reminder_go_live", "reminder_assessment_overdue"}
+    for email in written:
+        assert (email.body_text, email.body_html, email.template) == ("", "", "reminder")
+        assert set(email.context) == {"due", "url"}
+        assert email.context["url"].startswith("http")
+        # Until it is sent, the log shows what the reminder is about.
+        assert email.subject == email.context["due"]["headline"]
+        assert email.subject in headlines
+
+
+def test_a_reminder_delivered_later_reads_exactly_as_one_rendered_during_the_scan(
+    every_audience, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from assessments.reminders import find_due
+
+    with at(MONDAY):
+        # What the scan rendered before bodies waited for delivery: each Due, straight in.
+        rendered_then = {
+            (tuple(email.to), email.subject): (email.body_text, email.body_html)
+            for due in find_due(MONDAY)
+            for audience, url in ((due.to, due.url), (due.committee, due.committee_url or due.url))
+            if audience
+            for email in [
+                build_email(
+                    kind=due.kind,
+                    to=audience,
+                    template="reminder",
+                    context={"due": due, "url": url},
+                    notification=due.notification,
+                )
+            ]
+        }
+        with django_capture_on_commit_callbacks(execute=True):
+            send_reminders()
+    delivered = {
+        (tuple(message.to), message.subject): (message.body, message.alternatives[0][0])
+        for message in mail.outbox
+        if message.subject.startswith("Reminder: ")
+    }
+    assert len(delivered) >= 4
+    assert delivered == rendered_then
+    # The rows keep what was sent, for the communications log and the admin.
+    for email in OutboundEmail.objects.filter(kind__startswith="reminder_"):
+        assert delivered[(tuple(email.to), email.subject)] == (email.body_text, email.body_html)
+
+
+def test_the_communications_log_shows_a_reminder_waiting_for_delivery(
+    every_audience, client, secas
+):
+    from django.urls import reverse
+
+    with at(MONDAY):
+        send_reminders()
+    waiting = OutboundEmail.objects.filter(kind="reminder_go_live", sent_at__isnull=True)
+    assert waiting.exists()
+    client.force_login(secas)
+    page = client.get(reverse("secas:case_communications", args=[every_audience.pk]))
+    assert page.status_code == 200
+    shown = html.unescape(page.content.decode())
+    for email in waiting:
+        assert every_audience.reference in email.subject
+        assert email.subject in shown
+
+
+def scan_queries(count: int) -> int:
+    """Queries of a scan finding `count` annual reviews and `count` overdue G8.13 assessments."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    Reminder.objects.all().delete()
+    for _ in range(count):
+        organisation = factories.OrganisationFactory()
+        factories.MembershipFactory(organisation=organisation, role="submitter")
+        Assessment.objects.create(
+            organisation=organisation,
+            kind="vusa",
+            cycle_year=2,
+            due_date=MONDAY + datetime.timedelta(days=20),
+        )
+        case = factories.NotificationFactory(organisation=organisation)
+        Assessment.objects.create(
+            organisation=organisation,
+            kind="g8_13",
+            notification=case,
+            due_date=MONDAY - datetime.timedelta(days=3),
+            scope="Targeted assessment.",
+        )
+    with at(MONDAY), CaptureQueriesContext(connection) as queries:
+        send_reminders()
+    return len(queries)
+
+
+def test_the_scan_runs_the_same_queries_for_two_reminders_or_twenty(db):
+    # No query per row: each scan loads only the columns it reads, so nothing is fetched late.
+    few = scan_queries(1)
+    many = scan_queries(10)
+    assert Reminder.objects.filter(kind=K.ANNUAL_REVIEW).count() == 11
+    assert few == many

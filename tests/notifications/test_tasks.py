@@ -156,3 +156,67 @@ def test_the_message_id_is_the_same_in_every_worker(db):
     # Another worker loads the row afresh; nothing about the machine may enter the ID.
     assert message_id_for(OutboundEmail.objects.get(pk=email.pk)) == message_id_for(email)
     assert str(email.pk) in message_id_for(email)
+
+
+# --- A row from a bulk run is rendered when it is delivered ---------------------------------
+
+
+def deferred_row(notification=None, **context) -> OutboundEmail:
+    context = {
+        "due": {"headline": "Something is due.", "lines": ["One", "Two"], "action": "Act."},
+        "url": "http://portal.example/x/",
+    } | context
+    email = services.build_deferred_email(
+        kind="reminder_test",
+        to=["someone@example.org"],
+        template="reminder",
+        context=context,
+        summary="Due soon",
+        notification=notification,
+    )
+    email.save()
+    return email
+
+
+def test_a_deferred_email_is_rendered_when_it_is_delivered_and_its_body_kept(submitted):
+    email = deferred_row(notification=submitted)
+    assert (email.subject, email.body_text) == ("Due soon", "")
+    eager = services.build_email(
+        kind="reminder_test",
+        to=["someone@example.org"],
+        template="reminder",
+        context=email.context,
+        notification=submitted,
+    )
+    assert send_outbound_email(email.pk) is True
+    (message,) = mail.outbox
+    assert (message.subject, message.body) == (eager.subject, eager.body_text)
+    assert message.alternatives[0][0] == eager.body_html
+    assert "Two" in message.body
+    email.refresh_from_db()
+    assert (email.subject, email.body_text, email.body_html) == (
+        eager.subject,
+        eager.body_text,
+        eager.body_html,
+    )
+    assert email.subject == "Reminder: Something is due."
+    assert email.sent_at is not None
+
+
+def test_a_deferred_email_that_cannot_be_sent_keeps_its_rendered_body_for_the_log(db, settings):
+    email = deferred_row()
+    settings.EMAIL_BACKEND = UNREACHABLE
+    with pytest.raises(EmailNotSent):
+        send_outbound_email(email.pk)
+    email.refresh_from_db()
+    assert email.sent_at is None
+    assert email.subject == "Reminder: Something is due."
+    assert "Something is due." in email.body_text
+    assert "Something is due." in email.body_html
+
+
+def test_an_email_written_whole_is_sent_as_written(db):
+    email = outbox_row(template="reminder", context={"due": {"headline": "Not this."}})
+    send_outbound_email(email.pk)
+    (message,) = mail.outbox
+    assert message.body == "B"
