@@ -488,6 +488,7 @@ class MeetingView(CommitteeMixin, TemplateView):
         context.update(
             meeting=meeting,
             attendees=attendees,
+            quorum=meeting.quorum_for(),
             conflicts=meeting.conflicts.select_related("member", "organisation"),
             items=rows,
             hidden_items=ssc.hidden_items_count(meeting, shown=len(items)),

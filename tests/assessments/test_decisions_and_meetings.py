@@ -312,3 +312,13 @@ def test_a_due_date_in_the_past_is_an_error_beside_the_field(
     page = response.content.decode()
     assert 'href="#id_assessment_due_date">' in page
     assert not errors_away_from_their_fields(page)
+
+
+def test_the_meeting_page_counts_only_ssc_members_towards_the_quorum(client, secas, ssc_member):
+    former = factories.ssc_user(full_name="Former Member")
+    meeting = factories.SSCMeetingFactory(quorum=2, attendees=[ssc_member, former])
+    former.groups.remove(Group.objects.get(name=SSC_MEMBERS_GROUP))
+    client.force_login(secas)
+    page = client.get(reverse("assessments:meeting", args=[meeting.pk])).content.decode()
+    assert "Not quorate" in page
+    assert "1 SSC member attending, quorum 2" in page
