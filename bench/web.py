@@ -298,6 +298,7 @@ def pages_for(built: data.Built) -> list[Page]:
 
 
 BARE = "/bench/bare/"
+BARE_IN_PROCESS: dict = {}  # account -> InProcess of the bare page
 
 
 # --- The machine --------------------------------------------------------------------------------
@@ -744,18 +745,49 @@ def test_client(cookie: str):
     return client
 
 
-def count_queries(path: str, cookie: str) -> tuple[int, int]:
-    """SQL queries of one warm request (and the status), through the project's middleware."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+@dataclass
+class InProcess:
+    """One warm request through the test client in this process, on an idle server."""
 
+    status: int
+    queries: int
+    total_ms: float  # median over the timed requests
+    sql_ms: float  # of which waiting for PostgreSQL (median)
+
+
+@contextmanager
+def timed_queries():
+    """Every query this process sends, with its parameters and its time to the microsecond
+    (Django's own log rounds to whole milliseconds)."""
+    from django.db import connection
+
+    log: list[tuple[float, str, object]] = []
+
+    def timed(execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            log.append((time.perf_counter() - start, sql, params))
+
+    with connection.execute_wrapper(timed):
+        yield log
+
+
+def in_process(path: str, cookie: str, repeat: int = 5) -> InProcess:
+    """Queries and time of a warm request through the project's middleware, not under load."""
     client = test_client(cookie)
-    response = client.get(path)
-    _consume(response)
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(path)
-        _consume(response)
-    return len(captured), response.status_code
+    _consume(client.get(path))  # warm: templates compiled, content types cached
+    totals, sql, queries, status = [], [], 0, 0
+    for _ in range(repeat):
+        with timed_queries() as log:
+            start = time.perf_counter()
+            response = client.get(path)
+            _consume(response)
+            totals.append((time.perf_counter() - start) * 1000)
+        sql.append(sum(seconds for seconds, _, _ in log) * 1000)
+        queries, status = len(log), response.status_code
+    return InProcess(status, queries, statistics.median(totals), statistics.median(sql))
 
 
 def _consume(response) -> int:
@@ -782,6 +814,29 @@ def profile_page(page: Page, cookie: str, lines: int) -> None:
     stats.sort_stats("cumulative").print_stats(own_code, lines)
     print(f"the {lines} functions (any code) with the most time of their own:")
     stats.strip_dirs().sort_stats("tottime").print_stats(lines)
+    slowest_queries(client, page.path)
+
+
+def slowest_queries(client, path: str, count: int = 5) -> None:
+    """The queries of one more warm request (not profiled), slowest first, and the plan of the
+    slowest."""
+    from django.db import connection
+
+    with timed_queries() as log:
+        _consume(client.get(path))
+    total = sum(seconds for seconds, _, _ in log) * 1000
+    print(f"its {len(log)} queries took {total:.1f} ms; the {count} slowest:")
+    slowest = sorted(log, key=lambda entry: -entry[0])
+    for seconds, sql, _ in slowest[:count]:
+        text = " ".join(sql.split())
+        print(f"  {seconds * 1000:6.1f} ms  {text[:400]}{' …' if len(text) > 400 else ''}")
+    if slowest and slowest[0][0] >= 0.005 and slowest[0][1].lstrip().startswith("SELECT"):
+        _, sql, params = slowest[0]
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+            plan = [row[0] for row in cursor.fetchall()]
+        print("  the slowest one's plan (EXPLAIN ANALYZE):")
+        print("\n".join(f"    {line}" for line in plan[:25]))
 
 
 # --- The closed-loop rounds ---------------------------------------------------------------------
@@ -795,6 +850,7 @@ class PageResult:
     queries: int = 0
     body: int = 0
     single: float = 0.0  # seconds for one request on an idle server
+    in_process: InProcess | None = None
 
     def duration(self, shortest: int) -> int:
         """Long enough for about 40 answers from 4 workers, even on a slow page (at most 60 s)."""
@@ -843,15 +899,20 @@ def preflight(pages: list[Page], port: int, cookies: dict) -> dict[str, PageResu
         fetched = fetch(port, page.path, cookies[page.account])
         if fetched.status != 200:
             raise BenchError(f"{page.path} answered {fetched.status} to {page.account}")
-        queries, status = count_queries(page.path, cookies[page.account])
-        if status != 200:
-            raise BenchError(f"{page.path} answered {status} through the test client")
+        measured = in_process(page.path, cookies[page.account])
+        if measured.status != 200:
+            raise BenchError(f"{page.path} answered {measured.status} through the test client")
         results[page.key] = PageResult(
-            page, queries=queries, body=len(fetched.body), single=fetched.total
+            page,
+            queries=measured.queries,
+            body=len(fetched.body),
+            single=fetched.total,
+            in_process=measured,
         )
     for account, cookie in cookies.items():
         if fetch(port, BARE, cookie).body != b"ok":
             raise BenchError(f"the bare page did not answer 'ok' to {account}")
+        BARE_IN_PROCESS[account] = in_process(BARE, cookie)
     return results
 
 
@@ -891,6 +952,12 @@ def rounds(wrk: str, options, port: int, cookies: dict, results: dict[str, PageR
             )
 
 
+def fmt_ms(measured: "InProcess | None") -> str:
+    if measured is None:
+        return ""
+    return f"{measured.total_ms:.1f} / {measured.sql_ms:.1f} ms"
+
+
 def fmt_ratio(ratio: float) -> str:
     return f"{ratio:.2f}" if ratio >= 0.1 else f"{ratio:.3f}"
 
@@ -905,17 +972,19 @@ def report(results: dict[str, PageResult]) -> int:
     for result in results.values():
         bare_by_account.setdefault(result.page.account, []).extend(result.bare)
     print(
-        "\n| page | req/s | ratio to bare: median (min–max) | p50 / p99 | queries | body | "
-        "target | verdict |"
+        "\n| page | req/s | ratio to bare: median (min–max) | p50 / p99 | queries | one request: "
+        "all / SQL | body | target | verdict |"
     )
-    print("|---|---:|---|---|---:|---:|---|---|")
+    print("|---|---:|---|---|---:|---:|---:|---|---|")
     for account, runs in bare_by_account.items():
         rps = [run.rps for run in runs]
         print(
             f"| bare view (as {account}) | {statistics.median(rps):.0f} | 1 "
             f"({min(rps):.0f}–{max(rps):.0f} req/s) | "
             f"{statistics.median(r.p50 for r in runs):.1f} / "
-            f"{statistics.median(r.p99 for r in runs):.1f} ms | | 2 B | | |"
+            f"{statistics.median(r.p99 for r in runs):.1f} ms | "
+            f"{BARE_IN_PROCESS[account].queries} | {fmt_ms(BARE_IN_PROCESS.get(account))} | "
+            "2 B | | |"
         )
     failures = 0
     for result in results.values():
@@ -934,7 +1003,7 @@ def report(results: dict[str, PageResult]) -> int:
         print(
             f"| {page.name} | {result.median('rps'):.0f} | {fmt_ratio(result.ratio)} "
             f"({fmt_ratio(min(ratios))}–{fmt_ratio(max(ratios))}) | {latencies} | "
-            f"{result.queries} | {fmt_kb(result.body)} | "
+            f"{result.queries} | {fmt_ms(result.in_process)} | {fmt_kb(result.body)} | "
             f"{target} | {verdict} |"
         )
     return failures
@@ -1185,9 +1254,10 @@ def closed_loop(size: int, options, url: str, wrk: str) -> tuple[dict, list, int
 def compare(sizes, small: dict, large: dict, small_exports: list, large_exports: list) -> int:
     print(
         f"\n| page | per request at {sizes[0]:,} | at {sizes[1]:,} | growth (raw) | cost vs bare "
-        f"at {sizes[0]:,} | at {sizes[1]:,} | growth | queries | body | verdict |"
+        f"at {sizes[0]:,} | at {sizes[1]:,} | growth | one request, idle | queries | body "
+        "| verdict |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---|---|---|")
+    print("|---|---:|---:|---:|---:|---:|---:|---|---|---|---|")
     failures = 0
     for key, a in small.items():
         b = large.get(key)
@@ -1199,7 +1269,8 @@ def compare(sizes, small: dict, large: dict, small_exports: list, large_exports:
         failures += not ok
         print(
             f"| {a.page.name} | {1000 / a.median('rps'):.1f} ms | {1000 / b.median('rps'):.1f} ms "
-            f"| {raw:.2f}× | {a.cost:.1f} | {b.cost:.1f} | {growth:.2f}× | {a.queries} → "
+            f"| {raw:.2f}× | {a.cost:.1f} | {b.cost:.1f} | {growth:.2f}× | "
+            f"{a.in_process.total_ms:.0f} → {b.in_process.total_ms:.0f} ms | {a.queries} → "
             f"{b.queries} | {fmt_kb(a.body)} → {fmt_kb(b.body)} | "
             f"{'PASS' if ok else 'FAIL'}{' (no target)' if a.page.kind == 'info' else ''} |"
         )
@@ -1209,7 +1280,7 @@ def compare(sizes, small: dict, large: dict, small_exports: list, large_exports:
         print(
             f"| {a.name} export, peak memory | {a.peak_memory / 1024**2:.1f} MB | "
             f"{b.peak_memory / 1024**2:.1f} MB | | | | "
-            f"{b.peak_memory / max(a.peak_memory, 1):.2f}× "
+            f"{b.peak_memory / max(a.peak_memory, 1):.2f}× | "
             f"| {a.queries} → {b.queries} | {fmt_kb(a.size)} → {fmt_kb(b.size)} | "
             f"{'FAIL' if grows else 'PASS'} |"
         )
