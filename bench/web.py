@@ -130,6 +130,20 @@ def pages_for(built: data.Built) -> list[Page]:
     org, case, meeting = built.large_organisation, built.case, built.meeting
     pages = [
         Page(
+            "layout",
+            "empty page in the portal's layout (bench only)",
+            "/bench/layout/",
+            "SSC member",
+            "info",
+        ),
+        Page(
+            "layout-user",
+            "empty page in the portal's layout, as the User (bench only)",
+            "/bench/layout/",
+            "User",
+            "info",
+        ),
+        Page(
             "queue", "SSC queue /ssc/ (live cases, go-live first)", "/ssc/", "SSC member", "list", 4
         ),
         Page(
