@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import (
+    OPEN_ASSESSMENT_STATES,
     AgendaItem,
     Assessment,
     AssessmentCycleRule,
     AssessmentKind,
-    AssessmentState,
     AssuranceRecord,
     Decision,
     MeetingConflict,
@@ -254,19 +254,22 @@ def expected_annual_review_kind(organisation: Organisation, cycle_year: int) -> 
     return rule.kind if rule else AssessmentKind.FUSA
 
 
-def next_annual_review(organisation: Organisation) -> Assessment:
-    """The organisation's next annual-review assessment, opened from the cycle matrix if needed."""
-    # Locking the organisation stops two decisions at once from opening two reviews.
-    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
-    open_review = (
+def open_annual_review(organisation: Organisation) -> Assessment | None:
+    """The organisation's annual review not yet completed, if one is open."""
+    return (
         Assessment.objects.filter(
-            organisation=organisation,
-            notification__isnull=True,
-            state__in=[s for s in AssessmentState if s != AssessmentState.COMPLETED],
+            organisation=organisation, notification__isnull=True, state__in=OPEN_ASSESSMENT_STATES
         )
         .order_by("due_date")
         .first()
     )
+
+
+def next_annual_review(organisation: Organisation) -> Assessment:
+    """The organisation's next annual-review assessment, opened from the cycle matrix if needed."""
+    # Locking the organisation stops two decisions at once from opening two reviews.
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+    open_review = open_annual_review(organisation)
     if open_review:
         return open_review
     last = latest_annual_assurance(organisation)
@@ -410,15 +413,7 @@ def queue_assessment_outcome(assessment: Assessment) -> None:
     organisation = assessment.organisation
     notification = assessment.notification
     contacts = organisation_contacts(notification) if notification else []
-    next_review = (
-        Assessment.objects.filter(
-            organisation=organisation,
-            notification__isnull=True,
-            state__in=[s for s in AssessmentState if s != AssessmentState.COMPLETED],
-        )
-        .order_by("due_date")
-        .first()
-    )
+    next_review = open_annual_review(organisation)
     queue_email(
         kind="assessment_completed",
         to=[*contacts, *organisation_people(organisation)],
