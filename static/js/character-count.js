@@ -14,6 +14,12 @@
       (over === 1 ? "" : "s") + " too many";
   }
 
+  // Counted as the server counts: code points, with each new line sent as two characters.
+  function remainingIn(field) {
+    var limit = parseInt(field.getAttribute("data-character-limit"), 10);
+    return limit - Array.from(field.value.replace(/\r?\n/g, "\r\n")).length;
+  }
+
   function attach(field) {
     var limit = parseInt(field.getAttribute("data-character-limit"), 10);
     if (!limit) {
@@ -28,8 +34,7 @@
     field.setAttribute("aria-describedby", (described ? described + " " : "") + status.id);
 
     function update() {
-      // Counted as the server counts: code points, with each new line sent as two characters.
-      var remaining = limit - Array.from(field.value.replace(/\r?\n/g, "\r\n")).length;
+      var remaining = remainingIn(field);
       status.textContent = describe(remaining);
       status.classList.toggle("text-danger", remaining < 0);
       status.classList.toggle("fw-bold", remaining < 0);
@@ -39,8 +44,7 @@
   }
 
   function over(field) {
-    var limit = parseInt(field.getAttribute("data-character-limit"), 10);
-    return Array.from(field.value.replace(/\r?\n/g, "\r\n")).length > limit;
+    return remainingIn(field) < 0;
   }
 
   // A form with a field over its limit is not sent: a very long paste could exceed what the
