@@ -7,6 +7,7 @@ from assessments.models import (
     AssessmentCycleRule,
     AssuranceRecord,
     Decision,
+    LatestAssurance,
     MeetingConflict,
     Reminder,
     SSCMeeting,
@@ -199,6 +200,11 @@ class AssuranceRecordAdmin(ConflictAwareAdminMixin, admin.ModelAdmin):
     search_fields = ["organisation__name", "notes"]
     autocomplete_fields = ["organisation", "assessment"]
     filter_horizontal = ["systems"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # A record added here may now be the one in force for its systems.
+        LatestAssurance.objects.refresh(form.instance.systems.values("pk"))
 
     def has_change_permission(self, request, obj=None):
         # The history is append-only: corrections are new records.

@@ -370,6 +370,49 @@ class AssuranceRecord(models.Model):
         return annual_review_due_date(self.fieldwork_end_date)
 
 
+class LatestAssuranceManager(models.Manager):
+    def refresh(self, system_ids=None) -> None:
+        """Point each system (all when None) at its latest record: effective date, then when
+        recorded, then the later row."""
+        latest = (
+            AssuranceRecord.objects.filter(systems=models.OuterRef("pk"))
+            .order_by("-effective_date", "-recorded_at", "-pk")
+            .values("pk")[:1]
+        )
+        systems = (
+            UserSystem.objects.all()
+            if system_ids is None
+            else UserSystem.objects.filter(pk__in=system_ids)
+        )
+        rows = (
+            systems.annotate(record_id=models.Subquery(latest))
+            .exclude(record_id=None)
+            .values_list("pk", "record_id")
+        )
+        self.bulk_create(
+            [self.model(user_system_id=pk, record_id=record_id) for pk, record_id in rows],
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["user_system"],
+            update_fields=["record"],
+        )
+
+
+class LatestAssurance(models.Model):
+    """The assurance record in force for one User System, kept as records are added, so the
+    at-risk set is read from the few Deferred and Rejected records, never the whole history."""
+
+    user_system = models.OneToOneField(
+        UserSystem, models.CASCADE, primary_key=True, related_name="latest_assurance"
+    )
+    record = models.ForeignKey(AssuranceRecord, models.PROTECT, related_name="latest_for")
+
+    objects = LatestAssuranceManager()
+
+    def __str__(self):
+        return f"{self.user_system}: {self.record}"
+
+
 class MeetingConflict(models.Model):
     """A conflict of interest an SSC member declared at a meeting (also recorded on the member)."""
 

@@ -39,6 +39,7 @@ from assessments.models import (
     AssessmentState,
     AssuranceRecord,
     Decision,
+    LatestAssurance,
     SSCMeeting,
 )
 from notifications.models import (
@@ -603,30 +604,12 @@ def shown_count(count: int, cap: int | None = None) -> str:
 
 
 def _flagged_assurance() -> QuerySet[AssuranceRecord]:
-    """Deferred or Rejected records that are still the latest record of a later User System
-    (a later Approved clears an old Deferred)."""
-    link = AssuranceRecord.systems.through
-    record = "assurancerecord__"
-    newer = link.objects.filter(usersystem=OuterRef("usersystem")).filter(
-        Q(**{f"{record}effective_date__gt": OuterRef(f"{record}effective_date")})
-        | Q(
-            **{
-                f"{record}effective_date": OuterRef(f"{record}effective_date"),
-                f"{record}recorded_at__gt": OuterRef(f"{record}recorded_at"),
-            }
-        )
-        | Q(
-            **{
-                f"{record}effective_date": OuterRef(f"{record}effective_date"),
-                f"{record}recorded_at": OuterRef(f"{record}recorded_at"),
-                "assurancerecord__gt": OuterRef("assurancerecord"),
-            }
-        )
+    """Deferred or Rejected records still in force for a later User System (a later Approved
+    clears an old Deferred)."""
+    in_force = LatestAssurance.objects.filter(user_system__is_first_system=False)
+    return AssuranceRecord.objects.filter(
+        status__in=AT_RISK_ASSURANCE, pk__in=in_force.values("record")
     )
-    still_latest = link.objects.filter(
-        usersystem__is_first_system=False, **{f"{record}status__in": AT_RISK_ASSURANCE}
-    ).exclude(Exists(newer))
-    return AssuranceRecord.objects.filter(pk__in=still_latest.values("assurancerecord"))
 
 
 def _overdue_assessments(today) -> QuerySet[Assessment]:

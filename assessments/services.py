@@ -17,6 +17,7 @@ from assessments.models import (
     AssessmentKind,
     AssuranceRecord,
     Decision,
+    LatestAssurance,
     MeetingConflict,
     SSCMeeting,
 )
@@ -393,6 +394,7 @@ def complete_assessment(
             notes=notes,
         )
         record.systems.set(locked.systems_in_scope.all())
+        LatestAssurance.objects.refresh(record.systems.values("pk"))
         if locked.notification_id:
             notification = lock_notification(locked.notification)
             perform_transition(

@@ -933,7 +933,7 @@ class Builder:
         from django.contrib.contenttypes.models import ContentType
         from django_fsm_log.models import StateLog
 
-        from assessments.models import Assessment, AssuranceRecord
+        from assessments.models import Assessment, AssuranceRecord, LatestAssurance
 
         assessment_type = ContentType.objects.get_for_model(Assessment)
         bulk(Assessment, [a for a, _ in rows], self.counts, "assessments")
@@ -990,6 +990,7 @@ class Builder:
             self.counts,
             "assurance record systems",
         )
+        LatestAssurance.objects.refresh()
 
     def finish(self) -> None:
         """Last-change times as the history implies (bulk_create stamps them all with now)."""

@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from assessments.models import AssuranceRecord, SSCMeeting
+from assessments.models import AssuranceRecord, LatestAssurance, SSCMeeting
 from notifications.models import DeliveryModel, Notification, SharedResourceProvider
 from notifications.services import next_reference
 from users.models import (
@@ -94,6 +94,7 @@ class SSCMeetingFactory(factory.django.DjangoModelFactory):
 class AssuranceRecordFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = AssuranceRecord
+        skip_postgeneration_save = True
 
     organisation = factory.SubFactory(OrganisationFactory)
     status = "approved"
@@ -101,6 +102,12 @@ class AssuranceRecordFactory(factory.django.DjangoModelFactory):
     cycle_year = 1
     fieldwork_end_date = datetime.date(2026, 3, 31)
     effective_date = datetime.date(2026, 5, 1)
+
+    @factory.post_generation
+    def systems(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.systems.set(extracted)
+            LatestAssurance.objects.refresh([system.pk for system in extracted])
 
 
 class NotificationFactory(factory.django.DjangoModelFactory):

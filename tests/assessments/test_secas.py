@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import services
-from assessments.models import Assessment, AssuranceRecord, Decision
+from assessments.models import Assessment, AssuranceRecord, Decision, LatestAssurance
 from notifications import services as intake
 from notifications.models import NotificationState, OutboundEmail, UserSystem
 from tests import factories
@@ -116,6 +116,7 @@ def test_organisations_at_risk_are_flagged_early(client, organisation, other_org
         effective_date=datetime.date(2026, 10, 1),
     )
     record.systems.add(later)
+    LatestAssurance.objects.refresh([later.pk])
     Assessment.objects.create(
         organisation=other_organisation,
         kind="fusa",
@@ -320,6 +321,7 @@ def test_a_later_approval_clears_the_at_risk_flag(client, organisation, secas):
             effective_date=datetime.date(year, 2, 1),
         )
         record.systems.add(later)
+        LatestAssurance.objects.refresh([later.pk])
     from assessments.selectors import organisations_at_risk
 
     assert not organisations_at_risk(timezone.localdate()).exists()

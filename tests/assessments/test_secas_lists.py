@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from assessments import documents, services
 from assessments import selectors as ssc
-from assessments.models import Assessment, AssuranceRecord, Decision
+from assessments.models import Assessment, AssuranceRecord, Decision, LatestAssurance
 from assessments.views.secas import DASHBOARD_ROWS, PAGE_SIZE
 from notifications import services as intake
 from notifications.models import (
@@ -341,6 +341,7 @@ def test_only_a_later_systems_latest_deferral_puts_its_organisation_at_risk(
             **({"recorded_at": recorded_at} if recorded_at else {}),
         )
         entry.systems.add(system)
+        LatestAssurance.objects.refresh([system.pk])
         return entry
 
     record(other_organisation, first, "rejected", datetime.date(2026, 5, 1))

@@ -237,3 +237,13 @@ def test_demo_staff_accounts_can_pass_the_second_factor(settings, db):
     StaticToken.objects.filter(device__user=secas, token="demo0001").delete()
     call_command("seed_demo", stdout=io.StringIO())
     assert StaticToken.objects.filter(device__user=secas, token="demo0001").exists()
+
+
+def test_each_system_points_at_its_latest_assurance_record(seeded):
+    """The at-risk lists read LatestAssurance; it must agree with the history it summarises."""
+    from assessments.models import LatestAssurance
+    from notifications.models import UserSystem
+
+    for system in UserSystem.objects.filter(assurance_records__isnull=False).distinct():
+        latest = system.assurance_records.order_by("-effective_date", "-recorded_at", "-pk")[0]
+        assert LatestAssurance.objects.get(user_system=system).record == latest

@@ -436,3 +436,26 @@ def test_a_second_decision_is_told_the_outcome_with_its_capitals(under_review, s
     decide_required(under_review, ssc_member, meeting)
     with pytest.raises(TransitionRefused, match=r"assessment required under G8\.13\."):
         decide_required(under_review, ssc_member, meeting)
+
+
+def test_a_deferred_outcome_puts_the_organisation_at_risk_until_a_later_approval(
+    under_review, ssc_member, meeting, secas
+):
+    from assessments.selectors import organisations_at_risk
+
+    decide_required(under_review, ssc_member, meeting)
+    deferred = run_assessment_to_the_end(
+        Assessment.objects.get(notification=under_review), secas, status="deferred"
+    )
+    organisation = deferred.organisation
+    today = timezone.localdate()
+    assert list(organisations_at_risk(today)) == [organisation]
+
+    follow_up = factories.AssuranceRecordFactory(
+        organisation=organisation,
+        status="approved",
+        effective_date=today + datetime.timedelta(days=1),
+        systems=[under_review.user_system],
+    )
+    assert follow_up.latest_for.get().user_system == under_review.user_system
+    assert not organisations_at_risk(today).exists()

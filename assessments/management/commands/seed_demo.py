@@ -32,6 +32,7 @@ from assessments.models import (
     AssessmentState,
     AssuranceRecord,
     Decision,
+    LatestAssurance,
     SSCMeeting,
 )
 from assessments.services import (
@@ -540,6 +541,7 @@ class Command(BaseCommand):
                     notes="Demo baseline: the last annual review before the portal.",
                 )
                 record.systems.add(system)
+                LatestAssurance.objects.refresh([system.pk])
                 self._count("assurance records (baseline)")
 
     def seed_meetings(self) -> dict[str, SSCMeeting]:
