@@ -14,7 +14,8 @@ from django.test import RequestFactory
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
-from assessments.management.commands.seed_demo import ACCOUNTS, DEMO_PASSWORD
+from assessments.demo import scenarios
+from assessments.demo.people import ACCOUNTS, DEMO_PASSWORD
 from assessments.models import Assessment, AssessmentState, AssuranceRecord
 from assessments.selectors import latest_assurance
 from notifications.models import (
@@ -35,6 +36,7 @@ from users.models import (
     User,
     UserRole,
 )
+from users.policy import conflicted_with, is_secas, is_ssc_member
 
 pytestmark = pytest.mark.django_db
 
@@ -121,10 +123,10 @@ def test_every_demo_account_can_sign_in(seeded):
 
 def test_people_have_the_access_their_role_needs(seeded):
     secas = User.objects.get(email="secas@demo.ssc-portal.test")
-    assert secas.is_secas
+    assert is_secas(secas)
     assert secas.is_staff
     for member in User.objects.filter(groups__name=SSC_MEMBERS_GROUP):
-        assert member.is_ssc_member
+        assert is_ssc_member(member)
         assert member.is_staff
     assert User.objects.filter(groups__name=SSC_MEMBERS_GROUP).count() >= 3
     assert not User.objects.filter(groups__name=SECAS_STAFF_GROUP, is_staff=False).exists()
@@ -139,7 +141,7 @@ def test_people_have_the_access_their_role_needs(seeded):
         ).exists(), organisation
 
     conflicted = User.objects.get(email="ssc.conflicted@demo.ssc-portal.test")
-    assert conflicted.has_conflict_with(northwind)
+    assert conflicted_with(conflicted, northwind)
     assert ConflictOfInterest.objects.filter(member=conflicted, withdrawn_at=None).exists()
 
 
@@ -247,3 +249,39 @@ def test_each_system_points_at_its_latest_assurance_record(seeded):
     for system in UserSystem.objects.filter(assurance_records__isnull=False).distinct():
         latest = system.assurance_records.order_by("-effective_date", "-recorded_at", "-pk")[0]
         assert LatestAssurance.objects.get(user_system=system).record == latest
+
+
+def test_the_command_still_publishes_the_demo_accounts_and_password():
+    from assessments.management.commands import seed_demo as command
+
+    assert command.ACCOUNTS is ACCOUNTS
+    assert command.DEMO_PASSWORD == DEMO_PASSWORD
+
+
+def test_the_scenarios_take_a_case_to_its_outcome_each_step_by_the_person_named(
+    organisation, submitter, secas, ssc_member, meeting
+):
+    case = scenarios.submitted_case(organisation=organisation, by=submitter, system_name="Portal")
+    case = scenarios.case_under_review(case, by=secas, rapporteur=ssc_member, meeting=meeting)
+    assessment = scenarios.assessment_required(
+        case,
+        by=ssc_member,
+        meeting=meeting,
+        due_date=timezone.localdate() + timedelta(days=30),
+        rationale="Never assessed.",
+    )
+    assessment = scenarios.assessment_completed(
+        assessment, by=secas, outcome=AssuranceStatus.APPROVED
+    )
+
+    case.refresh_from_db()
+    assert case.state == NotificationState.CLOSED
+    assert list(StateLog.objects.for_(case).order_by("pk").values_list("transition", "by")) == [
+        ("submit", submitter.pk),
+        ("start_review", secas.pk),
+        ("decide_assessment_required", ssc_member.pk),
+        ("close", secas.pk),
+    ]
+    assert assessment.state == AssessmentState.COMPLETED
+    assert set(StateLog.objects.for_(assessment).values_list("by", flat=True)) == {secas.pk}
+    assert assessment.fieldwork_end_date == timezone.localdate() - timedelta(days=17)

@@ -2,10 +2,8 @@
 (tests/browser/conftest.py checks every page a browser test visits)."""
 
 import pytest
-from django.utils import timezone
 
-from assessments.models import Assessment
-from notifications import services as intake
+from assessments.demo import scenarios
 from tests import factories
 from tests.browser.helpers import sign_in, with_authenticator
 from users.models import Membership
@@ -23,14 +21,8 @@ def test_the_secas_and_user_pages_pass_axe(live_server, page):
     ).user
     secas = with_authenticator(factories.secas_user(email="priya@secas.example.org"))
     meeting = factories.SSCMeetingFactory(title="SSC meeting 185")
-    draft = factories.NotificationFactory(organisation=organisation, created_by=admin)
-    case = intake.submit_notification(notification=draft, by=admin, declaration_accepted=True)
-    review = Assessment.objects.create(
-        organisation=organisation,
-        kind="vusa",
-        cycle_year=2,
-        due_date=timezone.localdate() + timezone.timedelta(days=30),
-    )
+    case = scenarios.submitted_case(organisation=organisation, by=admin, system_name="Portal")
+    review = scenarios.annual_review(organisation)
 
     sign_in(page, live_server.url, secas)
     for path in [
@@ -72,8 +64,7 @@ def test_pages_showing_errors_and_refusals_pass_axe(live_server, page):
         user__email="hannah@pennine.example.org",
     ).user
     secas = with_authenticator(factories.secas_user(email="priya@secas.example.org"))
-    draft = factories.NotificationFactory(organisation=organisation, created_by=admin)
-    case = intake.submit_notification(notification=draft, by=admin, declaration_accepted=True)
+    case = scenarios.submitted_case(organisation=organisation, by=admin, system_name="Portal")
 
     # A wrong password is refused with an error on the sign-in page.
     page.goto(f"{live_server.url}/accounts/login/")

@@ -6,9 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from assessments import services as ssc
-from assessments.models import Decision
-from notifications import services as intake
+from assessments.demo import scenarios
 from tests import factories
 from tests.browser.helpers import sign_in, with_authenticator
 
@@ -34,20 +32,13 @@ def test_the_dashboard_charts_labels_are_whole_and_at_least_12px(live_server, pa
     secas = with_authenticator(factories.secas_user())
     member = factories.ssc_user()
     held = factories.SSCMeetingFactory(date=timezone.localdate() - datetime.timedelta(days=1))
-    for _ in range(2):
-        draft = factories.NotificationFactory(organisation=organisation, created_by=submitter)
-        case = intake.submit_notification(
-            notification=draft, by=submitter, declaration_accepted=True
-        )
-    ssc.start_review(
-        notification=case, by=secas, rapporteur=member, meeting=factories.SSCMeetingFactory()
+    scenarios.submitted_case(organisation=organisation, by=submitter, system_name="Portal")
+    case = scenarios.submitted_case(organisation=organisation, by=submitter, system_name="App")
+    case = scenarios.case_under_review(
+        case, by=secas, rapporteur=member, meeting=factories.SSCMeetingFactory()
     )
-    ssc.decide(
-        notification=case,
-        by=member,
-        outcome=Decision.Outcome.NO_ASSESSMENT,
-        rationale="Assessed with its provider.",
-        meeting=held,
+    scenarios.decided_no_assessment(
+        case, by=member, meeting=held, rationale="Assessed with its provider."
     )
 
     sign_in(page, live_server.url, secas)

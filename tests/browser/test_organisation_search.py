@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from notifications import services as intake
+from assessments.demo import scenarios
 from tests import factories
 from tests.browser.helpers import sign_in, with_authenticator
 from users.models import Membership
@@ -24,9 +24,8 @@ def test_typing_part_of_a_name_suggests_organisations_and_filters_the_queue(live
         submitter = factories.MembershipFactory(
             organisation=organisation, role=Membership.Role.SUBMITTER
         ).user
-        draft = factories.NotificationFactory(organisation=organisation, created_by=submitter)
-        cases[name] = intake.submit_notification(
-            notification=draft, by=submitter, declaration_accepted=True
+        cases[name] = scenarios.submitted_case(
+            organisation=organisation, by=submitter, system_name="Customer portal"
         )
     member = with_authenticator(factories.ssc_user(full_name="Daniel Okafor"))
 

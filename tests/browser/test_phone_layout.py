@@ -6,8 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from assessments import services as ssc
-from assessments.models import Assessment, Decision
+from assessments.demo import scenarios
 from notifications import services as intake
 from tests import factories
 from tests.browser.helpers import sign_in, with_authenticator
@@ -55,36 +54,26 @@ def build_casework():
         title="SSC meeting 185", date=timezone.localdate() - datetime.timedelta(days=1)
     )
     meeting = factories.SSCMeetingFactory(title="SSC meeting 186")
-    cases = []
-    for name in [UNBROKEN, "Customer app platform", "Prepayment top-up gateway"]:
-        draft = factories.NotificationFactory(
-            organisation=organisation, created_by=admin, system_name=name
+    case, decided, asked = (
+        scenarios.case_under_review(
+            scenarios.submitted_case(organisation=organisation, by=admin, system_name=name),
+            by=secas,
+            rapporteur=member,
+            meeting=meeting,
         )
-        cases.append(
-            intake.submit_notification(notification=draft, by=admin, declaration_accepted=True)
-        )
-    case, decided, asked = cases
-    for notification in (case, decided, asked):
-        ssc.start_review(notification=notification, by=secas, rapporteur=member, meeting=meeting)
-    ssc.decide(
-        notification=decided,
+        for name in [UNBROKEN, "Customer app platform", "Prepayment top-up gateway"]
+    )
+    scenarios.assessment_required(
+        decided,
         by=member,
-        outcome=Decision.Outcome.ASSESSMENT_REQUIRED,
-        rationale="Never assessed.",
         meeting=past,
-        assessment_due_date=timezone.localdate() + datetime.timedelta(days=60),
+        due_date=timezone.localdate() + datetime.timedelta(days=60),
+        rationale="Never assessed.",
     )
     intake.request_information(notification=asked, by=secas, question=f"What is {UNBROKEN}?")
     intake.post_message(notification=case, by=admin, body=f"About {UNBROKEN}: see the diagram.")
-    review = Assessment.objects.create(
-        organisation=organisation,
-        kind="vusa",
-        cycle_year=2,
-        due_date=timezone.localdate() + datetime.timedelta(days=30),
-    )
-    draft = factories.NotificationFactory(
-        organisation=organisation, created_by=admin, system_name=UNBROKEN + "Draft"
-    )
+    review = scenarios.annual_review(organisation)
+    draft = scenarios.draft(organisation=organisation, by=admin, system_name=UNBROKEN + "Draft")
     return {
         "organisation": organisation,
         "admin": admin,

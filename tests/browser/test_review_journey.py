@@ -7,7 +7,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from notifications import services as intake
+from assessments.demo import scenarios
 from notifications.models import NotificationState
 from tests import factories
 from tests.browser.helpers import sign_in, with_authenticator
@@ -31,10 +31,9 @@ def test_a_case_goes_from_triage_to_a_decision_letter(live_server, page):
         factories.ssc_user(email="daniel@ssc.example.org", full_name="Daniel Okafor")
     )
     meeting = factories.SSCMeetingFactory(title="SSC meeting 185")
-    draft = factories.NotificationFactory(
-        organisation=organisation, created_by=user, system_name="Meter Asset Portal"
+    case = scenarios.submitted_case(
+        organisation=organisation, by=user, system_name="Meter Asset Portal"
     )
-    case = intake.submit_notification(notification=draft, by=user, declaration_accepted=True)
 
     # SECAS triages from the dashboard.
     sign_in(page, live_server.url, secas)

@@ -6,8 +6,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from assessments.demo import scenarios
 from assessments.models import Assessment
-from notifications import services as intake
 from tests import factories
 from tests.browser.helpers import sign_in, with_authenticator
 from users.models import Membership
@@ -21,13 +21,11 @@ def test_the_secas_full_lists_pass_axe(live_server, page):
         organisation=organisation, role=Membership.Role.SUBMITTER
     ).user
     secas = with_authenticator(factories.secas_user(email="priya@secas.example.org"))
-    draft = factories.NotificationFactory(
-        organisation=organisation,
-        created_by=submitter,
-        planned_go_live_date=timezone.localdate(),  # notified late
-    )
-    intake.submit_notification(notification=draft, by=submitter, declaration_accepted=True)
     today = timezone.localdate()
+    # Notified late: it goes live today.
+    scenarios.submitted_case(
+        organisation=organisation, by=submitter, system_name="Portal", go_live=today
+    )
     Assessment.objects.bulk_create(
         [
             Assessment(

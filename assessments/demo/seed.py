@@ -1,0 +1,405 @@
+"""The whole demo, in dependency order, and the report the command prints.
+
+Idempotent: everything is looked up by a natural key first (emails, organisation names, SEC
+party IDs, SRP names, system names, meeting titles; a notification by its system name within
+its organisation; an annual review by its organisation), so a second run changes nothing.
+
+Dates are relative to today, so every reminder window (annual review in 90/30/7 days, go-live
+in 10/5 working days, information and assessment due dates) has something to show whenever the
+demo is seeded.
+"""
+
+import base64
+from collections import Counter
+from datetime import date, timedelta
+
+from assessments.demo import scenarios
+from assessments.demo.meetings import CURRENT, NEXT, seed_conflict, seed_meetings
+from assessments.demo.people import (
+    ACCOUNTS,
+    CHAIR,
+    CONFLICTED,
+    DEMO_PASSWORD,
+    DEMO_RECOVERY_CODES,
+    DEMO_TOTP_KEY,
+    MEMBER,
+    MEMBER2,
+    MEMBER3,
+    SECAS,
+    org_email,
+    seed_accounts,
+    seed_two_factor,
+    submitter_of,
+)
+from assessments.demo.register import (
+    CIRRUS,
+    HELIX,
+    missing_user_roles,
+    organisation_name,
+    seed_first_systems_and_assurance,
+    seed_organisations,
+    seed_providers,
+)
+from assessments.demo.scenarios import AssessmentPlan
+from assessments.models import Assessment, AssessmentState
+from notifications.models import AssuranceStatus, DeliveryModel, Notification, NotificationState
+from notifications.services import provide_information, request_information, withdraw_notification
+from notifications.workdays import add_working_days
+from users.models import Membership
+
+IN_HOUSE, SRP, THIRD_PARTY = DeliveryModel.IN_HOUSE, DeliveryModel.SRP, DeliveryModel.THIRD_PARTY
+
+# Annual reviews opened from the cycle matrix, each driven to a different state. Their due dates
+# come from the baseline assurance records (fieldwork end + 12 months).
+ANNUAL_REVIEWS = {
+    "brightwater": AssessmentPlan(
+        AssessmentState.SCHEDULED, "Severn Security Consulting Ltd", 10, 14
+    ),
+    "meterwise": AssessmentPlan(AssessmentState.FIELDWORK, "Albion Assurance LLP", -30, 2),
+    "pennine": AssessmentPlan(
+        AssessmentState.REPORT_RECEIVED,
+        "Northgate Cyber Assurance Ltd",
+        -35,
+        -24,
+        report=-4,
+        response_due=5,
+    ),
+    "harbourside": AssessmentPlan(
+        AssessmentState.RESPONSE_RECEIVED,
+        "Albion Assurance LLP",
+        -60,
+        -46,
+        report=-25,
+        response_due=-2,
+        response=-3,
+    ),
+}
+
+
+class SeedRefused(Exception):
+    """The database is not ready for the demo; the message says what to run."""
+
+
+def seed(today: date) -> Counter:
+    """Seed whatever is missing; returns how many of each kind of thing were created."""
+    return DemoSeed(today).run()
+
+
+class DemoSeed:
+    def __init__(self, today: date):
+        self.today = today
+        self.created: Counter = Counter()
+
+    def day(self, offset: int) -> date:
+        return self.today + timedelta(days=offset)
+
+    def run(self) -> Counter:
+        if missing := missing_user_roles():
+            raise SeedRefused(f"User Roles missing (run migrate first): {', '.join(missing)}")
+        self.providers = seed_providers(self.today, self.created)
+        self.orgs = seed_organisations(self.created)
+        self.people = seed_accounts(self.orgs, self.created)
+        seed_first_systems_and_assurance(self.orgs, self.providers, self.today, self.created)
+        self.meetings = seed_meetings(self.people, self.today, self.created)
+        seed_conflict(self.people, self.orgs["northwind"], self.meetings, self.created)
+        self.seed_notifications()
+        self.seed_annual_reviews()
+        seed_two_factor(self.people, self.created)
+        return self.created
+
+    # --- the steps each case takes, acting as the demo person who would take them ---
+
+    def new_case(
+        self, org_key: str, *, author: str = "", submit: bool = True, **content
+    ) -> Notification | None:
+        """A complete case, drafted by `author` and submitted by the organisation's submitter
+        (or left a draft); None if the organisation already has one for this system."""
+        org = self.orgs[org_key]
+        if Notification.objects.filter(
+            organisation=org, system_name=content["system_name"]
+        ).exists():
+            return None
+        self.created["notifications"] += 1
+        submitter = self.people[submitter_of(org_key)]
+        by = self.people[author] if author else submitter
+        if not submit:
+            return scenarios.draft(organisation=org, by=by, **content)
+        return scenarios.submitted_case(organisation=org, by=by, submitter=submitter, **content)
+
+    def review(self, case: Notification, *, rapporteur: str, meeting: str) -> Notification:
+        return scenarios.case_under_review(
+            case,
+            by=self.people[SECAS],
+            rapporteur=self.people[rapporteur],
+            meeting=self.meetings[meeting],
+        )
+
+    def require_assessment(
+        self, case: Notification, *, by: str, due_in_days: int, rationale: str, scope: str
+    ) -> Assessment:
+        return scenarios.assessment_required(
+            case,
+            by=self.people[by],
+            meeting=self.meetings[CURRENT],
+            due_date=self.day(due_in_days),
+            rationale=rationale,
+            scope=scope,
+        )
+
+    def advance(self, assessment: Assessment, plan: AssessmentPlan) -> Assessment:
+        return scenarios.advance_assessment(
+            assessment, by=self.people[SECAS], plan=plan, today=self.today
+        )
+
+    # --- the cases, one in each state ---
+
+    def seed_notifications(self) -> None:
+        # Draft: complete and ready for the submitter.
+        self.new_case(
+            "northwind",
+            author=org_email("preparer", "northwind"),
+            submit=False,
+            system_name="Northwind Disaster Recovery Head-End",
+            purpose="A warm standby of the smart metering head-end in a second data "
+            "centre, able to take over all DCC traffic within four hours.",
+            go_live=self.day(75),
+            delivery=IN_HOUSE,
+            roles=("import-supplier", "export-supplier"),
+            smets2=1_200_000,
+            smets1=310_000,
+        )
+
+        # Submitted late: the planned go-live has already passed.
+        self.new_case(
+            "brightwater",
+            system_name="Brightwater Smart Tariff Engine",
+            purpose="Time-of-use tariff calculation using half-hourly reads collected "
+            "through the DCC.",
+            go_live=self.day(-3),
+            delivery=SRP,
+            provider=self.providers[HELIX],
+            roles=("import-supplier",),
+            smets2=38_000,
+        )
+
+        # Submitted, go-live in 5 working days, nothing decided: third-party delivery.
+        self.new_case(
+            "harbourside",
+            system_name="Harbourside Export Settlement Gateway",
+            purpose="Export meter reads for settlement of customers' solar generation.",
+            go_live=add_working_days(self.today, 5),
+            delivery=THIRD_PARTY,
+            third_party="Quantum Cloud Operations Ltd",
+            roles=("export-supplier",),
+            smets2=21_000,
+        )
+
+        # Under review, go-live in 10 working days: a question was asked and answered first.
+        if fenland := self.new_case(
+            "fenland",
+            system_name="Fenland Meter Asset Portal",
+            purpose="Gas meter asset and network data for field engineers.",
+            go_live=add_working_days(self.today, 10),
+            delivery=IN_HOUSE,
+            roles=("gas-transporter",),
+            location="Fenland's own data centres, Peterborough and Norwich",
+        ):
+            request_information(
+                notification=fenland,
+                by=self.people[SECAS],
+                question="Please confirm whether the portal's engineers' tablets connect "
+                "to the same network segment as the DCC User Gateway connection.",
+            )
+            provide_information(
+                notification=fenland,
+                by=self.people[submitter_of("fenland")],
+                response="No. Tablets reach the portal through a reverse proxy in a separate "
+                "DMZ; the DCC connection is on its own segment with no route from the DMZ.",
+            )
+            self.review(fenland, rapporteur=CONFLICTED, meeting=NEXT)
+
+        # Information requested by the rapporteur; the answer is due in 3 working days.
+        if pennine := self.new_case(
+            "pennine",
+            system_name="Pennine Load Analytics Service",
+            purpose="Low-voltage network load analysis from aggregated consumption data.",
+            go_live=self.day(45),
+            delivery=SRP,
+            provider=self.providers[CIRRUS],
+            roles=("electricity-distributor",),
+            smets2=640_000,
+            same_isms=False,
+        ):
+            self.review(pennine, rapporteur=MEMBER2, meeting=NEXT)
+            request_information(
+                notification=pennine,
+                by=self.people[MEMBER2],
+                question=f"{CIRRUS}'s latest assessment was deferred. What steps has "
+                "the provider taken since, and how will you confirm them before go-live?",
+                response_due_date=add_working_days(self.today, 3),
+            )
+
+        # No assessment needed: runs on an SRP the SSC assessed and approved four months ago.
+        if northwind := self.new_case(
+            "northwind",
+            author=org_email("preparer", "northwind"),
+            system_name="Northwind Export Metering Hub",
+            purpose="Export MPAN registration and export reads for smart export "
+            "guarantee payments.",
+            go_live=self.day(40),
+            delivery=SRP,
+            provider=self.providers[HELIX],
+            roles=("export-supplier",),
+            smets2=95_000,
+        ):
+            self.review(northwind, rapporteur=MEMBER, meeting=CURRENT)
+            scenarios.decided_no_assessment(
+                northwind,
+                by=self.people[CHAIR],
+                meeting=self.meetings[CURRENT],
+                rationale=f"The system runs on {HELIX}'s platform, assessed as part of the "
+                "SRP's own assessment and approved. No assessment is needed now; the system "
+                "is in scope for Northwind's next annual review.",
+            )
+            scenarios.annual_review(self.orgs["northwind"])
+
+        # Assessment required under G8.13, not booked yet: due in 25 days.
+        if meterwise := self.new_case(
+            "meterwise",
+            system_name="Meterwise Remote Commissioning Service",
+            purpose="Remote commissioning and install-and-leave handling for meter "
+            "installers acting for several suppliers.",
+            go_live=self.day(60),
+            delivery=IN_HOUSE,
+            roles=("registered-supplier-agent",),
+            smets2=150_000,
+            non_compliances="Privileged access reviews are quarterly rather than monthly "
+            "while the new identity platform is rolled out.",
+        ):
+            self.review(meterwise, rapporteur=MEMBER3, meeting=CURRENT)
+            self.require_assessment(
+                meterwise,
+                by=MEMBER,
+                due_in_days=25,
+                rationale="A new in-house system never assessed, with a declared "
+                "non-compliance on privileged access: assessment required under G8.13.",
+                scope="G3–G6 obligations as they apply to the new system's "
+                "Registered Supplier Agent role.",
+            )
+
+        # Assessment required, CIO booked: the SRP's latest outcome was deferred.
+        if payg := self.new_case(
+            "brightwater",
+            system_name="Brightwater Pay As You Go Platform",
+            purpose="Prepayment top-ups and emergency credit for smart prepayment customers.",
+            go_live=self.day(70),
+            delivery=SRP,
+            provider=self.providers[CIRRUS],
+            roles=("import-supplier", "gas-supplier"),
+            smets2=12_500,
+        ):
+            self.review(payg, rapporteur=CHAIR, meeting=CURRENT)
+            assessment = self.require_assessment(
+                payg,
+                by=CHAIR,
+                due_in_days=40,
+                rationale=f"{CIRRUS}'s latest assessment was deferred, so it gives no "
+                "assurance for this system: assessment required under G8.13.",
+                scope="The platform's prepayment functions and their DCC Service Requests.",
+            )
+            self.advance(
+                assessment,
+                AssessmentPlan(AssessmentState.SCHEDULED, "Northgate Cyber Assurance Ltd", 12, 16),
+            )
+
+        # Closed: assessed under G8.13 and deferred, so a second system is at risk.
+        if kestrel := self.new_case(
+            "kestrel",
+            system_name="Kestrel Analytics Cloud",
+            purpose="Consumer-consented energy insight services using half-hourly data.",
+            go_live=self.day(30),
+            delivery=THIRD_PARTY,
+            third_party="Stratus Hosting (UK) Ltd",
+            roles=("other-user",),
+            smets2=300_000,
+            same_isms=False,
+        ):
+            self.review(kestrel, rapporteur=MEMBER, meeting=CURRENT)
+            assessment = self.require_assessment(
+                kestrel,
+                by=MEMBER3,
+                due_in_days=20,
+                rationale="Outside the ISMS scope of the first system and run by a provider "
+                "never assessed: assessment required under G8.13.",
+                scope="All G3–G6 obligations for the Other User role on the new system.",
+            )
+            scenarios.assessment_completed(
+                assessment,
+                by=self.people[SECAS],
+                outcome=AssuranceStatus.DEFERRED,
+                notes="Deferred: logging and monitoring of the provider's administrators "
+                "do not meet G5; reassessment after remediation.",
+                today=self.today,
+            )
+
+        # Withdrawn before any decision.
+        if withdrawn := self.new_case(
+            "fenland",
+            system_name="Fenland Pressure Telemetry Bridge",
+            purpose="Bridge between pressure telemetry and smart meter alerts.",
+            go_live=self.day(90),
+            delivery=IN_HOUSE,
+            roles=("gas-transporter",),
+        ):
+            withdraw_notification(
+                notification=withdrawn,
+                by=self.people[submitter_of("fenland")],
+                reason="Project cancelled: the telemetry will stay on the existing system.",
+            )
+
+    def seed_annual_reviews(self) -> None:
+        for key, plan in ANNUAL_REVIEWS.items():
+            org = self.orgs[key]
+            if Assessment.objects.filter(organisation=org, notification__isnull=True).exists():
+                continue
+            self.created["annual reviews"] += 1
+            self.advance(scenarios.annual_review(org), plan)
+
+
+def report(created: Counter, write, style) -> None:
+    """What was created, the states now present, and how to sign in as each demo person."""
+    if created:
+        write(style.SUCCESS("Demo data created:"))
+        for what, count in created.items():
+            write(f"  {count:>3} {what}")
+    else:
+        write(style.SUCCESS("Demo data already present; nothing changed."))
+
+    write("\nNotifications by state:")
+    for state in NotificationState:
+        count = Notification.objects.filter(state=state).count()
+        write(f"  {count:>3} {state.label}")
+    write("Assessments by state:")
+    for state in AssessmentState:
+        count = Assessment.objects.filter(state=state).count()
+        write(f"  {count:>3} {state.label}")
+
+    rows = []
+    for account in ACCOUNTS:
+        organisation = ""
+        if account.organisation:
+            role = Membership.Role(account.membership_role).label
+            organisation = f"{organisation_name(account.organisation)} ({role.lower()})"
+        rows.append((account.email, account.full_name, account.access, organisation))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    write(
+        "\nSSC and SECAS accounts need a second factor (development only): add the key "
+        f"{base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()} to any authenticator app, "
+        f"or use a recovery code demo0001 … demo{DEMO_RECOVERY_CODES:04d} (each works once "
+        "per account; running seed_demo again restores them)."
+    )
+    write(f"\nDemo accounts (password for all: {DEMO_PASSWORD} – development only):")
+    header = ("Email", "Name", "Access", "Organisation")
+    for row in [header, *rows]:
+        cells = [f"{cell:<{widths[i]}}" for i, cell in enumerate(row[:3])]
+        write(("  " + "  ".join([*cells, row[3]])).rstrip())
