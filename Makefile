@@ -43,6 +43,7 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	DJANGO_SETTINGS_MODULE=sscportal.test_settings $(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m mypy
 
 demo-reset:
 	rm -f db.sqlite3
