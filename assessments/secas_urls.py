@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import secas
+from assessments.views import history, secas
 
 app_name = "secas"
 
@@ -18,6 +18,11 @@ urlpatterns = [
         "secas/organisations-at-risk/",
         secas.AtRiskListView.as_view(),
         name="organisations_at_risk",
+    ),
+    path(
+        "secas/register-history/",
+        history.RegisterHistoryView.as_view(),
+        name="register_history",
     ),
     path("secas/export/<slug:name>.csv", secas.ExportView.as_view(), name="export"),
     path("secas/assessments/<int:pk>/", secas.AssessmentView.as_view(), name="assessment"),

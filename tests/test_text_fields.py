@@ -42,6 +42,18 @@ SYSTEM_WRITTEN = {
     "notifications.OutboundEmail.last_error",
     "notifications.OutboundEmail.template",
     "assessments.Reminder.target",
+    # Register history: the services write the change reason (sscportal.history caps it).
+    *(
+        f"{model}.history_change_reason"
+        for model in [
+            "users.HistoricalOrganisation",
+            "users.HistoricalMembership",
+            "notifications.HistoricalSharedResourceProvider",
+            "notifications.HistoricalUserSystem",
+            "assessments.HistoricalAssessmentCycleRule",
+            "assessments.HistoricalSSCMeeting",
+        ]
+    ),
 }
 HIDDEN_TRICKS = "invoice\u202egpj.exe\u200b\u2066\ufeff"
 
