@@ -1,6 +1,9 @@
+from django import forms as django_forms
 from django.contrib import admin
+from django.db.models import Q
 
 from assessments import forms, services
+from assessments import selectors as ssc
 from assessments.models import (
     AgendaItem,
     Assessment,
@@ -13,15 +16,26 @@ from assessments.models import (
     SSCMeeting,
 )
 from notifications.admin import (
-    ConflictAwareAdminMixin,
     NotificationAdmin,
     ReadOnlyAdmin,
     ReadOnlyStateLogInline,
     ServiceTransitionAdminMixin,
-    hide_conflicted,
 )
-from notifications.forms import ssc_member_choices
 from notifications.models import Notification
+from notifications.selectors import ssc_members
+from notifications.services import TransitionRefused
+from sscportal.history import RegisterHistoryAdmin
+from users.models import User
+from users.policy import allows
+
+
+class VisibleRowsAdminMixin:
+    """Lists and opens only the rows the model's "visible to this person" selector gives."""
+
+    visible_to = None  # a selector: (user, within: the admin's queryset) -> queryset
+
+    def get_queryset(self, request):
+        return self.visible_to(request.user, super().get_queryset(request))
 
 
 def _decide(outcome):
@@ -67,7 +81,7 @@ class CaseAdmin(NotificationAdmin):
 
 
 @admin.register(AssessmentCycleRule)
-class AssessmentCycleRuleAdmin(admin.ModelAdmin):
+class AssessmentCycleRuleAdmin(RegisterHistoryAdmin):
     list_display = ["party_category", "cycle_year", "kind", "notes"]
     list_filter = ["party_category", "kind"]
     list_editable = ["kind"]
@@ -82,35 +96,72 @@ class AgendaItemInline(admin.TabularInline):
     can_delete = False
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .filter(hide_conflicted(request, "notification__organisation"))
-        )
+        return ssc.agenda_items_visible_to(request.user, super().get_queryset(request))
+
+
+class SSCMeetingAdminForm(django_forms.ModelForm):
+    """Attendance through the attendance service's rule: only SSC members attend as members."""
+
+    class Meta:
+        model = SSCMeeting
+        fields = ["date", "kind", "title", "location", "attendees", "quorum", "notes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("attendees")
+        if field is not None:
+            # SSC members are offered; someone recorded who has since left the SSC stays listed,
+            # so that saving says why they cannot stay rather than "not a valid choice".
+            current = self.instance.attendees.values("pk") if self.instance.pk else []
+            field.queryset = User.objects.filter(
+                Q(pk__in=ssc_members().values("pk")) | Q(pk__in=current)
+            ).order_by("full_name", "email")
+
+    def clean_attendees(self):
+        attendees = self.cleaned_data["attendees"]
+        try:
+            services.check_attendees(attendees)
+        except TransitionRefused as refusal:
+            raise django_forms.ValidationError(str(refusal)) from refusal
+        return attendees
 
 
 @admin.register(SSCMeeting)
-class SSCMeetingAdmin(admin.ModelAdmin):
+class SSCMeetingAdmin(RegisterHistoryAdmin):
     list_display = ["date", "kind", "title", "quorum"]
     list_filter = ["kind"]
     search_fields = ["title", "location", "notes"]
     date_hierarchy = "date"
     filter_horizontal = ["attendees"]
     inlines = [AgendaItemInline]
+    form = SSCMeetingAdminForm
+
+    # Who may arrange meetings and record attendance here: the same rule as the meetings page
+    # and the meeting services; everyone else with the view permission reads.
+    def has_add_permission(self, request):
+        return allows(request.user, "assessments.manage_meetings") and super().has_add_permission(
+            request
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return allows(
+            request.user, "assessments.manage_meetings"
+        ) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name == "attendees":
-            # Only SSC members attend as members, as the attendance service insists.
-            kwargs["queryset"] = ssc_member_choices()
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+    def save_related(self, request, form, formsets, change):
+        # The attendance service records who attended (and who recorded it), not the form.
+        attendees = form.cleaned_data.pop("attendees", None)
+        super().save_related(request, form, formsets, change)
+        if attendees is not None and (not change or "attendees" in form.changed_data):
+            services.set_attendees(meeting=form.instance, by=request.user, attendees=attendees)
 
 
 @admin.register(Decision)
-class DecisionAdmin(ConflictAwareAdminMixin, admin.ModelAdmin):
-    organisation_path = "notification__organisation"
+class DecisionAdmin(VisibleRowsAdminMixin, admin.ModelAdmin):
+    visible_to = staticmethod(ssc.decisions_visible_to)
     list_display = ["notification", "outcome", "meeting", "decided_by", "decided_at"]
     list_filter = ["outcome", "meeting"]
     search_fields = ["notification__reference", "notification__organisation__name", "rationale"]
@@ -127,7 +178,12 @@ class DecisionAdmin(ConflictAwareAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(ConflictAwareAdminMixin, ServiceTransitionAdminMixin, admin.ModelAdmin):
+class AssessmentAdmin(VisibleRowsAdminMixin, ServiceTransitionAdminMixin, admin.ModelAdmin):
+    """Assessments are opened only by the services (a G8.13 decision, the annual cycle), and
+    move on only through their lifecycle steps: here SECAS corrects the plan (kind, cycle year,
+    scope, systems, due date) and takes the steps."""
+
+    visible_to = staticmethod(ssc.assessments_visible_to)
     list_display = [
         "organisation",
         "kind",
@@ -140,7 +196,6 @@ class AssessmentAdmin(ConflictAwareAdminMixin, ServiceTransitionAdminMixin, admi
     list_filter = ["state", "kind", "assurance_status", "organisation__party_category"]
     search_fields = ["organisation__name", "cio_name", "notification__reference", "scope"]
     date_hierarchy = "due_date"
-    autocomplete_fields = ["organisation", "notification"]
     filter_horizontal = ["systems_in_scope"]
     list_select_related = ["organisation"]
     inlines = [ReadOnlyStateLogInline]
@@ -169,25 +224,29 @@ class AssessmentAdmin(ConflictAwareAdminMixin, ServiceTransitionAdminMixin, admi
         ),
     }
 
-    def get_readonly_fields(self, request, obj=None):
-        # Dates and outcome are recorded through the lifecycle steps, which log who and why.
-        lifecycle = [
-            "state",
-            "notification",
-            "cio_name",
-            "fieldwork_start_date",
-            "fieldwork_end_date",
-            "report_received_date",
-            "response_due_date",
-            "response_received_date",
-            "assurance_status",
-            "completed_at",
-        ]
-        return lifecycle if obj else ["state", "assurance_status", "completed_at"]
+    # Whose assessment it is and why were set when it was opened; dates and outcome are
+    # recorded through the lifecycle steps, which log who and why.
+    readonly_fields = [
+        "organisation",
+        "notification",
+        "state",
+        "cio_name",
+        "fieldwork_start_date",
+        "fieldwork_end_date",
+        "report_received_date",
+        "response_due_date",
+        "response_received_date",
+        "assurance_status",
+        "completed_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(AssuranceRecord)
-class AssuranceRecordAdmin(ConflictAwareAdminMixin, admin.ModelAdmin):
+class AssuranceRecordAdmin(VisibleRowsAdminMixin, admin.ModelAdmin):
+    visible_to = staticmethod(ssc.assurance_records_visible_to)
     list_display = [
         "organisation",
         "status",
@@ -215,19 +274,12 @@ class AssuranceRecordAdmin(ConflictAwareAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(ConflictAwareAdminMixin, ReadOnlyAdmin):
+class ReminderAdmin(VisibleRowsAdminMixin, ReadOnlyAdmin):
+    visible_to = staticmethod(ssc.reminders_visible_to)
     list_display = ["sent_at", "kind", "target", "milestone", "step"]
     list_filter = ["kind"]
     search_fields = ["target", "organisation__name"]
     date_hierarchy = "sent_at"
-
-    def get_queryset(self, request):
-        # Reminders without an organisation (the digest) are SECAS's; SSC members never see them.
-        queryset = super().get_queryset(request)
-        user = request.user
-        if user.is_superuser or user.is_secas:
-            return queryset
-        return queryset.filter(organisation__isnull=False)
 
 
 @admin.register(MeetingConflict)

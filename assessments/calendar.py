@@ -9,29 +9,24 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q, QuerySet
-from django.urls import reverse
+from django.db.models import QuerySet
 from django.utils import dateformat, timezone
 from icalendar import Calendar, Event, vDuration
 
-from assessments.models import OPEN_ASSESSMENT_STATES, Assessment, AssessmentKind, SSCMeeting
-from assessments.selectors import is_committee_side
-from notifications.models import Notification, NotificationState
+from assessments.models import Assessment, AssessmentKind, SSCMeeting
+from assessments.selectors import assessments_visible_to
+from notifications.models import Notification
+from notifications.recipients import portal_link
 from notifications.selectors import notifications_visible_to
 from notifications.services import in_sentence
 from users.models import CalendarFeed, SecurityEvent
+from users.policy import allows
 from users.security import record_event
 
 UID_DOMAIN = "ssc-portal"
 MEETINGS_LOOK_BACK = relativedelta(months=3)
-UNDECIDED_STATES = [
-    NotificationState.SUBMITTED,
-    NotificationState.UNDER_REVIEW,
-    NotificationState.INFORMATION_REQUESTED,
-]
 # Calendar apps that honour it poll hourly; most choose their own interval anyway.
 REFRESH_INTERVAL = timedelta(hours=1)
 
@@ -44,7 +39,7 @@ def active_feed_for(user) -> CalendarFeed | None:
 
 
 def feed_url(feed: CalendarFeed) -> str:
-    return settings.PORTAL_BASE_URL + reverse("feeds:ics", args=[feed.token])
+    return portal_link("feeds:ics", feed.token)
 
 
 def webcal_url(feed: CalendarFeed) -> str:
@@ -113,40 +108,29 @@ def use_feed(token: str) -> CalendarFeed | None:
 # --- What a person may see ---------------------------------------------------
 
 
-def assessments_visible_to(user) -> QuerySet[Assessment]:
-    """Own organisations' assessments; SECAS all; SSC members all but conflicted organisations."""
-    if not user.is_authenticated or not user.is_active:
-        return Assessment.objects.none()
-    if user.is_secas or user.is_superuser:
-        return Assessment.objects.all()
-    visible = Q(organisation_id__in=list(user.active_memberships))
-    if user.is_ssc_member:
-        visible |= ~Q(organisation_id__in=list(user.conflicted_organisation_ids))
-    return Assessment.objects.filter(visible)
-
-
 def open_assessments_for(user) -> QuerySet[Assessment]:
     return (
         assessments_visible_to(user)
-        .filter(state__in=OPEN_ASSESSMENT_STATES)
+        .open()
         .select_related("organisation", "notification")
         .order_by("due_date", "pk")
     )
 
 
 def planned_go_lives_for(user) -> QuerySet[Notification]:
-    """Undecided notifications' go-live dates; drafts only for the person's own organisations."""
-    own_drafts = Q(state=NotificationState.DRAFT, organisation_id__in=list(user.active_memberships))
+    """Undecided notifications' go-live dates, and the drafts of the person's own organisations
+    (the only drafts anyone may see)."""
+    visible = notifications_visible_to(user)
     return (
-        notifications_visible_to(user)
-        .filter(Q(state__in=UNDECIDED_STATES) | own_drafts, planned_go_live_date__isnull=False)
+        (visible.undecided() | visible.drafts())
+        .filter(planned_go_live_date__isnull=False)
         .select_related("organisation")
         .order_by("planned_go_live_date", "pk")
     )
 
 
 def meetings_for(user) -> QuerySet[SSCMeeting]:
-    if not is_committee_side(user):
+    if not allows(user, "assessments.view_committee_pages"):
         return SSCMeeting.objects.none()
     since = timezone.localdate() - MEETINGS_LOOK_BACK
     return SSCMeeting.objects.filter(date__gte=since).order_by("date", "pk")
@@ -174,25 +158,21 @@ def _system(notification: Notification) -> str:
     return f"{notification.system_name or 'untitled draft'} ({notification.reference})"
 
 
-def _absolute(path: str) -> str:
-    return settings.PORTAL_BASE_URL + path
-
-
 def _assessment_event(assessment: Assessment, user) -> CalendarEvent:
     organisation = assessment.organisation
     if assessment.notification_id is not None:
         summary = f"G8.13 assessment due: {_system(assessment.notification)} – {organisation}"
-        url = _absolute(reverse("notifications:detail", args=[assessment.notification_id]))
+        url = portal_link("notifications:detail", assessment.notification_id)
         about = f"Notification {assessment.notification.reference}"
     else:
         kind = AssessmentKind(assessment.kind).label
         summary = f"Annual review due: {kind} – {organisation}"
         about = "Annual review"
         # Staff work on assessments in the admin; a User's own home page shows its next review.
-        if user.can_prepare_for(organisation):
-            url = _absolute(reverse("organisation_home", args=[organisation.pk]))
+        if allows(user, "assessments.view_organisation_home", organisation):
+            url = portal_link("organisation_home", organisation.pk)
         else:
-            url = _absolute(reverse("admin:assessments_assessment_change", args=[assessment.pk]))
+            url = portal_link("admin:assessments_assessment_change", assessment.pk)
     return CalendarEvent(
         uid=f"assessment-{assessment.pk}@{UID_DOMAIN}",
         day=assessment.due_date,
@@ -207,7 +187,7 @@ def _assessment_event(assessment: Assessment, user) -> CalendarEvent:
 
 
 def _go_live_event(notification: Notification) -> CalendarEvent:
-    url = _absolute(reverse("notifications:detail", args=[notification.pk]))
+    url = portal_link("notifications:detail", notification.pk)
     status = notification.get_state_display()
     return CalendarEvent(
         uid=f"notification-{notification.pk}-go-live@{UID_DOMAIN}",
@@ -223,7 +203,7 @@ def _go_live_event(notification: Notification) -> CalendarEvent:
 
 
 def _meeting_event(meeting: SSCMeeting) -> CalendarEvent:
-    url = _absolute(reverse("assessments:meeting", args=[meeting.pk]))
+    url = portal_link("assessments:meeting", meeting.pk)
     name = meeting.title or meeting.get_kind_display()
     return CalendarEvent(
         uid=f"meeting-{meeting.pk}@{UID_DOMAIN}",

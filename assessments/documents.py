@@ -146,7 +146,7 @@ class Table:
 
 def _assessment_rows(today) -> Iterator[list]:
     rows = (
-        Assessment.objects.exclude(state=AssessmentState.COMPLETED)
+        Assessment.objects.open()
         .order_by("state", "due_date", "pk")
         .values_list(
             "organisation__name", "kind", "state", "due_date", "cio_name", "notification__reference"

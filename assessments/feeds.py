@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from assessments import calendar
-from assessments.selectors import is_committee_side
+from users.policy import allows
 
 
 # The page shows a secret address, so browsers must not keep a copy of it.
@@ -25,7 +25,7 @@ class CalendarFeedView(LoginRequiredMixin, TemplateView):
             feed=feed,
             feed_url=calendar.feed_url(feed) if feed else "",
             webcal_url=calendar.webcal_url(feed) if feed else "",
-            is_committee_side=is_committee_side(self.request.user),
+            is_committee_side=allows(self.request.user, "assessments.view_committee_pages"),
         )
         return context
 

@@ -3,6 +3,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from assessments import selectors
 from assessments.models import (
     Assessment,
     AssessmentKind,
@@ -12,8 +13,9 @@ from assessments.models import (
     SSCMeeting,
 )
 from assessments.selectors import ALL_CASES, LIVE_CASES
-from notifications.forms import SensibleDateField, ssc_member_choices
+from notifications.forms import SensibleDateField
 from notifications.models import AssuranceStatus, DeliveryModel, NotificationState
+from notifications.selectors import ssc_members
 from sscportal.formfields import CleanCharField, limit_of, yes_no_field
 from users.models import Organisation, PartyCategory
 
@@ -90,7 +92,7 @@ class StartReviewForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rapporteur"].queryset = ssc_member_choices()
+        self.fields["rapporteur"].queryset = ssc_members()
         self.fields["meeting"].queryset = upcoming_meetings()
 
 
@@ -167,22 +169,10 @@ class CompleteForm(forms.Form):
     )
 
 
-def rapporteur_choices(organisation):
-    """SSC members with no declared conflict with the organisation, and not working for it."""
-    return (
-        ssc_member_choices()
-        .exclude(
-            conflicts_of_interest__organisation=organisation,
-            conflicts_of_interest__withdrawn_at__isnull=True,
-        )
-        .exclude(memberships__organisation=organisation, memberships__is_active=True)
-    )
-
-
 class TriageForm(StartReviewForm):
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rapporteur"].queryset = rapporteur_choices(organisation)
+        self.fields["rapporteur"].queryset = selectors.rapporteur_candidates(organisation)
         self.fields[
             "rapporteur"
         ].help_text = (
@@ -336,7 +326,7 @@ class AttendanceForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["attendees"].queryset = ssc_member_choices()
+        self.fields["attendees"].queryset = ssc_members()
 
 
 class MeetingConflictForm(forms.Form):
@@ -350,7 +340,7 @@ class MeetingConflictForm(forms.Form):
 
     def __init__(self, *args, meeting: SSCMeeting | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = ssc_member_choices()
+        self.fields["member"].queryset = ssc_members()
         organisations = Organisation.objects.filter(is_active=True)
         if meeting is not None:
             # A conflict declared at a meeting is with an organisation whose case is before it.

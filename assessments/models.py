@@ -11,10 +11,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+from simple_history.models import HistoricalRecords
 
 from notifications.models import AT_RISK_ASSURANCE, AssuranceStatus, Notification, UserSystem
 from sscportal.fields import PlainCharField, PlainTextField
 from users.models import Organisation, PartyCategory
+from users.policy import allows, fsm_permission
 
 
 def annual_review_due_date(fieldwork_end_date: date) -> date:
@@ -43,6 +45,8 @@ class AssessmentCycleRule(models.Model):
         choices=[c for c in AssessmentKind.choices if c[0] != AssessmentKind.G8_13],
     )
     notes = PlainCharField(max_length=255, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["party_category", "cycle_year"]
@@ -93,6 +97,8 @@ class SSCMeeting(models.Model):
     )
     notes = PlainTextField(max_length=5000, blank=True)
 
+    history = HistoricalRecords(m2m_fields=["attendees"])
+
     class Meta:
         ordering = ["-date"]
         verbose_name = "SSC meeting"
@@ -105,10 +111,11 @@ class SSCMeeting(models.Model):
 
     def voting_attendees(self, organisation: Organisation | None = None) -> list:
         """Who counts towards the quorum: SSC members, and on a case, those without a conflict."""
-        people = [person for person in self.attendees.all() if person.is_ssc_member]
-        if organisation is not None:
-            people = [person for person in people if not person.has_conflict_with(organisation)]
-        return people
+        return [
+            person
+            for person in self.attendees.all()
+            if allows(person, "assessments.count_towards_quorum", organisation)
+        ]
 
     def quorum_for(self, organisation: Organisation | None = None) -> "Quorum":
         return Quorum(voting=len(self.voting_attendees(organisation)), needed=self.quorum)
@@ -177,17 +184,26 @@ class AssessmentState(models.TextChoices):
 
 
 A = AssessmentState
-OPEN_ASSESSMENT_STATES = [
-    A.REQUIRED,
-    A.SCHEDULED,
-    A.FIELDWORK,
-    A.REPORT_RECEIVED,
-    A.RESPONSE_RECEIVED,
-]
+# An assessment is open until it is completed: every "open" below says this, and nothing else.
+OPEN_ASSESSMENT_STATES = tuple(state for state in A if state != A.COMPLETED)
 
 
-def may_manage_assessment(assessment, user) -> bool:
-    return user.is_secas and user.has_perm("assessments.manage_assessment")
+class AssessmentQuerySet(models.QuerySet):
+    """The domain's words for sets of assessments, each defined once."""
+
+    def open(self) -> "AssessmentQuerySet":
+        # Written as "not completed", the condition of the partial indexes that serve it.
+        return self.exclude(state=A.COMPLETED)
+
+    def completed(self) -> "AssessmentQuerySet":
+        return self.filter(state=A.COMPLETED)
+
+    def overdue(self, today: date) -> "AssessmentQuerySet":
+        return self.open().filter(due_date__lt=today)
+
+    def annual_reviews(self) -> "AssessmentQuerySet":
+        """The three-year cycle's assessments; the others were required by a G8.13 decision."""
+        return self.filter(notification__isnull=True)
 
 
 class Assessment(ConcurrentTransitionMixin, models.Model):
@@ -225,6 +241,8 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    objects = AssessmentQuerySet.as_manager()
+
     class Meta:
         ordering = ["due_date"]
         permissions = [("manage_assessment", "Can book, track and complete assessments")]
@@ -259,8 +277,23 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
         return f"{self.get_kind_display()} – {self.organisation} (due {self.due_date:%d/%m/%Y})"
 
     @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_ASSESSMENT_STATES
+
+    @property
+    def is_completed(self) -> bool:
+        return not self.is_open
+
+    @property
+    def is_annual_review(self) -> bool:
+        return self.notification_id is None
+
+    def is_overdue_on(self, today: date) -> bool:
+        return self.is_open and self.due_date < today
+
+    @property
     def is_overdue(self) -> bool:
-        return self.state in OPEN_ASSESSMENT_STATES and self.due_date < timezone.localdate()
+        return self.is_overdue_on(timezone.localdate())
 
     @fsm_log_by
     @fsm_log_description
@@ -268,7 +301,7 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=A.REQUIRED,
         target=A.SCHEDULED,
-        permission=may_manage_assessment,
+        permission=fsm_permission("assessments.record_assessment_steps"),
         custom={"label": "Schedule (CIO booked)"},
     )
     def schedule(
@@ -284,7 +317,7 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=A.SCHEDULED,
         target=A.FIELDWORK,
-        permission=may_manage_assessment,
+        permission=fsm_permission("assessments.record_assessment_steps"),
         custom={"label": "Start fieldwork"},
     )
     def start_fieldwork(self, *, started_on, by=None, description=None):
@@ -296,7 +329,7 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=A.FIELDWORK,
         target=A.REPORT_RECEIVED,
-        permission=may_manage_assessment,
+        permission=fsm_permission("assessments.record_assessment_steps"),
         custom={"label": "Record the report as received"},
     )
     def receive_report(
@@ -312,7 +345,7 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=A.REPORT_RECEIVED,
         target=A.RESPONSE_RECEIVED,
-        permission=may_manage_assessment,
+        permission=fsm_permission("assessments.record_assessment_steps"),
         custom={"label": "Record the User's response as received"},
     )
     def receive_response(self, *, received_on, by=None, description=None):
@@ -324,12 +357,19 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=A.RESPONSE_RECEIVED,
         target=A.COMPLETED,
-        permission=may_manage_assessment,
+        permission=fsm_permission("assessments.record_assessment_steps"),
         custom={"label": "Complete with an assurance status"},
     )
     def complete(self, *, assurance_status, by=None, description=None):
         self.assurance_status = assurance_status
         self.completed_at = timezone.now()
+
+
+class AssuranceRecordQuerySet(models.QuerySet):
+    def annual(self) -> "AssuranceRecordQuerySet":
+        """Records of the three-year cycle's assessments: a targeted G8.13 one, covering only
+        the new system, neither restarts the 12-month clock nor moves the cycle on."""
+        return self.exclude(kind=AssessmentKind.G8_13)
 
 
 class AssuranceRecord(models.Model):
@@ -349,6 +389,8 @@ class AssuranceRecord(models.Model):
     systems = models.ManyToManyField(UserSystem, blank=True, related_name="assurance_records")
     notes = PlainTextField(max_length=5000, blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = AssuranceRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["-effective_date", "-recorded_at"]
@@ -373,24 +415,23 @@ class AssuranceRecord(models.Model):
 class LatestAssuranceManager(models.Manager):
     def refresh(self, system_ids=None) -> None:
         """Point each system (all when None) at its latest record: effective date, then when
-        recorded, then the later row."""
-        latest = (
-            AssuranceRecord.objects.filter(systems=models.OuterRef("pk"))
-            .order_by("-effective_date", "-recorded_at", "-pk")
-            .values("pk")[:1]
-        )
-        systems = (
-            UserSystem.objects.all()
-            if system_ids is None
-            else UserSystem.objects.filter(pk__in=system_ids)
-        )
-        rows = (
-            systems.annotate(record_id=models.Subquery(latest))
-            .exclude(record_id=None)
-            .values_list("pk", "record_id")
-        )
+        recorded, then the later row. One ordered pass over the links, not a subquery per system."""
+        links = AssuranceRecord.systems.through.objects.order_by(
+            "usersystem_id",
+            "-assurancerecord__effective_date",
+            "-assurancerecord__recorded_at",
+            "-assurancerecord_id",
+        ).values_list("usersystem_id", "assurancerecord_id")
+        if system_ids is not None:
+            links = links.filter(usersystem_id__in=system_ids)
+        latest: dict[int, int] = {}
+        for system_id, record_id in links.iterator(chunk_size=10_000):
+            latest.setdefault(system_id, record_id)
         self.bulk_create(
-            [self.model(user_system_id=pk, record_id=record_id) for pk, record_id in rows],
+            [
+                self.model(user_system_id=pk, record_id=record_id)
+                for pk, record_id in latest.items()
+            ],
             batch_size=1000,
             update_conflicts=True,
             unique_fields=["user_system"],

@@ -15,11 +15,10 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
-from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentState, AssuranceRecord, Reminder
-from assessments.selectors import paused_working_days
+from assessments.selectors import paused_working_days, ssc_chairs
 from assessments.services import next_annual_review
 from notifications.models import (
     InformationRequest,
@@ -27,26 +26,18 @@ from notifications.models import (
     NotificationState,
     OutboundEmail,
 )
-from notifications.services import (
-    CONTACT_ROLES,
-    build_deferred_email,
-    case_url,
-    notification_url,
-)
+from notifications.recipients import case_url, notification_url, portal_link
+from notifications.selectors import submitting_memberships
+from notifications.services import build_deferred_email
 from notifications.workdays import add_working_days, working_days_left, working_days_since
-from users.models import SSC_CHAIR_GROUP, SSC_MEMBERS_GROUP, Membership, Organisation, User
+from users.models import Organisation
+from users.policy import conflicted_with
 
 ANNUAL_REVIEW_DAYS = (90, 30, 7)
 GO_LIVE_WORKING_DAYS = (10, 5)
 INFORMATION_DUE_WORKING_DAYS = 2
 ASSESSMENT_DUE_DAYS = (30, 7)
 RESPONSE_DUE_DAYS = 7
-UNDECIDED = [
-    NotificationState.SUBMITTED,
-    NotificationState.UNDER_REVIEW,
-    NotificationState.INFORMATION_REQUESTED,
-]
-OPEN_ASSESSMENT = [state for state in AssessmentState.values if state != AssessmentState.COMPLETED]
 BATCH = 1000
 # What an assessment's reminder says, and no more: the scans read thousands of rows. The
 # lifecycle state is always loaded, or building each row would query it (django-fsm).
@@ -120,7 +111,11 @@ def in_working_days(remaining: int) -> str:
 
 
 def _assessment_page(assessment: Assessment) -> str:
-    return settings.PORTAL_BASE_URL + reverse("secas:assessment", args=[assessment.pk])
+    return portal_link("secas:assessment", assessment.pk)
+
+
+def _organisation_home(organisation) -> str:
+    return portal_link("organisation_home", organisation.pk)
 
 
 class Recipients:
@@ -128,27 +123,20 @@ class Recipients:
 
     def __init__(self):
         self.by_organisation: dict[int, list[str]] = {}
-        memberships = Membership.objects.filter(
-            is_active=True,
-            user__is_active=True,
-            organisation__is_active=True,
-            role__in=CONTACT_ROLES,
-        ).values_list("organisation_id", "user__email", "organisation__contact_email")
+        memberships = submitting_memberships().values_list(
+            "organisation_id", "user__email", "organisation__contact_email"
+        )
         for organisation_id, email, contact in memberships:
             addresses = self.by_organisation.setdefault(organisation_id, [])
             for address in (contact, email):
                 if address and address not in addresses:
                     addresses.append(address)
-        self.chairs = list(
-            User.objects.filter(groups__name=SSC_CHAIR_GROUP, is_active=True).filter(
-                groups__name=SSC_MEMBERS_GROUP
-            )
-        )
+        self.chairs = list(ssc_chairs())
         self.secas = [settings.SECAS_MAILBOX]
 
     def chairs_for(self, organisation) -> list[str]:
         """The SSC chair(s), leaving out any with a conflict with the organisation."""
-        return [chair.email for chair in self.chairs if not chair.has_conflict_with(organisation)]
+        return [chair.email for chair in self.chairs if not conflicted_with(chair, organisation)]
 
     def organisation(self, organisation) -> list[str]:
         addresses = list(self.by_organisation.get(organisation.pk, []))
@@ -157,18 +145,12 @@ class Recipients:
         return addresses
 
 
-def _link(path: str) -> str:
-    return settings.PORTAL_BASE_URL + path
-
-
 def annual_reviews(today: date, people: Recipients) -> list[Due]:
     horizon = today + timedelta(days=max(ANNUAL_REVIEW_DAYS))
-    reviews = Assessment.objects.filter(
-        notification__isnull=True,
-        state__in=OPEN_ASSESSMENT,
-        due_date__gt=today,
-        due_date__lte=horizon,
-        organisation__is_active=True,
+    reviews = (
+        Assessment.objects.annual_reviews()
+        .open()
+        .filter(due_date__gt=today, due_date__lte=horizon, organisation__is_active=True)
     )
     reviews = reviews.select_related("organisation").only(*REVIEW_FIELDS)
     found = []
@@ -195,7 +177,7 @@ def annual_reviews(today: date, people: Recipients) -> list[Due]:
                     "Check that every User System you use or plan to use has been notified. If "
                     "one has not, notify it now on the portal, before your annual review."
                 ),
-                url=_link(f"/organisations/{organisation.pk}/"),
+                url=_organisation_home(organisation),
                 organisation=organisation,
             )
         )
@@ -205,12 +187,15 @@ def annual_reviews(today: date, people: Recipients) -> list[Due]:
 def go_lives(today: date, people: Recipients) -> list[Due]:
     # A go-live before the 11th working day from today has at most 10 working days left.
     beyond = add_working_days(today, max(GO_LIVE_WORKING_DAYS) + 1)
-    cases = Notification.objects.filter(
-        state__in=UNDECIDED,
-        planned_go_live_date__gt=today,
-        planned_go_live_date__lt=beyond,
-        organisation__is_active=True,
-    ).select_related("organisation")
+    cases = (
+        Notification.objects.undecided()
+        .filter(
+            planned_go_live_date__gt=today,
+            planned_go_live_date__lt=beyond,
+            organisation__is_active=True,
+        )
+        .select_related("organisation")
+    )
     found = []
     for case in cases:
         # One measure for the window, the step and the text: workdays.working_days_left.
@@ -248,12 +233,14 @@ def go_lives(today: date, people: Recipients) -> list[Due]:
 
 def information_requests(today: date, people: Recipients) -> list[Due]:
     soon = add_working_days(today, INFORMATION_DUE_WORKING_DAYS)
-    requests = InformationRequest.objects.filter(
-        responded_at__isnull=True,
-        notification__state=NotificationState.INFORMATION_REQUESTED,
-        notification__organisation__is_active=True,
-        response_due_date__lte=soon,
-    ).select_related("notification__organisation")
+    requests = (
+        InformationRequest.objects.waiting()
+        .filter(
+            notification__organisation__is_active=True,
+            response_due_date__lte=soon,
+        )
+        .select_related("notification__organisation")
+    )
     found = []
     for request in requests:
         case = request.notification
@@ -298,9 +285,8 @@ def assessments_due(today: date, people: Recipients) -> list[Due]:
     # G8.13 assessments are reminded before and after; annual reviews only once overdue,
     # since their own 90/30/7-day reminders already run before.
     assessments = (
-        Assessment.objects.filter(
-            state__in=OPEN_ASSESSMENT, due_date__lte=horizon, organisation__is_active=True
-        )
+        Assessment.objects.open()
+        .filter(due_date__lte=horizon, organisation__is_active=True)
         .exclude(notification__isnull=True, due_date__gte=today)
         .select_related("organisation", "notification")
         .only(*REVIEW_FIELDS, "scope", "notification__id", "notification__state")
@@ -334,7 +320,7 @@ def assessments_due(today: date, people: Recipients) -> list[Due]:
                     "The User: do all that the SSC reasonably asks to complete the assessment. "
                     "SECAS: check the CIO booking and the dates."
                 ),
-                url=_link(f"/organisations/{organisation.pk}/"),
+                url=_organisation_home(organisation),
                 committee_url=_assessment_page(assessment),
                 organisation=organisation,
                 notification=assessment.notification,
@@ -371,7 +357,7 @@ def assessment_responses(today: date, people: Recipients) -> list[Due]:
                 action=(
                     "Send the User Security Assessment Response to SECAS by the date the SSC set."
                 ),
-                url=_link(f"/organisations/{organisation.pk}/"),
+                url=_organisation_home(organisation),
                 committee_url=_assessment_page(assessment),
                 organisation=organisation,
                 notification=assessment.notification,
@@ -382,7 +368,7 @@ def assessment_responses(today: date, people: Recipients) -> list[Due]:
 
 def late_cases(today: date, people: Recipients) -> list[Due]:
     cases = (
-        Notification.objects.filter(state__in=UNDECIDED)
+        Notification.objects.undecided()
         .select_related("organisation")
         .prefetch_related(
             Prefetch("information_requests", queryset=InformationRequest.objects.order_by("pk"))
@@ -407,7 +393,7 @@ def late_cases(today: date, people: Recipients) -> list[Due]:
                         f"{settings.SSC_TRIAGE_WORKING_DAYS} working days)."
                     ),
                     action="Triage it: assign a rapporteur and an SSC meeting.",
-                    url=_link(f"/ssc/cases/{case.pk}/"),
+                    url=case_url(case),
                     organisation=case.organisation,
                     notification=case,
                 )
@@ -428,7 +414,7 @@ def late_cases(today: date, people: Recipients) -> list[Due]:
                         f"level: {settings.SSC_DECISION_WORKING_DAYS} working days)."
                     ),
                     action="Put it before the next SSC meeting, or record why it waits.",
-                    url=_link(f"/ssc/cases/{case.pk}/"),
+                    url=case_url(case),
                     organisation=case.organisation,
                     notification=case,
                 )
@@ -439,14 +425,12 @@ def late_cases(today: date, people: Recipients) -> list[Due]:
 def weekly_digest(today: date, people: Recipients, found: list[Due]) -> list[Due]:
     """Once a week (the first run from Monday on): everything outstanding, for SECAS."""
     week = today - timedelta(days=today.weekday())
-    undecided = Notification.objects.filter(state__in=UNDECIDED).count()
+    undecided = Notification.objects.undecided().count()
     awaiting_triage = Notification.objects.filter(state=NotificationState.SUBMITTED).count()
-    open_questions = InformationRequest.objects.filter(
-        responded_at__isnull=True, notification__state=NotificationState.INFORMATION_REQUESTED
-    ).count()
-    open_assessments = Assessment.objects.filter(state__in=OPEN_ASSESSMENT)
-    overdue = open_assessments.filter(due_date__lt=today).count()
-    late = Notification.objects.filter(state__in=UNDECIDED, is_late=True).count()
+    open_questions = InformationRequest.objects.waiting().count()
+    open_assessments = Assessment.objects.open()
+    overdue = Assessment.objects.overdue(today).count()
+    late = Notification.objects.undecided().late().count()
     return [
         Due(
             kind=Reminder.Kind.WEEKLY_DIGEST,
@@ -464,7 +448,7 @@ def weekly_digest(today: date, people: Recipients, found: list[Due]) -> list[Due
                 f"Reminders due in today's run: {len(found)}.",
             ],
             action="Open the SECAS dashboard for the detail and the CSV exports.",
-            url=_link("/secas/"),
+            url=portal_link("secas:dashboard"),
         )
     ]
 
@@ -472,12 +456,8 @@ def weekly_digest(today: date, people: Recipients, found: list[Due]) -> list[Due
 def open_missing_annual_reviews() -> int:
     """Every active organisation with an annual assurance record gets its next annual review,
     so one recorded only through its history (say, onboarded in the admin) is reminded too."""
-    annual_record = AssuranceRecord.objects.filter(organisation=OuterRef("pk")).exclude(
-        kind="g8_13"
-    )
-    open_review = Assessment.objects.filter(
-        organisation=OuterRef("pk"), notification__isnull=True, state__in=OPEN_ASSESSMENT
-    )
+    annual_record = AssuranceRecord.objects.annual().filter(organisation=OuterRef("pk"))
+    open_review = Assessment.objects.annual_reviews().open().filter(organisation=OuterRef("pk"))
     missing = Organisation.objects.filter(is_active=True).filter(Exists(annual_record))
     missing = missing.exclude(Exists(open_review))
     opened = 0

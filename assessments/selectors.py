@@ -33,6 +33,7 @@ from django.utils import timezone
 from django_fsm_log.models import StateLog
 
 from assessments.models import (
+    OPEN_ASSESSMENT_STATES,
     AgendaItem,
     Assessment,
     AssessmentKind,
@@ -40,26 +41,43 @@ from assessments.models import (
     AssuranceRecord,
     Decision,
     LatestAssurance,
+    Reminder,
     SSCMeeting,
 )
 from notifications.models import (
     AT_RISK_ASSURANCE,
-    AWAITING_DECISION_STATES,
+    UNDECIDED_STATES,
     AssuranceStatus,
     InformationRequest,
     Notification,
+    NotificationQuerySet,
     NotificationState,
     OutboundEmail,
     UserSystem,
 )
-from notifications.selectors import notifications_visible_to
+from notifications.selectors import notifications_visible_to, outside_conflicts, ssc_members
 from notifications.workdays import (
     is_working_day,
     local_date,
     working_days_between,
     working_days_since,
 )
-from users.models import ConflictOfInterest, Membership, Organisation, User
+from users.models import (
+    SSC_CHAIR_GROUP,
+    SSC_MEMBERS_GROUP,
+    ConflictOfInterest,
+    Membership,
+    Organisation,
+    User,
+)
+from users.policy import (
+    allows,
+    holds_model_permission,
+    is_active_person,
+    on_committee_side,
+    on_secas_side,
+    uses_admin_site,
+)
 
 # The queue's state filter: live cases (awaiting a decision) unless asked for all or one state.
 LIVE_CASES = ""
@@ -71,26 +89,96 @@ SORTS = {
 }
 
 
-def is_committee_side(user) -> bool:
-    return user.is_authenticated and (user.is_secas or user.is_ssc_member or user.is_superuser)
-
-
 def require_committee_side(user) -> None:
-    if not is_committee_side(user):
+    if not allows(user, "assessments.view_committee_pages"):
         raise Http404
 
 
-def cases_visible_to(user) -> QuerySet[Notification]:
+def cases_visible_to(user) -> NotificationQuerySet:
     """Submitted notifications the SSC or SECAS person may open (never drafts)."""
     require_committee_side(user)
-    return (
-        notifications_visible_to(user)
-        .filter(submitted_at__isnull=False)
-        .exclude(
-            organisation_id__in=list(user.active_memberships)
-            if not (user.is_secas or user.is_superuser)
-            else []
+    cases = notifications_visible_to(user).submitted()
+    if on_secas_side(user):
+        return cases
+    # A case of a person's own organisation is never theirs to judge.
+    return cases.exclude(organisation_id__in=list(user.active_memberships))
+
+
+# --- Who sees which of the SSC's records (the admin and the calendar read these) -------------
+
+
+def _about_visible_organisations(user, path: str, model_permission: str) -> Q:
+    """Records about an organisation, as a person may see them: SECAS all; the SSC (and other
+    admin-site accounts granted the model's view permission) all but the organisations they are
+    conflicted with; everyone else only their own organisations'."""
+    if not is_active_person(user):
+        return Q(pk__in=[])
+    beyond_own = on_committee_side | (uses_admin_site & holds_model_permission(model_permission))
+    if beyond_own(user):
+        return outside_conflicts(user, path)
+    return Q(**{f"{path}__in": list(user.active_memberships)})
+
+
+def assessments_visible_to(user, within: QuerySet | None = None) -> QuerySet[Assessment]:
+    """Own organisations' assessments; SECAS all; SSC members all but conflicted organisations.
+    `within` narrows a queryset already built (the admin's)."""
+    queryset = Assessment.objects.all() if within is None else within
+    return queryset.filter(
+        _about_visible_organisations(user, "organisation", "assessments.view_assessment")
+    )
+
+
+def assurance_records_visible_to(user, within: QuerySet | None = None) -> QuerySet[AssuranceRecord]:
+    queryset = AssuranceRecord.objects.all() if within is None else within
+    return queryset.filter(
+        _about_visible_organisations(user, "organisation", "assessments.view_assurancerecord")
+    )
+
+
+def decisions_visible_to(user, within: QuerySet | None = None) -> QuerySet[Decision]:
+    queryset = Decision.objects.all() if within is None else within
+    return queryset.filter(
+        _about_visible_organisations(
+            user, "notification__organisation", "assessments.view_decision"
         )
+    )
+
+
+def agenda_items_visible_to(user, within: QuerySet | None = None) -> QuerySet[AgendaItem]:
+    queryset = AgendaItem.objects.all() if within is None else within
+    return queryset.filter(
+        _about_visible_organisations(
+            user, "notification__organisation", "assessments.view_agendaitem"
+        )
+    )
+
+
+def reminders_visible_to(user, within: QuerySet | None = None) -> QuerySet[Reminder]:
+    """As the other records, but those about no organisation (the digest) are SECAS's alone."""
+    queryset = Reminder.objects.all() if within is None else within
+    visible = _about_visible_organisations(user, "organisation", "assessments.view_reminder")
+    if not on_secas_side(user):
+        visible &= Q(organisation__isnull=False)
+    return queryset.filter(visible)
+
+
+def rapporteur_candidates(organisation) -> QuerySet[User]:
+    """Who may be the rapporteur of the organisation's cases (notifications.be_rapporteur, as a
+    query): SSC members with no declared conflict with it, and not working for it."""
+    return (
+        ssc_members()
+        .exclude(
+            conflicts_of_interest__organisation=organisation,
+            conflicts_of_interest__withdrawn_at__isnull=True,
+        )
+        .exclude(memberships__organisation=organisation, memberships__is_active=True)
+    )
+
+
+def ssc_chairs() -> QuerySet[User]:
+    """The SSC's chair(s): active, and still members of the SSC."""
+    return User.objects.filter(groups__name=SSC_CHAIR_GROUP, is_active=True).filter(
+        groups__name=SSC_MEMBERS_GROUP
     )
 
 
@@ -130,7 +218,7 @@ def case_queue(user, *, filters: dict) -> QuerySet[Notification]:
     )
     state = filters.get("state") or LIVE_CASES
     if state == LIVE_CASES:
-        queryset = queryset.filter(state__in=AWAITING_DECISION_STATES)
+        queryset = queryset.undecided()
     elif state != ALL_CASES:
         queryset = queryset.filter(state=state)
     if filters.get("organisation"):
@@ -140,7 +228,7 @@ def case_queue(user, *, filters: dict) -> QuerySet[Notification]:
     if filters.get("delivery_model"):
         queryset = queryset.filter(delivery_model=filters["delivery_model"])
     if filters.get("late"):
-        queryset = queryset.filter(is_late=True)
+        queryset = queryset.late()
     if filters.get("go_live_within") is not None:
         horizon = timezone.localdate() + timedelta(days=filters["go_live_within"])
         queryset = queryset.filter(planned_go_live_date__lte=horizon)
@@ -171,17 +259,12 @@ def state_counts(user) -> list[dict]:
     """Cases per state: exact for the live states, whose number follows the committee's work,
     and counted up to a cap for the others, whose number follows the whole history."""
     visible = cases_visible_to(user)
-    counts = dict(
-        visible.filter(state__in=AWAITING_DECISION_STATES)
-        .values_list("state")
-        .annotate(total=Count("id"))
-        .order_by()
-    )
+    counts = dict(visible.undecided().values_list("state").annotate(total=Count("id")).order_by())
     rows = []
     for value, label in NotificationState.choices:
         if value == NotificationState.DRAFT:
             continue
-        if value not in AWAITING_DECISION_STATES:
+        if value not in UNDECIDED_STATES:
             counts[value] = (
                 visible.filter(state=value).order_by().values("pk")[: STATE_COUNT_CAP + 1].count()
             )
@@ -225,7 +308,7 @@ def organisation_systems(organisation, *, limit: int = SYSTEMS_SHOWN) -> dict:
         .prefetch_related(
             Prefetch(
                 "assessments",
-                queryset=Assessment.objects.exclude(state="completed").order_by("-due_date"),
+                queryset=Assessment.objects.open().order_by("-due_date"),
             ),
             # The latest few records of each system: its history is a link away.
             Prefetch(
@@ -249,9 +332,9 @@ def system_ever_assessed(notification: Notification) -> bool:
         return False
     return (
         AssuranceRecord.objects.filter(systems=notification.user_system_id).exists()
-        or Assessment.objects.filter(
-            systems_in_scope=notification.user_system_id, state="completed"
-        ).exists()
+        or Assessment.objects.completed()
+        .filter(systems_in_scope=notification.user_system_id)
+        .exists()
     )
 
 
@@ -327,7 +410,7 @@ def meetings_overview() -> QuerySet[SSCMeeting]:
                 attendance.order_by()
                 .values("sscmeeting")
                 .annotate(total=Count("*"))
-                .values("total")
+                .values("total")  # type: ignore[misc]  # django-stubs misreads an annotation
             ),
             0,
         ),
@@ -376,25 +459,47 @@ def hidden_items_count(meeting: SSCMeeting, *, shown: int) -> int:
 
 
 def latest_annual_assurance(organisation) -> AssuranceRecord | None:
-    """The latest record from an annual-cycle assessment: a targeted G8.13 one, covering only
-    the new system, neither restarts the 12-month clock nor moves the cycle on."""
+    """The latest record from an annual-cycle assessment (AssuranceRecord.objects.annual)."""
     return (
-        AssuranceRecord.objects.filter(organisation=organisation)
-        .exclude(kind="g8_13")
+        AssuranceRecord.objects.annual()
+        .filter(organisation=organisation)
         .order_by("-effective_date", "-recorded_at")
         .first()
     )
 
 
-def next_annual_review_due(organisation):
-    """The open annual review's due date, or 12 months after the last annual fieldwork."""
-    open_review = (
-        Assessment.objects.filter(organisation=organisation, notification__isnull=True)
-        .exclude(state="completed")
+def open_annual_review(organisation) -> Assessment | None:
+    """The organisation's annual review not yet completed, if one is open."""
+    return (
+        Assessment.objects.annual_reviews()
+        .open()
+        .filter(organisation=organisation)
         .order_by("due_date")
         .first()
     )
-    if open_review:
+
+
+def annual_review_covering(notification: Notification) -> Assessment | None:
+    """The annual review the case's system was put into by a "no assessment" decision (its
+    letter names it, even once it is completed)."""
+    return (
+        Assessment.objects.annual_reviews()
+        .filter(
+            organisation=notification.organisation_id,
+            systems_in_scope=notification.user_system_id,
+        )
+        .order_by("due_date")
+        .first()
+    )
+
+
+def next_annual_review_due(organisation) -> date | None:
+    """When the organisation's next annual review falls: the open review's due date, else 12
+    months after the latest annual fieldwork; None with neither. The one answer the pages, the
+    triage suggestion and the service opening the next review (services.next_annual_review) use.
+    """
+    open_review = open_annual_review(organisation)
+    if open_review is not None:
         return open_review.due_date
     record = latest_annual_assurance(organisation)
     return record.next_annual_review_date if record else None
@@ -405,6 +510,13 @@ def next_annual_review_due(organisation):
 # rows, a full list one page) and works out clocks and reasons only for the rows it shows.
 
 SLA_ON_TRACK, SLA_DUE_SOON, SLA_LATE, SLA_PAUSED = "On track", "Due soon", "Late", "Paused"
+# How each service-level status is drawn, so the page never compares the words themselves.
+SLA_BADGES = {
+    SLA_ON_TRACK: "text-bg-success",
+    SLA_DUE_SOON: "text-bg-warning",
+    SLA_LATE: "text-bg-danger",
+    SLA_PAUSED: "text-bg-secondary",
+}
 ANNUAL_REVIEW_HORIZON = timedelta(days=366)
 
 
@@ -444,7 +556,14 @@ def clock(*, state, submitted_at, review_started_at, periods, today) -> dict:
         status = SLA_DUE_SOON
     else:
         status = SLA_ON_TRACK
-    return {"age": age, "running": running, "limit": limit, "stage": stage, "status": status}
+    return {
+        "age": age,
+        "running": running,
+        "limit": limit,
+        "stage": stage,
+        "status": status,
+        "badge": SLA_BADGES[status],
+    }
 
 
 def service_level(case: Notification, today) -> dict:
@@ -464,7 +583,7 @@ def awaiting_ssc() -> QuerySet[Notification]:
     without working out any clock in the query.
     """
     return (
-        Notification.objects.filter(state__in=AWAITING_DECISION_STATES)
+        Notification.objects.undecided()
         .select_related("organisation")
         .only(
             "reference",
@@ -495,7 +614,7 @@ def with_service_levels(cases, today) -> list[dict]:
 
 def outstanding_assessments(*, stage: str = "") -> QuerySet[Assessment]:
     """Open assessments, the earliest due (most overdue) first; `stage` narrows to one state."""
-    queryset = Assessment.objects.exclude(state=AssessmentState.COMPLETED)
+    queryset = Assessment.objects.open()
     if stage:
         queryset = queryset.filter(state=stage)
     return (
@@ -516,7 +635,7 @@ def assessment_counts(today) -> dict:
     """Open assessments per stage, how many are overdue, and how many annual reviews fall due
     within 12 months: one grouped query."""
     rows = (
-        Assessment.objects.exclude(state=AssessmentState.COMPLETED)
+        Assessment.objects.open()
         .values("state")
         .annotate(
             total=Count("id"),
@@ -533,7 +652,7 @@ def assessment_counts(today) -> dict:
         "stages": [
             {"value": value, "label": label, "count": by_state.get(value, {}).get("total", 0)}
             for value, label in AssessmentState.choices
-            if value != AssessmentState.COMPLETED
+            if value in OPEN_ASSESSMENT_STATES
         ],
         "total": sum(row["total"] for row in by_state.values()),
         "overdue": sum(row["overdue"] for row in by_state.values()),
@@ -545,10 +664,9 @@ def annual_reviews_ahead(today) -> QuerySet[Assessment]:
     """Open annual reviews due within 12 months, the earliest first, with the later systems in
     their scope (fetched for the rows a page shows)."""
     return (
-        Assessment.objects.filter(
-            notification__isnull=True, due_date__lte=today + ANNUAL_REVIEW_HORIZON
-        )
-        .exclude(state=AssessmentState.COMPLETED)
+        Assessment.objects.annual_reviews()
+        .open()
+        .filter(due_date__lte=today + ANNUAL_REVIEW_HORIZON)
         .select_related("organisation")
         .only("kind", "state", "due_date", "organisation__name")
         .prefetch_related(
@@ -568,7 +686,7 @@ def review_rows(reviews, today) -> list[dict]:
     return [
         {
             "review": review,
-            "overdue": review.due_date < today,
+            "overdue": review.is_overdue_on(today),
             "days": (review.due_date - today).days,
         }
         for review in reviews
@@ -578,7 +696,7 @@ def review_rows(reviews, today) -> list[dict]:
 def late_notifications() -> QuerySet[Notification]:
     """Notifications given late, the latest first."""
     return (
-        Notification.objects.filter(is_late=True, submitted_at__isnull=False)
+        Notification.objects.late()
         .select_related("organisation")
         .only(
             "reference",
@@ -613,7 +731,7 @@ def _flagged_assurance() -> QuerySet[AssuranceRecord]:
 
 
 def _overdue_assessments(today) -> QuerySet[Assessment]:
-    return Assessment.objects.exclude(state=AssessmentState.COMPLETED).filter(due_date__lt=today)
+    return Assessment.objects.overdue(today)
 
 
 def flagged_assurance() -> dict[int, list[str]]:
@@ -711,7 +829,7 @@ class _WorkingDayNumber(Func):
         super().__init__(TruncDate(moment, tzinfo=timezone.get_default_timezone()))
         self.holidays = holidays
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(self, compiler, connection, function=None, template=None, arg_joiner=None, **extra):
         date_sql, date_params = compiler.compile(self.source_expressions[0])
         if connection.vendor == "sqlite":
             day = f"CAST(julianday({date_sql}) - julianday('1970-01-05') AS INTEGER)"

@@ -1,16 +1,14 @@
 """The SSC's use cases: triage, decisions, and tracking assessments to their assurance outcome."""
 
-from datetime import date
+from datetime import date, datetime
+from typing import cast
 
 from dateutil.relativedelta import relativedelta
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
-from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import (
-    OPEN_ASSESSMENT_STATES,
     AgendaItem,
     Assessment,
     AssessmentCycleRule,
@@ -21,33 +19,37 @@ from assessments.models import (
     MeetingConflict,
     SSCMeeting,
 )
-from assessments.selectors import latest_annual_assurance
+from assessments.selectors import (
+    latest_annual_assurance,
+    next_annual_review_due,
+    open_annual_review,
+)
 from notifications.models import AssuranceStatus, Notification, NotificationState
+from notifications.recipients import portal_link, recipients_for
 from notifications.services import (
     TransitionRefused,
-    committee_member,
     in_sentence,
     lock_notification,
-    organisation_contacts,
-    organisation_people,
     perform_transition,
     queue_email,
 )
-from users.models import ConflictOfInterest, Organisation, SecurityEvent
+from sscportal.history import attribute_change
+from users.models import ConflictOfInterest, Organisation, SecurityEvent, User
+from users.policy import allows, conflicted_with
 from users.security import record_event
 
 
 def start_review(
-    *, notification: Notification, by, rapporteur, meeting: SSCMeeting
+    *, notification: Notification, by: User, rapporteur, meeting: SSCMeeting
 ) -> Notification:
     """SECAS triage: assign a rapporteur with no conflict and put the case on an agenda."""
-    if rapporteur is None or not rapporteur.is_ssc_member:
+    if rapporteur is None or not allows(rapporteur, "notifications.be_rapporteur", notification):
+        if rapporteur is not None and conflicted_with(rapporteur, notification):
+            raise TransitionRefused(
+                f"{rapporteur} has declared a conflict of interest with "
+                f"{notification.organisation} and cannot be rapporteur."
+            )
         raise TransitionRefused("Please choose an SSC member as rapporteur.")
-    if rapporteur.has_conflict_with(notification.organisation):
-        raise TransitionRefused(
-            f"{rapporteur} has declared a conflict of interest with "
-            f"{notification.organisation} and cannot be rapporteur."
-        )
     if meeting is None:
         raise TransitionRefused("Please choose the SSC meeting that will decide this case.")
     if meeting.date < timezone.localdate():
@@ -64,7 +66,7 @@ def start_review(
         add_to_agenda(meeting=meeting, notification=locked)
         queue_email(
             kind="rapporteur_assigned",
-            to=[committee_member(rapporteur)],
+            to=recipients_for("rapporteur_assigned", notification=locked),
             template="rapporteur_assigned",
             context={"rapporteur": rapporteur, "meeting": meeting, "assigned_by": by},
             notification=locked,
@@ -96,7 +98,7 @@ def _already_decided_message(notification: Notification) -> str:
 def decide(
     *,
     notification: Notification,
-    by,
+    by: User,
     outcome: str,
     rationale: str,
     meeting: SSCMeeting,
@@ -147,7 +149,7 @@ def decide(
             rationale=rationale,
             meeting=meeting,
             decided_by=by,
-            decided_at=locked.decided_at,
+            decided_at=cast(datetime, locked.decided_at),  # the decide transitions stamp it
         )
         if outcome == Decision.Outcome.ASSESSMENT_REQUIRED:
             assessment = Assessment.objects.create(
@@ -180,14 +182,13 @@ def queue_decision_letter(decision: Decision) -> None:
         review = next_annual_review(notification.organisation)
     queue_email(
         kind="decision_letter",
-        to=organisation_contacts(notification),
+        to=recipients_for("decision_letter", notification=notification),
         template="decision_letter",
         context={
             "decision": decision,
             "assessment": getattr(notification, "assessment", None),
             "annual_review": review,
-            "letter_url": settings.PORTAL_BASE_URL
-            + reverse("assessments:decision_letter", args=[notification.pk]),
+            "letter_url": portal_link("assessments:decision_letter", notification.pk),
         },
         notification=notification,
     )
@@ -196,38 +197,50 @@ def queue_decision_letter(decision: Decision) -> None:
 # --- Meetings ------------------------------------------------------------------------------------
 
 
-def _require_secas(by) -> None:
-    if not (by.is_secas and by.has_perm("assessments.change_sscmeeting")):
+def _require_secas(by: User) -> None:
+    if not allows(by, "assessments.manage_meetings"):
         raise TransitionRefused("Only SECAS staff can manage SSC meetings.")
 
 
-def create_meeting(*, by, date, kind: str, title: str = "", location: str = "", quorum: int):
+def check_attendees(attendees) -> None:
+    """Only SSC members attend a meeting as members (the admin's form asks this too)."""
+    not_members = [
+        person for person in attendees if not allows(person, "assessments.attend_meeting")
+    ]
+    if len(not_members) == 1:
+        raise TransitionRefused(f"{not_members[0]} is not an SSC member and cannot attend as one.")
+    if not_members:
+        raise TransitionRefused(
+            f"{', '.join(map(str, not_members))} are not SSC members and cannot attend as such."
+        )
+
+
+def create_meeting(*, by: User, date, kind: str, title: str = "", location: str = "", quorum: int):
     _require_secas(by)
     if quorum is None or quorum < 1:
         raise TransitionRefused("A meeting's quorum is at least one member.")
-    return SSCMeeting.objects.create(
-        date=date, kind=kind, title=title, location=location, quorum=quorum
-    )
+    meeting = SSCMeeting(date=date, kind=kind, title=title, location=location, quorum=quorum)
+    attribute_change(meeting, by=by, reason="Meeting arranged")
+    meeting.save()
+    return meeting
 
 
-def set_attendees(*, meeting: SSCMeeting, by, attendees) -> SSCMeeting:
+def set_attendees(*, meeting: SSCMeeting, by: User, attendees) -> SSCMeeting:
     """Record who attended; only SSC members count towards the quorum."""
     _require_secas(by)
-    not_members = [person for person in attendees if not person.is_ssc_member]
-    if not_members:
-        raise TransitionRefused(
-            f"{', '.join(map(str, not_members))} is not an SSC member and cannot attend as one."
-        )
+    check_attendees(attendees)
+    # Each add and remove leaves a history row of the meeting, naming who recorded it.
+    attribute_change(meeting, by=by, reason="Attendance recorded")
     meeting.attendees.set(attendees)
     return meeting
 
 
 def declare_meeting_conflict(
-    *, meeting: SSCMeeting, by, member, organisation: Organisation, note: str = ""
+    *, meeting: SSCMeeting, by: User, member, organisation: Organisation, note: str = ""
 ) -> MeetingConflict:
     """Record a conflict declared at a meeting; from then on the member cannot see those cases."""
     _require_secas(by)
-    if not member.is_ssc_member:
+    if not allows(member, "assessments.attend_meeting"):
         raise TransitionRefused(f"{member} is not an SSC member.")
     with transaction.atomic():
         conflict, created = MeetingConflict.objects.get_or_create(
@@ -255,17 +268,6 @@ def expected_annual_review_kind(organisation: Organisation, cycle_year: int) -> 
     return rule.kind if rule else AssessmentKind.FUSA
 
 
-def open_annual_review(organisation: Organisation) -> Assessment | None:
-    """The organisation's annual review not yet completed, if one is open."""
-    return (
-        Assessment.objects.filter(
-            organisation=organisation, notification__isnull=True, state__in=OPEN_ASSESSMENT_STATES
-        )
-        .order_by("due_date")
-        .first()
-    )
-
-
 def next_annual_review(organisation: Organisation) -> Assessment:
     """The organisation's next annual-review assessment, opened from the cycle matrix if needed."""
     # Locking the organisation stops two decisions at once from opening two reviews.
@@ -273,14 +275,13 @@ def next_annual_review(organisation: Organisation) -> Assessment:
     open_review = open_annual_review(organisation)
     if open_review:
         return open_review
+    # None open: when it falls is the read side's one answer, and its cycle year follows on.
     last = latest_annual_assurance(organisation)
-    if last is not None:
-        due = last.next_annual_review_date
-        cycle_year = last.cycle_year % 3 + 1
-    else:
+    cycle_year = last.cycle_year % 3 + 1 if last else 1
+    due = next_annual_review_due(organisation)
+    if due is None:
         # No assessment on record yet: the review falls a year from now until SECAS corrects it.
         due = timezone.localdate() + relativedelta(months=12)
-        cycle_year = 1
     return Assessment.objects.create(
         organisation=organisation,
         kind=expected_annual_review_kind(organisation, cycle_year),
@@ -301,7 +302,7 @@ def lock_assessment(assessment: Assessment) -> Assessment:
 def schedule_assessment(
     *,
     assessment: Assessment,
-    by,
+    by: User,
     cio_name: str,
     fieldwork_start_date: date,
     fieldwork_end_date: date,
@@ -325,7 +326,7 @@ def schedule_assessment(
     return locked
 
 
-def start_fieldwork(*, assessment: Assessment, by, started_on: date) -> Assessment:
+def start_fieldwork(*, assessment: Assessment, by: User, started_on: date) -> Assessment:
     with transaction.atomic():
         locked = lock_assessment(assessment)
         if locked.fieldwork_end_date and started_on > locked.fieldwork_end_date:
@@ -338,7 +339,7 @@ def start_fieldwork(*, assessment: Assessment, by, started_on: date) -> Assessme
 def record_report(
     *,
     assessment: Assessment,
-    by,
+    by: User,
     received_on: date,
     fieldwork_ended_on: date,
     response_due_date: date,
@@ -361,7 +362,7 @@ def record_report(
     return locked
 
 
-def record_response(*, assessment: Assessment, by, received_on: date) -> Assessment:
+def record_response(*, assessment: Assessment, by: User, received_on: date) -> Assessment:
     with transaction.atomic():
         locked = lock_assessment(assessment)
         perform_transition(locked, "receive_response", by=by, received_on=received_on)
@@ -369,7 +370,7 @@ def record_response(*, assessment: Assessment, by, received_on: date) -> Assessm
 
 
 def complete_assessment(
-    *, assessment: Assessment, by, assurance_status: str, notes: str = ""
+    *, assessment: Assessment, by: User, assurance_status: str, notes: str = ""
 ) -> Assessment:
     """Record the SSC's assurance outcome; this updates the history and closes the notification."""
     if assurance_status not in AssuranceStatus.values:
@@ -388,14 +389,15 @@ def complete_assessment(
             status=assurance_status,
             kind=locked.kind,
             cycle_year=locked.cycle_year or (latest_cycle_year(locked.organisation)),
-            fieldwork_end_date=locked.fieldwork_end_date,
+            # Completion follows the report, which records the end of fieldwork.
+            fieldwork_end_date=cast(date, locked.fieldwork_end_date),
             effective_date=timezone.localdate(),
             assessment=locked,
             notes=notes,
         )
         record.systems.set(locked.systems_in_scope.all())
         LatestAssurance.objects.refresh(record.systems.values("pk"))
-        if locked.notification_id:
+        if locked.notification is not None:
             notification = lock_notification(locked.notification)
             perform_transition(
                 notification,
@@ -414,19 +416,19 @@ def queue_assessment_outcome(assessment: Assessment) -> None:
     """Tell the User the assurance status an assessment ended with, and what happens next."""
     organisation = assessment.organisation
     notification = assessment.notification
-    contacts = organisation_contacts(notification) if notification else []
     next_review = open_annual_review(organisation)
     queue_email(
         kind="assessment_completed",
-        to=[*contacts, *organisation_people(organisation)],
+        to=recipients_for(
+            "assessment_completed", notification=notification, organisation=organisation
+        ),
         template="assessment_completed",
         context={
             "assessment": assessment,
             "organisation": organisation,
             "status": AssuranceStatus(assessment.assurance_status),
             "next_review": next_review,
-            "organisation_url": settings.PORTAL_BASE_URL
-            + reverse("organisation_home", args=[organisation.pk]),
+            "organisation_url": portal_link("organisation_home", organisation.pk),
         },
         notification=notification,
         organisation=organisation,

@@ -357,9 +357,9 @@ def scan(label: str) -> Scan:
 def scanned_rows() -> int:
     """Rows the two chunked scans (annual reviews, assessments due) read from the database."""
     from assessments.models import Assessment
-    from assessments.reminders import ANNUAL_REVIEW_DAYS, ASSESSMENT_DUE_DAYS, OPEN_ASSESSMENT
+    from assessments.reminders import ANNUAL_REVIEW_DAYS, ASSESSMENT_DUE_DAYS
 
-    open_ = Assessment.objects.filter(state__in=OPEN_ASSESSMENT)
+    open_ = Assessment.objects.open()
     reviews = open_.filter(
         notification__isnull=True,
         due_date__gt=TODAY,

@@ -1,16 +1,20 @@
 from django.contrib import admin, messages
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
-from django.http import Http404
+from django.forms import ModelForm
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django_fsm import FSMFieldMixin
-from django_fsm.admin import FSMAdminMixin
+from django_fsm.admin import FSMAdminMixin, FSMTransitionContext
 from django_fsm_log.admin import StateLogInline
 from django_fsm_log.models import StateLog
 
-from notifications import forms, services
+from notifications import forms, selectors, services
 from notifications.models import (
     Attachment,
     AttachmentDownload,
@@ -22,14 +26,13 @@ from notifications.models import (
     SharedResourceProvider,
     UserSystem,
 )
+from notifications.services import lifecycle_step, state_field, step_label
+from sscportal.history import RegisterHistoryAdmin
 
 
 def hide_conflicted(request, organisation_path: str) -> Q:
     """SSC members never see, in any admin list, organisations they are conflicted with."""
-    user = request.user
-    if user.is_superuser or user.is_secas:
-        return Q()
-    return ~Q(**{f"{organisation_path}__in": list(user.conflicted_organisation_ids)})
+    return selectors.outside_conflicts(request.user, organisation_path)
 
 
 class ConflictAwareAdminMixin:
@@ -44,13 +47,9 @@ class ConflictAwareAdminMixin:
 # --- Lifecycle labels, for people rather than code ---------------------------------------------
 
 
-def _state_field(model) -> FSMFieldMixin | None:
-    return next((f for f in model._meta.fields if isinstance(f, FSMFieldMixin)), None)
-
-
 def state_label(model, value) -> str:
     """A state's label ("Under review") from its stored value ("under_review")."""
-    field = _state_field(model) if model is not None else None
+    field = state_field(model) if model is not None else None
     if not value:
         return ""
     return str(dict(field.flatchoices).get(value, value)) if field else value
@@ -58,11 +57,7 @@ def state_label(model, value) -> str:
 
 def transition_label(model, name: str) -> str:
     """A lifecycle step's label ("Start the review") from its method name ("start_review")."""
-    meta = getattr(getattr(model, name, None), "_django_fsm", None)
-    for transition in meta.transitions.values() if meta else ():
-        if transition.custom.get("label"):
-            return transition.custom["label"]
-    return name.replace("_", " ").capitalize()
+    return step_label(model, name) if model is not None else name.replace("_", " ").capitalize()
 
 
 def local_time(moment) -> str:
@@ -101,32 +96,93 @@ class ServiceTransitionAdminMixin(FSMAdminMixin):
             return ""
         return f"Afterwards the {self.model._meta.verbose_name} is {' or '.join(labels)}."
 
-    def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None):
-        service = self.transition_services.get(transition_name)
+    # django-fsm-2's buttons and pages post to these two public views; both are replaced here
+    # so that a step runs only through its service, never by calling the transition directly.
+
+    def run_step(self, request, obj, name: str, data: dict) -> bool:
+        """Run a step through its service; the person sees the outcome as a message."""
+        service = self.transition_services.get(name)
         if service is None:
             self.message_user(request, "This step is not available here.", messages.ERROR)
             return False
         try:
-            service(obj, request.user, **(kwargs or {}))
+            service(obj, request.user, **data)
         except services.TransitionRefused as refusal:
             self.message_user(request, str(refusal), messages.ERROR)
             return False
-        label = self._get_fsm_transition_by_name(obj=obj, transition_name=transition_name)
-        self.message_user(request, f"Done: {self.get_fsm_label(label)}.", messages.SUCCESS)
+        self.message_user(request, f"Done: {step_label(self.model, name)}.", messages.SUCCESS)
         return True
 
+    def response_change(self, request, obj):
+        name = request.POST.get(self.fsm_post_param)
+        if not name:
+            return super().response_change(request, obj)
+        step = lifecycle_step(self.model, name)
+        if step is not None and self.get_fsm_transition_form(step):
+            return redirect(self.step_url(obj, name))
+        self.run_step(request, obj, name, {})
+        return HttpResponseRedirect(
+            add_preserved_filters(
+                {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts},
+                request.path,
+            )
+        )
+
     def fsm_transition_view(self, request, object_id, transition_name, **kwargs):
+        step = lifecycle_step(self.model, transition_name)
         # An unknown step name in the URL is a missing page, not a server error.
-        if transition_name not in self.transition_services:
+        if step is None or transition_name not in self.transition_services:
             raise Http404("No such step.")
-        return super().fsm_transition_view(request, object_id, transition_name, **kwargs)
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(f"No such {self.opts.verbose_name}.")
+        change_page = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]
+        )
+        if not step.has_perm(obj, request.user):
+            self.message_user(
+                request,
+                f"“{step_label(self.model, transition_name)}” is not allowed: you do not have "
+                "permission for this step.",
+                messages.ERROR,
+            )
+            return redirect(change_page)
+        form_class = self.get_fsm_transition_form(step)
+        if form_class is None:
+            return HttpResponseBadRequest("This step has no form.")
+        data = request.POST if request.method == "POST" else None
+        is_model_form = issubclass(form_class, ModelForm)
+        form = form_class(data=data, instance=obj) if is_model_form else form_class(data=data)
+        if form.is_valid() and self.run_step(request, obj, transition_name, form.cleaned_data):
+            return redirect(change_page)
+        return render(
+            request,
+            self.fsm_transition_form_template,
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": obj,
+                "transition": FSMTransitionContext(
+                    name=transition_name,
+                    label=self.get_fsm_label(step),
+                    help_text=self.get_help_text(step),
+                ),
+                "transition_form": form,
+            },
+        )
+
+    def step_url(self, obj, name: str) -> str:
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_transition",
+            kwargs={"object_id": obj.pk, "transition_name": name},
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False
 
 
 @admin.register(SharedResourceProvider)
-class SharedResourceProviderAdmin(admin.ModelAdmin):
+class SharedResourceProviderAdmin(RegisterHistoryAdmin):
     list_display = ["name", "latest_assessment_date", "latest_assessment_outcome", "is_active"]
     list_filter = ["latest_assessment_outcome", "is_active"]
     search_fields = ["name", "companies_house_number"]
@@ -136,7 +192,7 @@ class SharedResourceProviderAdmin(admin.ModelAdmin):
 
 
 @admin.register(UserSystem)
-class UserSystemAdmin(ConflictAwareAdminMixin, admin.ModelAdmin):
+class UserSystemAdmin(ConflictAwareAdminMixin, RegisterHistoryAdmin):
     list_display = [
         "name",
         "organisation",
@@ -290,11 +346,7 @@ class NotificationAdmin(ServiceTransitionAdminMixin, admin.ModelAdmin):
         return False
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).filter(hide_conflicted(request, "organisation"))
-        if request.user.is_superuser:
-            return queryset
-        # Drafts, withdrawn or not, are the organisation's own until submitted.
-        return queryset.filter(submitted_at__isnull=False)
+        return selectors.notifications_in_the_admin(request.user, super().get_queryset(request))
 
 
 def _logged_models():
@@ -309,7 +361,7 @@ class StateReachedFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         labels = {}
         for model in _logged_models():
-            field = _state_field(model)
+            field = state_field(model)
             for value, label in field.flatchoices if field else ():
                 labels.setdefault(value, str(label))
         return sorted(labels.items(), key=lambda item: item[1])
@@ -325,7 +377,7 @@ class StepFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         labels = {}
         for model in _logged_models():
-            field = _state_field(model)
+            field = state_field(model)
             for transition in field.get_all_transitions(model) if field else ():
                 labels.setdefault(transition.name, transition_label(model, transition.name))
         return sorted(labels.items(), key=lambda item: item[1])

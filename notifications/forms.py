@@ -20,7 +20,6 @@ from notifications.models import (
     TLPMarking,
 )
 from sscportal.formfields import CleanCharField, limit_of, yes_no_field
-from users.models import SSC_MEMBERS_GROUP, User
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # The reason is kept in the transition log, whose column has no limit of its own.
@@ -28,10 +27,6 @@ WITHDRAWAL_REASON_LIMIT = 2000
 DATE_ERROR = "Enter a real date, for example 27/03/2027."
 # Smart metering User Systems did not exist before this; earlier dates are typing mistakes.
 EARLIEST_DATE = date(2015, 1, 1)
-
-
-def ssc_member_choices():
-    return User.objects.filter(groups__name=SSC_MEMBERS_GROUP, is_active=True).order_by("full_name")
 
 
 def within_ten_years(value):

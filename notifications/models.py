@@ -9,9 +9,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+from simple_history.models import HistoricalRecords
 
 from sscportal.fields import PlainCharField, PlainTextField
 from users.models import Organisation, UserRole
+from users.policy import fsm_permission
 
 
 class AssuranceStatus(models.TextChoices):
@@ -44,6 +46,8 @@ class SharedResourceProvider(models.Model):
     )
     notes = PlainTextField(max_length=5000, blank=True)
     is_active = models.BooleanField(default=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -83,6 +87,8 @@ class UserSystem(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
     go_live_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["created_at"])
 
     class Meta:
         ordering = ["organisation__name", "-is_first_system", "name"]
@@ -128,10 +134,31 @@ class NotificationState(models.TextChoices):
 
 
 S = NotificationState
-UNDECIDED_STATES = [S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.INFORMATION_REQUESTED]
-# Live cases: with the SSC and not yet decided (the queue's default view).
-AWAITING_DECISION_STATES = [S.SUBMITTED, S.UNDER_REVIEW, S.INFORMATION_REQUESTED]
+# Undecided: submitted to the SSC and not yet decided or withdrawn. Never a draft: a draft is
+# the organisation's own until submitted. The queue calls these its live cases.
+UNDECIDED_STATES = [S.SUBMITTED, S.UNDER_REVIEW, S.INFORMATION_REQUESTED]
 DECIDED_STATES = [S.NO_ASSESSMENT_NEEDED, S.ASSESSMENT_REQUIRED, S.CLOSED]
+# A draft, or a case not yet decided, may be withdrawn.
+WITHDRAWABLE_STATES = [S.DRAFT, *UNDECIDED_STATES]
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    """The domain's words for sets of notifications, each defined once."""
+
+    def drafts(self):
+        return self.filter(state=S.DRAFT)
+
+    def submitted(self):
+        """Ever sent to the SSC (decided and withdrawn ones included); a draft never is."""
+        return self.filter(submitted_at__isnull=False)
+
+    def undecided(self):
+        """With the SSC and awaiting triage or a decision: drafts and withdrawn ones excluded."""
+        return self.filter(state__in=UNDECIDED_STATES)
+
+    def late(self):
+        """Submitted with the planned go-live on or before the day of submission."""
+        return self.filter(is_late=True, submitted_at__isnull=False)
 
 
 # Guards: pure functions of the notification (django-fsm `conditions=`).
@@ -141,41 +168,6 @@ def has_declaration(notification) -> bool:
 
 def has_required_content(notification) -> bool:
     return not notification.missing_fields()
-
-
-# Role checks: (notification, user) -> bool (django-fsm `permission=`).
-def may_submit(notification, user) -> bool:
-    return user.can_submit_for(notification.organisation)
-
-
-def may_withdraw(notification, user) -> bool:
-    return user.can_submit_for(notification.organisation) or user.is_secas
-
-
-def may_triage(notification, user) -> bool:
-    return user.is_secas and user.has_perm("notifications.triage_notification")
-
-
-def may_request_information(notification, user) -> bool:
-    return user.has_perm("notifications.request_information") and not user.has_conflict_with(
-        notification.organisation
-    )
-
-
-def may_provide_information(notification, user) -> bool:
-    return user.can_submit_for(notification.organisation)
-
-
-def may_decide(notification, user) -> bool:
-    return (
-        user.is_ssc_member
-        and user.has_perm("notifications.decide_notification")
-        and not user.has_conflict_with(notification.organisation)
-    )
-
-
-def may_close(notification, user) -> bool:
-    return user.is_secas and user.has_perm("notifications.close_notification")
 
 
 def attachment_upload_to(instance, filename: str) -> str:
@@ -314,6 +306,8 @@ class Notification(ConcurrentTransitionMixin, models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
+    objects = NotificationQuerySet.as_manager()
+
     REQUIRED_FOR_SUBMISSION = (
         "contact_name",
         "contact_email",
@@ -355,17 +349,17 @@ class Notification(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(
                 fields=["planned_go_live_date", "submitted_at"],
-                condition=Q(state__in=AWAITING_DECISION_STATES),
+                condition=Q(state__in=UNDECIDED_STATES),
                 name="notification_live_go_live",
             ),
             models.Index(
                 fields=["submitted_at"],
-                condition=Q(state__in=AWAITING_DECISION_STATES),
+                condition=Q(state__in=UNDECIDED_STATES),
                 name="notification_live_submitted",
             ),
             models.Index(
                 fields=["rapporteur"],
-                condition=Q(state__in=AWAITING_DECISION_STATES),
+                condition=Q(state__in=UNDECIDED_STATES),
                 name="notification_live_rapporteur",
             ),
             models.Index(
@@ -407,12 +401,21 @@ class Notification(ConcurrentTransitionMixin, models.Model):
         return f"{self.reference} – {self.system_name or 'untitled draft'}"
 
     @property
+    def is_draft(self) -> bool:
+        return self.state == S.DRAFT
+
+    @property
+    def is_undecided(self) -> bool:
+        return self.state in UNDECIDED_STATES
+
+    @property
     def is_decided(self) -> bool:
         return self.state in DECIDED_STATES
 
     @property
     def is_editable(self) -> bool:
-        return self.state == S.DRAFT
+        # Only a draft is edited; once submitted, changes come as answers to the SSC's questions.
+        return self.is_draft
 
     def missing_fields(self) -> list[str]:
         """Verbose names of the fields a submission still needs."""
@@ -438,7 +441,7 @@ class Notification(ConcurrentTransitionMixin, models.Model):
         source=S.DRAFT,
         target=S.SUBMITTED,
         conditions=[has_required_content, has_declaration],
-        permission=may_submit,
+        permission=fsm_permission("notifications.submit"),
         custom={"label": "Submit to the SSC"},
     )
     def submit(self, *, by=None, description=None, submitted_on=None):
@@ -453,7 +456,7 @@ class Notification(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.SUBMITTED,
         target=S.UNDER_REVIEW,
-        permission=may_triage,
+        permission=fsm_permission("notifications.triage"),
         custom={"label": "Start the review"},
     )
     def start_review(self, *, rapporteur, by=None, description=None):
@@ -466,7 +469,7 @@ class Notification(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[S.SUBMITTED, S.UNDER_REVIEW],
         target=S.INFORMATION_REQUESTED,
-        permission=may_request_information,
+        permission=fsm_permission("notifications.ask_for_information"),
         custom={"label": "Request information"},
     )
     def request_information(self, *, by=None, description=None):
@@ -478,7 +481,7 @@ class Notification(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.INFORMATION_REQUESTED,
         target=RETURN_VALUE(S.SUBMITTED, S.UNDER_REVIEW),
-        permission=may_provide_information,
+        permission=fsm_permission("notifications.provide_information"),
         custom={"label": "Provide the information"},
     )
     def provide_information(self, *, by=None, description=None):
@@ -491,7 +494,7 @@ class Notification(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.UNDER_REVIEW,
         target=S.NO_ASSESSMENT_NEEDED,
-        permission=may_decide,
+        permission=fsm_permission("notifications.decide"),
         custom={"label": "Decide: no assessment needed until the annual review"},
     )
     def decide_no_assessment(self, *, by=None, description=None):
@@ -503,7 +506,7 @@ class Notification(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.UNDER_REVIEW,
         target=S.ASSESSMENT_REQUIRED,
-        permission=may_decide,
+        permission=fsm_permission("notifications.decide"),
         custom={"label": "Decide: assessment required under G8.13"},
     )
     def decide_assessment_required(self, *, by=None, description=None):
@@ -515,7 +518,7 @@ class Notification(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.ASSESSMENT_REQUIRED,
         target=S.CLOSED,
-        permission=may_close,
+        permission=fsm_permission("notifications.close"),
         custom={"label": "Close (assessment complete)"},
     )
     def close(self, *, by=None, description=None):
@@ -525,13 +528,19 @@ class Notification(ConcurrentTransitionMixin, models.Model):
     @fsm_log_description
     @transition(
         field=state,
-        source=UNDECIDED_STATES,
+        source=WITHDRAWABLE_STATES,
         target=S.WITHDRAWN,
-        permission=may_withdraw,
+        permission=fsm_permission("notifications.withdraw"),
         custom={"label": "Withdraw"},
     )
     def withdraw(self, *, by=None, description=None):
         self.withdrawn_at = timezone.now()
+
+
+class InformationRequestQuerySet(models.QuerySet["InformationRequest"]):
+    def waiting(self):
+        """Questions the User has still to answer. One on a withdrawn case waits on no one."""
+        return self.filter(responded_at__isnull=True, notification__state=S.INFORMATION_REQUESTED)
 
 
 class InformationRequest(models.Model):
@@ -555,6 +564,8 @@ class InformationRequest(models.Model):
         related_name="information_responses",
     )
     responded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InformationRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["requested_at"]

@@ -8,25 +8,53 @@ from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django_fsm_log.models import StateLog
 
-from notifications.models import Attachment, InformationRequest, Notification, NotificationState
-from users.models import SECAS_STAFF_GROUP, Membership, User
+from notifications.models import (
+    Attachment,
+    InformationRequest,
+    Notification,
+    NotificationQuerySet,
+)
+from users.models import SECAS_STAFF_GROUP, SSC_MEMBERS_GROUP, Membership, Organisation, User
+from users.policy import (
+    SUBMITTING_ROLES,
+    allows,
+    is_active_person,
+    is_ssc_member,
+    is_superuser,
+    on_secas_side,
+)
 
 
-def notifications_visible_to(user) -> QuerySet[Notification]:
+def notifications_visible_to(user) -> NotificationQuerySet:
     """Own organisations' notifications (drafts included); staff see submitted ones only.
 
     SSC members never see the cases of organisations they have declared a conflict with.
     """
-    if not user.is_authenticated or not user.is_active:
+    if not is_active_person(user):
         return Notification.objects.none()
     visible = Q(organisation_id__in=list(user.active_memberships))
     # Never submitted (a draft, or a draft withdrawn) stays the organisation's own business.
     submitted = Q(submitted_at__isnull=False)
-    if user.is_secas or user.is_superuser:
+    if on_secas_side(user):
         visible |= submitted
-    elif user.is_ssc_member:
-        visible |= submitted & ~Q(organisation_id__in=list(user.conflicted_organisation_ids))
+    elif is_ssc_member(user):
+        visible |= submitted & outside_conflicts(user)
     return Notification.objects.filter(visible)
+
+
+def outside_conflicts(user, organisation_path: str = "organisation") -> Q:
+    """Leaves out the organisations the person has a conflict with, SECAS and superusers aside:
+    an SSC member never sees those anywhere, the admin included."""
+    if on_secas_side(user):
+        return Q()
+    return ~Q(**{f"{organisation_path}__in": list(user.conflicted_organisation_ids)})
+
+
+def notifications_in_the_admin(user, queryset: NotificationQuerySet) -> NotificationQuerySet:
+    """The admin's list: submitted cases outside the person's conflicts; drafts, which are the
+    organisation's own, only for a superuser repairing data."""
+    queryset = queryset.filter(outside_conflicts(user))
+    return queryset if is_superuser(user) else queryset.submitted()
 
 
 def get_visible_notification(user, pk) -> Notification:
@@ -55,15 +83,32 @@ def get_visible_attachment(user, pk) -> Attachment:
 def waiting_on_organisation(organisation) -> QuerySet[InformationRequest]:
     """Open information requests, most urgent first."""
     return (
-        InformationRequest.objects.filter(
-            notification__organisation=organisation,
-            responded_at__isnull=True,
-            # A question on a withdrawn notification no longer waits on anyone.
-            notification__state=NotificationState.INFORMATION_REQUESTED,
-        )
+        InformationRequest.objects.waiting()
+        .filter(notification__organisation=organisation)
         .select_related("notification")
         .order_by("response_due_date")
     )
+
+
+def ssc_members() -> QuerySet[User]:
+    """Active SSC members, by name: who may be chosen as a rapporteur, attendee or member."""
+    return User.objects.filter(groups__name=SSC_MEMBERS_GROUP, is_active=True).order_by("full_name")
+
+
+def submitting_memberships(organisations=None) -> QuerySet[Membership]:
+    """The active people who may submit for these organisations (every one if None), the
+    submitters and admins: who a preparer asks to submit, and who hears about reviews."""
+    memberships = Membership.objects.filter(
+        organisation__is_active=True,
+        is_active=True,
+        user__is_active=True,
+        role__in=SUBMITTING_ROLES,
+    ).select_related("user")
+    if organisations is None:
+        return memberships
+    if isinstance(organisations, Organisation):
+        organisations = [organisations]
+    return memberships.filter(organisation__in=organisations)
 
 
 USER_SIDE_HIDDEN_DESCRIPTIONS = {"start_review"}
@@ -108,7 +153,7 @@ def _actor_names(actors, *, organisation, viewer_is_staff: bool) -> dict:
 
 def timeline_for(notification: Notification, *, viewer) -> list[dict]:
     """Every transition, message and file on a case, oldest first, as the viewer may see it."""
-    viewer_is_staff = viewer.is_secas or viewer.is_ssc_member or viewer.is_superuser
+    viewer_is_staff = allows(viewer, "notifications.see_staff_names", notification)
     logs = list(StateLog.objects.for_(notification).select_related("by"))
     messages = list(notification.messages.select_related("author"))
     # The case page and the notification page have usually fetched the files already.

@@ -2,16 +2,20 @@
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
 
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
-from django_fsm import ConcurrentTransition
+from django_fsm import (
+    ConcurrentTransition,
+    FSMFieldMixin,
+    Transition,
+    can_proceed,
+    has_transition_perm,
+)
 
 from notifications.models import (
     Attachment,
@@ -25,8 +29,18 @@ from notifications.models import (
     ReferenceCounter,
     UserSystem,
 )
+from notifications.recipients import (
+    Recipient,
+    link_for,
+    notification_url,
+    portal_link,
+    recipients_for,
+    unique_recipients,
+)
 from notifications.workdays import add_working_days, working_days_left
-from users.models import Membership, SecurityEvent
+from sscportal.history import attribute_change
+from users.models import SecurityEvent, User
+from users.policy import allows
 from users.security import record_event
 
 logger = logging.getLogger(__name__)
@@ -64,27 +78,57 @@ CONDITION_REFUSALS = {
 }
 
 
-def perform_transition(instance, transition_name: str, *, by, description: str = "", **kwargs):
+# --- The lifecycle, through django-fsm-2's documented API only ----------------------------------
+
+
+def state_field(model) -> FSMFieldMixin | None:
+    """A model's lifecycle field."""
+    return next((f for f in model._meta.get_fields() if isinstance(f, FSMFieldMixin)), None)
+
+
+def lifecycle_step(model, name: str) -> Transition | None:
+    """What a step (a transition method) declares: its label, permission and conditions.
+
+    Each step here is declared by one decorator, so these are the same from every source state.
+    """
+    field = state_field(model)
+    transitions = field.get_all_transitions(model) if field else ()
+    return next((t for t in transitions if t.name == name), None)
+
+
+def step_label(model, name: str) -> str:
+    """A step's label ("Start the review") from its method name ("start_review")."""
+    step = lifecycle_step(model, name)
+    return (step.custom.get("label") if step else None) or name.replace("_", " ").capitalize()
+
+
+def perform_transition(
+    instance, transition_name: str, *, by: User, description: str = "", **kwargs
+):
     """Run one FSM transition on an already locked row, refusing in plain English if not allowed.
 
     Checks, in order: the current state, the person's permission, the transition's conditions.
     Saves the row; django-fsm-log writes the log row (who, when, why) in the same transaction.
     """
     method = getattr(instance, transition_name)
-    meta = method._django_fsm
-    current = meta.field.get_state(instance)
-    found = meta.get_transition(current)
-    label = (found or next(iter(meta.transitions.values()))).custom.get("label", transition_name)
-    if found is None:
+    field = state_field(type(instance))
+    step = lifecycle_step(type(instance), transition_name)
+    if field is None or step is None:
+        raise ValueError(f"{transition_name} is not a lifecycle step of {type(instance).__name__}.")
+    label = step_label(type(instance), transition_name)
+    if not can_proceed(method, check_conditions=False):
+        state = getattr(instance, f"get_{field.name}_display")()
         raise TransitionRefused(
-            f"“{label}” is not possible: {_label(instance)} is "
-            f"{in_sentence(instance.get_state_display())}."
+            f"“{label}” is not possible: {_label(instance)} is {in_sentence(state)}."
         )
-    if by is None or not found.has_perm(instance, by):
-        raise TransitionRefused(f"You do not have permission to do this: “{label}”.")
-    for condition in found.conditions:
-        if not condition(instance):
-            raise TransitionRefused(_describe_refusal_of_condition(instance, condition))
+    if by is None or not has_transition_perm(method, by):
+        # Refused: say why, the permission first, as the person cannot fix that themselves.
+        if by is None or not step.has_perm(instance, by):
+            raise TransitionRefused(f"You do not have permission to do this: “{label}”.")
+        for condition in step.conditions:
+            if not condition(instance):
+                raise TransitionRefused(_describe_refusal_of_condition(instance, condition))
+        raise TransitionRefused(f"“{label}” is not possible now.")
     result = method(by=by, description=description or None, **kwargs)
     try:
         instance.save()
@@ -114,9 +158,9 @@ def next_reference(year: int) -> str:
     return f"SSN-{year}-{counter.last_number:04d}"
 
 
-def create_draft(*, organisation, by, **content) -> Notification:
+def create_draft(*, organisation, by: User, **content) -> Notification:
     """Start a draft for an organisation; any member of it may prepare one."""
-    if not by.can_prepare_for(organisation):
+    if not allows(by, "notifications.prepare", organisation):
         raise TransitionRefused("You can only prepare notifications for your own organisation.")
     user_roles = content.pop("user_roles", None)
     with transaction.atomic():
@@ -158,7 +202,7 @@ def _system_name_clash(notification: Notification) -> str:
     return ""
 
 
-def _register_user_system(notification: Notification) -> UserSystem:
+def _register_user_system(notification: Notification, *, by: User) -> UserSystem:
     """Enter the notified system in the register as planned (reusing a retired or idle entry)."""
     details = {
         "delivery_model": notification.delivery_model,
@@ -172,12 +216,17 @@ def _register_user_system(notification: Notification) -> UserSystem:
     system = UserSystem.objects.filter(
         organisation=notification.organisation, name__iexact=notification.system_name
     ).first()
+    reason = f"Notified under {notification.reference}"
     if system is None:
-        return UserSystem.objects.create(
+        system = UserSystem(
             organisation=notification.organisation, name=notification.system_name, **details
         )
+        attribute_change(system, by=by, reason=reason)
+        system.save()
+        return system
     for field, value in details.items():
         setattr(system, field, value)
+    attribute_change(system, by=by, reason=reason)
     system.save(update_fields=list(details))
     return system
 
@@ -185,7 +234,7 @@ def _register_user_system(notification: Notification) -> UserSystem:
 def submit_notification(
     *,
     notification: Notification,
-    by,
+    by: User,
     declaration_accepted: bool,
     checked_version: datetime | None = None,
 ) -> Notification:
@@ -196,29 +245,25 @@ def submit_notification(
     """
     with transaction.atomic():
         locked = lock_notification(notification)
-        if (
-            locked.state == NotificationState.DRAFT
-            and checked_version is not None
-            and locked.updated_at != checked_version
-        ):
+        if locked.is_draft and checked_version is not None and locked.updated_at != checked_version:
             raise TransitionRefused(
                 f"{locked.reference} was changed after you checked it. Please check the "
                 "answers again before you declare and submit."
             )
-        if locked.state == NotificationState.DRAFT:
+        if locked.is_draft:
             # The declaration is part of this submission, so it is recorded before the guards run.
             locked.declaration_accepted = bool(declaration_accepted)
             if clash := _system_name_clash(locked):
                 raise TransitionRefused(clash)
         perform_transition(locked, "submit", by=by, description="Submitted to the SSC")
-        locked.user_system = _register_user_system(locked)
+        locked.user_system = _register_user_system(locked, by=by)
         locked.save(update_fields=["user_system", "updated_at"])
         _queue_submission_emails(locked)
     return locked
 
 
 def request_information(
-    *, notification: Notification, by, question: str, response_due_date: date | None = None
+    *, notification: Notification, by: User, question: str, response_due_date: date | None = None
 ) -> InformationRequest:
     """Ask the User a question; the decision clock pauses until it is answered."""
     question = (question or "").strip()
@@ -238,7 +283,7 @@ def request_information(
         )
         queue_email(
             kind="information_requested",
-            to=organisation_contacts(locked),
+            to=recipients_for("information_requested", notification=locked),
             template="information_requested",
             context={"information_request": information_request},
             notification=locked,
@@ -247,7 +292,7 @@ def request_information(
 
 
 def provide_information(
-    *, notification: Notification, by, response: str, files=()
+    *, notification: Notification, by: User, response: str, files=()
 ) -> InformationRequest:
     """The User answers the open question, with any files; the case returns to review.
 
@@ -274,14 +319,14 @@ def provide_information(
             _store_attachment(locked, by, information_request=open_request, **file)
         queue_email(
             kind="information_provided",
-            to=[secas_mailbox(), *rapporteur_recipients(locked)],
+            to=recipients_for("information_provided", notification=locked),
             template="information_provided",
             context={"information_request": open_request},
             notification=locked,
         )
         queue_email(
             kind="information_provided_receipt",
-            to=organisation_contacts(locked, extra=[person(by)]),
+            to=recipients_for("information_provided_receipt", notification=locked, by=by),
             template="information_provided_receipt",
             context={"information_request": open_request},
             notification=locked,
@@ -289,7 +334,7 @@ def provide_information(
     return open_request
 
 
-def withdraw_notification(*, notification: Notification, by, reason: str) -> Notification:
+def withdraw_notification(*, notification: Notification, by: User, reason: str) -> Notification:
     """Withdraw a notification before any decision, with a reason."""
     reason = (reason or "").strip()
     if not reason:
@@ -299,17 +344,20 @@ def withdraw_notification(*, notification: Notification, by, reason: str) -> Not
         perform_transition(locked, "withdraw", by=by, description=reason)
         if locked.user_system_id:
             # A system notified and then withdrawn will not go live under this notification.
-            UserSystem.objects.filter(
-                pk=locked.user_system_id, status=UserSystem.Status.PLANNED
-            ).update(status=UserSystem.Status.NOT_PROCEEDING)
+            system = (
+                UserSystem.objects.select_for_update()
+                .filter(pk=locked.user_system_id, status=UserSystem.Status.PLANNED)
+                .first()
+            )
+            if system is not None:
+                system.status = UserSystem.Status.NOT_PROCEEDING
+                # Saved, not updated in bulk, so the register history records it.
+                attribute_change(system, by=by, reason=f"{locked.reference} withdrawn")
+                system.save(update_fields=["status"])
         if locked.submitted_at:
             queue_email(
                 kind="withdrawn",
-                to=[
-                    secas_mailbox(),
-                    *rapporteur_recipients(locked),
-                    *organisation_contacts(locked),
-                ],
+                to=recipients_for("withdrawn", notification=locked),
                 template="notification_withdrawn",
                 context={"reason": reason, "withdrawn_by": by},
                 notification=locked,
@@ -321,15 +369,15 @@ def withdraw_notification(*, notification: Notification, by, reason: str) -> Not
 
 
 def update_draft(
-    *, notification: Notification, by, content: dict, loaded_at: datetime | None = None
+    *, notification: Notification, by: User, content: dict, loaded_at: datetime | None = None
 ) -> Notification:
     """Save changes to a draft; refused once submitted, or if changed since it was loaded."""
     user_roles = content.pop("user_roles", None)
     with transaction.atomic():
         locked = lock_notification(notification)
-        if not by.can_prepare_for(locked.organisation):
+        if not allows(by, "notifications.prepare", locked):
             raise TransitionRefused("You can only edit your own organisation's notifications.")
-        if locked.state != NotificationState.DRAFT:
+        if not locked.is_draft:
             who = locked.submitted_by or "someone else"
             state = in_sentence(locked.get_state_display())
             raise TransitionRefused(
@@ -356,7 +404,7 @@ def update_draft(
 def add_attachment(
     *,
     notification: Notification,
-    by,
+    by: User,
     upload,
     kind,
     tlp: str,
@@ -366,9 +414,9 @@ def add_attachment(
     """Store a checked upload under a random name (drafts; later files come with answers)."""
     with transaction.atomic():
         locked = lock_notification(notification)
-        if not by.can_prepare_for(locked.organisation):
+        if not allows(by, "notifications.prepare", locked):
             raise TransitionRefused("You can only add files to your own organisation's cases.")
-        if information_request is None and locked.state != NotificationState.DRAFT:
+        if information_request is None and not locked.is_draft:
             raise TransitionRefused(
                 f"{locked.reference} has been submitted: send further files with your answer "
                 "to a question from the SSC."
@@ -387,7 +435,7 @@ def add_attachment(
 
 
 def _store_attachment(
-    notification, by, *, upload, kind, tlp, description="", information_request=None
+    notification, by: User, *, upload, kind, tlp, description="", information_request=None
 ) -> Attachment:
     return Attachment.objects.create(
         notification=notification,
@@ -403,10 +451,10 @@ def _store_attachment(
 
 
 def confirm_non_compliance_answer(
-    *, notification: Notification, by, has_known_non_compliances: bool
+    *, notification: Notification, by: User, has_known_non_compliances: bool
 ) -> Notification:
     """SECAS records what details written before the yes/no question declare, never guessed."""
-    if not (by.is_secas and by.has_perm("notifications.triage_notification")):
+    if not allows(by, "notifications.confirm_non_compliance", notification):
         raise TransitionRefused("Only SECAS staff can confirm what the User's details declare.")
     with transaction.atomic():
         locked = lock_notification(notification)
@@ -432,7 +480,7 @@ def confirm_non_compliance_answer(
     return locked
 
 
-def record_download(*, attachment: Attachment, by, request=None) -> AttachmentDownload:
+def record_download(*, attachment: Attachment, by: User, request=None) -> AttachmentDownload:
     record_event(
         SecurityEvent.Kind.DOWNLOAD,
         actor=by,
@@ -444,19 +492,20 @@ def record_download(*, attachment: Attachment, by, request=None) -> AttachmentDo
     return AttachmentDownload.objects.create(attachment=attachment, user=by)
 
 
-def post_message(*, notification: Notification, by, body: str) -> Message:
+def post_message(*, notification: Notification, by: User, body: str) -> Message:
     """Add to the conversation; the other side is told by email."""
     body = (body or "").strip()
     if not body:
         raise TransitionRefused("Please write a message before sending it.")
-    if notification.state == NotificationState.DRAFT:
+    if notification.is_draft:
         raise TransitionRefused("Messages can be sent once the notification is submitted.")
     with transaction.atomic():
         message = Message.objects.create(notification=notification, author=by, body=body)
-        from_user_side = by.can_prepare_for(notification.organisation)
+        from_user_side = allows(by, "notifications.prepare", notification)
+        audience = "message_to_committee" if from_user_side else "message_to_user"
         queue_email(
             kind="message",
-            to=[secas_mailbox()] if from_user_side else organisation_contacts(notification),
+            to=recipients_for(audience, notification=notification),
             template="message_posted",
             # Both sides hold the conversation on the notification's page.
             context={
@@ -472,105 +521,11 @@ def post_message(*, notification: Notification, by, body: str) -> Message:
 # --- Email (the outbox) ------------------------------------------------------------------------
 
 
-# Besides its contact address, who at an organisation hears about its reviews and assurance.
-CONTACT_ROLES = [Membership.Role.SUBMITTER, Membership.Role.ADMIN]
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """One addressee. Each gets an outbox row of their own, greeted by name when it is known."""
-
-    email: str
-    name: str = ""
-    is_committee: bool = False  # SECAS and SSC members: links go to the SSC case page
-
-    @property
-    def greeting(self) -> str:
-        return f"Dear {self.name}," if self.name else "Hello,"
-
-
-def notification_url(notification: Notification) -> str:
-    """The case as the User sees it."""
-    return settings.PORTAL_BASE_URL + reverse("notifications:detail", args=[notification.pk])
-
-
-def case_url(notification: Notification) -> str:
-    """The case as SECAS and the SSC see it, where they triage, ask and decide."""
-    return settings.PORTAL_BASE_URL + reverse("assessments:case", args=[notification.pk])
-
-
-def person(user) -> Recipient:
-    return Recipient(user.email, user.full_name)
-
-
-def secas_mailbox() -> Recipient:
-    return Recipient(settings.SECAS_MAILBOX, is_committee=True)
-
-
-def committee_member(user) -> Recipient:
-    return Recipient(user.email, user.full_name, is_committee=True)
-
-
-def rapporteur_recipients(notification: Notification) -> list[Recipient]:
-    """The case's rapporteur, unless they have since left the SSC or declared a conflict."""
-    rapporteur = notification.rapporteur
-    if (
-        rapporteur is None
-        or not rapporteur.is_ssc_member
-        or rapporteur.has_conflict_with(notification.organisation)
-    ):
-        return []
-    return [committee_member(rapporteur)]
-
-
-def unique_recipients(candidates: Iterable[Recipient | None]) -> list[Recipient]:
-    """Each address once (the first, best-named, mention wins), in order."""
-    recipients: dict[str, Recipient] = {}
-    for candidate in candidates:
-        if candidate and candidate.email:
-            recipients.setdefault(candidate.email.lower(), candidate)
-    return list(recipients.values())
-
-
-def organisation_contacts(notification: Notification, *, extra=()) -> list[Recipient]:
-    """The submitter (if any), the notification's named contact and the organisation's contact."""
-    submitter = notification.submitted_by
-    return unique_recipients(
-        [
-            *extra,
-            # Someone who has left the organisation no longer receives its confidential mail.
-            person(submitter)
-            if submitter and submitter.can_prepare_for(notification.organisation)
-            else None,
-            Recipient(notification.contact_email, notification.contact_name),
-            Recipient(notification.organisation.contact_email),
-        ]
-    )
-
-
-def organisation_recipients(notification: Notification) -> list[str]:
-    return [recipient.email for recipient in organisation_contacts(notification)]
-
-
-def organisation_people(organisation) -> list[Recipient]:
-    """The organisation's contact address and its active submitters and admins."""
-    memberships = Membership.objects.filter(
-        organisation=organisation,
-        organisation__is_active=True,
-        is_active=True,
-        user__is_active=True,
-        role__in=CONTACT_ROLES,
-    ).select_related("user")
-    return unique_recipients(
-        [Recipient(organisation.contact_email), *(person(m.user) for m in memberships)]
-    )
-
-
 def _email_context(notification, context: dict) -> dict:
     return {
         "notification": notification,
         "notification_url": notification_url(notification) if notification else "",
-        "portal_url": settings.PORTAL_BASE_URL,
+        "portal_url": portal_link("home"),
         **context,
     }
 
@@ -649,9 +604,7 @@ def queue_email(
     for recipient in unique_recipients(to):
         links = {}
         if notification is not None:
-            links["notification_url"] = (
-                case_url(notification) if recipient.is_committee else notification_url(notification)
-            )
+            links["notification_url"] = link_for(recipient, notification)
         email = build_email(
             kind=kind,
             to=[recipient.email],
@@ -670,7 +623,10 @@ def queue_email(
 
 def _queue_submission_emails(notification: Notification) -> None:
     today = timezone.localdate()
-    working_days_to_go_live = working_days_left(today, notification.planned_go_live_date)
+    go_live = notification.planned_go_live_date
+    if go_live is None:  # never: a notification is submitted only with its go-live date
+        raise ValueError(f"{notification.reference} was submitted without a go-live date.")
+    working_days_to_go_live = working_days_left(today, go_live)
     context = {
         "working_days_to_go_live": working_days_to_go_live,
         "is_short_notice": (
@@ -681,14 +637,14 @@ def _queue_submission_emails(notification: Notification) -> None:
     }
     queue_email(
         kind="receipt",
-        to=organisation_contacts(notification),
+        to=recipients_for("receipt", notification=notification),
         template="notification_receipt",
         context=context,
         notification=notification,
     )
     queue_email(
         kind="secas_alert",
-        to=[secas_mailbox()],
+        to=recipients_for("secas_alert", notification=notification),
         template="notification_alert",
         context=context,
         notification=notification,

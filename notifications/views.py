@@ -24,19 +24,27 @@ from notifications.forms import (
     SubmitForm,
     WithdrawForm,
 )
-from notifications.models import NotificationState
 from notifications.services import TransitionRefused
 from notifications.workdays import working_days_between
 from users.models import Organisation
+from users.policy import allows
 
 CHECK_ACTION = "Save and check your answers"
 
 
 def _member_organisation(user, organisation_pk) -> Organisation:
     organisation = get_object_or_404(Organisation, pk=organisation_pk, is_active=True)
-    if not user.can_prepare_for(organisation):
+    if not allows(user, "notifications.prepare", organisation):
         raise Http404("No such organisation.")
     return organisation
+
+
+def _own_notification(user, pk):
+    """A notification of the person's own organisation: drafts are edited only there."""
+    notification = selectors.get_visible_notification(user, pk)
+    if not allows(user, "notifications.prepare", notification):
+        raise Http404("No such draft.")
+    return notification
 
 
 def go_live_warnings(notification) -> list[dict]:
@@ -126,10 +134,7 @@ class NotificationCreateView(NotificationFormMixin, TemplateView):
 
 class NotificationUpdateView(NotificationFormMixin, TemplateView):
     def get_notification(self):
-        notification = selectors.get_visible_notification(self.request.user, self.kwargs["pk"])
-        if not self.request.user.can_prepare_for(notification.organisation):
-            raise Http404("No such draft.")
-        return notification
+        return _own_notification(self.request.user, self.kwargs["pk"])
 
     def get(self, request, pk):
         notification = self.get_notification()
@@ -175,9 +180,7 @@ class NotificationCheckView(LoginRequiredMixin, TemplateView):
     template_name = "notifications/notification_check.html"
 
     def get(self, request, pk):
-        notification = selectors.get_visible_notification(request.user, pk)
-        if not request.user.can_prepare_for(notification.organisation):
-            raise Http404("No such draft.")
+        notification = _own_notification(request.user, pk)
         if not notification.is_editable:
             return redirect("notifications:detail", pk=pk)
         return self.render_to_response(
@@ -190,12 +193,9 @@ class NotificationCheckView(LoginRequiredMixin, TemplateView):
         context.update(
             missing_fields=notification.missing_fields(),
             warnings=go_live_warnings(notification),
-            can_submit=self.request.user.can_submit_for(notification.organisation),
+            can_submit=allows(self.request.user, "notifications.submit", notification),
             submitters=[
-                m.user
-                for m in notification.organisation.memberships.filter(
-                    is_active=True, role__in=["submitter", "admin"], user__is_active=True
-                ).select_related("user")
+                m.user for m in selectors.submitting_memberships(notification.organisation)
             ],
         )
         return context
@@ -203,9 +203,7 @@ class NotificationCheckView(LoginRequiredMixin, TemplateView):
 
 class NotificationSubmitView(LoginRequiredMixin, View):
     def post(self, request, pk):
-        notification = selectors.get_visible_notification(request.user, pk)
-        if not request.user.can_prepare_for(notification.organisation):
-            raise Http404("No such draft.")
+        notification = _own_notification(request.user, pk)
         form = SubmitForm(request.POST)
         if not form.is_valid():
             check = NotificationCheckView(request=request, kwargs={"pk": pk})
@@ -227,7 +225,7 @@ class NotificationSubmitView(LoginRequiredMixin, View):
             )
         except TransitionRefused as refusal:
             messages.error(request, str(refusal))
-            if notification.state == NotificationState.DRAFT:
+            if notification.is_draft:
                 return redirect("notifications:check", pk=pk)
             return redirect("notifications:detail", pk=pk)
         messages.success(
@@ -262,8 +260,8 @@ class NotificationDetailView(LoginRequiredMixin, TemplateView):
             information_requests=information_requests,
             can_answer="provide_information" in available,
             can_withdraw="withdraw" in available,
-            can_message=notification.state != NotificationState.DRAFT,
-            is_member=user.can_prepare_for(notification.organisation),
+            can_message=not notification.is_draft,
+            is_member=allows(user, "notifications.prepare", notification),
             response_form=kwargs.get("response_form") or ProvideInformationForm(),
             response_attachment_form=kwargs.get("response_attachment_form")
             or AttachmentForm(prefix="file"),
@@ -349,7 +347,7 @@ class MessageView(NotificationActionView):
 
 class AttachmentUploadView(NotificationActionView):
     def act(self, request):
-        if not request.user.can_prepare_for(self.notification.organisation):
+        if not allows(request.user, "notifications.prepare", self.notification):
             raise Http404("No such draft.")
         form = AttachmentForm(request.POST, request.FILES)
         if not form.is_valid():

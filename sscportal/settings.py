@@ -12,11 +12,24 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
 def env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
-    if value is None or value == "":
+    if value is None or value.strip() == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    # A typo ("ture") must not silently mean False: a security setting could switch off.
+    raise ImproperlyConfigured(
+        f"{name} must be one of {', '.join(TRUE_WORDS)} (on) or {', '.join(FALSE_WORDS)} "
+        f"(off); it is {value!r}."
+    )
 
 
 def env_int(name: str, default: int) -> int:
@@ -58,6 +71,8 @@ INSTALLED_APPS = [
     "csp",
     "django_fsm",
     "django_fsm_log",
+    "simple_history",
+    "rules",
     "sscportal",
     "users",
     "notifications",
@@ -76,6 +91,8 @@ MIDDLEWARE = [
     # django-otp's OTPMiddleware, reading the two-factor device once a minute, not per request.
     "users.middleware.TwoFactorDeviceMiddleware",
     "users.middleware.TwoFactorMiddleware",
+    # Names the signed-in person on every register history row an edit leaves.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
@@ -115,6 +132,8 @@ AUTHENTICATION_BACKENDS = [
     # First, so a locked-out person is refused before their password is even checked.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # The access policy (each app's policy.py): `user.has_perm` and `{% has_perm %}` reach it.
+    "rules.permissions.ObjectPermissionBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -184,6 +203,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# Register history is read-only: a "revert" in the admin would write around the services.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # Service levels and thresholds: assumed in DOMAIN.md, so kept as settings.
 SSC_TRIAGE_WORKING_DAYS = env_int("SSC_TRIAGE_WORKING_DAYS", 5)

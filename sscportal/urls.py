@@ -5,12 +5,21 @@ from django.urls import include, path
 from assessments.views import OrganisationHomeView
 from sscportal.views import HomeView
 from users.forms import AdminSignInForm, SignInForm
+from users.policy import allows
 from users.views import AuditedPasswordResetConfirmView
 
 admin.site.site_header = "SSC Portal administration"
 admin.site.site_title = "SSC Portal admin"
 admin.site.index_title = "Registers and casework"
 admin.site.login_form = AdminSignInForm
+
+
+def _may_use_admin_site(request) -> bool:
+    return allows(request.user, "users.use_admin_site")
+
+
+# The policy decides who reaches the admin site at all (Django's default reads is_staff).
+admin.site.has_permission = _may_use_admin_site
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),

@@ -3,6 +3,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView
 
 from users.models import Membership
+from users.policy import allows
 
 
 class HomeView(TemplateView):
@@ -13,7 +14,7 @@ class HomeView(TemplateView):
     def get(self, request, *args, **kwargs):
         user = request.user
         if user.is_authenticated:
-            if user.is_secas or user.is_ssc_member or user.is_superuser:
+            if allows(user, "assessments.view_committee_pages"):
                 return redirect("assessments:dashboard")
             memberships = list(user.active_memberships.values())
             invitations = list(Membership.objects.pending_for(user))

@@ -1,131 +1,215 @@
-"""Every URL pattern, for every kind of person: the answer each must get.
+"""Every URL pattern, for every kind of person: the answer each must get, read from the policy.
 
-A URL pattern missing from MATRIX fails the test, so a new page cannot ship without a decision
-about who may reach it. Django's own admin namespace is covered by tests/assessments/test_admin.py.
+Each page names the rule it obeys (a rule of an app's policy.py, or a predicate of
+users.policy); the answer a person should get is worked out by asking the policy, then checked
+against what the page actually does. So a page that forgets to ask, or asks the wrong question,
+fails here. A URL pattern missing from the tables fails too: a new page cannot ship without a
+decision about who may reach it. The admin's pages are included: the admin site answers to
+`users.use_admin_site`, and each model's pages to its ModelAdmin's permissions.
 """
 
 import datetime
+import uuid
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import pytest
+import rules
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.models import AnonymousUser, Group
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django_fsm import has_transition_perm
 
-from assessments.models import Assessment
+from assessments.models import Assessment, AssuranceRecord, MeetingConflict, Reminder
 from assessments.services import decide, start_review
 from notifications import services as intake
-from notifications.models import Attachment
+from notifications.models import Attachment, AttachmentDownload, Message, OutboundEmail
 from tests import factories
 from tests.uploads import PDF_BYTES, upload
-from users.models import CalendarFeed, Membership
+from users.models import SSC_CHAIR_GROUP, CalendarFeed, Membership, SecurityEvent, User
+from users.policy import (
+    allows,
+    conflicted_with,
+    is_active_person,
+    must_use_two_factor,
+    on_committee_side,
+    prepares_for,
+)
+from users.security import record_event
 
 ANONYMOUS = "anonymous"
 PREPARER, SUBMITTER, ORG_ADMIN = "preparer", "submitter", "org_admin"
 OTHER_ORG = "other_organisation_staff"
-SSC, CONFLICTED, SECAS = "ssc_member", "conflicted_member", "secas"
-PEOPLE = [ANONYMOUS, PREPARER, SUBMITTER, ORG_ADMIN, OTHER_ORG, SSC, CONFLICTED, SECAS]
+SSC, CONFLICTED, CHAIR, SECAS = "ssc_member", "conflicted_member", "ssc_chair", "secas"
+SUPERUSER = "superuser"
+PEOPLE = [
+    ANONYMOUS,
+    PREPARER,
+    SUBMITTER,
+    ORG_ADMIN,
+    OTHER_ORG,
+    SSC,
+    CONFLICTED,
+    CHAIR,
+    SECAS,
+    SUPERUSER,
+]
 
-MEMBERS = {PREPARER, SUBMITTER, ORG_ADMIN}
-COMMITTEE = {SSC, CONFLICTED, SECAS}
-CASE_READERS = MEMBERS | {SSC, SECAS}  # a submitted case: never the conflicted member
-SIGNED_IN = set(PEOPLE) - {ANONYMOUS}
 LOGIN = "login"  # expected: redirected to sign in
-
-
-def allow(who, ok=200, denied=404):
-    """Expected answers: `ok` for those in `who`, `denied` for the rest, sign-in for anonymous."""
-    return {person: (ok if person in who else denied) for person in SIGNED_IN} | {ANONYMOUS: LOGIN}
-
-
-def everyone(code):
-    return dict.fromkeys(PEOPLE, code)
-
-
+ADMIN_LOGIN = "admin login"  # expected: redirected to the admin site's sign-in
+ADMIN_INDEX = "admin index"  # expected: redirected to the admin site's index
 POSTED = (200, 302)  # a form error shown again, or a redirect with a message: both fine
 
-# name -> (method, object key for the URL, expected answers)
-MATRIX = {
-    "home": ("get", None, {ANONYMOUS: 200} | dict.fromkeys(SIGNED_IN, 302)),
-    "login": ("get", None, everyone(200)),
-    "logout": ("get", None, everyone(405)),
-    "password_reset": ("get", None, everyone(200)),
-    "password_reset_done": ("get", None, everyone(200)),
-    "password_reset_confirm": ("get", "reset", everyone(200)),
-    "password_reset_complete": ("get", None, everyone(200)),
-    "organisation_home": ("get", "organisation", allow(MEMBERS)),
-    "users:two_factor": ("get", None, allow(SIGNED_IN)),
-    "users:two_factor_setup": ("get", None, allow(MEMBERS | {OTHER_ORG}, denied=302)),
-    "users:two_factor_verify": ("get", None, allow(MEMBERS | {OTHER_ORG}, denied=302)),
-    "users:recovery_codes": ("post", None, allow(COMMITTEE, denied=302)),
-    "users:two_factor_disable": ("post", None, allow(SIGNED_IN, ok=302)),
-    "users:audit": ("get", None, allow({SECAS})),
-    "users:staff": ("get", "organisation", allow({ORG_ADMIN})),
-    "users:invite": ("post", "organisation", allow({ORG_ADMIN})),
-    "users:membership": ("post", "membership", allow({ORG_ADMIN}, ok=302)),
-    "users:resend_invitation": ("post", "membership", allow({ORG_ADMIN}, ok=302)),
-    "users:withdraw_invitation": ("post", "membership", allow({ORG_ADMIN}, ok=302)),
-    # Everyone sees their own invitations; only the invited person may answer one.
-    "users:invitations": ("get", None, allow(SIGNED_IN)),
-    "users:invitation_accept": ("post", "invitation", allow(set())),
-    "users:invitation_decline": ("post", "invitation", allow(set())),
-    "notifications:create": ("get", "organisation_pk", allow(MEMBERS)),
-    "notifications:detail": ("get", "case", allow(CASE_READERS)),
-    "notifications:edit": ("get", "draft", allow(MEMBERS)),
-    "notifications:check": ("get", "draft", allow(MEMBERS)),
-    # Submitters are shown the declaration's error; a preparer is sent back to the check page.
-    "notifications:submit": (
-        "post",
-        "draft",
-        allow(MEMBERS, ok=302) | {SUBMITTER: 200, ORG_ADMIN: 200},
+# --- Who a rule lets through ------------------------------------------------------------------
+
+EVERYONE = rules.always_allow
+SIGNED_IN = is_active_person
+# A submitted case is read by the organisation's people and, without a conflict, the committee.
+CASE_READERS = prepares_for | (on_committee_side & ~conflicted_with)
+REVIEWERS = on_committee_side & ~conflicted_with
+
+
+@rules.predicate
+def invited_person(user, invitation) -> bool:
+    """Only the person an invitation was sent to may answer it."""
+    return user == invitation.user
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Of those the page's rule lets through: `yes` for those `rule` also allows, else `no`."""
+
+    rule: object
+    yes: int
+    no: int
+
+
+@dataclass(frozen=True)
+class Page:
+    method: str
+    key: str | None  # which object the URL (and the rule) is about
+    rule: object  # a rule's name, or a predicate
+    ok: int | Answer = 200
+    denied: int = 404
+    anonymous: int | str = LOGIN
+
+
+def passes(user, rule, obj) -> bool:
+    if isinstance(rule, str):
+        return allows(user, rule, obj)
+    return rule.test(user, obj)
+
+
+# name -> the page's method, its object, and the rule it obeys
+PAGES = {
+    # Signed-in people are sent on to their own home page.
+    "home": Page("get", None, SIGNED_IN, ok=302, anonymous=200),
+    "login": Page("get", None, EVERYONE),
+    "logout": Page("get", None, EVERYONE, ok=405),
+    "password_reset": Page("get", None, EVERYONE),
+    "password_reset_done": Page("get", None, EVERYONE),
+    "password_reset_confirm": Page("get", "reset", EVERYONE),
+    "password_reset_complete": Page("get", None, EVERYONE),
+    "organisation_home": Page("get", "organisation", "assessments.view_organisation_home"),
+    "users:two_factor": Page("get", None, SIGNED_IN),
+    # Committee accounts are already enrolled and verified here, so they are sent on.
+    "users:two_factor_setup": Page("get", None, SIGNED_IN & ~must_use_two_factor, denied=302),
+    "users:two_factor_verify": Page("get", None, SIGNED_IN & ~must_use_two_factor, denied=302),
+    "users:recovery_codes": Page("post", None, must_use_two_factor, denied=302),
+    "users:two_factor_disable": Page("post", None, SIGNED_IN, ok=302),
+    "users:audit": Page("get", None, "users.view_audit_trail"),
+    "users:staff": Page("get", "organisation", "users.administer_organisation"),
+    "users:invite": Page("post", "organisation", "users.administer_organisation"),
+    "users:membership": Page("post", "membership", "users.administer_organisation", ok=302),
+    "users:resend_invitation": Page("post", "membership", "users.administer_organisation", ok=302),
+    "users:withdraw_invitation": Page(
+        "post", "membership", "users.administer_organisation", ok=302
     ),
-    "notifications:respond": ("post", "case", allow(CASE_READERS)),
-    "notifications:withdraw": ("post", "case", allow(CASE_READERS)),
-    "notifications:message": ("post", "case", allow(CASE_READERS)),
-    "notifications:attachment_upload": ("post", "draft", allow(MEMBERS, ok=302)),
-    "notifications:attachment_download": ("get", "attachment", allow(MEMBERS)),
-    "assessments:dashboard": ("get", None, allow(COMMITTEE)),
-    "assessments:organisation_names": ("get", None, allow(COMMITTEE)),
-    "assessments:case": ("get", "case", allow({SSC, SECAS})),
-    "assessments:triage": ("post", "case", allow({SSC, SECAS})),
-    "assessments:request_information": ("post", "case", allow({SSC, SECAS})),
-    "assessments:decide": ("post", "case", allow({SSC, SECAS})),
-    "assessments:confirm_non_compliance": ("post", "case", allow({SSC, SECAS})),
-    "assessments:decision_letter": ("get", "decided", allow(CASE_READERS)),
-    "assessments:meetings": ("get", None, allow(COMMITTEE)),
-    "assessments:meeting": ("get", "meeting", allow(COMMITTEE)),
-    "assessments:attendance": ("post", "meeting", allow(COMMITTEE, ok=302)),
-    "assessments:meeting_conflict": ("post", "meeting", allow(COMMITTEE, ok=302)),
-    "assessments:minutes": ("get", "minutes", allow(COMMITTEE)),
-    "feeds:manage": ("get", None, allow(SIGNED_IN)),
-    "feeds:create": ("post", None, allow(SIGNED_IN, ok=302)),
-    "feeds:rotate": ("post", None, allow(SIGNED_IN, ok=302)),
-    "feeds:revoke": ("post", None, allow(SIGNED_IN, ok=302)),
+    # Everyone sees their own invitations; only the invited person may answer one.
+    "users:invitations": Page("get", None, SIGNED_IN),
+    "users:invitation_accept": Page("post", "invitation", invited_person),
+    "users:invitation_decline": Page("post", "invitation", invited_person),
+    "notifications:create": Page("get", "organisation_pk", "notifications.prepare"),
+    "notifications:detail": Page("get", "case", CASE_READERS),
+    "notifications:edit": Page("get", "draft", "notifications.prepare"),
+    "notifications:check": Page("get", "draft", "notifications.prepare"),
+    # Submitters are shown the declaration's error; a preparer is sent back to the check page.
+    "notifications:submit": Page(
+        "post", "draft", "notifications.prepare", ok=Answer("notifications.submit", 200, 302)
+    ),
+    "notifications:respond": Page("post", "case", CASE_READERS),
+    "notifications:withdraw": Page("post", "case", CASE_READERS),
+    "notifications:message": Page("post", "case", CASE_READERS),
+    "notifications:attachment_upload": Page("post", "draft", "notifications.prepare", ok=302),
+    "notifications:attachment_download": Page("get", "attachment", "notifications.prepare"),
+    "assessments:dashboard": Page("get", None, "assessments.view_committee_pages"),
+    "assessments:organisation_names": Page("get", None, "assessments.view_committee_pages"),
+    "assessments:case": Page("get", "case", REVIEWERS),
+    "assessments:triage": Page("post", "case", REVIEWERS),
+    "assessments:request_information": Page("post", "case", REVIEWERS),
+    "assessments:decide": Page("post", "case", REVIEWERS),
+    "assessments:confirm_non_compliance": Page("post", "case", REVIEWERS),
+    "assessments:decision_letter": Page("get", "decided", CASE_READERS),
+    "assessments:meetings": Page("get", None, "assessments.view_committee_pages"),
+    "assessments:meeting": Page("get", "meeting", "assessments.view_committee_pages"),
+    "assessments:attendance": Page("post", "meeting", "assessments.view_committee_pages", ok=302),
+    "assessments:meeting_conflict": Page(
+        "post", "meeting", "assessments.view_committee_pages", ok=302
+    ),
+    "assessments:minutes": Page("get", "minutes", "assessments.view_committee_pages"),
+    "feeds:manage": Page("get", None, SIGNED_IN),
+    "feeds:create": Page("post", None, SIGNED_IN, ok=302),
+    "feeds:rotate": Page("post", None, SIGNED_IN, ok=302),
+    "feeds:revoke": Page("post", None, SIGNED_IN, ok=302),
     # The secret address is the credential: calendar apps cannot sign in.
-    "feeds:ics": ("get", "feed", everyone(200)),
-    "secas:dashboard": ("get", None, allow({SECAS})),
-    "secas:awaiting": ("get", None, allow({SECAS})),
-    "secas:assessments": ("get", None, allow({SECAS})),
-    "secas:annual_reviews": ("get", None, allow({SECAS})),
-    "secas:late_notifications": ("get", None, allow({SECAS})),
-    "secas:organisations_at_risk": ("get", None, allow({SECAS})),
-    "secas:export": ("get", "export", allow({SECAS})),
-    "secas:assessment": ("get", "assessment", allow({SECAS})),
-    "secas:assessment_step": ("post", "assessment_step", allow({SECAS})),
-    "secas:case_communications": ("get", "notification_pk", allow({SECAS})),
-    "secas:organisation_communications": ("get", "organisation_pk_comms", allow({SECAS})),
+    "feeds:ics": Page("get", "feed", EVERYONE),
+    "secas:dashboard": Page("get", None, "assessments.view_secas_pages"),
+    "secas:awaiting": Page("get", None, "assessments.view_secas_pages"),
+    "secas:assessments": Page("get", None, "assessments.view_secas_pages"),
+    "secas:annual_reviews": Page("get", None, "assessments.view_secas_pages"),
+    "secas:late_notifications": Page("get", None, "assessments.view_secas_pages"),
+    "secas:organisations_at_risk": Page("get", None, "assessments.view_secas_pages"),
+    "secas:register_history": Page("get", None, "assessments.view_secas_pages"),
+    "secas:export": Page("get", "export", "assessments.view_secas_pages"),
+    "secas:assessment": Page("get", "assessment", "assessments.view_secas_pages"),
+    "secas:assessment_step": Page("post", "assessment_step", "assessments.view_secas_pages"),
+    "secas:case_communications": Page("get", "notification_pk", "assessments.view_secas_pages"),
+    "secas:organisation_communications": Page(
+        "get", "organisation_pk_comms", "assessments.view_secas_pages"
+    ),
 }
 
+# The admin site's own pages (a model's pages are worked out from its ModelAdmin below):
+# name -> (method, object key, what someone who may use the admin site gets).
+ADMIN_SITE_PAGES = {
+    "admin:index": ("get", None, "index"),
+    "admin:login": ("get", None, "login"),
+    "admin:logout": ("get", None, "logout"),
+    "admin:password_change": ("get", None, "index"),
+    "admin:password_change_done": ("get", None, "index"),
+    "admin:jsi18n": ("get", None, "index"),
+    "admin:autocomplete": ("get", None, "autocomplete"),
+    "admin:view_on_site": ("get", "admin_view_on_site", "view_on_site"),
+    "admin:app_list": ("get", "admin_app", "app_list"),
+    "admin:auth_user_password_change": ("get", "admin_user", "user_password"),
+    "admin:otp_totp_totpdevice_config": ("get", "admin_totp", "otp_device"),
+    "admin:otp_totp_totpdevice_qrcode": ("get", "admin_totp", "otp_device"),
+}
+MODEL_PAGE_KINDS = ("changelist", "add", "change", "history", "delete")
+HISTORY_VERSION, TRANSITION = "simple_history", "transition"
 
-# SECAS staff after the password but before the second factor: only these pages answer;
-# everything else sends them to enter their code.
-UNVERIFIED_ANSWERS = {"login": 200, "logout": 405, "users:two_factor_verify": 200, "feeds:ics": 200}
+
+# --- The URL patterns -------------------------------------------------------------------------
 
 
 def url_names(resolver=None, namespace="") -> set[str]:
     names = set()
     for pattern in (resolver or get_resolver()).url_patterns:
         if isinstance(pattern, URLResolver):
-            if pattern.namespace == "admin":
-                continue
             prefix = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
             names |= url_names(pattern, prefix)
         elif isinstance(pattern, URLPattern) and pattern.name:
@@ -133,8 +217,44 @@ def url_names(resolver=None, namespace="") -> set[str]:
     return names
 
 
-def test_every_url_pattern_has_an_entry_in_the_matrix():
-    assert url_names() == set(MATRIX)
+def model_admin_pages() -> dict[str, tuple]:
+    """Every registered model's admin pages: name -> (model admin, kind)."""
+    pages = {}
+    for model, model_admin in admin.site._registry.items():
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}_"
+        for kind in MODEL_PAGE_KINDS:
+            pages[prefix + kind] = (model_admin, kind)
+        if hasattr(model_admin, "history_form_view"):
+            pages[prefix + HISTORY_VERSION] = (model_admin, HISTORY_VERSION)
+        if hasattr(model_admin, "fsm_transition_view"):
+            pages[prefix + TRANSITION] = (model_admin, TRANSITION)
+    return pages
+
+
+def out_of_step(names: set[str]) -> list[str]:
+    """URL names the tables do not know, and table entries no URL pattern has."""
+    known = set(PAGES) | set(ADMIN_SITE_PAGES) | set(model_admin_pages())
+    generated = set(model_admin_pages())
+    unknown = names - known
+    stale = (known - generated) - names
+    return sorted(f"{name}: not in the tables" for name in unknown) + sorted(
+        f"{name}: no such URL pattern" for name in stale
+    )
+
+
+def test_every_url_pattern_has_an_entry_in_the_tables():
+    assert out_of_step(url_names()) == []
+
+
+def test_a_new_page_without_a_rule_fails_the_matrix():
+    # As if someone added a view and forgot to decide who may reach it.
+    assert out_of_step(url_names() | {"users:new_page", "admin:users_extra_report"}) == [
+        "admin:users_extra_report: not in the tables",
+        "users:new_page: not in the tables",
+    ]
+
+
+# --- The people and the objects ---------------------------------------------------------------
 
 
 @pytest.fixture
@@ -151,6 +271,9 @@ def world(
     client,
 ):
     other = factories.MembershipFactory(organisation=other_organisation, role="admin").user
+    chair = factories.ssc_user(full_name="Cass Chair")
+    chair.groups.add(Group.objects.get_or_create(name=SSC_CHAIR_GROUP)[0])
+    superuser = User.objects.create_superuser("root@example.org", "x" * 20, full_name="Root")
     draft = factories.NotificationFactory(organisation=organisation, created_by=preparer)
     client.force_login(preparer)
     client.post(
@@ -187,29 +310,7 @@ def world(
     invitation = factories.MembershipFactory(
         organisation=organisation, is_active=False, invitation=Membership.Invitation.PENDING
     )
-    kwargs = {
-        None: {},
-        "reset": {"uidb64": "MQ", "token": "not-a-token"},
-        "organisation": {"pk": organisation.pk},
-        "organisation_pk": {"organisation_pk": organisation.pk},
-        "organisation_pk_comms": {"organisation_pk": organisation.pk},
-        "membership": {
-            "pk": organisation.pk,
-            "membership_pk": Membership.objects.get(user=preparer).pk,
-        },
-        "case": {"pk": case.pk},
-        "draft": {"pk": draft.pk},
-        "decided": {"pk": decided.pk},
-        "attachment": {"pk": Attachment.objects.get().pk},
-        "meeting": {"pk": meeting.pk},
-        "minutes": {"pk": meeting.pk, "extension": "csv"},
-        "feed": {"token": feed.token},
-        "export": {"name": "assessments"},
-        "assessment": {"pk": review.pk},
-        "assessment_step": {"pk": review.pk, "step": "schedule"},
-        "notification_pk": {"notification_pk": case.pk},
-        "invitation": {"pk": invitation.pk},
-    }
+    attachment = Attachment.objects.get()
     people = {
         PREPARER: preparer,
         SUBMITTER: submitter,
@@ -217,49 +318,310 @@ def world(
         OTHER_ORG: other,
         SSC: ssc_member,
         CONFLICTED: conflicted_member,
+        CHAIR: chair,
         SECAS: secas,
+        SUPERUSER: superuser,
     }
-    return kwargs, people
+    for person in people.values():  # committee accounts get their authenticator
+        client.force_login(person)
+    client.logout()
+    _admin_records(people, organisation, case, attachment, meeting)
+    membership = Membership.objects.get(user=preparer)
+    # key -> (the URL's arguments, the object the rule is asked about)
+    objects = {
+        None: ({}, None),
+        "reset": ({"uidb64": "MQ", "token": "not-a-token"}, None),
+        "organisation": ({"pk": organisation.pk}, organisation),
+        "organisation_pk": ({"organisation_pk": organisation.pk}, organisation),
+        "organisation_pk_comms": ({"organisation_pk": organisation.pk}, organisation),
+        "membership": ({"pk": organisation.pk, "membership_pk": membership.pk}, organisation),
+        "case": ({"pk": case.pk}, case),
+        "draft": ({"pk": draft.pk}, draft),
+        "decided": ({"pk": decided.pk}, decided),
+        "attachment": ({"pk": attachment.pk}, draft),
+        "meeting": ({"pk": meeting.pk}, meeting),
+        "minutes": ({"pk": meeting.pk, "extension": "csv"}, meeting),
+        "feed": ({"token": feed.token}, None),
+        "export": ({"name": "assessments"}, None),
+        "assessment": ({"pk": review.pk}, review),
+        "assessment_step": ({"pk": review.pk, "step": "schedule"}, review),
+        "notification_pk": ({"notification_pk": case.pk}, case),
+        "invitation": ({"pk": invitation.pk}, invitation),
+        "admin_view_on_site": (
+            {
+                "content_type_id": ContentType.objects.get_for_model(Membership).pk,
+                "object_id": membership.pk,
+            },
+            membership,
+        ),
+        "admin_app": ({"app_label": "users"}, None),
+        "admin_user": ({"id": preparer.pk}, preparer),
+        "admin_totp": ({"pk": secas.totpdevice_set.get().pk}, secas.totpdevice_set.get()),
+    }
+    # The record each model's admin pages are asked about: the case a conflict is about, so
+    # the admin's own filtering is checked too.
+    preferred = {
+        "notifications.notification": case,
+        "users.organisation": organisation,
+        "users.membership": membership,
+        "users.user": preparer,
+        "assessments.assessment": review,
+    }
+    return objects, people, preferred
 
 
-def test_every_person_gets_the_expected_answer_on_every_page(world, client):
-    kwargs, people = world
-    wrong = []
-    for name, (method, key, expected) in MATRIX.items():
-        url = reverse(name, kwargs=kwargs[key])
+def _admin_records(people, organisation, case, attachment, meeting):
+    """One record of every model the admin shows, so each admin page has something to show."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    StaticDevice.objects.create(user=people[SECAS], name="Recovery codes", confirmed=True)
+    record_event(SecurityEvent.Kind.SIGN_IN, actor=people[SECAS], summary="Signed in")
+    AttachmentDownload.objects.create(attachment=attachment, user=people[PREPARER])
+    Message.objects.get_or_create(
+        notification=case, author=people[SUBMITTER], defaults={"body": "Hello"}
+    )
+    if not OutboundEmail.objects.exists():
+        OutboundEmail.objects.create(kind="test", to=["a@example.org"], subject="Test")
+    factories.AssuranceRecordFactory(organisation=organisation)
+    factories.SharedResourceProviderFactory()
+    MeetingConflict.objects.create(
+        meeting=meeting, member=people[CONFLICTED], organisation=organisation
+    )
+    Reminder.objects.create(
+        kind=Reminder.Kind.WEEKLY_DIGEST,
+        target="digest",
+        milestone=timezone.localdate(),
+        run_id=uuid.uuid4(),
+    )
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    AccessAttempt.objects.create(username="x@example.org", failures_since_start=1)
+    AccessLog.objects.create(username="x@example.org")
+    AccessFailureLog.objects.create(username="x@example.org")
+    assert AssuranceRecord.objects.exists()
+
+
+# --- What each person should get --------------------------------------------------------------
+
+
+def expected_on_a_page(page: Page, user, obj):
+    if not passes(user, page.rule, obj):
+        return page.anonymous if not user.is_authenticated else page.denied
+    if isinstance(page.ok, Answer):
+        return page.ok.yes if passes(user, page.ok.rule, obj) else page.ok.no
+    return page.ok
+
+
+def admin_request(user):
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    return request
+
+
+def admin_record(model_admin, preferred):
+    label = model_admin.model._meta.label_lower
+    return preferred.get(label) or model_admin.model._default_manager.order_by("pk").first()
+
+
+def admin_model_url(name, model_admin, kind, record, user):
+    """The URL of a model's admin page, and the answer it should give someone who may use the
+    admin site: what the ModelAdmin's permissions (and its choice of records) allow."""
+    request = admin_request(user)
+    if kind == "changelist":
+        return reverse(name), 200 if model_admin.has_view_or_change_permission(request) else 403
+    if kind == "add":
+        return reverse(name), 200 if model_admin.has_add_permission(request) else 403
+    visible = model_admin.get_queryset(request).filter(pk=record.pk).exists()
+    # The admin looks the record up among those it shows this person: one it does not show
+    # is, to them, a record that does not exist (sent back to the index, or not found).
+    shown = record if visible else None
+    if kind == HISTORY_VERSION:
+        version = record.history.order_by("history_id").first()
+        url = reverse(name, args=[record.pk, version.history_id])
+        if not visible:
+            return url, 302
+        allowed = model_admin.has_view_history_or_change_history_permission(request, record)
+        return url, 200 if allowed else 403
+    if kind == TRANSITION:
+        available = [
+            t.name
+            for t in getattr(record, f"get_available_{model_admin.fsm_fields[0]}_transitions")()
+            if t.name in model_admin.transition_services
+        ]
+        step = available[0]
+        url = reverse(name, args=[record.pk, step])
+        if not visible:
+            return url, 404
+        # A step the person may not take: back to the record's page with a message.
+        return url, 200 if has_transition_perm(getattr(record, step), user) else 302
+    url = reverse(name, args=[record.pk])
+    if kind == "history":
+        if not visible:
+            return url, 302
+        # django-simple-history's pages ask their own question; Django's ask view-or-change.
+        ask = getattr(
+            model_admin,
+            "has_view_history_or_change_history_permission",
+            model_admin.has_view_or_change_permission,
+        )
+        return url, 200 if ask(request, record) else 403
+    # Django asks about the permission first (for a record not shown: in general), then
+    # sends a person back to the index if the record is not one it shows them.
+    if kind == "delete":
+        allowed = model_admin.has_delete_permission(request, shown)
+    else:
+        allowed = model_admin.has_view_or_change_permission(request, shown)
+    if not allowed:
+        return url, 403
+    return url, 200 if visible else 302
+
+
+def admin_site_expected(kind, user, obj):
+    request = admin_request(user)
+    if kind == "index":
+        return 200
+    if kind == "login":
+        return 302  # already signed in: sent on to the index
+    if kind == "logout":
+        return 405  # signing out is a form's POST
+    if kind == "autocomplete":
+        target = admin.site._registry[User]
+        return 200 if target.has_view_permission(request) else 403
+    if kind == "view_on_site":
+        return 404  # no register entry has a page of its own on the site
+    if kind == "app_list":
+        return 200 if admin.site.get_app_list(request, "users") else 404
+    if kind == "user_password":
+        return 200 if admin.site._registry[User].has_change_permission(request, obj) else 403
+    if kind == "otp_device":
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        hidden = getattr(settings, "OTP_ADMIN_HIDE_SENSITIVE_DATA", False)
+        allowed = admin.site._registry[TOTPDevice].has_view_or_change_permission(request, obj)
+        return 200 if allowed and not hidden else 403
+    raise AssertionError(kind)
+
+
+def admin_answers(objects, people, preferred):
+    """name -> (method, url, {person: expected}) for every admin page."""
+    answers = {}
+    for name, (method, key, kind) in ADMIN_SITE_PAGES.items():
+        url_kwargs, obj = objects[key]
+        url = reverse(name, kwargs=url_kwargs)
+        if name == "admin:autocomplete":
+            url += "?" + urlencode(
+                {"app_label": "users", "model_name": "membership", "field_name": "user"}
+            )
+        answers[name] = (method, url, {})
         for person in PEOPLE:
-            client.logout()
-            if person != ANONYMOUS:
-                client.force_login(people[person])
-            response = getattr(client, method)(url)
-            if response.streaming:
-                # Reading to the end closes the file the way the test client expects.
-                b"".join(response.streaming_content)
-            want = expected[person]
-            if want == LOGIN:
-                ok = response.status_code == 302 and response.url.startswith(reverse("login"))
-            elif want in POSTED and method == "post" and want == 200:
-                ok = response.status_code in POSTED
+            user = people.get(person, AnonymousUser())
+            if not allows(user, "users.use_admin_site"):
+                # Signing out of a site one never reached leads to its index (then sign-in).
+                refused = {"login": 200, "logout": ADMIN_INDEX}.get(kind, ADMIN_LOGIN)
+                answers[name][2][person] = refused
             else:
-                ok = response.status_code == want
-            if not ok:
+                answers[name][2][person] = admin_site_expected(kind, user, obj)
+    missing = []
+    for name, (model_admin, kind) in model_admin_pages().items():
+        record = admin_record(model_admin, preferred)
+        if record is None:
+            missing.append(model_admin.model.__name__)
+            continue
+        expected = {}
+        for person in PEOPLE:
+            user = people.get(person, AnonymousUser())
+            if not allows(user, "users.use_admin_site"):
+                url, _ = admin_model_url(name, model_admin, kind, record, people[SECAS])
+                expected[person] = ADMIN_LOGIN
+            else:
+                url, expected[person] = admin_model_url(name, model_admin, kind, record, user)
+        answers[name] = ("get", url, expected)
+    assert missing == [], f"the matrix has no record of these to show: {sorted(set(missing))}"
+    return answers
+
+
+def ask(client, method, url):
+    response = getattr(client, method)(url)
+    if response.streaming:
+        # Reading to the end closes the file the way the test client expects.
+        b"".join(response.streaming_content)
+    return response
+
+
+def answered(response, want, method) -> bool:
+    if want == LOGIN:
+        return response.status_code == 302 and response.url.startswith(reverse("login"))
+    if want == ADMIN_INDEX:
+        return response.status_code == 302 and response.url == reverse("admin:index")
+    if want == ADMIN_LOGIN:
+        return response.status_code == 302 and response.url.startswith(reverse("admin:login"))
+    if want == 200 and method == "post":
+        return response.status_code in POSTED
+    return response.status_code == want
+
+
+def sign_in(client, people, person):
+    client.logout()
+    if person != ANONYMOUS:
+        # Fresh from the database: nothing cached from an earlier person's run.
+        client.force_login(User.objects.get(pk=people[person].pk))
+
+
+def test_every_person_gets_the_answer_the_policy_gives_on_every_page(world, client):
+    objects, people, _ = world
+    wrong = []
+    for name, page in PAGES.items():
+        url_kwargs, obj = objects[page.key]
+        url = reverse(name, kwargs=url_kwargs)
+        for person in PEOPLE:
+            user = User.objects.get(pk=people[person].pk) if person in people else AnonymousUser()
+            want = expected_on_a_page(page, user, obj)
+            sign_in(client, people, person)
+            response = ask(client, page.method, url)
+            if not answered(response, want, page.method):
                 wrong.append(f"{name} as {person}: got {response.status_code}, expected {want}")
-    assert wrong == []
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_every_person_gets_the_answer_the_policy_gives_in_the_admin(world, client, monkeypatch):
+    # Only who gets in is checked here: the pages are Django's and django-otp's own HTML,
+    # which the every-page HTML check (a monkeypatch) would judge instead.
+    monkeypatch.undo()
+    objects, people, preferred = world
+    wrong = []
+    for name, (method, url, expected) in admin_answers(objects, people, preferred).items():
+        for person in PEOPLE:
+            sign_in(client, people, person)
+            response = ask(client, method, url)
+            if not answered(response, expected[person], method):
+                wrong.append(
+                    f"{name} as {person}: got {response.status_code}, expected {expected[person]}"
+                )
+    assert wrong == [], "\n".join(wrong)
+
+
+# SECAS staff after the password but before the second factor: only these pages answer;
+# everything else sends them to enter their code.
+UNVERIFIED_ANSWERS = {"login": 200, "logout": 405, "users:two_factor_verify": 200, "feeds:ics": 200}
 
 
 def test_a_password_alone_reaches_nothing_but_the_second_factor(world, secas):
-    from django.test import Client
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    kwargs, _ = world
-    TOTPDevice.objects.get_or_create(user=secas, name="Phone", defaults={"confirmed": True})
+    objects, people, preferred = world
+    assert TOTPDevice.objects.filter(user=secas, confirmed=True).exists()
     half_signed_in = Client()
     half_signed_in.force_login(secas)  # no second factor in this session
+    urls = {
+        name: (page.method, reverse(name, kwargs=objects[page.key][0]))
+        for name, page in PAGES.items()
+    } | {
+        name: (method, url)
+        for name, (method, url, _) in admin_answers(objects, people, preferred).items()
+    }
     wrong = []
-    for name, (method, key, _expected) in MATRIX.items():
-        response = getattr(half_signed_in, method)(reverse(name, kwargs=kwargs[key]))
-        if response.streaming:
-            b"".join(response.streaming_content)
+    for name, (method, url) in urls.items():
+        response = ask(half_signed_in, method, url)
         want = UNVERIFIED_ANSWERS.get(name, 302)
         if response.status_code != want:
             wrong.append(f"{name}: got {response.status_code}, expected {want}")
@@ -267,4 +629,4 @@ def test_a_password_alone_reaches_nothing_but_the_second_factor(world, secas):
             (reverse("users:two_factor_verify"), reverse("users:two_factor"))
         ):
             wrong.append(f"{name}: redirected to {response.url}")
-    assert wrong == []
+    assert wrong == [], "\n".join(wrong)

@@ -1,6 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpResponseRedirect
 
+from sscportal.history import RegisterHistoryAdmin
+from users import services
 from users.models import (
     CalendarFeed,
     ConflictOfInterest,
@@ -14,12 +17,18 @@ from users.security import record_event
 
 
 class MembershipInline(admin.TabularInline):
+    """Who works here, read only: roles and access change on each membership's own page,
+    through the membership service (so an organisation always keeps an admin)."""
+
     model = Membership
     extra = 0
-    autocomplete_fields = ["user"]
-    fields = ["user", "role", "is_active", "created_at"]
-    readonly_fields = ["created_at"]
+    fields = ["user", "role", "is_active", "invitation", "created_at"]
+    readonly_fields = fields
     can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)
@@ -92,22 +101,6 @@ def access_summary(user) -> str:
     return f"{groups}; {', '.join(flags) or 'no flags'}"
 
 
-class AuditedMembershipMixin:
-    """Role changes made in the admin enter the audit trail like those made on the site."""
-
-    def record_membership_change(self, request, membership, changed):
-        if changed & {"role", "is_active"}:
-            record_event(
-                SecurityEvent.Kind.ROLE_CHANGE,
-                actor=request.user,
-                request=request,
-                organisation=membership.organisation,
-                summary=f"{request.user} set {membership.user} at {membership.organisation} to "
-                f"{membership.get_role_display()}, "
-                f"{'active' if membership.is_active else 'deactivated'} (admin)",
-            )
-
-
 @admin.register(UserRole)
 class UserRoleAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "position"]
@@ -115,7 +108,7 @@ class UserRoleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(AuditedMembershipMixin, admin.ModelAdmin):
+class OrganisationAdmin(RegisterHistoryAdmin):
     list_display = [
         "name",
         "sec_party_id",
@@ -132,16 +125,12 @@ class OrganisationAdmin(AuditedMembershipMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def save_formset(self, request, form, formset, change):
-        changed = [(f.instance, set(f.changed_data)) for f in formset.forms if f.has_changed()]
-        super().save_formset(request, form, formset, change)
-        for membership, fields in changed:
-            if isinstance(membership, Membership) and membership.pk:
-                self.record_membership_change(request, membership, fields | {"role"})
-
 
 @admin.register(Membership)
-class MembershipAdmin(AuditedMembershipMixin, admin.ModelAdmin):
+class MembershipAdmin(RegisterHistoryAdmin):
+    """Adding a person and changing a role or access go through the membership service, which
+    keeps its rules here too (one admin remains; committee accounts never join a User)."""
+
     list_display = ["user", "organisation", "role", "is_active", "invitation"]
     list_filter = ["role", "is_active", "invitation", "organisation"]
     search_fields = ["user__email", "user__full_name", "organisation__name"]
@@ -152,11 +141,38 @@ class MembershipAdmin(AuditedMembershipMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_readonly_fields(self, request, obj=None):
+        # Moving a membership to another person or organisation would skip every rule.
+        fixed = ["user", "organisation"] if obj is not None else []
+        return [*fixed, *super().get_readonly_fields(request, obj)]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.StaffChangeRefused as refusal:
+            # Raised inside the admin's transaction, so nothing of the change was kept.
+            self.message_user(request, f"Nothing was changed: {refusal}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        self.record_membership_change(
-            request, obj, set(form.changed_data) | ({"role"} if not change else set())
+        if change:
+            if {"role", "is_active"} & set(form.changed_data):
+                services.change_membership(
+                    membership=obj, by=request.user, role=obj.role, is_active=obj.is_active
+                )
+                obj.refresh_from_db()
+            return
+        saved = services.add_member(
+            organisation=obj.organisation,
+            user=obj.user,
+            by=request.user,
+            role=obj.role,
+            is_active=obj.is_active,
         )
+        # The admin names and links the entry it thinks it saved.
+        obj.pk = saved.pk
+        obj._state.adding = False
+        obj._state.db = saved._state.db
 
 
 @admin.register(ConflictOfInterest)

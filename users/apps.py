@@ -6,4 +6,7 @@ class UsersConfig(AppConfig):
     name = "users"
 
     def ready(self):
-        from users import signals  # noqa: F401 - connects the audit receivers
+        from users import (
+            policy,  # noqa: F401 - registers the app's rules
+            signals,  # noqa: F401 - connects the audit receivers
+        )

@@ -2,9 +2,11 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
+from django.core.exceptions import ValidationError
 
 from sscportal.formfields import CleanCharField, strip_invisible, yes_no_field
 from users.models import Membership, SecurityEvent, User
+from users.policy import allows
 
 EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
 FULL_NAME_MAX_LENGTH = User._meta.get_field("full_name").max_length
@@ -52,6 +54,16 @@ class SignInForm(_EmailSignIn, AuthenticationForm):
 
 class AdminSignInForm(_EmailSignIn, AdminAuthenticationForm):
     """The admin site's sign-in page (/admin/login/): staff accounts only."""
+
+    def confirm_login_allowed(self, user):
+        # The policy decides who uses the admin site (Django's own check reads is_staff).
+        AuthenticationForm.confirm_login_allowed(self, user)
+        if not allows(user, "users.use_admin_site"):
+            raise ValidationError(
+                self.error_messages["invalid_login"],
+                code="invalid_login",
+                params={"username": self.username_field.verbose_name},
+            )
 
 
 class InviteForm(forms.Form):

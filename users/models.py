@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from sscportal.fields import PlainCharField, PlainTextField
 
@@ -91,23 +92,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     def group_names(self) -> frozenset[str]:
         return frozenset(self.groups.values_list("name", flat=True))
 
-    @property
-    def is_ssc_member(self) -> bool:
-        return self.is_active and SSC_MEMBERS_GROUP in self.group_names
-
-    @property
-    def is_ssc_chair(self) -> bool:
-        return self.is_ssc_member and SSC_CHAIR_GROUP in self.group_names
-
-    @property
-    def is_secas(self) -> bool:
-        return self.is_active and SECAS_STAFF_GROUP in self.group_names
-
-    @property
-    def is_committee_account(self) -> bool:
-        """SSC, SECAS and admin-site accounts: managed by SECAS, never members of a User."""
-        return self.is_staff or self.is_superuser or self.is_ssc_member or self.is_secas
-
     @cached_property
     def active_memberships(self) -> dict[int, "Membership"]:
         """Active memberships keyed by organisation id (one query per request)."""
@@ -123,17 +107,6 @@ class User(AbstractBaseUser, PermissionsMixin):
             return None
         return self.active_memberships.get(organisation.pk)
 
-    def can_prepare_for(self, organisation) -> bool:
-        return self.membership_for(organisation) is not None
-
-    def can_submit_for(self, organisation) -> bool:
-        membership = self.membership_for(organisation)
-        return membership is not None and membership.can_submit
-
-    def can_administer(self, organisation) -> bool:
-        membership = self.membership_for(organisation)
-        return membership is not None and membership.is_org_admin
-
     @cached_property
     def conflicted_organisation_ids(self) -> frozenset[int]:
         """Organisations whose cases this person must not review: declared conflicts, and
@@ -142,9 +115,6 @@ class User(AbstractBaseUser, PermissionsMixin):
             "organisation_id", flat=True
         )
         return frozenset(declared) | frozenset(self.active_memberships)
-
-    def has_conflict_with(self, organisation) -> bool:
-        return organisation is not None and organisation.pk in self.conflicted_organisation_ids
 
 
 class PartyCategory(models.TextChoices):
@@ -195,6 +165,9 @@ class Organisation(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    # Who changed what and when (the SECAS register history page and the admin read it).
+    history = HistoricalRecords(m2m_fields=["user_roles"], excluded_fields=["created_at"])
+
     class Meta:
         ordering = ["name"]
 
@@ -209,7 +182,9 @@ class Organisation(models.Model):
 class MembershipQuerySet(models.QuerySet):
     def pending_for(self, user):
         """Invitations this person may still accept or decline."""
-        if not user.is_authenticated or user.is_committee_account:
+        from users.policy import allows  # the policy reads these models
+
+        if not allows(user, "users.join_organisation"):
             return self.none()
         return self.filter(
             user=user, invitation=Membership.Invitation.PENDING, organisation__is_active=True
@@ -253,6 +228,7 @@ class Membership(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = MembershipQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["created_at"])
 
     class Meta:
         ordering = ["organisation__name", "user__full_name"]
@@ -270,14 +246,6 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.get_role_display()} at {self.organisation}"
-
-    @property
-    def can_submit(self) -> bool:
-        return self.role in {self.Role.SUBMITTER, self.Role.ADMIN}
-
-    @property
-    def is_org_admin(self) -> bool:
-        return self.role == self.Role.ADMIN
 
     @property
     def is_invitation_pending(self) -> bool:

@@ -19,6 +19,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from users.models import SecurityEvent, normalise_email
+from users.policy import must_use_two_factor
 
 RECOVERY_CODE_COUNT = 10
 AXES_USERNAME_LENGTH = AccessAttempt._meta.get_field("username").max_length
@@ -81,9 +82,7 @@ def safe_next_url(request, fallback: str) -> str:
 
 
 def requires_two_factor(user) -> bool:
-    return user.is_authenticated and (
-        user.is_secas or user.is_ssc_member or user.is_staff or user.is_superuser
-    )
+    return must_use_two_factor(user)
 
 
 def has_two_factor(user) -> bool:

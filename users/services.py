@@ -13,7 +13,9 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from sscportal.history import attribute_change
 from users.models import Membership, Organisation, SecurityEvent, User, normalise_email
+from users.policy import allows, is_committee_account
 from users.security import record_event
 
 logger = logging.getLogger(__name__)
@@ -27,8 +29,10 @@ class InvitationRefused(Exception):
     """An invitation could not be answered; the message is for the invited person."""
 
 
-def _require_admin(by, organisation: Organisation) -> None:
-    if not by.can_administer(organisation):
+def _require_admin(
+    by: User, organisation: Organisation, rule: str = "users.administer_organisation"
+):
+    if not allows(by, rule, organisation):
         raise StaffChangeRefused("Only your organisation's admins can manage its staff.")
 
 
@@ -66,14 +70,14 @@ def _send_invitation(membership_id: int) -> None:
         "role": membership.get_role_display(),
         "portal_url": settings.PORTAL_BASE_URL,
         # Committee accounts are told why nothing changed, with no way to accept.
-        "can_accept": not user.is_committee_account,
+        "can_accept": not is_committee_account(user),
         "invitations_url": settings.PORTAL_BASE_URL + reverse("users:invitations"),
-        "set_password_url": "" if user.is_committee_account else _set_password_url(user),
+        "set_password_url": "" if is_committee_account(user) else _set_password_url(user),
     }
     _send("staff_invitation", context, user.email)
 
 
-def invite_member(*, organisation: Organisation, by, email: str, full_name: str, role: str):
+def invite_member(*, organisation: Organisation, by: User, email: str, full_name: str, role: str):
     """Invite a person to the organisation; they join only when they accept.
 
     Whoever the address belongs to (nobody yet, another organisation, the SSC or SECAS), the
@@ -101,24 +105,27 @@ def invite_member(*, organisation: Organisation, by, email: str, full_name: str,
         membership.invited_by = by
         membership.invited_at = timezone.now()
         membership.answered_at = None
+        attribute_change(membership, by=by, reason="Invited")
         membership.save()
         record_event(
             SecurityEvent.Kind.INVITATION,
             actor=by,
             organisation=organisation,
             summary=f"{by} invited {email} to {organisation} as {membership.get_role_display()}"
-            + (" (an SSC or SECAS account: it cannot accept)" if user.is_committee_account else ""),
+            + (
+                " (an SSC or SECAS account: it cannot accept)" if is_committee_account(user) else ""
+            ),
         )
     return membership
 
 
-def send_invitation(*, membership: Membership, by) -> None:
+def send_invitation(*, membership: Membership, by: User) -> None:
     """Email the invitation; raises OSError if the mail server cannot take it."""
     _require_admin(by, membership.organisation)
     _send_invitation(membership.pk)
 
 
-def resend_invitation(*, membership: Membership, by) -> None:
+def resend_invitation(*, membership: Membership, by: User) -> None:
     """Send an invitation that is still waiting for an answer again."""
     _require_admin(by, membership.organisation)
     if not membership.is_invitation_pending:
@@ -128,7 +135,7 @@ def resend_invitation(*, membership: Membership, by) -> None:
     send_invitation(membership=membership, by=by)
 
 
-def withdraw_invitation(*, membership: Membership, by) -> Membership:
+def withdraw_invitation(*, membership: Membership, by: User) -> Membership:
     """The admin takes back an invitation not yet answered (a wrong address, a wrong role)."""
     _require_admin(by, membership.organisation)
     with transaction.atomic():
@@ -140,6 +147,7 @@ def withdraw_invitation(*, membership: Membership, by) -> Membership:
         locked.invitation = Membership.Invitation.WITHDRAWN
         locked.is_active = False
         locked.answered_at = timezone.now()
+        attribute_change(locked, by=by, reason="Invitation withdrawn")
         locked.save(update_fields=["invitation", "is_active", "answered_at"])
         record_event(
             SecurityEvent.Kind.INVITATION_WITHDRAWN,
@@ -151,7 +159,7 @@ def withdraw_invitation(*, membership: Membership, by) -> Membership:
     return locked
 
 
-def _answer(*, membership: Membership, by, accept: bool) -> Membership:
+def _answer(*, membership: Membership, by: User, accept: bool) -> Membership:
     with transaction.atomic():
         locked = (
             Membership.objects.select_for_update()
@@ -164,7 +172,7 @@ def _answer(*, membership: Membership, by, accept: bool) -> Membership:
             or not locked.organisation.is_active
         ):
             raise InvitationRefused("This invitation is no longer open.")
-        if accept and by.is_committee_account:
+        if accept and not allows(by, "users.join_organisation"):
             raise InvitationRefused(
                 "SSC and SECAS accounts cannot join a User organisation. Contact SECAS."
             )
@@ -173,8 +181,9 @@ def _answer(*, membership: Membership, by, accept: bool) -> Membership:
         )
         locked.is_active = accept
         locked.answered_at = timezone.now()
-        locked.save(update_fields=["invitation", "is_active", "answered_at"])
         verb = "accepted" if accept else "declined"
+        attribute_change(locked, by=by, reason=f"Invitation {verb}")
+        locked.save(update_fields=["invitation", "is_active", "answered_at"])
         record_event(
             SecurityEvent.Kind.INVITATION_ACCEPTED
             if accept
@@ -188,12 +197,12 @@ def _answer(*, membership: Membership, by, accept: bool) -> Membership:
     return locked
 
 
-def accept_invitation(*, membership: Membership, by) -> Membership:
+def accept_invitation(*, membership: Membership, by: User) -> Membership:
     """The invited person joins the organisation in the role they were invited to."""
     return _answer(membership=membership, by=by, accept=True)
 
 
-def decline_invitation(*, membership: Membership, by) -> Membership:
+def decline_invitation(*, membership: Membership, by: User) -> Membership:
     """The invited person says no; the admin may invite them again later."""
     return _answer(membership=membership, by=by, accept=False)
 
@@ -203,7 +212,7 @@ def _tell_the_inviter(membership_id: int) -> None:
         pk=membership_id
     )
     inviter = membership.invited_by
-    if inviter is None or not inviter.can_administer(membership.organisation):
+    if inviter is None or not allows(inviter, "users.administer_organisation", membership):
         return
     context = {
         "membership": membership,
@@ -236,9 +245,13 @@ def _other_active_admins(membership: Membership) -> bool:
     )
 
 
-def change_membership(*, membership: Membership, by, role: str, is_active: bool) -> Membership:
-    """Set a member's role and whether they are active; an organisation keeps one admin."""
-    _require_admin(by, membership.organisation)
+def change_membership(
+    *, membership: Membership, by: User, role: str, is_active: bool
+) -> Membership:
+    """Set a member's role and whether they are active; an organisation keeps one admin.
+
+    The one way roles and access change: the staff page and the admin both come here."""
+    _require_admin(by, membership.organisation, "users.manage_memberships")
     if role not in Membership.Role.values:
         raise StaffChangeRefused("Choose preparer, submitter or organisation admin.")
     with transaction.atomic():
@@ -258,7 +271,7 @@ def change_membership(*, membership: Membership, by, role: str, is_active: bool)
                 if locked.is_invitation_pending
                 else f"{who} declined the invitation. You can invite them again below."
             )
-        if is_active and not locked.is_active:
+        if is_active and not locked.is_active and not allows(by, "users.restore_access"):
             # Access comes back only with the person's consent, as it first came.
             raise StaffChangeRefused(
                 f"{locked.user} is deactivated. To give them access again, invite them again "
@@ -277,6 +290,7 @@ def change_membership(*, membership: Membership, by, role: str, is_active: bool)
         before = f"{locked.get_role_display()}, {'active' if locked.is_active else 'deactivated'}"
         locked.role = role
         locked.is_active = is_active
+        attribute_change(locked, by=by, reason="Role or access changed")
         locked.save(update_fields=["role", "is_active"])
         after = f"{locked.get_role_display()}, {'active' if locked.is_active else 'deactivated'}"
         if before != after:
@@ -287,3 +301,37 @@ def change_membership(*, membership: Membership, by, role: str, is_active: bool)
                 summary=f"{by} changed {locked.user} at {locked.organisation}: {before} → {after}",
             )
     return locked
+
+
+def add_member(
+    *, organisation: Organisation, user: User, by: User, role: str, is_active: bool = True
+):
+    """SECAS adds a person to an organisation directly (in the admin), with no invitation."""
+    _require_admin(by, organisation, "users.add_member_directly")
+    if role not in Membership.Role.values:
+        raise StaffChangeRefused("Choose preparer, submitter or organisation admin.")
+    if not allows(user, "users.join_organisation"):
+        raise StaffChangeRefused(
+            f"{user} cannot join {organisation}: SSC, SECAS and admin-site accounts, and "
+            "deactivated accounts, are never members of a User."
+        )
+    with transaction.atomic():
+        if Membership.objects.filter(user=user, organisation=organisation).exists():
+            raise StaffChangeRefused(f"{user} already has a place at {organisation}.")
+        membership = Membership(
+            user=user,
+            organisation=organisation,
+            role=role,
+            is_active=is_active,
+            invitation=Membership.Invitation.ACCEPTED,
+        )
+        attribute_change(membership, by=by, reason="Added directly")
+        membership.save()
+        record_event(
+            SecurityEvent.Kind.ROLE_CHANGE,
+            actor=by,
+            organisation=organisation,
+            summary=f"{by} added {user} to {organisation} as {membership.get_role_display()}, "
+            f"{'active' if is_active else 'deactivated'}",
+        )
+    return membership

@@ -18,11 +18,12 @@ from sscportal.pagination import CappedPaginator
 from users import security, services
 from users.forms import AuditFilterForm, InviteForm, MembershipForm, TwoFactorCodeForm
 from users.models import Membership, Organisation, SecurityEvent, normalise_email
+from users.policy import allows
 
 
 def _administered_organisation(user, pk) -> Organisation:
     organisation = get_object_or_404(Organisation, pk=pk, is_active=True)
-    if not user.can_administer(organisation):
+    if not allows(user, "users.administer_organisation", organisation):
         raise Http404("No such organisation.")
     return organisation
 
@@ -342,7 +343,7 @@ class AuditTrailView(LoginRequiredMixin, TemplateView):
     template_name = "users/audit_trail.html"
 
     def get(self, request, *args, **kwargs):
-        if not (request.user.is_secas or request.user.is_superuser):
+        if not allows(request.user, "users.view_audit_trail"):
             raise Http404
         form = AuditFilterForm(request.GET or None)
         events = _audit_events(form)

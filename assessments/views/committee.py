@@ -11,6 +11,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
+from django_fsm import has_transition_perm
 
 from assessments import documents, forms, services
 from assessments import selectors as ssc
@@ -20,7 +21,6 @@ from notifications import selectors
 from notifications import services as intake
 from notifications.forms import RequestInformationForm
 from notifications.models import (
-    AWAITING_DECISION_STATES,
     Notification,
     NotificationState,
     UserSystem,
@@ -29,6 +29,7 @@ from notifications.services import TransitionRefused
 from notifications.workdays import working_days_since
 from sscportal.pagination import CappedPaginator
 from users.models import Organisation, SecurityEvent
+from users.policy import allows
 from users.security import record_event, safe_next_url
 
 NOTIFICATIONS_PER_PAGE = 20
@@ -60,8 +61,7 @@ class OrganisationHomeView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         organisation = get_object_or_404(Organisation, pk=self.kwargs["pk"], is_active=True)
-        membership = user.membership_for(organisation)
-        if membership is None:
+        if not allows(user, "assessments.view_organisation_home", organisation):
             raise Http404("No such organisation.")
         latest_assurance = ssc.latest_assurance(organisation)
         systems_page = Paginator(
@@ -101,7 +101,9 @@ class OrganisationHomeView(LoginRequiredMixin, TemplateView):
         )
         context.update(
             organisation=organisation,
-            membership=membership,
+            # Shown to the person, not asked: what they may do is the policy's answer.
+            membership=user.membership_for(organisation),
+            can_manage_staff=allows(user, "users.administer_organisation", organisation),
             latest_assurance=latest_assurance,
             next_annual_review_date=ssc.next_annual_review_due(organisation),
             systems=[
@@ -170,9 +172,7 @@ class DashboardView(CommitteeMixin, TemplateView):
             page=page,
             rows=rows,
             state_counts=ssc.state_counts(user),
-            my_open_cases=ssc.cases_visible_to(user)
-            .filter(rapporteur=user, state__in=AWAITING_DECISION_STATES)
-            .count(),
+            my_open_cases=ssc.cases_visible_to(user).undecided().filter(rapporteur=user).count(),
             query_string=query_without(self.request, "page"),
             organisation_search_url=reverse("assessments:organisation_names"),
         )
@@ -223,10 +223,14 @@ class CaseView(CommitteeMixin, TemplateView):
             organisation=organisation,
             assurance=assurance,
             next_annual_review_date=next_review,
-            last_assessment=Assessment.objects.filter(organisation=organisation, state="completed")
+            last_assessment=Assessment.objects.completed()
+            .filter(organisation=organisation)
             .order_by("-completed_at")
             .first(),
             systems=ssc.organisation_systems(organisation),
+            # The full list is in the admin, for those who use it and may view User Systems.
+            can_list_systems=allows(user, "users.use_admin_site")
+            and user.has_perm("notifications.view_usersystem"),
             systems_list_url=(
                 reverse("admin:notifications_usersystem_changelist")
                 + f"?organisation__id__exact={organisation.pk}"
@@ -242,11 +246,12 @@ class CaseView(CommitteeMixin, TemplateView):
             triage_form=kwargs.get("triage_form") or forms.TriageForm(organisation=organisation),
             information_form=kwargs.get("information_form") or RequestInformationForm(),
             decision_form=kwargs.get("decision_form") or forms.CaseDecisionForm(),
-            can_confirm_non_compliance=user.is_secas
+            can_confirm_non_compliance=allows(user, "notifications.confirm_non_compliance", case)
             and case.has_known_non_compliances is None
             and bool(case.known_non_compliances.strip()),
             non_compliance_form=kwargs.get("non_compliance_form")
             or forms.ConfirmNonComplianceForm(),
+            can_view_communications=allows(user, "notifications.view_communications_log", case),
             age=working_days_since(case.submitted_at) if case.submitted_at else None,
         )
         return context
@@ -386,15 +391,7 @@ class DecisionLetterView(LoginRequiredMixin, View):
             raise Http404("No decision yet.")
         annual_review = None
         if decision.outcome == Decision.Outcome.NO_ASSESSMENT:
-            annual_review = (
-                Assessment.objects.filter(
-                    organisation=notification.organisation,
-                    notification__isnull=True,
-                    systems_in_scope=notification.user_system_id,
-                )
-                .order_by("due_date")
-                .first()
-            )
+            annual_review = ssc.annual_review_covering(notification)
         pdf = documents.decision_letter_pdf(
             decision,
             assessment=Assessment.objects.filter(notification=notification).first(),
@@ -428,7 +425,7 @@ class MeetingListView(CommitteeMixin, TemplateView):
             page=page,
             today=timezone.localdate(),
             form=kwargs.get("form") or forms.MeetingForm(),
-            can_manage=self.request.user.is_secas,
+            can_manage=allows(self.request.user, "assessments.manage_meetings"),
         )
         return context
 
@@ -460,6 +457,7 @@ class MeetingView(CommitteeMixin, TemplateView):
         decidable = meeting.date <= timezone.localdate()
         bound_forms = kwargs.get("decision_forms", {})
         meeting_url = reverse("assessments:meeting", args=[meeting.pk])
+        can_manage = allows(user, "assessments.manage_meetings")
         rows = []
         for item in items:
             case = item.notification
@@ -493,20 +491,23 @@ class MeetingView(CommitteeMixin, TemplateView):
             items=rows,
             hidden_items=ssc.hidden_items_count(meeting, shown=len(items)),
             decision_count=len(decisions),
-            can_manage=user.is_secas,
+            can_manage=can_manage,
             attendance_form=forms.AttendanceForm(initial={"attendees": attendees})
-            if user.is_secas
+            if can_manage
             else None,
             conflict_form=kwargs.get("conflict_form")
-            or (forms.MeetingConflictForm(meeting=meeting) if user.is_secas else None),
+            or (forms.MeetingConflictForm(meeting=meeting) if can_manage else None),
         )
         return context
 
 
 def may_decide_case(case, user) -> bool:
-    """The same question the case page asks: may this person take either decision now?"""
-    available = {t.name for t in case.get_available_user_state_transitions(user)}
-    return bool({"decide_no_assessment", "decide_assessment_required"} & available)
+    """May this person take either decision on the case now? The case page and each meeting
+    page ask this; the decide service's transition asks the same rule (notifications.decide)."""
+    return any(
+        has_transition_perm(transition, user)
+        for transition in (case.decide_no_assessment, case.decide_assessment_required)
+    )
 
 
 class MeetingActionView(CommitteeMixin, View):

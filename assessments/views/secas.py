@@ -14,11 +14,12 @@ from django.views.generic import TemplateView
 
 from assessments import charts, documents, forms, services
 from assessments import selectors as ssc
-from assessments.models import OPEN_ASSESSMENT_STATES, Assessment
-from notifications.models import AWAITING_DECISION_STATES, Notification, NotificationState
+from assessments.models import OPEN_ASSESSMENT_STATES
+from notifications.models import UNDECIDED_STATES, Notification, NotificationState
 from notifications.services import TransitionRefused, in_sentence
 from sscportal.pagination import CappedPaginator
 from users.models import Organisation, SecurityEvent
+from users.policy import allows
 from users.security import record_event
 
 STEP_FORMS = {
@@ -42,7 +43,7 @@ class SecasMixin(LoginRequiredMixin):
 
     def dispatch(self, request, *args, **kwargs):
         user = request.user
-        if user.is_authenticated and not (user.is_secas or user.is_superuser):
+        if user.is_authenticated and not allows(user, "assessments.view_secas_pages"):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
@@ -78,7 +79,7 @@ class SecasDashboardView(SecasMixin, TemplateView):
         context.update(
             today=today,
             awaiting=ssc.with_service_levels(ssc.awaiting_ssc()[:DASHBOARD_ROWS], today),
-            awaiting_total=sum(live[state] for state in AWAITING_DECISION_STATES),
+            awaiting_total=sum(live[state] for state in UNDECIDED_STATES),
             assessments=list(ssc.outstanding_assessments()[:DASHBOARD_ROWS]),
             assessment_counts=assessments,
             reviews=ssc.review_rows(ssc.annual_reviews_ahead(today)[:DASHBOARD_ROWS], today),
@@ -169,7 +170,7 @@ class AwaitingListView(SecasListView):
 
     def state(self) -> str:
         state = self.request.GET.get("state", "")
-        return state if state in AWAITING_DECISION_STATES else ""
+        return state if state in UNDECIDED_STATES else ""
 
     def queryset(self, today):
         cases = ssc.awaiting_ssc()
@@ -180,7 +181,7 @@ class AwaitingListView(SecasListView):
 
     def filters(self, today):
         counts = dict(
-            Notification.objects.filter(state__in=AWAITING_DECISION_STATES)
+            Notification.objects.undecided()
             .values_list("state")
             .annotate(total=Count("id"))
             .order_by()
@@ -200,7 +201,7 @@ class AwaitingListView(SecasListView):
                     "query": urlencode({"state": state}),
                     "active": self.state() == state,
                 }
-                for state in AWAITING_DECISION_STATES
+                for state in UNDECIDED_STATES
             ),
         ]
 
@@ -295,7 +296,10 @@ class AssessmentView(SecasMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         assessment = kwargs.get("assessment") or get_object_or_404(
-            Assessment.objects.select_related("organisation", "notification"), pk=self.kwargs["pk"]
+            ssc.assessments_visible_to(self.request.user).select_related(
+                "organisation", "notification"
+            ),
+            pk=self.kwargs["pk"],
         )
         available = list(assessment.get_available_user_state_transitions(self.request.user))
         step = available[0].name if available else None
@@ -312,7 +316,7 @@ class AssessmentView(SecasMixin, TemplateView):
 
 class AssessmentStepView(SecasMixin, View):
     def post(self, request, pk, step):
-        assessment = get_object_or_404(Assessment, pk=pk)
+        assessment = get_object_or_404(ssc.assessments_visible_to(request.user), pk=pk)
         if step not in STEP_FORMS:
             raise Http404("No such step.")
         form = STEP_FORMS[step](request.POST)
@@ -345,9 +349,7 @@ class CommunicationsView(SecasMixin, TemplateView):
         organisation = notification = None
         if self.kwargs.get("notification_pk"):
             notification = get_object_or_404(
-                Notification.objects.filter(submitted_at__isnull=False).select_related(
-                    "organisation"
-                ),
+                Notification.objects.submitted().select_related("organisation"),
                 pk=self.kwargs["notification_pk"],
             )
         else:

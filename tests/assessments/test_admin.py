@@ -1,10 +1,15 @@
 import datetime
 
+import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Assessment, Decision
 from notifications.models import NotificationState
+from tests import factories
+from tests.html_forms import form_data, postable
+from users.models import SSC_MEMBERS_GROUP
 
 S = NotificationState
 
@@ -221,3 +226,132 @@ def test_the_calendar_admin_never_shows_the_secret_token(client, db, submitter):
     page = client.get(reverse("admin:users_calendarfeed_change", args=[feed.pk])).content.decode()
     assert submitter.full_name in page
     assert "very-secret-token-value" not in page
+
+
+# --- Issue 11: the admin writes through the services, and refuses what they refuse ------------
+
+
+def meeting_url(meeting):
+    return reverse("admin:assessments_sscmeeting_change", args=[meeting.pk])
+
+
+def post_meeting_form(client, meeting, **changes):
+    """Save the meeting's admin form as the page offers it, with some fields changed."""
+    data = form_data(client.get(meeting_url(meeting)).content.decode(), form_id="sscmeeting_form")
+    for name, value in changes.items():
+        data.setlist(name, value if isinstance(value, list) else [value])
+    data["_save"] = "Save"
+    return client.post(meeting_url(meeting), postable(data))
+
+
+def test_attendance_saved_in_the_admin_goes_through_the_attendance_service(
+    client, secas, ssc_member
+):
+    meeting = factories.SSCMeetingFactory(attendees=[])
+    client.force_login(secas)
+    response = post_meeting_form(client, meeting, attendees=[str(ssc_member.pk)])
+    assert response.status_code == 302
+    assert list(meeting.attendees.all()) == [ssc_member]
+    # The service names who recorded the attendance, and why, on the meeting's history.
+    latest = meeting.history.first()
+    assert latest.history_change_reason == "Attendance recorded"
+    assert latest.history_user == secas
+
+
+def test_the_admin_refuses_someone_who_has_left_the_ssc_as_an_attendee(client, secas, ssc_member):
+    former = factories.ssc_user(full_name="Former Member")
+    meeting = factories.SSCMeetingFactory(quorum=2, attendees=[former])
+    former.groups.remove(Group.objects.get(name=SSC_MEMBERS_GROUP))
+    client.force_login(secas)
+    response = post_meeting_form(client, meeting, attendees=[str(former.pk), str(ssc_member.pk)])
+    assert response.status_code == 200  # shown again, nothing saved
+    assert "Former Member is not an SSC member and cannot attend as one." in (
+        response.content.decode()
+    )
+    assert list(meeting.attendees.all()) == [former]
+    # Dropping them from the list saves: the refusal was about them alone.
+    response = post_meeting_form(client, meeting, attendees=[str(ssc_member.pk)])
+    assert response.status_code == 302
+    assert list(meeting.attendees.all()) == [ssc_member]
+
+
+def test_the_admin_refuses_a_user_of_the_portal_as_an_attendee(client, secas, submitter):
+    meeting = factories.SSCMeetingFactory(quorum=1)
+    before = list(meeting.attendees.all())
+    client.force_login(secas)
+    response = post_meeting_form(client, meeting, attendees=[str(submitter.pk)])
+    assert response.status_code == 200
+    assert "Select a valid choice." in response.content.decode()
+    assert list(meeting.attendees.all()) == before
+    # A non-member added behind the admin's back still never makes the meeting quorate.
+    meeting.attendees.set([submitter])
+    assert meeting.quorum_for().voting == 0
+
+
+@pytest.mark.parametrize("who", ["ssc_member", "superuser"])
+def test_only_those_who_manage_meetings_may_change_them_in_the_admin(
+    client, request, who, ssc_member
+):
+    person = (
+        factories.UserFactory(is_staff=True, is_superuser=True)
+        if who == "superuser"
+        else request.getfixturevalue(who)
+    )
+    meeting = factories.SSCMeetingFactory(attendees=[])
+    client.force_login(person)
+    page = client.get(meeting_url(meeting))
+    assert page.status_code == 200  # they may read it
+    assert 'name="_save"' not in page.content.decode()
+    response = client.post(meeting_url(meeting), {"attendees": [ssc_member.pk], "_save": "Save"})
+    assert response.status_code == 403
+    assert not meeting.attendees.exists()
+    assert client.get(reverse("admin:assessments_sscmeeting_add")).status_code == 403
+
+
+@pytest.mark.parametrize("who", ["secas", "superuser"])
+def test_an_assessment_cannot_be_added_in_the_admin(client, request, organisation, who):
+    person = (
+        factories.UserFactory(is_staff=True, is_superuser=True)
+        if who == "superuser"
+        else request.getfixturevalue(who)
+    )
+    client.force_login(person)
+    add_url = reverse("admin:assessments_assessment_add")
+    assert client.get(add_url).status_code == 403
+    due = timezone.localdate() + datetime.timedelta(days=60)
+    response = client.post(
+        add_url,
+        {
+            "organisation": organisation.pk,
+            "kind": "fusa",
+            "cycle_year": "1",
+            "due_date": due.isoformat(),
+            "scope": "Opened by hand",
+            "_save": "Save",
+        },
+    )
+    assert response.status_code == 403
+    assert not Assessment.objects.exists()
+    listing = client.get(reverse("admin:assessments_assessment_changelist")).content.decode()
+    assert add_url not in listing
+
+
+def test_whose_assessment_it_is_cannot_be_changed_in_the_admin(client, secas, organisation):
+    other = factories.OrganisationFactory(name="Someone Else Ltd")
+    assessment = Assessment.objects.create(
+        organisation=organisation,
+        kind="fusa",
+        cycle_year=1,
+        due_date=timezone.localdate() + datetime.timedelta(days=60),
+    )
+    url = reverse("admin:assessments_assessment_change", args=[assessment.pk])
+    client.force_login(secas)
+    data = form_data(client.get(url).content.decode(), form_id="assessment_form")
+    assert "organisation" not in data
+    data["organisation"] = str(other.pk)
+    data["state"] = "completed"
+    data["_save"] = "Save"
+    assert client.post(url, postable(data)).status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.organisation == organisation
+    assert assessment.state == "required"

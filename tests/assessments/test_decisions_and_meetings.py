@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +14,7 @@ from notifications.models import NotificationState
 from notifications.services import TransitionRefused
 from tests import factories
 from tests.html_forms import form_data, postable
-from users.models import SSC_MEMBERS_GROUP
+from users.models import SECAS_STAFF_GROUP, SSC_MEMBERS_GROUP
 
 S = NotificationState
 DUE = (timezone.localdate() + datetime.timedelta(days=60)).isoformat()
@@ -192,8 +192,7 @@ def test_conflicted_and_non_member_attendees_do_not_count_towards_a_cases_quorum
 
 
 def test_the_admin_offers_only_ssc_members_as_attendees(client, secas, submitter, ssc_member):
-    superuser = factories.UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(superuser)
+    client.force_login(secas)
     meeting = factories.SSCMeetingFactory()
     url = reverse("admin:assessments_sscmeeting_change", args=[meeting.pk])
     data = form_data(client.get(url).content.decode(), form_id="sscmeeting_form")
@@ -322,3 +321,46 @@ def test_the_meeting_page_counts_only_ssc_members_towards_the_quorum(client, sec
     page = client.get(reverse("assessments:meeting", args=[meeting.pk])).content.decode()
     assert "Not quorate" in page
     assert "1 SSC member attending, quorum 2" in page
+
+
+# --- Issue 11: the pages ask the same rules as the services -----------------------------------
+
+
+def take_group_permission(group_name: str, codename: str) -> None:
+    Group.objects.get(name=group_name).permissions.remove(Permission.objects.get(codename=codename))
+
+
+def test_a_member_without_the_decide_permission_is_offered_no_decision_on_either_page(
+    client, under_review, ssc_member, meeting
+):
+    decide_url = reverse("assessments:decide", args=[under_review.pk])
+    client.force_login(ssc_member)
+    case_page = reverse("assessments:case", args=[under_review.pk])
+    assert f'action="{decide_url}"' in meeting_page(client, meeting)  # offered until taken away
+    take_group_permission(SSC_MEMBERS_GROUP, "decide_notification")
+    assert f'action="{decide_url}"' not in meeting_page(client, meeting)
+    assert f'action="{decide_url}"' not in client.get(case_page).content.decode()
+    with pytest.raises(TransitionRefused, match="permission"):
+        services.decide(
+            notification=under_review,
+            by=ssc_member,
+            outcome=Decision.Outcome.NO_ASSESSMENT,
+            rationale=RATIONALE,
+            meeting=meeting,
+        )
+
+
+def test_the_meeting_pages_offer_management_exactly_as_the_meeting_services_allow(
+    client, secas, ssc_member
+):
+    meeting = factories.SSCMeetingFactory(attendees=[])
+    attendance_url = reverse("assessments:attendance", args=[meeting.pk])
+    client.force_login(secas)
+    assert f'action="{attendance_url}"' in meeting_page(client, meeting)
+    assert "Add the meeting" in client.get(reverse("assessments:meetings")).content.decode()
+    take_group_permission(SECAS_STAFF_GROUP, "change_sscmeeting")
+    assert f'action="{attendance_url}"' not in meeting_page(client, meeting)
+    assert "Add the meeting" not in client.get(reverse("assessments:meetings")).content.decode()
+    response = client.post(attendance_url, {"attendees": [ssc_member.pk]}, follow=True)
+    assert "Only SECAS staff can manage SSC meetings." in response.content.decode()
+    assert not meeting.attendees.exists()

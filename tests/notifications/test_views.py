@@ -755,12 +755,14 @@ def test_a_head_request_is_not_recorded_as_a_download(client, draft, preparer):
 
 
 def test_someone_who_has_left_no_longer_receives_case_mail(submitted, submitter):
+    from notifications.recipients import recipients_for
     from users.models import Membership
 
     Membership.objects.filter(user=submitter).update(is_active=False)
     submitted.submitted_by = type(submitter).objects.get(pk=submitter.pk)
-    assert submitter.email not in services.organisation_recipients(submitted)
-    assert submitted.contact_email in services.organisation_recipients(submitted)
+    addresses = [r.email for r in recipients_for("information_requested", notification=submitted)]
+    assert submitter.email not in addresses
+    assert submitted.contact_email in addresses
 
 
 def test_a_go_live_exactly_twenty_working_days_away_is_warned_about(

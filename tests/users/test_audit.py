@@ -159,7 +159,9 @@ def test_a_membership_changed_in_the_admin_is_recorded(client, db, preparer, org
         {"user": preparer.pk, "organisation": organisation.pk, "role": "admin", "is_active": "on"},
     )
     event = SecurityEvent.objects.get(kind="role_change")
-    assert "to Organisation admin, active (admin)" in event.summary
+    # The admin goes through the membership service, which writes the same entry as the site.
+    assert "Preparer, active → Organisation admin, active" in event.summary
+    assert event.actor == superuser
 
 
 def test_setting_a_password_from_a_link_and_calendar_addresses_are_recorded(client, submitter):

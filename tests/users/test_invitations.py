@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from tests import factories
 from users.models import Membership, SecurityEvent, User
+from users.policy import administers, prepares_for, submits_for
 
 
 def invite(client, organisation, email, role="admin", full_name="Typed Name"):
@@ -42,11 +43,11 @@ def test_another_organisations_user_is_nothing_here_until_they_accept(
     invited, organisation, other_organisation, other_submitter
 ):
     person = fresh(other_submitter)
-    assert not person.can_prepare_for(organisation)
-    assert not person.can_administer(organisation)
+    assert not prepares_for(person, organisation)
+    assert not administers(person, organisation)
     assert invited.invitation == Membership.Invitation.PENDING
     assert invited.is_active is False
-    assert person.can_submit_for(other_organisation)  # their own place is untouched
+    assert submits_for(person, other_organisation)  # their own place is untouched
     (email,) = mail.outbox
     assert email.to == [other_submitter.email]
     assert organisation.name in email.subject
@@ -111,7 +112,7 @@ def test_committee_and_secretariat_accounts_cannot_join_by_invitation(
     assert response.status_code == 404
     membership.refresh_from_db()
     assert membership.is_active is False
-    assert not fresh(person).can_prepare_for(organisation)
+    assert not prepares_for(fresh(person), organisation)
 
 
 def test_the_invited_person_accepts_from_their_home_page(
@@ -130,7 +131,7 @@ def test_the_invited_person_accepts_from_their_home_page(
         response = client.post(reverse("users:invitation_accept", args=[invited.pk]), follow=True)
     assert response.redirect_chain[-1][0] == reverse("organisation_home", args=[organisation.pk])
     assert f"You are now Organisation admin at {organisation.name}." in messages_of(response)
-    assert fresh(other_submitter).can_administer(organisation)
+    assert administers(fresh(other_submitter), organisation)
     invited.refresh_from_db()
     assert invited.invitation == Membership.Invitation.ACCEPTED
     assert invited.is_active is True
@@ -153,7 +154,7 @@ def test_the_invited_person_may_decline(
     assert f"You declined the invitation to join {organisation.name}." in messages_of(response)
     invited.refresh_from_db()
     assert invited.invitation == Membership.Invitation.DECLINED
-    assert not fresh(other_submitter).can_prepare_for(organisation)
+    assert not prepares_for(fresh(other_submitter), organisation)
     assert SecurityEvent.objects.filter(kind="invitation_declined", actor=other_submitter).exists()
     told = mail.outbox[-1]
     assert told.to == [org_admin.email]
@@ -199,7 +200,7 @@ def test_a_new_colleague_chooses_a_password_then_accepts(
         invite(client, organisation, "New.Person@Example.org", role="submitter")
     person = User.objects.get(email="new.person@example.org")
     assert person.has_usable_password() is False
-    assert not person.can_submit_for(organisation)
+    assert not submits_for(person, organisation)
     (invitation,) = mail.outbox
     assert invitation.to == ["new.person@example.org"]
     link = re.search(r"http://\S+/accounts/set-password/\S+/", invitation.body).group(0)
@@ -221,7 +222,7 @@ def test_a_new_colleague_chooses_a_password_then_accepts(
     assert reverse("users:invitations") in home
     membership = Membership.objects.get(user=person)
     client.post(reverse("users:invitation_accept", args=[membership.pk]))
-    assert fresh(person).can_submit_for(organisation)
+    assert submits_for(fresh(person), organisation)
 
 
 def test_a_former_member_invited_again_must_accept_again(
@@ -248,7 +249,7 @@ def test_the_admin_withdraws_an_invitation_and_it_can_no_longer_be_accepted(
     assert invited.invitation == Membership.Invitation.WITHDRAWN
     client.force_login(other_submitter)
     client.post(reverse("users:invitation_accept", args=[invited.pk]))
-    assert not fresh(other_submitter).can_prepare_for(organisation)
+    assert not prepares_for(fresh(other_submitter), organisation)
     assert SecurityEvent.objects.filter(kind="invitation_withdrawn").exists()
 
 

@@ -6,6 +6,7 @@ from django.test import RequestFactory
 
 from tests import factories
 from users.models import SECAS_STAFF_GROUP, SSC_MEMBERS_GROUP, Membership, User, UserRole
+from users.policy import administers, conflicted_with, prepares_for, submits_for
 
 
 def test_people_sign_in_with_their_email_in_any_case(db):
@@ -49,29 +50,29 @@ def test_all_seven_user_roles_are_seeded(db):
 )
 def test_membership_roles_are_cumulative(organisation, role, can_submit, can_administer):
     person = factories.MembershipFactory(organisation=organisation, role=role).user
-    assert person.can_prepare_for(organisation) is True
-    assert person.can_submit_for(organisation) is can_submit
-    assert person.can_administer(organisation) is can_administer
+    assert prepares_for(person, organisation) is True
+    assert submits_for(person, organisation) is can_submit
+    assert administers(person, organisation) is can_administer
 
 
 def test_a_deactivated_membership_gives_no_rights(organisation):
     membership = factories.MembershipFactory(
         organisation=organisation, role=Membership.Role.ADMIN, is_active=False
     )
-    assert membership.user.can_prepare_for(organisation) is False
+    assert prepares_for(membership.user, organisation) is False
 
 
 def test_membership_of_one_organisation_gives_nothing_in_another(submitter, other_organisation):
-    assert submitter.can_prepare_for(other_organisation) is False
+    assert prepares_for(submitter, other_organisation) is False
 
 
 def test_a_withdrawn_conflict_no_longer_applies(organisation, conflicted_member):
     from django.utils import timezone
 
-    assert conflicted_member.has_conflict_with(organisation) is True
+    assert conflicted_with(conflicted_member, organisation) is True
     conflicted_member.conflicts_of_interest.update(withdrawn_at=timezone.now())
     fresh = User.objects.get(pk=conflicted_member.pk)
-    assert fresh.has_conflict_with(organisation) is False
+    assert conflicted_with(fresh, organisation) is False
 
 
 def test_only_one_open_conflict_per_member_and_organisation(organisation, conflicted_member):

@@ -1,0 +1,32 @@
+"""The rules about the SSC's work: the committee's pages, meetings, and assessments."""
+
+import rules
+
+from users.policy import (
+    conflicted_with,
+    holds_model_permission,
+    is_secas,
+    is_ssc_member,
+    on_committee_side,
+    on_secas_side,
+    prepares_for,
+)
+
+rules.add_perm("assessments.view_committee_pages", on_committee_side)
+rules.add_perm("assessments.view_secas_pages", on_secas_side)
+# An organisation's own home page: its people only (committee accounts use the case pages).
+rules.add_perm("assessments.view_organisation_home", prepares_for)
+
+rules.add_perm(
+    "assessments.manage_meetings",
+    is_secas & holds_model_permission("assessments.change_sscmeeting"),
+)
+# Who may attend a meeting as a member, and count towards a case's quorum (object: a case or
+# an organisation; without one, attendance in general).
+rules.add_perm("assessments.attend_meeting", is_ssc_member)
+rules.add_perm("assessments.count_towards_quorum", is_ssc_member & ~conflicted_with)
+
+rules.add_perm(
+    "assessments.record_assessment_steps",
+    is_secas & holds_model_permission("assessments.manage_assessment"),
+)

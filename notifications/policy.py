@@ -1,0 +1,49 @@
+"""The rules about notifications: who may prepare, submit, triage, question, decide and close.
+
+Every check on a notification asks these (through `users.policy.allows`), the FSM transitions'
+`permission=` included. What a person may *see* is `notifications.selectors`'s job.
+"""
+
+import rules
+
+from users.policy import (
+    conflicted_with,
+    holds_model_permission,
+    is_secas,
+    is_ssc_member,
+    on_committee_side,
+    prepares_for,
+    submits_for,
+)
+
+# The User's side: an organisation's own people (the object is a notification or organisation).
+rules.add_perm("notifications.prepare", prepares_for)
+rules.add_perm("notifications.submit", submits_for)
+rules.add_perm("notifications.withdraw", submits_for | is_secas)
+rules.add_perm("notifications.provide_information", submits_for)
+
+# The committee's side.
+rules.add_perm(
+    "notifications.triage", is_secas & holds_model_permission("notifications.triage_notification")
+)
+rules.add_perm(
+    "notifications.ask_for_information",
+    holds_model_permission("notifications.request_information") & ~conflicted_with,
+)
+rules.add_perm(
+    "notifications.decide",
+    is_ssc_member & holds_model_permission("notifications.decide_notification") & ~conflicted_with,
+)
+rules.add_perm(
+    "notifications.close", is_secas & holds_model_permission("notifications.close_notification")
+)
+# Who SECAS may name as a case's rapporteur: an SSC member without a conflict.
+rules.add_perm("notifications.be_rapporteur", is_ssc_member & ~conflicted_with)
+# Reading what older details declare is part of triage.
+rules.add_perm(
+    "notifications.confirm_non_compliance",
+    is_secas & holds_model_permission("notifications.triage_notification"),
+)
+rules.add_perm("notifications.view_communications_log", is_secas)
+# Staff see who did what by name on a timeline; a User sees the SSC's steps without names.
+rules.add_perm("notifications.see_staff_names", on_committee_side)

@@ -1,0 +1,162 @@
+"""Who receives what: every email's addressees are chosen here, and only here.
+
+`recipients_for(kind, …)` answers for each kind of email, from the table `AUDIENCES`; the
+audiences are the few rules below (a case's contacts on the User's side, the organisation's
+people, SECAS, the rapporteur, the person acting). Links in each email follow the reader:
+committee readers get the SSC's case page, the User's side the notification page.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.urls import reverse
+
+from notifications import selectors
+from users.policy import allows
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One addressee. Each gets an outbox row of their own, greeted by name when it is known."""
+
+    email: str
+    name: str = ""
+    is_committee: bool = False  # SECAS and SSC members: links go to the SSC case page
+
+    @property
+    def greeting(self) -> str:
+        return f"Dear {self.name}," if self.name else "Hello,"
+
+
+def person(user) -> Recipient:
+    return Recipient(user.email, user.full_name)
+
+
+def committee_member(user) -> Recipient:
+    return Recipient(user.email, user.full_name, is_committee=True)
+
+
+def secas_mailbox() -> Recipient:
+    return Recipient(settings.SECAS_MAILBOX, is_committee=True)
+
+
+def unique_recipients(candidates: Iterable[Recipient | None]) -> list[Recipient]:
+    """Each address once (the first, best-named, mention wins), in order."""
+    recipients: dict[str, Recipient] = {}
+    for candidate in candidates:
+        if candidate and candidate.email:
+            recipients.setdefault(candidate.email.lower(), candidate)
+    return list(recipients.values())
+
+
+# --- Links: always reverse()d, never a written-out path ---------------------------------------
+
+
+def portal_link(viewname: str, *args) -> str:
+    """An absolute link to a portal page, for an email."""
+    return settings.PORTAL_BASE_URL + reverse(viewname, args=args)
+
+
+def notification_url(notification) -> str:
+    """The case as the User sees it."""
+    return portal_link("notifications:detail", notification.pk)
+
+
+def case_url(notification) -> str:
+    """The case as SECAS and the SSC see it, where they triage, ask and decide."""
+    return portal_link("assessments:case", notification.pk)
+
+
+def link_for(recipient: Recipient, notification) -> str:
+    return case_url(notification) if recipient.is_committee else notification_url(notification)
+
+
+# --- The audiences ----------------------------------------------------------------------------
+
+
+def case_contacts(notification) -> list[Recipient]:
+    """A case's User side: its submitter (while still in the organisation), its named contact
+    and the organisation's contact address."""
+    submitter = notification.submitted_by
+    return unique_recipients(
+        [
+            # Someone who has left the organisation no longer receives its confidential mail.
+            person(submitter)
+            if submitter and allows(submitter, "notifications.prepare", notification)
+            else None,
+            Recipient(notification.contact_email, notification.contact_name),
+            Recipient(notification.organisation.contact_email),
+        ]
+    )
+
+
+def organisation_people(organisation) -> list[Recipient]:
+    """The organisation's contact address and its active submitters and admins: who hears about
+    its reviews and assurance."""
+    return unique_recipients(
+        [
+            Recipient(organisation.contact_email),
+            *(person(m.user) for m in selectors.submitting_memberships(organisation)),
+        ]
+    )
+
+
+def rapporteur(notification) -> list[Recipient]:
+    """The case's rapporteur, unless they have since left the SSC or declared a conflict."""
+    member = notification.rapporteur
+    if member is None or not allows(member, "notifications.be_rapporteur", notification):
+        return []
+    return [committee_member(member)]
+
+
+def _secas(notification, organisation, by) -> list[Recipient]:
+    return [secas_mailbox()]
+
+
+def _rapporteur(notification, organisation, by) -> list[Recipient]:
+    return rapporteur(notification)
+
+
+def _case_contacts(notification, organisation, by) -> list[Recipient]:
+    return case_contacts(notification) if notification is not None else []
+
+
+def _organisation_people(notification, organisation, by) -> list[Recipient]:
+    return organisation_people(organisation or notification.organisation)
+
+
+def _the_person_acting(notification, organisation, by) -> list[Recipient]:
+    return [person(by)] if by is not None else []
+
+
+Audience = Callable[..., list[Recipient]]
+
+# Each kind of email and who receives it, in the order they are addressed.
+AUDIENCES: dict[str, tuple[Audience, ...]] = {
+    "receipt": (_case_contacts,),
+    "secas_alert": (_secas,),
+    "information_requested": (_case_contacts,),
+    "information_provided": (_secas, _rapporteur),
+    "information_provided_receipt": (_the_person_acting, _case_contacts),
+    "withdrawn": (_secas, _rapporteur, _case_contacts),
+    # A message from the User's side goes to SECAS; one from SECAS or the SSC to the User.
+    "message_to_committee": (_secas,),
+    "message_to_user": (_case_contacts,),
+    "rapporteur_assigned": (_rapporteur,),
+    "decision_letter": (_case_contacts,),
+    "assessment_completed": (_case_contacts, _organisation_people),
+}
+
+
+def recipients_for(kind: str, *, notification=None, organisation=None, by=None) -> list[Recipient]:
+    """Who receives an email of this kind about this case (or organisation), each once.
+
+    `by` is the person acting, for the kinds that copy them in.
+    """
+    audiences = AUDIENCES[kind]
+    return unique_recipients(
+        recipient
+        for audience in audiences
+        for recipient in audience(notification, organisation, by)
+    )

@@ -1,0 +1,168 @@
+"""Who may do what: the portal's roles, and the rules about people and organisations.
+
+The only place outside selectors and migrations that reads a group name or a membership role.
+Each app keeps its own rules in its `policy.py`, built from the predicates here; views, services,
+templates, the admin, the FSM transitions, feeds and exports all ask through `allows()` (or
+`user.has_perm` / `{% has_perm %}` for page-level questions), never the roles themselves.
+"""
+
+from collections.abc import Callable
+from typing import TypeGuard
+
+import rules
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import AnonymousUser
+
+from users.models import (
+    SECAS_STAFF_GROUP,
+    SSC_CHAIR_GROUP,
+    SSC_MEMBERS_GROUP,
+    Membership,
+    Organisation,
+    User,
+)
+
+Person = User | AnonymousUser
+# Roles are cumulative: admin > submitter > preparer.
+SUBMITTING_ROLES = frozenset({Membership.Role.SUBMITTER, Membership.Role.ADMIN})
+ADMIN_ROLE = Membership.Role.ADMIN
+_group_permissions = ModelBackend()
+
+
+def allows(user: Person, permission: str, obj: object = None) -> bool:
+    """The policy's answer, exactly as written: no superuser shortcut (unlike `user.has_perm`),
+    so a conflict of interest binds everyone."""
+    return rules.has_perm(permission, user, obj)
+
+
+def fsm_permission(permission: str) -> Callable[[object, Person], bool]:
+    """django-fsm-2 calls `permission(instance, user)`; the policy takes (user, obj)."""
+
+    def check(instance: object, user: Person) -> bool:
+        return allows(user, permission, instance)
+
+    check.__name__ = f"policy:{permission}"
+    return check
+
+
+def organisation_of(obj: object) -> Organisation | None:
+    """The organisation a rule is about: the object itself, or the one it belongs to."""
+    if obj is None or isinstance(obj, Organisation):
+        return obj
+    return getattr(obj, "organisation", None)
+
+
+# --- Roles -----------------------------------------------------------------------------------
+
+
+def _active(user: Person | None) -> TypeGuard[User]:
+    return isinstance(user, User) and user.is_active
+
+
+@rules.predicate
+def is_active_person(user: Person) -> bool:
+    return _active(user)
+
+
+@rules.predicate
+def is_ssc_member(user: Person) -> bool:
+    return _active(user) and SSC_MEMBERS_GROUP in user.group_names
+
+
+@rules.predicate
+def is_ssc_chair(user: Person) -> bool:
+    return _active(user) and is_ssc_member(user) and SSC_CHAIR_GROUP in user.group_names
+
+
+@rules.predicate
+def is_secas(user: Person) -> bool:
+    return _active(user) and SECAS_STAFF_GROUP in user.group_names
+
+
+@rules.predicate
+def is_superuser(user: Person) -> bool:
+    return is_active_person(user) and user.is_superuser
+
+
+@rules.predicate
+def uses_admin_site(user: Person) -> bool:
+    return is_active_person(user) and user.is_staff
+
+
+# SSC, SECAS and admin-site accounts: managed by SECAS, never members of a User.
+is_committee_account = uses_admin_site | is_superuser | is_ssc_member | is_secas
+
+# Two-factor sign-in is compulsory for every committee account; User staff may choose it.
+must_use_two_factor = is_committee_account
+
+# Who works on the committee's side: the queue, cases, meetings.
+on_committee_side = is_secas | is_ssc_member | is_superuser
+
+# Who works as the secretariat: the outstanding lists, exports, the audit trail.
+on_secas_side = is_secas | is_superuser
+
+
+def holds_model_permission(codename: str) -> rules.Predicate:
+    """A Django permission granted to the person's group (set by the apps' data migrations)."""
+
+    @rules.predicate(name=f"holds:{codename}")
+    def holds(user: Person) -> bool:
+        # Straight to the group permissions: `user.has_perm` would ask the rules again.
+        return is_active_person(user) and _group_permissions.has_perm(user, codename)
+
+    return holds
+
+
+# --- A person and an organisation ------------------------------------------------------------
+
+
+def _role_in(user: Person, obj: object):
+    if not _active(user):
+        return None
+    return user.membership_for(organisation_of(obj))
+
+
+@rules.predicate
+def prepares_for(user: Person, obj: object) -> bool:
+    """Works for the organisation (any role): may prepare its notifications."""
+    return _role_in(user, obj) is not None
+
+
+@rules.predicate
+def submits_for(user: Person, obj: object) -> bool:
+    membership = _role_in(user, obj)
+    return membership is not None and membership.role in SUBMITTING_ROLES
+
+
+@rules.predicate
+def administers(user: Person, obj: object) -> bool:
+    membership = _role_in(user, obj)
+    return membership is not None and membership.role == ADMIN_ROLE
+
+
+@rules.predicate
+def conflicted_with(user: Person, obj: object) -> bool:
+    """A declared conflict with the organisation, or working for it."""
+    organisation = organisation_of(obj)
+    return (
+        _active(user)
+        and organisation is not None
+        and organisation.pk in user.conflicted_organisation_ids
+    )
+
+
+# --- The rules of the users app --------------------------------------------------------------
+
+rules.add_perm("users.administer_organisation", administers)
+rules.add_perm("users.view_audit_trail", on_secas_side)
+rules.add_perm("users.use_admin_site", uses_admin_site)
+# Committee accounts cannot hold a place in a User's organisation.
+rules.add_perm("users.join_organisation", is_active_person & ~is_committee_account)
+# Roles and access: an organisation's admins on the staff page, SECAS in the admin (any one).
+rules.add_perm(
+    "users.manage_memberships", administers | holds_model_permission("users.change_membership")
+)
+# SECAS adds people directly in the admin, so may also restore their access; an organisation
+# admin invites them again instead (access comes back only with the person's consent).
+rules.add_perm("users.restore_access", holds_model_permission("users.change_membership"))
+rules.add_perm("users.add_member_directly", holds_model_permission("users.add_membership"))
