@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django_fsm_log",
     "simple_history",
     "rules",
+    "django_filters",
     "sscportal",
     "users",
     "notifications",
@@ -286,6 +287,8 @@ AXES_VERBOSE = False
 
 # Two-factor sign-in (TOTP) is required for SSC members and SECAS staff, offered to User staff.
 OTP_TOTP_ISSUER = "SSC Portal"
+# Nobody, superusers included, reads another person's authenticator secret or QR code in the admin.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LOGGING = {
     "version": 1,
