@@ -12,12 +12,11 @@ from assessments.models import (
     MeetingConflict,
     SSCMeeting,
 )
-from assessments.selectors import ALL_CASES, LIVE_CASES
 from notifications.forms import SensibleDateField
-from notifications.models import AssuranceStatus, DeliveryModel, NotificationState
+from notifications.models import AssuranceStatus
 from notifications.selectors import ssc_members
 from sscportal.formfields import CleanCharField, limit_of, yes_no_field
-from users.models import Organisation, PartyCategory
+from users.models import Organisation
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
 DATE_ERRORS = {"invalid": "Enter a real date, for example 27/03/2027."}
@@ -249,62 +248,6 @@ class CaseDecisionForm(forms.Form):
             if not cleaned.get("assessment_kind"):
                 self.add_error("assessment_kind", "Choose the type of assessment.")
         return cleaned
-
-
-class QueueFilterForm(forms.Form):
-    state = forms.ChoiceField(required=False, choices=[], label="Cases")
-    # Typed, not chosen from every organisation: static/js/organisation-search.js suggests names.
-    organisation = CleanCharField(
-        required=False,
-        max_length=limit_of(Organisation, "name"),
-        label="Organisation name contains",
-    )
-    party_category = forms.ChoiceField(
-        required=False, choices=[("", "Any category"), *PartyCategory.choices]
-    )
-    delivery_model = forms.ChoiceField(
-        required=False, choices=[("", "Any delivery model"), *DeliveryModel.choices]
-    )
-    late = forms.BooleanField(required=False, label="Late notifications only")
-    go_live_within = forms.IntegerField(
-        required=False,
-        min_value=0,
-        max_value=3650,
-        label="Go-live within (days)",
-        error_messages={"invalid": "Enter a number of days, e.g. 30."},
-    )
-    mine = forms.BooleanField(required=False, label="My cases (I am rapporteur)")
-    meeting = MeetingChoiceField(
-        queryset=None,
-        required=False,
-        empty_label="Any meeting",
-        help_text="Meetings of the last 3 months and the next 6.",
-    )
-    sort = forms.ChoiceField(
-        required=False,
-        choices=[
-            ("go_live", "Go-live date, soonest first"),
-            ("oldest", "Oldest submission first"),
-            ("newest", "Newest submission first"),
-        ],
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["meeting"].queryset = queue_meetings()
-        self.fields["organisation"].widget.attrs.update(
-            {"list": "organisation-suggestions", "autocomplete": "off"}
-        )
-        self.fields["state"].choices = [
-            (LIVE_CASES, "Live cases (awaiting a decision)"),
-            (ALL_CASES, "All cases, decided and closed included"),
-            *[(v, label) for v, label in NotificationState.choices if v != NotificationState.DRAFT],
-        ]
-        for field in self.fields.values():
-            if isinstance(field.widget, forms.Select):
-                field.widget.attrs["class"] = "form-select form-select-sm"
-            elif not isinstance(field.widget, forms.CheckboxInput):
-                field.widget.attrs["class"] = "form-control form-control-sm"
 
 
 class MeetingForm(forms.ModelForm):

@@ -200,9 +200,10 @@ QUEUE_COLUMNS = (
 )
 
 
-def case_queue(user, *, filters: dict) -> QuerySet[Notification]:
-    """The queue in the order asked for; each sort and filter is served by an index."""
-    queryset = (
+def case_queue(user) -> NotificationQuerySet:
+    """The cases the queue may show the person, with what a row needs; the filters (and the
+    order asked for, each served by an index) are assessments.filters.CaseQueueFilter's."""
+    return (
         cases_visible_to(user)
         .select_related("organisation", "rapporteur")
         .only(*QUEUE_COLUMNS)
@@ -216,27 +217,6 @@ def case_queue(user, *, filters: dict) -> QuerySet[Notification]:
             )
         )
     )
-    state = filters.get("state") or LIVE_CASES
-    if state == LIVE_CASES:
-        queryset = queryset.undecided()
-    elif state != ALL_CASES:
-        queryset = queryset.filter(state=state)
-    if filters.get("organisation"):
-        queryset = queryset.filter(organisation__name__icontains=filters["organisation"])
-    if filters.get("party_category"):
-        queryset = queryset.filter(organisation__party_category=filters["party_category"])
-    if filters.get("delivery_model"):
-        queryset = queryset.filter(delivery_model=filters["delivery_model"])
-    if filters.get("late"):
-        queryset = queryset.late()
-    if filters.get("go_live_within") is not None:
-        horizon = timezone.localdate() + timedelta(days=filters["go_live_within"])
-        queryset = queryset.filter(planned_go_live_date__lte=horizon)
-    if filters.get("mine"):
-        queryset = queryset.filter(rapporteur=user)
-    if filters.get("meeting"):
-        queryset = queryset.filter(agenda_items__meeting=filters["meeting"])
-    return queryset.order_by(*SORTS.get(filters.get("sort") or "go_live", SORTS["go_live"]))
 
 
 def organisation_names(user, text: str, *, limit: int = 10) -> list[str]:

@@ -116,7 +116,10 @@ def organisation_filter(built: data.Built) -> str:
     chooses from a list, part of its name where the form takes typed text."""
     from django import forms
 
-    from assessments.forms import QueueFilterForm
+    try:
+        from assessments.filters import QueueFilterForm
+    except ImportError:  # a version from before the queue's filters used django-filter
+        from assessments.forms import QueueFilterForm
 
     if isinstance(QueueFilterForm.base_fields["organisation"], forms.ModelChoiceField):
         return str(built.large_organisation)

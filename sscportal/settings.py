@@ -132,9 +132,10 @@ AUTH_USER_MODEL = "users.User"
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out person is refused before their password is even checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
     # The access policy (each app's policy.py): `user.has_perm` and `{% has_perm %}` reach it.
+    # Before the model backend, so a page-level rule is answered without loading permissions.
     "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

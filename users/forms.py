@@ -5,7 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.core.exceptions import ValidationError
 
 from sscportal.formfields import CleanCharField, strip_invisible, yes_no_field
-from users.models import Membership, SecurityEvent, User
+from users.models import Membership, User
 from users.policy import allows
 
 EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
@@ -103,26 +103,3 @@ class TwoFactorCodeForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
         error_messages={"required": "Please enter the code."},
     )
-
-
-class AuditFilterForm(forms.Form):
-    kind = forms.ChoiceField(required=False, label="Event")
-    who = CleanCharField(
-        required=False, label="Person (email contains)", max_length=EMAIL_MAX_LENGTH
-    )
-    since = forms.DateField(
-        required=False,
-        label="From",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter a real date, for example 27/03/2027."},
-    )
-    until = forms.DateField(
-        required=False,
-        label="To",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter a real date, for example 27/03/2027."},
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", "Any event"), *SecurityEvent.Kind.choices]

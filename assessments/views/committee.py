@@ -15,6 +15,7 @@ from django_fsm import has_transition_perm
 
 from assessments import documents, forms, services
 from assessments import selectors as ssc
+from assessments.filters import CaseQueueFilter
 from assessments.models import Assessment, AssuranceRecord, Decision, SSCMeeting
 from assessments.triage import facts_for, suggest
 from notifications import selectors
@@ -149,12 +150,18 @@ class DashboardView(CommitteeMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        form = forms.QueueFilterForm(self.request.GET or None)
-        filters = form.cleaned_data if form.is_valid() else {}
+        # Filters only narrow the cases the person may see: the queue starts from the selector.
+        queue = CaseQueueFilter(
+            self.request.GET or None, queryset=ssc.case_queue(user), request=self.request
+        )
+        if queue.was_refused:
+            messages.error(
+                self.request,
+                "The filters were not applied: please correct the one marked below. "
+                "Showing live cases, soonest go-live first.",
+            )
         number = self.request.GET.get("page")
-        page = CappedPaginator(
-            ssc.case_queue(user, filters=filters), CASES_PER_PAGE, page_number=number
-        ).get_page(number)
+        page = CappedPaginator(queue.qs, CASES_PER_PAGE, page_number=number).get_page(number)
         # Per-row work is for the rows of this page only (working days, the next meeting).
         rows = [
             {
@@ -168,7 +175,7 @@ class DashboardView(CommitteeMixin, TemplateView):
             for case in page.object_list
         ]
         context.update(
-            form=form,
+            form=queue.form,
             page=page,
             rows=rows,
             state_counts=ssc.state_counts(user),

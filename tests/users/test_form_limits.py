@@ -15,6 +15,7 @@ from django.contrib import admin
 from django.core.validators import MaxLengthValidator
 from django.urls import resolve, reverse
 
+from users import filters as users_filters
 from users import forms as users_forms
 from users.models import Membership, SecurityEvent, User
 
@@ -52,11 +53,13 @@ def sign_in_forms():
 
 
 def users_app_forms():
+    # The audit trail's filter form is built from its filters, in users/filters.py.
     return [
         form
-        for _, form in inspect.getmembers(users_forms, inspect.isclass)
+        for module in (users_forms, users_filters)
+        for _, form in inspect.getmembers(module, inspect.isclass)
         if issubclass(form, forms.BaseForm)
-        and form.__module__ == users_forms.__name__
+        and form.__module__ == module.__name__
         and not form.__name__.startswith("_")  # a shared base, checked through its forms
     ]
 
