@@ -1,6 +1,5 @@
 from django import forms as django_forms
 from django.contrib import admin
-from django.db.models import Q
 
 from assessments import forms, services
 from assessments import selectors as ssc
@@ -22,10 +21,8 @@ from notifications.admin import (
     ServiceTransitionAdminMixin,
 )
 from notifications.models import Notification
-from notifications.selectors import ssc_members
 from notifications.services import TransitionRefused
 from sscportal.history import RegisterHistoryAdmin
-from users.models import User
 from users.policy import allows
 
 
@@ -110,17 +107,12 @@ class SSCMeetingAdminForm(django_forms.ModelForm):
         super().__init__(*args, **kwargs)
         field = self.fields.get("attendees")
         if field is not None:
-            # SSC members are offered; someone recorded who has since left the SSC stays listed,
-            # so that saving says why they cannot stay rather than "not a valid choice".
-            current = self.instance.attendees.values("pk") if self.instance.pk else []
-            field.queryset = User.objects.filter(
-                Q(pk__in=ssc_members().values("pk")) | Q(pk__in=current)
-            ).order_by("full_name", "email")
+            field.queryset = ssc.attendance_choices(self.instance)
 
     def clean_attendees(self):
         attendees = self.cleaned_data["attendees"]
         try:
-            services.check_attendees(attendees)
+            services.check_attendees(attendees, meeting=self.instance)
         except TransitionRefused as refusal:
             raise django_forms.ValidationError(str(refusal)) from refusal
         return attendees

@@ -267,9 +267,9 @@ class AttendanceForm(forms.Form):
         label="SSC members attending",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, meeting: SSCMeeting | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["attendees"].queryset = ssc_members()
+        self.fields["attendees"].queryset = selectors.attendance_choices(meeting)
 
 
 class MeetingConflictForm(forms.Form):

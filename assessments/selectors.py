@@ -397,6 +397,15 @@ def meetings_overview() -> QuerySet[SSCMeeting]:
     ).order_by("-date", "-pk")
 
 
+def attendance_choices(meeting: SSCMeeting | None = None) -> QuerySet[User]:
+    """Who may be recorded at a meeting: SSC members, and anyone already recorded there who
+    has since left the SSC (they attended as a member; saving must not drop them)."""
+    recorded = meeting.attendees.values("pk") if meeting is not None and meeting.pk else []
+    return User.objects.filter(Q(pk__in=ssc_members().values("pk")) | Q(pk__in=recorded)).order_by(
+        "full_name", "email"
+    )
+
+
 def meeting_attendees(meeting: SSCMeeting) -> list:
     """The meeting's attendees, loaded once with what the quorum asks of each person.
 

@@ -202,10 +202,19 @@ def _require_secas(by: User) -> None:
         raise TransitionRefused("Only SECAS staff can manage SSC meetings.")
 
 
-def check_attendees(attendees) -> None:
-    """Only SSC members attend a meeting as members (the admin's form asks this too)."""
+def check_attendees(attendees, *, meeting: SSCMeeting | None = None) -> None:
+    """Only SSC members are added to a meeting's attendance (the admin's form asks this too).
+
+    Someone already recorded at this meeting who has since left the SSC stays: they were a
+    member when they attended, and the record must not block the meeting's other edits.
+    """
+    recorded = (
+        set(meeting.attendees.values_list("pk", flat=True)) if meeting and meeting.pk else set()
+    )
     not_members = [
-        person for person in attendees if not allows(person, "assessments.attend_meeting")
+        person
+        for person in attendees
+        if person.pk not in recorded and not allows(person, "assessments.attend_meeting")
     ]
     if len(not_members) == 1:
         raise TransitionRefused(f"{not_members[0]} is not an SSC member and cannot attend as one.")
@@ -228,7 +237,7 @@ def create_meeting(*, by: User, date, kind: str, title: str = "", location: str 
 def set_attendees(*, meeting: SSCMeeting, by: User, attendees) -> SSCMeeting:
     """Record who attended; only SSC members count towards the quorum."""
     _require_secas(by)
-    check_attendees(attendees)
+    check_attendees(attendees, meeting=meeting)
     # Each add and remove leaves a history row of the meeting, naming who recorded it.
     attribute_change(meeting, by=by, reason="Attendance recorded")
     meeting.attendees.set(attendees)

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.views import View
+from django.template.defaultfilters import pluralize
 from django.views.generic import TemplateView
 from django_fsm import has_transition_perm
 
@@ -499,7 +500,7 @@ class MeetingView(CommitteeMixin, TemplateView):
             hidden_items=ssc.hidden_items_count(meeting, shown=len(items)),
             decision_count=len(decisions),
             can_manage=can_manage,
-            attendance_form=forms.AttendanceForm(initial={"attendees": attendees})
+            attendance_form=forms.AttendanceForm(initial={"attendees": attendees}, meeting=meeting)
             if can_manage
             else None,
             conflict_form=kwargs.get("conflict_form")
@@ -529,7 +530,7 @@ class MeetingActionView(CommitteeMixin, View):
 
 class AttendanceView(MeetingActionView):
     def act(self, request, meeting):
-        form = forms.AttendanceForm(request.POST)
+        form = forms.AttendanceForm(request.POST, meeting=meeting)
         if not form.is_valid():
             messages.error(request, "Attendance not saved: choose SSC members only.")
             return
@@ -538,7 +539,8 @@ class AttendanceView(MeetingActionView):
         state = "quorate" if quorum.is_quorate else f"not quorate (quorum {quorum.needed})"
         messages.success(
             request,
-            f"Attendance saved: {quorum.voting} SSC members attending, {state}. Members with a "
+            f"Attendance saved: {quorum.voting} SSC member{pluralize(quorum.voting)} attending, "
+            f"{state}. Members with a "
             "conflict of interest on a case do not count towards its quorum.",
         )
 

@@ -5,8 +5,10 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments import services
 from assessments.models import Assessment, Decision
 from notifications.models import NotificationState
+from notifications.services import TransitionRefused
 from tests import factories
 from tests.html_forms import form_data, postable
 from users.models import SSC_MEMBERS_GROUP
@@ -258,20 +260,34 @@ def test_attendance_saved_in_the_admin_goes_through_the_attendance_service(
     assert latest.history_user == secas
 
 
-def test_the_admin_refuses_someone_who_has_left_the_ssc_as_an_attendee(client, secas, ssc_member):
+def test_someone_who_attended_and_has_since_left_the_ssc_does_not_block_the_meeting(
+    client, secas, ssc_member
+):
     former = factories.ssc_user(full_name="Former Member")
-    meeting = factories.SSCMeetingFactory(quorum=2, attendees=[former])
+    meeting = factories.SSCMeetingFactory(quorum=2, attendees=[former], title="Before")
     former.groups.remove(Group.objects.get(name=SSC_MEMBERS_GROUP))
     client.force_login(secas)
-    response = post_meeting_form(client, meeting, attendees=[str(former.pk), str(ssc_member.pk)])
-    assert response.status_code == 200  # shown again, nothing saved
-    assert "Former Member is not an SSC member and cannot attend as one." in (
-        response.content.decode()
-    )
-    assert list(meeting.attendees.all()) == [former]
-    # Dropping them from the list saves: the refusal was about them alone.
-    response = post_meeting_form(client, meeting, attendees=[str(ssc_member.pk)])
+    # They attended as a member: the record stays, and the meeting's other fields still save.
+    response = post_meeting_form(client, meeting, title="After")
     assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.title == "After"
+    assert list(meeting.attendees.all()) == [former]
+    response = post_meeting_form(client, meeting, attendees=[str(former.pk), str(ssc_member.pk)])
+    assert response.status_code == 302
+    assert set(meeting.attendees.all()) == {former, ssc_member}
+
+
+def test_someone_who_has_left_the_ssc_cannot_be_added_to_a_meeting(client, secas, ssc_member):
+    former = factories.ssc_user(full_name="Former Member")
+    former.groups.remove(Group.objects.get(name=SSC_MEMBERS_GROUP))
+    meeting = factories.SSCMeetingFactory(quorum=1, attendees=[ssc_member])
+    with pytest.raises(TransitionRefused, match="Former Member is not an SSC member"):
+        services.set_attendees(meeting=meeting, by=secas, attendees=[ssc_member, former])
+    client.force_login(secas)
+    response = post_meeting_form(client, meeting, attendees=[str(ssc_member.pk), str(former.pk)])
+    assert response.status_code == 200  # shown again, nothing saved
+    assert "Select a valid choice." in response.content.decode()
     assert list(meeting.attendees.all()) == [ssc_member]
 
 

@@ -3,6 +3,7 @@ import datetime
 import io
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -13,6 +14,8 @@ from assessments.models import Assessment, Decision, MeetingConflict, SSCMeeting
 from notifications import services as intake
 from notifications.models import NotificationState
 from tests import factories
+from tests.html_forms import form_data, postable
+from users.models import SSC_MEMBERS_GROUP
 
 S = NotificationState
 DUE = (timezone.localdate() + datetime.timedelta(days=60)).isoformat()
@@ -392,7 +395,25 @@ def test_attendance_makes_the_meeting_quorate(client, secas, ssc_member):
         {"attendees": [ssc_member.pk]},
         follow=True,
     )
-    assert "Attendance saved: 1 SSC members attending, quorate." in page_text(response)
+    assert "Attendance saved: 1 SSC member attending, quorate." in page_text(response)
+
+
+def test_saving_attendance_keeps_someone_recorded_who_has_since_left_the_ssc(
+    client, secas, ssc_member
+):
+    former = factories.ssc_user(full_name="Former Member")
+    meeting = factories.SSCMeetingFactory(quorum=1, attendees=[former])
+    former.groups.remove(Group.objects.get(name=SSC_MEMBERS_GROUP))
+    client.force_login(secas)
+    page = client.get(reverse("assessments:meeting", args=[meeting.pk])).content.decode()
+    data = form_data(page, action=reverse("assessments:attendance", args=[meeting.pk]))
+    assert data.getlist("attendees") == [str(former.pk)]  # shown ticked, so not lost on save
+    data.appendlist("attendees", str(ssc_member.pk))
+    response = client.post(
+        reverse("assessments:attendance", args=[meeting.pk]), postable(data), follow=True
+    )
+    assert "Attendance saved" in page_text(response)
+    assert set(meeting.attendees.all()) == {former, ssc_member}
 
 
 def test_a_conflict_declared_at_a_meeting_shuts_the_member_out(
