@@ -266,16 +266,36 @@ def change_membership(
         if locked.invitation != Membership.Invitation.ACCEPTED:
             # Only the person can turn an invitation into access, by accepting it.
             who = locked.invited_name or locked.user.email
+            if locked.is_invitation_pending:
+                refusal = (
+                    f"{who} has not accepted the invitation yet: they join when they accept it."
+                )
+            elif locked.is_invitation_withdrawn:
+                refusal = f"The invitation to {who} was withdrawn, so they have no place to change."
+            else:
+                refusal = f"{who} declined the invitation, so they have no place to change."
+            # The staff page is where an invitation is sent, whoever is changing the place.
             raise StaffChangeRefused(
-                f"{who} has not accepted the invitation yet: they join when they accept it."
-                if locked.is_invitation_pending
-                else f"{who} declined the invitation. You can invite them again below."
+                f"{refusal} To invite them again, use the organisation's staff page."
+                if not locked.is_invitation_pending
+                else refusal
             )
         if is_active and not locked.is_active and not allows(by, "users.restore_access"):
             # Access comes back only with the person's consent, as it first came.
             raise StaffChangeRefused(
                 f"{locked.user} is deactivated. To give them access again, invite them again "
-                "below: they rejoin when they accept."
+                "from the organisation's staff page: they rejoin when they accept."
+            )
+        if (
+            is_active
+            and not locked.is_active
+            and not allows(locked.user, "users.join_organisation")
+        ):
+            # A person who has since become SSC, SECAS or admin-site staff, or whose account is
+            # closed, never regains a place at a User.
+            raise StaffChangeRefused(
+                f"{locked.user} cannot be given access to {locked.organisation} again: SSC, "
+                "SECAS and admin-site accounts, and closed accounts, are never members of a User."
             )
         loses_admin = locked.role == Membership.Role.ADMIN and (
             role != Membership.Role.ADMIN or not is_active

@@ -2,11 +2,13 @@
 its rules (an organisation keeps one admin; committee accounts never join a User) hold there too.
 """
 
+import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from tests import factories
 from tests.html_forms import form_data, postable
-from users.models import Membership, SecurityEvent
+from users.models import SSC_MEMBERS_GROUP, Membership, SecurityEvent
 
 
 def change_page(membership) -> str:
@@ -86,6 +88,46 @@ def test_secas_may_restore_access_in_the_admin(client, secas, submitter):
     post_change(client, membership, is_active="on")
     membership.refresh_from_db()
     assert membership.is_active
+
+
+def test_access_is_not_restored_to_someone_who_has_since_joined_the_committee(
+    client, secas, submitter, organisation
+):
+    membership = Membership.objects.get(user=submitter)
+    membership.is_active = False
+    membership.save()
+    submitter.groups.add(Group.objects.get(name=SSC_MEMBERS_GROUP))
+    client.force_login(secas)
+    response = post_change(client, membership, is_active="on")
+    assert (
+        f"Nothing was changed: {submitter} cannot be given access to {organisation} again: SSC, "
+        "SECAS and admin-site accounts, and closed accounts, are never members of a User."
+        in shown_messages(response)
+    )
+    membership.refresh_from_db()
+    assert not membership.is_active
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (Membership.Invitation.PENDING, "has not accepted the invitation yet"),
+        (Membership.Invitation.DECLINED, "declined the invitation, so they have no place"),
+        (Membership.Invitation.WITHDRAWN, "The invitation to "),
+    ],
+)
+def test_an_unaccepted_invitation_cannot_be_changed_in_the_admin_and_says_why(
+    client, secas, organisation, answer, said
+):
+    invited = factories.MembershipFactory(
+        organisation=organisation, invitation=answer, is_active=False
+    )
+    client.force_login(secas)
+    response = post_change(client, invited, role=Membership.Role.ADMIN)
+    refusal = next(message for message in shown_messages(response) if said in message)
+    assert "below" not in refusal  # the admin has no invitation form below
+    invited.refresh_from_db()
+    assert invited.role != Membership.Role.ADMIN
 
 
 def test_the_person_and_organisation_of_a_membership_cannot_be_changed_in_the_admin(
