@@ -165,14 +165,12 @@ def reminders_visible_to(user, within: QuerySet | None = None) -> QuerySet[Remin
 def rapporteur_candidates(organisation) -> QuerySet[User]:
     """Who may be the rapporteur of the organisation's cases (notifications.be_rapporteur, as a
     query): SSC members with no declared conflict with it, and not working for it."""
-    return (
-        ssc_members()
-        .exclude(
-            conflicts_of_interest__organisation=organisation,
-            conflicts_of_interest__withdrawn_at__isnull=True,
-        )
-        .exclude(memberships__organisation=organisation, memberships__is_active=True)
-    )
+    # Each exclusion names one row (an open conflict; an active place), not any two rows.
+    conflicted = ConflictOfInterest.objects.filter(
+        organisation=organisation, withdrawn_at__isnull=True
+    ).values("member")
+    employed = Membership.objects.filter(organisation=organisation, is_active=True).values("user")
+    return ssc_members().exclude(pk__in=conflicted).exclude(pk__in=employed)
 
 
 def ssc_chairs() -> QuerySet[User]:

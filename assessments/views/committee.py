@@ -7,10 +7,10 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import pluralize
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.views import View
-from django.template.defaultfilters import pluralize
 from django.views.generic import TemplateView
 from django_fsm import has_transition_perm
 

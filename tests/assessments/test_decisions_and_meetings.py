@@ -10,11 +10,13 @@ from django.utils import timezone
 
 from assessments import services
 from assessments.models import Decision, SSCMeeting
+from assessments.selectors import rapporteur_candidates
 from notifications.models import NotificationState
 from notifications.services import TransitionRefused
 from tests import factories
 from tests.html_forms import form_data, postable
-from users.models import SECAS_STAFF_GROUP, SSC_MEMBERS_GROUP
+from users.models import SECAS_STAFF_GROUP, SSC_MEMBERS_GROUP, ConflictOfInterest, User
+from users.policy import allows
 
 S = NotificationState
 DUE = (timezone.localdate() + datetime.timedelta(days=60)).isoformat()
@@ -364,3 +366,31 @@ def test_the_meeting_pages_offer_management_exactly_as_the_meeting_services_allo
     response = client.post(attendance_url, {"attendees": [ssc_member.pk]}, follow=True)
     assert "Only SECAS staff can manage SSC meetings." in response.content.decode()
     assert not meeting.attendees.exists()
+
+
+def test_the_rapporteur_list_and_the_rapporteur_rule_agree(under_review, other_organisation):
+    """The form's query and notifications.be_rapporteur answer the same for every member,
+    including one whose withdrawn conflict here sits beside an open one elsewhere."""
+    organisation = under_review.organisation
+    free = factories.ssc_user(full_name="Free Member")
+    conflicted = factories.ssc_user(full_name="Conflicted Member")
+    withdrawn_here_open_elsewhere = factories.ssc_user(full_name="Mixed Member")
+    employed = factories.ssc_user(full_name="Employed Member")
+    ConflictOfInterest.objects.create(member=conflicted, organisation=organisation, reason="x")
+    ConflictOfInterest.objects.create(
+        member=withdrawn_here_open_elsewhere,
+        organisation=organisation,
+        reason="Was a consultant",
+        withdrawn_at=timezone.now(),
+    )
+    ConflictOfInterest.objects.create(
+        member=withdrawn_here_open_elsewhere, organisation=other_organisation, reason="x"
+    )
+    factories.MembershipFactory(user=employed, organisation=organisation)
+
+    offered = set(rapporteur_candidates(organisation))
+    for member in (free, conflicted, withdrawn_here_open_elsewhere, employed):
+        fresh = User.objects.get(pk=member.pk)  # the rule's cached conflicts start empty
+        assert (member in offered) == allows(fresh, "notifications.be_rapporteur", under_review)
+    assert {free, withdrawn_here_open_elsewhere} <= offered
+    assert not {conflicted, employed} & offered
