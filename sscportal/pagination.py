@@ -4,6 +4,19 @@ from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
 
+# Deeper than this a list is searched or filtered, not paged; the cap keeps a typed-in page
+# number from asking the database for more rows than it can count (a 500 on PostgreSQL).
+MAX_PAGE = 1000
+
+
+def page_number_of(value) -> int:
+    """The page a `?page=` asks for: 1 when it is not a number, at most MAX_PAGE."""
+    try:
+        return min(max(int(value), 1), MAX_PAGE)
+    except (TypeError, ValueError):
+        return 1
+
+
 class CappedPaginator(Paginator):
     """Counts at most a few pages beyond the one asked for.
 
@@ -14,11 +27,8 @@ class CappedPaginator(Paginator):
 
     def __init__(self, object_list, per_page, *, page_number, pages_ahead: int = 4, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
-        try:
-            number = max(int(page_number), 1)
-        except (TypeError, ValueError):
-            number = 1
-        self.cap = (number + pages_ahead) * per_page + 1
+        self.requested = page_number_of(page_number)
+        self.cap = (self.requested + pages_ahead) * per_page + 1
 
     @cached_property
     def count(self) -> int:

@@ -23,6 +23,7 @@ from assessments.models import AssessmentCycleRule, SSCMeeting
 from assessments.views.secas import PAGE_SIZE, SecasMixin
 from notifications.models import SharedResourceProvider, UserSystem
 from sscportal.history import BASELINE_REASON
+from sscportal.pagination import page_number_of
 from users.models import Membership, Organisation
 
 PAGES_AHEAD = 4  # as CappedPaginator: count a few pages past the one shown, never the history
@@ -218,11 +219,8 @@ class RegisterHistoryView(SecasMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         chosen = self.request.GET.get("register", "")
         registers = {chosen: REGISTERS[chosen]} if chosen in REGISTERS else REGISTERS
-        number = self.request.GET.get("page")
-        try:
-            depth = (max(int(number), 1) + PAGES_AHEAD) * PAGE_SIZE + 1
-        except (TypeError, ValueError):
-            depth = (1 + PAGES_AHEAD) * PAGE_SIZE + 1
+        number = page_number_of(self.request.GET.get("page"))
+        depth = (number + PAGES_AHEAD) * PAGE_SIZE + 1
         page = HistoryPaginator(_newest_keys(registers, depth), PAGE_SIZE, depth=depth).get_page(
             number
         )
