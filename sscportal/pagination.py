@@ -3,7 +3,6 @@
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
-
 # Deeper than this a list is searched or filtered, not paged; the cap keeps a typed-in page
 # number from asking the database for more rows than it can count (a 500 on PostgreSQL).
 MAX_PAGE = 1000

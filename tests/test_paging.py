@@ -5,7 +5,6 @@ from django.urls import reverse
 
 from sscportal.pagination import MAX_PAGE, page_number_of
 
-
 PAGED_LISTS = [
     "assessments:dashboard",
     "assessments:meetings",
