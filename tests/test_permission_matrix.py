@@ -9,6 +9,7 @@ decision about who may reach it. The admin's pages are included: the admin site 
 """
 
 import datetime
+import re
 import uuid
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -630,3 +631,28 @@ def test_a_password_alone_reaches_nothing_but_the_second_factor(world, secas):
         ):
             wrong.append(f"{name}: redirected to {response.url}")
     assert wrong == [], "\n".join(wrong)
+
+
+def test_every_link_in_the_navigation_opens_for_whoever_is_shown_it(world, client):
+    """The header asks the policy as the pages do: no link that then refuses (a superuser who
+    is not admin-site staff, nor SECAS, once saw Admin and Outstanding)."""
+    _, people, _ = world
+    bare_superuser = User.objects.create_superuser(
+        "bare-root@example.org", "x" * 20, full_name="Bare Root", is_staff=False
+    )
+    shown_and_refused = []
+    for person in [*PEOPLE, "bare_superuser"]:
+        if person == ANONYMOUS:
+            continue
+        client.logout()
+        client.force_login(bare_superuser if person == "bare_superuser" else people[person])
+        home = client.get(reverse("home"), follow=True).content.decode()
+        links = re.findall(r'<a class="nav-link" href="([^"]+)">', home)
+        assert links, f"no navigation shown to {person}"
+        for link in links:
+            response = client.get(link, follow=True)
+            if response.status_code != 200 or (
+                response.redirect_chain and "login" in (response.redirect_chain[-1][0])
+            ):
+                shown_and_refused.append(f"{person}: {link} → {response.status_code}")
+    assert shown_and_refused == [], "\n".join(shown_and_refused)

@@ -1,7 +1,7 @@
 """Issue 11, part 1: outside the policy modules, selectors and migrations, no code reads a group
 name or a role flag, and none checks is_superuser or is_staff for access. Every question about
-who may do what goes to the policy (`allows`, `has_perm`, `{% has_perm %}`, a users.policy
-predicate, or `has_transition_perm`).
+who may do what goes to the policy (`allows`, `has_perm`, a template's `policy.<app>.<rule>`,
+a users.policy predicate, or `has_transition_perm`).
 """
 
 import re
@@ -58,11 +58,19 @@ def project_files():
         yield relative
 
 
+# In a template, `perms` and `{% has_perm %}` answer through user.has_perm, whose superuser
+# shortcut the views' `allows` does not take: a link shown would then be refused.
+TEMPLATE_PERMISSION = re.compile(r"\bperms\.|\{%\s*has_perm\b")
+
+
 def role_checks_in(relative: Path, text: str) -> list[str]:
     found = []
     for number, line in enumerate(text.splitlines(), start=1):
         code = line.split("#", 1)[0] if relative.suffix == ".py" else line
         if GROUP_DEFINITION.match(code):
+            continue
+        if relative.suffix == ".html" and TEMPLATE_PERMISSION.search(code):
+            found.append(f"{relative}:{number}: perms in a template (use policy.): {line.strip()}")
             continue
         for pattern, what in ROLE_CHECKS:
             if pattern.search(code):
@@ -96,6 +104,8 @@ def test_the_guard_recognises_each_kind_of_role_check():
         "page.html": [
             "{% if user.is_ssc_chair %}chair{% endif %}",
             "{% if user.is_staff %}<a>Admin</a>{% endif %}",
+            "{% if perms.users.use_admin_site %}",
+            '{% has_perm "users.view_audit_trail" user as may %}',
         ],
     }
     for name, lines in checks.items():
@@ -107,7 +117,7 @@ def test_the_guard_recognises_each_kind_of_role_check():
         'extra_fields.setdefault("is_superuser", False)',
         'SSC_MEMBERS_GROUP = "SSC members"',
         'if allows(request.user, "users.view_audit_trail"):',
-        "{% if perms.users.use_admin_site %}",
+        "{% if policy.users.use_admin_site %}",
     ]
     for line in allowed:
         assert role_checks_in(Path("views.py"), line) == [], line

@@ -166,3 +166,34 @@ rules.add_perm(
 # admin invites them again instead (access comes back only with the person's consent).
 rules.add_perm("users.restore_access", holds_model_permission("users.change_membership"))
 rules.add_perm("users.add_member_directly", holds_model_permission("users.add_membership"))
+
+
+class _PolicyApp:
+    """`policy.<app>.<name>` in a template: the policy's answer for the signed-in person."""
+
+    def __init__(self, user: Person, app_label: str):
+        self.user, self.app_label = user, app_label
+
+    def __getitem__(self, name: str) -> bool:
+        return allows(self.user, f"{self.app_label}.{name}")
+
+    def __iter__(self):
+        # Templates try iteration on a lookup; a rule set is not a list.
+        raise TypeError("not iterable")
+
+
+class _PolicyWrapper:
+    def __init__(self, user: Person):
+        self.user = user
+
+    def __getitem__(self, app_label: str) -> _PolicyApp:
+        return _PolicyApp(self.user, app_label)
+
+    def __iter__(self):
+        raise TypeError("not iterable")
+
+
+def policy_context(request) -> dict:
+    """Templates ask the policy as the views do (`policy.users.use_admin_site`), not `perms`,
+    whose superuser shortcut showed links to pages that then refused."""
+    return {"policy": _PolicyWrapper(request.user)}
