@@ -12,6 +12,7 @@ from users.policy import (
     is_secas,
     is_ssc_member,
     on_committee_side,
+    on_secas_side,
     prepares_for,
     submits_for,
 )
@@ -44,6 +45,7 @@ rules.add_perm(
     "notifications.confirm_non_compliance",
     is_secas & holds_model_permission("notifications.triage_notification"),
 )
-rules.add_perm("notifications.view_communications_log", is_secas)
+# The link on a case matches the page it opens (SECAS pages: SECAS and superusers).
+rules.add_perm("notifications.view_communications_log", on_secas_side)
 # Staff see who did what by name on a timeline; a User sees the SSC's steps without names.
 rules.add_perm("notifications.see_staff_names", on_committee_side)

@@ -9,6 +9,7 @@ decision about who may reach it. The admin's pages are included: the admin site 
 """
 
 import datetime
+import html
 import re
 import uuid
 from dataclasses import dataclass
@@ -656,3 +657,43 @@ def test_every_link_in_the_navigation_opens_for_whoever_is_shown_it(world, clien
             ):
                 shown_and_refused.append(f"{person}: {link} → {response.status_code}")
     assert shown_and_refused == [], "\n".join(shown_and_refused)
+
+
+def test_no_page_shows_a_person_a_link_that_refuses_them(world, client):
+    """Every portal link on every page a person opens also opens for them: a link is shown by
+    the same rule as the page it leads to (the communications log once was not)."""
+    objects, people, _ = world
+    refused = []
+    for person in PEOPLE:
+        if person == ANONYMOUS:
+            continue
+        sign_in(client, people, person)
+        pages, links = set(), set()
+        for name, page in PAGES.items():
+            if page.method != "get":
+                continue
+            url = reverse(name, kwargs=objects[page.key][0])
+            response = ask(client, "get", url)
+            if response.status_code == 200 and "text/html" in response.get("Content-Type", ""):
+                pages.add(url)
+                links |= set(re.findall(r'<a [^>]*href="(/[^"#]*)', response.content.decode()))
+        for link in sorted(links - pages):
+            link = html.unescape(link)
+            if link.startswith(("/admin/", "/static/", "/media/")):
+                continue  # the admin's own pages are the admin matrix's business
+            response = ask(client, "get", link)
+            if response.status_code in (403, 404) or (
+                response.status_code == 302 and "login" in response.url
+            ):
+                refused.append(f"{person}: {link} → {response.status_code}")
+    assert refused == [], "\n".join(refused)
+
+
+def test_the_communications_link_is_shown_to_exactly_those_its_page_lets_in(world):
+    objects, people, _ = world
+    case = objects["case"][1]
+    for person, user in people.items():
+        fresh = User.objects.get(pk=user.pk)
+        assert allows(fresh, "notifications.view_communications_log", case) == allows(
+            fresh, "assessments.view_secas_pages"
+        ), person
