@@ -27,8 +27,8 @@ def env_bool(name: str, default: bool = False) -> bool:
         return False
     # A typo ("ture") must not silently mean False: a security setting could switch off.
     raise ImproperlyConfigured(
-        f"{name} must be one of {', '.join(TRUE_WORDS)} (on) or {', '.join(FALSE_WORDS)} "
-        f"(off); it is {value!r}."
+        f"{name} is {value!r}, which is neither on ({', '.join(TRUE_WORDS)}) nor off "
+        f"({', '.join(FALSE_WORDS)}). Set it to one of those words, or leave it unset."
     )
 
 

@@ -103,7 +103,8 @@ on_secas_side = is_secas | is_superuser
 
 
 def holds_model_permission(codename: str) -> rules.Predicate:
-    """A Django permission granted to the person's group (set by the apps' data migrations)."""
+    """A Django model permission the person holds, read as the admin reads it: granted to their
+    group (by the apps' data migrations) or to them, or every one for an active superuser."""
 
     @rules.predicate(name=f"holds:{codename}")
     def holds(user: Person) -> bool:
