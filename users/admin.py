@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 
 from sscportal.history import RegisterHistoryAdmin
@@ -13,6 +15,7 @@ from users.models import (
     User,
     UserRole,
 )
+from users.policy import allows
 from users.security import record_event
 
 
@@ -31,8 +34,44 @@ class MembershipInline(admin.TabularInline):
         return False
 
 
+ACCESS_FLAGS = ("is_active", "is_staff", "is_superuser")
+
+
+class UserAccessForm(UserChangeForm):
+    """The admin's person form; its Access section is checked by the access service's rules."""
+
+    acting_user = None
+
+    def requested_access(self) -> dict:
+        """The Access section as sent: flags and groups the form does not show stay as stored."""
+        data, person = self.cleaned_data, self.instance
+        return {
+            "is_active": data.get("is_active", person.is_active),
+            "is_staff": data.get("is_staff", person.is_staff),
+            "is_superuser": data.get("is_superuser", person.is_superuser),
+            "groups": list(data["groups"]) if "groups" in data else list(person.groups.all()),
+            "user_permissions": list(data["user_permissions"])
+            if "user_permissions" in data
+            else None,
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and not self.errors:
+            try:
+                services.check_access_change(
+                    person=User.objects.get(pk=self.instance.pk),
+                    by=self.acting_user,
+                    **self.requested_access(),
+                )
+            except services.AccessChangeRefused as refusal:
+                raise ValidationError(str(refusal)) from refusal
+        return cleaned
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = UserAccessForm
     ordering = ["full_name", "email"]
     list_display = ["email", "full_name", "job_title", "is_active", "is_staff", "last_login"]
     list_filter = ["is_active", "is_staff", "groups", "memberships__organisation"]
@@ -62,25 +101,32 @@ class UserAdmin(DjangoUserAdmin):
         # People are deactivated, never deleted: their names stay on decisions and logs.
         return False
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.acting_user = request.user  # get_form makes a new class for each request
+        return form
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not allows(request.user, "users.grant_superuser"):
+            readonly += ["is_superuser", "user_permissions"]
+        return readonly
+
     def save_model(self, request, obj, form, change):
-        # The stored access, read before this save overwrites it.
-        form.access_before = (
-            access_summary(User.objects.get(pk=obj.pk)) if change else "new account"
-        )
+        if change:
+            # The Access section is saved by the access service (in save_related), not here.
+            stored = User.objects.get(pk=obj.pk)
+            for flag in ACCESS_FLAGS:
+                setattr(obj, flag, getattr(stored, flag))
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
-        before = form.access_before
+        requested = form.requested_access() if change else None
+        for name in ("groups", "user_permissions"):
+            form.cleaned_data.pop(name, None)
         super().save_related(request, form, formsets, change)
-        after = access_summary(form.instance)
-        if before != after:
-            record_event(
-                SecurityEvent.Kind.ROLE_CHANGE,
-                actor=request.user,
-                request=request,
-                summary=f"{request.user} changed {form.instance}'s access in the admin: "
-                f"{before} → {after}",
-            )
+        if requested is not None:
+            services.change_access(person=form.instance, by=request.user, **requested)
 
     def user_change_password(self, request, id, form_url=""):
         response = super().user_change_password(request, id, form_url)
@@ -93,12 +139,6 @@ class UserAdmin(DjangoUserAdmin):
                 summary=f"{request.user} set a new password for {person} in the admin",
             )
         return response
-
-
-def access_summary(user) -> str:
-    groups = ", ".join(sorted(user.groups.values_list("name", flat=True))) or "no groups"
-    flags = [name for name in ("is_active", "is_staff", "is_superuser") if getattr(user, name)]
-    return f"{groups}; {', '.join(flags) or 'no flags'}"
 
 
 @admin.register(UserRole)

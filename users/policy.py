@@ -92,6 +92,20 @@ def uses_admin_site(user: Person) -> bool:
 # SSC, SECAS and admin-site accounts: managed by SECAS, never members of a User.
 is_committee_account = uses_admin_site | is_superuser | is_ssc_member | is_secas
 
+COMMITTEE_GROUPS = frozenset({SSC_MEMBERS_GROUP, SSC_CHAIR_GROUP, SECAS_STAFF_GROUP})
+
+
+def becomes_committee_account(
+    person: Person, *, is_staff: bool, is_superuser: bool, added_groups: set[str]
+) -> bool:
+    """Whether an access change would newly make the person a committee account."""
+    return (
+        (is_staff and not person.is_staff)
+        or (is_superuser and not person.is_superuser)
+        or bool(added_groups & COMMITTEE_GROUPS)
+    )
+
+
 # Two-factor sign-in is compulsory for every committee account; User staff may choose it.
 must_use_two_factor = is_committee_account
 
@@ -167,6 +181,10 @@ rules.add_perm(
 # admin invites them again instead (access comes back only with the person's consent).
 rules.add_perm("users.restore_access", holds_model_permission("users.change_membership"))
 rules.add_perm("users.add_member_directly", holds_model_permission("users.add_membership"))
+# A person's account flags and groups (SSC, chair, SECAS): SECAS in the admin; making someone
+# a superuser, or giving individual permissions, only a superuser.
+rules.add_perm("users.change_access", holds_model_permission("users.change_user"))
+rules.add_perm("users.grant_superuser", is_superuser)
 
 
 class _PolicyApp:

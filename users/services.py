@@ -15,7 +15,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from sscportal.history import attribute_change
 from users.models import Membership, Organisation, SecurityEvent, User, normalise_email
-from users.policy import allows, is_committee_account
+from users.policy import allows, becomes_committee_account, is_committee_account
 from users.security import record_event
 
 logger = logging.getLogger(__name__)
@@ -355,3 +355,97 @@ def add_member(
             f"{'active' if is_active else 'deactivated'}",
         )
     return membership
+
+
+class AccessChangeRefused(Exception):
+    """A change to a person's account flags or groups was refused; the message says why."""
+
+
+def access_summary(user: User) -> str:
+    groups = ", ".join(sorted(user.groups.values_list("name", flat=True))) or "no groups"
+    flags = [name for name in ("is_active", "is_staff", "is_superuser") if getattr(user, name)]
+    return f"{groups}; {', '.join(flags) or 'no flags'}"
+
+
+def check_access_change(
+    *,
+    person: User,
+    by: User,
+    is_active: bool,
+    is_staff: bool,
+    is_superuser: bool,
+    groups,
+    user_permissions=None,
+) -> None:
+    """Refuse, in words, an access change the rules do not allow (the admin asks first)."""
+    if not allows(by, "users.change_access", person):
+        raise AccessChangeRefused("Only SECAS can change a person's access.")
+    current_groups = set(person.groups.values_list("pk", flat=True)) if person.pk else set()
+    new_groups = {group.pk for group in groups}
+    current_permissions = (
+        set(person.user_permissions.values_list("pk", flat=True)) if person.pk else set()
+    )
+    permissions_change = user_permissions is not None and current_permissions != {
+        permission.pk for permission in user_permissions
+    }
+    flags = (is_active, is_staff, is_superuser)
+    stored_flags = (person.is_active, person.is_staff, person.is_superuser)
+    if flags == stored_flags and new_groups == current_groups and not permissions_change:
+        return
+    if person.pk == by.pk:
+        raise AccessChangeRefused(
+            "You cannot change your own access: ask another member of SECAS to do it."
+        )
+    superuser_changes = flags[2] != stored_flags[2]
+    if (superuser_changes or permissions_change) and not allows(by, "users.grant_superuser"):
+        raise AccessChangeRefused(
+            "Only a superuser can make someone a superuser or give them individual permissions."
+        )
+    added_groups = {group.name for group in groups if group.pk not in current_groups}
+    becomes_committee = becomes_committee_account(
+        person, is_staff=is_staff, is_superuser=is_superuser, added_groups=added_groups
+    )
+    places = sorted(str(m.organisation) for m in person.active_memberships.values())
+    if becomes_committee and places:
+        raise AccessChangeRefused(
+            f"{person} still has a place at {', '.join(places)}. SSC, SECAS and admin-site "
+            "accounts are never members of a User: deactivate that place first."
+        )
+
+
+def change_access(
+    *,
+    person: User,
+    by: User,
+    is_active: bool,
+    is_staff: bool,
+    is_superuser: bool,
+    groups,
+    user_permissions=None,
+) -> User:
+    """Set a person's account flags and groups; the admin's Access section comes here."""
+    with transaction.atomic():
+        person = User.objects.select_for_update().get(pk=person.pk)
+        check_access_change(
+            person=person,
+            by=by,
+            is_active=is_active,
+            is_staff=is_staff,
+            is_superuser=is_superuser,
+            groups=groups,
+            user_permissions=user_permissions,
+        )
+        before = access_summary(person)
+        person.is_active, person.is_staff, person.is_superuser = is_active, is_staff, is_superuser
+        person.save(update_fields=["is_active", "is_staff", "is_superuser"])
+        person.groups.set(groups)
+        if user_permissions is not None:
+            person.user_permissions.set(user_permissions)
+        after = access_summary(person)
+        if before != after:
+            record_event(
+                SecurityEvent.Kind.ROLE_CHANGE,
+                actor=by,
+                summary=f"{by} changed {person}'s access: {before} → {after}",
+            )
+    return person

@@ -116,9 +116,12 @@ def test_a_formula_typed_at_sign_in_is_defused_in_the_csv(client, secas):
     assert ",=HYPERLINK" not in body
 
 
-def test_access_changed_in_the_admin_is_recorded(client, db, submitter):
+def test_access_changed_in_the_admin_is_recorded(client, db):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
+
+    # Someone with no place at a User: a User's staff cannot be made SECAS while there.
+    submitter = factories.UserFactory()
 
     superuser = get_user_model().objects.create_superuser(
         "root@example.org", "x" * 20, full_name="Root"
