@@ -120,6 +120,8 @@ def test_access_changed_in_the_admin_is_recorded(client, db):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
+    from tests import factories
+
     # Someone with no place at a User: a User's staff cannot be made SECAS while there.
     submitter = factories.UserFactory()
 
