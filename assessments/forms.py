@@ -259,6 +259,9 @@ class MeetingForm(forms.ModelForm):
         field_classes = {"date": SensibleDateField}
 
 
+FORMER_MEMBER_NOTE = "has left the SSC: not counted towards the quorum"
+
+
 class AttendanceForm(forms.Form):
     attendees = forms.ModelMultipleChoiceField(
         queryset=None,
@@ -269,7 +272,13 @@ class AttendanceForm(forms.Form):
 
     def __init__(self, *args, meeting: SSCMeeting | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["attendees"].queryset = selectors.attendance_choices(meeting)
+        field = self.fields["attendees"]
+        field.queryset = selectors.attendance_choices(meeting)
+        former = selectors.former_members_recorded(meeting) if meeting is not None else set()
+        # Someone recorded who has since left stays listed, saying why they no longer count.
+        field.label_from_instance = lambda person: (
+            f"{person} ({FORMER_MEMBER_NOTE})" if person.pk in former else str(person)
+        )
 
 
 class MeetingConflictForm(forms.Form):

@@ -404,6 +404,13 @@ def attendance_choices(meeting: SSCMeeting | None = None) -> QuerySet[User]:
     )
 
 
+def former_members_recorded(meeting: SSCMeeting) -> set[int]:
+    """Who is recorded at the meeting but no longer an SSC member (so no longer counted)."""
+    return set(
+        meeting.attendees.exclude(pk__in=ssc_members().values("pk")).values_list("pk", flat=True)
+    )
+
+
 def meeting_attendees(meeting: SSCMeeting) -> list:
     """The meeting's attendees, loaded once with what the quorum asks of each person.
 

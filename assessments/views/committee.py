@@ -494,6 +494,8 @@ class MeetingView(CommitteeMixin, TemplateView):
         context.update(
             meeting=meeting,
             attendees=attendees,
+            former_members=ssc.former_members_recorded(meeting) if attendees else set(),
+            former_member_note=forms.FORMER_MEMBER_NOTE,
             quorum=meeting.quorum_for(),
             conflicts=meeting.conflicts.select_related("member", "organisation"),
             items=rows,

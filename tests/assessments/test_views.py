@@ -408,12 +408,19 @@ def test_saving_attendance_keeps_someone_recorded_who_has_since_left_the_ssc(
     page = client.get(reverse("assessments:meeting", args=[meeting.pk])).content.decode()
     data = form_data(page, action=reverse("assessments:attendance", args=[meeting.pk]))
     assert data.getlist("attendees") == [str(former.pk)]  # shown ticked, so not lost on save
+    assert "Former Member (has left the SSC: not counted towards the quorum)" in page_text(
+        client.get(reverse("assessments:meeting", args=[meeting.pk]))
+    )
     data.appendlist("attendees", str(ssc_member.pk))
     response = client.post(
         reverse("assessments:attendance", args=[meeting.pk]), postable(data), follow=True
     )
-    assert "Attendance saved" in page_text(response)
+    assert "Attendance saved: 1 SSC member attending, quorate." in page_text(response)
     assert set(meeting.attendees.all()) == {former, ssc_member}
+    # Someone who reads the meeting page sees why the count is one.
+    client.force_login(ssc_member)
+    page = page_text(client.get(reverse("assessments:meeting", args=[meeting.pk])))
+    assert "Former Member (has left the SSC: not counted towards the quorum)" in page
 
 
 def test_a_conflict_declared_at_a_meeting_shuts_the_member_out(
