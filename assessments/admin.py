@@ -85,12 +85,16 @@ class AssessmentCycleRuleAdmin(RegisterHistoryAdmin):
 
 
 class AgendaItemInline(admin.TabularInline):
+    """The agenda, read only: a case is put before a meeting by starting its review."""
+
     model = AgendaItem
     extra = 0
-    autocomplete_fields = ["notification"]
     fields = ["position", "notification", "added_at"]
-    readonly_fields = ["added_at"]
+    readonly_fields = fields
     can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
     def get_queryset(self, request):
         return ssc.agenda_items_visible_to(request.user, super().get_queryset(request))

@@ -169,7 +169,9 @@ def rapporteur_candidates(organisation) -> QuerySet[User]:
     conflicted = ConflictOfInterest.objects.filter(
         organisation=organisation, withdrawn_at__isnull=True
     ).values("member")
-    employed = Membership.objects.filter(organisation=organisation, is_active=True).values("user")
+    employed = Membership.objects.filter(
+        organisation=organisation, is_active=True, organisation__is_active=True
+    ).values("user")
     return ssc_members().exclude(pk__in=conflicted).exclude(pk__in=employed)
 
 

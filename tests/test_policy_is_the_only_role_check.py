@@ -7,6 +7,8 @@ a users.policy predicate, or `has_transition_perm`).
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 SKIPPED_DIRS = {
     ".venv",
@@ -121,3 +123,19 @@ def test_the_guard_recognises_each_kind_of_role_check():
     ]
     for line in allowed:
         assert role_checks_in(Path("views.py"), line) == [], line
+
+
+def test_a_template_asking_about_a_rule_that_does_not_exist_fails_loudly(rf, db):
+    from django.contrib.auth.models import AnonymousUser
+    from django.template import engines
+
+    from users.policy import UnknownRule, policy_context
+
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    template = engines["django"].from_string(
+        "{% if policy.users.use_admin_site %}yes{% endif %}"
+        "{% if policy.users.use_admin_sit %}typo{% endif %}"
+    )
+    with pytest.raises(UnknownRule, match=r"users\.use_admin_sit\b"):
+        template.render(policy_context(request))

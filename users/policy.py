@@ -2,8 +2,8 @@
 
 The only place outside selectors and migrations that reads a group name or a membership role.
 Each app keeps its own rules in its `policy.py`, built from the predicates here; views, services,
-templates, the admin, the FSM transitions, feeds and exports all ask through `allows()` (or
-`user.has_perm` / `{% has_perm %}` for page-level questions), never the roles themselves.
+templates (`policy.<app>.<rule>`, see policy_context), the admin, the FSM transitions, feeds and
+exports all ask through `allows()`, never the roles themselves.
 """
 
 from collections.abc import Callable
@@ -122,7 +122,7 @@ def holds_model_permission(codename: str) -> rules.Predicate:
 
     @rules.predicate(name=f"holds:{codename}")
     def holds(user: Person) -> bool:
-        # Straight to the group permissions: `user.has_perm` would ask the rules again.
+        # Through the model backend alone: `user.has_perm` would ask the rules again.
         return is_active_person(user) and _group_permissions.has_perm(user, codename)
 
     return holds
@@ -187,6 +187,10 @@ rules.add_perm("users.change_access", holds_model_permission("users.change_user"
 rules.add_perm("users.grant_superuser", is_superuser)
 
 
+class UnknownRule(LookupError):
+    """A template asked the policy about a rule no app defines."""
+
+
 class _PolicyApp:
     """`policy.<app>.<name>` in a template: the policy's answer for the signed-in person."""
 
@@ -194,7 +198,11 @@ class _PolicyApp:
         self.user, self.app_label = user, app_label
 
     def __getitem__(self, name: str) -> bool:
-        return allows(self.user, f"{self.app_label}.{name}")
+        rule = f"{self.app_label}.{name}"
+        if not rules.perm_exists(rule):
+            # Not a KeyError, which a template would swallow as "no": a typo must show.
+            raise UnknownRule(f"No rule named {rule} in the access policy.")
+        return allows(self.user, rule)
 
     def __iter__(self):
         # Templates try iteration on a lookup; a rule set is not a list.

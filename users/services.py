@@ -276,7 +276,7 @@ def change_membership(
                 refusal = f"{who} declined the invitation, so they have no place to change."
             # The staff page is where an invitation is sent, whoever is changing the place.
             raise StaffChangeRefused(
-                f"{refusal} To invite them again, use the organisation's staff page."
+                f"{refusal} The organisation's admin can invite them again from its staff page."
                 if not locked.is_invitation_pending
                 else refusal
             )

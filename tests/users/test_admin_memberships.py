@@ -126,6 +126,10 @@ def test_an_unaccepted_invitation_cannot_be_changed_in_the_admin_and_says_why(
     response = post_change(client, invited, role=Membership.Role.ADMIN)
     refusal = next(message for message in shown_messages(response) if said in message)
     assert "below" not in refusal  # the admin has no invitation form below
+    if answer != Membership.Invitation.PENDING:
+        assert refusal.endswith(
+            "The organisation's admin can invite them again from its staff page."
+        )
     invited.refresh_from_db()
     assert invited.role != Membership.Role.ADMIN
 
