@@ -17,13 +17,13 @@ from assessments.models import (
 )
 from notifications.admin import (
     NotificationAdmin,
-    ReadOnlyAdmin,
     ReadOnlyStateLogInline,
     ServiceTransitionAdminMixin,
 )
 from notifications.models import Notification
 from notifications.selectors import ssc_members
 from notifications.services import TransitionRefused
+from sscportal.admin import ReadOnlyAdmin
 from sscportal.history import RegisterHistoryAdmin
 from users.models import User
 from users.policy import allows

@@ -27,6 +27,7 @@ from notifications.models import (
     UserSystem,
 )
 from notifications.services import lifecycle_step, state_field, step_label
+from sscportal.admin import ReadOnlyAdmin
 from sscportal.history import RegisterHistoryAdmin
 
 
@@ -413,19 +414,6 @@ class StateLogAdmin(ReadableStateLogMixin, admin.ModelAdmin):
                 "subtitle": f"{self.record(entry)}: {self.step(entry)}, {self.when(entry)}",
             }
         return super().change_view(request, object_id, form_url, extra_context)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records kept for the trail: readable by SECAS, never added, changed or deleted here."""
 
     def has_add_permission(self, request):
         return False
