@@ -21,7 +21,6 @@ from notifications.models import (
     InformationRequest,
     Message,
     Notification,
-    OutboundEmail,
     ReferenceCounter,
     SharedResourceProvider,
     UserSystem,
@@ -29,6 +28,8 @@ from notifications.models import (
 from notifications.services import lifecycle_step, state_field, step_label
 from sscportal.admin import ReadOnlyAdmin
 from sscportal.history import RegisterHistoryAdmin
+from sscportal.mail.admin import OutboundEmailAdmin
+from sscportal.mail.models import OutboundEmail
 
 
 def hide_conflicted(request, organisation_path: str) -> Q:
@@ -442,10 +443,9 @@ class AttachmentDownloadAdmin(ConflictAwareAdminMixin, ReadOnlyAdmin):
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(ConflictAwareAdminMixin, ReadOnlyAdmin):
-    list_display = ["created_at", "kind", "subject", "sent_at", "attempts"]
-    list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
-    search_fields = ["subject", "notification__reference"]
+class CaseEmailAdmin(ConflictAwareAdminMixin, OutboundEmailAdmin):
+    organisation_path = "organisation_link__organisation"
+    search_fields = ["subject", "notification_link__notification__reference"]
 
 
 @admin.register(ReferenceCounter)

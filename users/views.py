@@ -84,27 +84,14 @@ class InviteView(LoginRequiredMixin, View):
         except services.StaffChangeRefused as refusal:
             messages.error(request, str(refusal))
             return StaffListView(request=request).get(request, pk, invite_form=form)
-        _send_and_report(request, membership, normalise_email(form.cleaned_data["email"]))
-        return redirect("users:staff", pk=pk)
-
-
-def _send_and_report(request, membership, email: str) -> None:
-    # One answer whoever the address belongs to: it reveals nothing about accounts.
-    role = membership.get_role_display()
-    organisation = membership.organisation.name
-    try:
-        services.send_invitation(membership=membership, by=request.user)
-    except OSError:
-        messages.warning(
+        # One answer whoever the address belongs to: it reveals nothing about accounts.
+        email = normalise_email(form.cleaned_data["email"])
+        messages.success(
             request,
-            f"The invitation to {email} as {role} is recorded, but the email could not be sent "
-            "just now. Use “Resend invitation” in a few minutes.",
+            f"Invitation sent to {email} as {membership.get_role_display()}. They join "
+            f"{organisation.name} when they accept it.",
         )
-        return
-    messages.success(
-        request,
-        f"Invitation sent to {email} as {role}. They join {organisation} when they accept it.",
-    )
+        return redirect("users:staff", pk=pk)
 
 
 class ResendInvitationView(LoginRequiredMixin, View):
@@ -115,10 +102,6 @@ class ResendInvitationView(LoginRequiredMixin, View):
             services.resend_invitation(membership=membership, by=request.user)
         except services.StaffChangeRefused as refusal:
             messages.error(request, str(refusal))
-        except OSError:
-            messages.warning(
-                request, "The invitation email could not be sent just now. Try again later."
-            )
         else:
             email = normalise_email(membership.user.email)
             messages.success(request, f"Invitation sent again to {email}.")
