@@ -137,7 +137,7 @@ def resend_invitation(*, membership: Membership, by: User) -> None:
     _require_admin(by, membership.organisation)
     with transaction.atomic():
         locked = (
-            Membership.objects.select_for_update()
+            Membership.objects.select_for_update(of=("self",))
             .select_related("user", "organisation", "invited_by")
             .get(pk=membership.pk)
         )
