@@ -16,12 +16,12 @@ from assessments.models import (
 )
 from notifications.admin import (
     NotificationAdmin,
-    ReadOnlyAdmin,
     ReadOnlyStateLogInline,
     ServiceTransitionAdminMixin,
 )
 from notifications.models import Notification
 from notifications.services import TransitionRefused
+from sscportal.admin import ReadOnlyAdmin
 from sscportal.history import RegisterHistoryAdmin
 from users.policy import allows
 

@@ -1,21 +1,17 @@
 """Documents generated from the record: the decision letter, the minutes extract and SECAS's
 tables as CSV (streamed, a chunk of rows at a time, so memory stays flat whatever the size)."""
 
-import csv
-import io
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import islice
 
-from django.http import StreamingHttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from assessments import selectors
 from assessments.models import Assessment, AssessmentKind, AssessmentState
 from notifications.models import InformationRequest, NotificationState
-from users.security import defuse_formula
+from sscportal.exports import chunks, csv_text
 
 CHUNK = 500  # rows per database fetch and per piece of the response
 
@@ -73,12 +69,7 @@ def minutes_rows(decisions) -> list[list[str]]:
 
 
 def minutes_csv(decisions) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(MINUTES_COLUMNS)
-    for row in minutes_rows(decisions):
-        writer.writerow([defuse_formula(cell) for cell in row])
-    return buffer.getvalue()
+    return csv_text(MINUTES_COLUMNS, minutes_rows(decisions))
 
 
 def minutes_pdf(meeting, decisions) -> bytes:
@@ -86,39 +77,6 @@ def minutes_pdf(meeting, decisions) -> bytes:
         "assessments/minutes_pdf.html",
         {"meeting": meeting, "columns": MINUTES_COLUMNS, "rows": minutes_rows(decisions)},
     )
-
-
-# --- CSV, streamed ----------------------------------------------------------------------------
-
-
-class _Echo:
-    """A file-like object that hands back what csv.writer writes, so rows can be yielded."""
-
-    def write(self, value):
-        return value
-
-
-def chunks(rows: Iterable, size: int | None = None) -> Iterator[list]:
-    iterator = iter(rows)
-    while chunk := list(islice(iterator, size or CHUNK)):
-        yield chunk
-
-
-def csv_lines(columns: list[str], rows: Iterable[list]) -> Iterator[str]:
-    """The header, then the rows a chunk at a time, every cell defused against formulas."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(columns)
-    for chunk in chunks(rows):
-        yield "".join(writer.writerow([defuse_formula(cell) for cell in row]) for row in chunk)
-
-
-def streaming_csv(filename: str, columns: list[str], rows: Iterable[list]) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(
-        csv_lines(columns, rows), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- SECAS's tables ---------------------------------------------------------------------------
@@ -171,7 +129,7 @@ def _review_rows(today) -> Iterator[list]:
         .values_list("pk", "organisation__name", "due_date", "kind")
     )
     link = Assessment.systems_in_scope.through
-    for chunk in chunks(reviews.iterator(chunk_size=CHUNK)):
+    for chunk in chunks(reviews.iterator(chunk_size=CHUNK), CHUNK):
         later: dict[int, list[str]] = defaultdict(list)
         systems = (
             link.objects.filter(
@@ -196,7 +154,7 @@ def _awaiting_rows(today) -> Iterator[list]:
     cases = selectors.awaiting_ssc().values_list(
         "pk", "reference", "organisation__name", "state", "submitted_at", "review_started_at"
     )
-    for chunk in chunks(cases.iterator(chunk_size=CHUNK)):
+    for chunk in chunks(cases.iterator(chunk_size=CHUNK), CHUNK):
         periods: dict[int, list] = defaultdict(list)
         questions = InformationRequest.objects.filter(
             notification__in=[pk for pk, *_ in chunk]
@@ -248,7 +206,7 @@ def _late_rows(today) -> Iterator[list]:
 def _at_risk_rows(today) -> Iterator[list]:
     flagged = selectors.flagged_assurance()
     organisations = selectors.organisations_at_risk(today, flagged).iterator(chunk_size=CHUNK)
-    for chunk in chunks(organisations):
+    for chunk in chunks(organisations, CHUNK):
         for entry in selectors.risk_reasons(chunk, today, flagged):
             yield [entry["organisation"].name, "; ".join(entry["reasons"])]
 

@@ -24,12 +24,12 @@ from notifications.models import (
     InformationRequest,
     Notification,
     NotificationState,
-    OutboundEmail,
 )
 from notifications.recipients import case_url, notification_url, portal_link
 from notifications.selectors import submitting_memberships
-from notifications.services import build_deferred_email
+from notifications.services import EmailAbout, save_emails
 from notifications.workdays import add_working_days, working_days_left, working_days_since
+from sscportal.mail.services import build_deferred_email
 from users.models import Organisation
 from users.policy import conflicted_with
 
@@ -482,7 +482,7 @@ def find_due(today: date) -> list[Due]:
 
 def send_reminders(*, today: date | None = None) -> dict[str, int]:
     """Record and email every reminder due today or earlier that has not been sent."""
-    from notifications.tasks import sweep_outbox
+    from sscportal.mail.tasks import sweep_outbox
 
     today = today or timezone.localdate()
     run_id = uuid.uuid4()
@@ -516,14 +516,16 @@ def send_reminders(*, today: date | None = None) -> dict[str, int]:
         # and each is sent to its own page.
         # Rendered when delivered, not here: the run only records what each email will say.
         emails = [
-            build_deferred_email(
-                kind=f"reminder_{due.kind}",
-                to=audience,
-                template="reminder",
-                context={"due": due.message(), "url": url},
-                summary=due.headline,
-                notification=due.notification,
-                organisation=due.organisation,
+            EmailAbout(
+                build_deferred_email(
+                    kind=f"reminder_{due.kind}",
+                    to=audience,
+                    template="reminder",
+                    context={"due": due.message(), "url": url},
+                    summary=due.headline,
+                ),
+                due.notification,
+                due.organisation,
             )
             for due in found
             if due.key in claimed
@@ -533,7 +535,7 @@ def send_reminders(*, today: date | None = None) -> dict[str, int]:
             )
             if audience
         ]
-        OutboundEmail.objects.bulk_create(emails, batch_size=BATCH)
+        save_emails(emails)
 
         # One sweep delivers the batch after commit; robust, so a broker outage only delays it.
         def enqueue_sweep():

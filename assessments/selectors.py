@@ -52,7 +52,6 @@ from notifications.models import (
     Notification,
     NotificationQuerySet,
     NotificationState,
-    OutboundEmail,
     UserSystem,
 )
 from notifications.selectors import notifications_visible_to, outside_conflicts, ssc_members
@@ -62,6 +61,7 @@ from notifications.workdays import (
     working_days_between,
     working_days_since,
 )
+from sscportal.mail.models import OutboundEmail
 from users.models import (
     SSC_CHAIR_GROUP,
     SSC_MEMBERS_GROUP,
@@ -1016,7 +1016,7 @@ def communications(*, notification=None, organisation=None) -> QuerySet[Outbound
     """The emails written about a case or an organisation, newest first (bodies left out)."""
     emails = OutboundEmail.objects.defer("body_text", "body_html").order_by("-created_at", "-pk")
     if notification is not None:
-        emails = emails.filter(notification=notification)
+        emails = emails.filter(notification_link__notification=notification)
     if organisation is not None:
-        emails = emails.filter(organisation=organisation)
+        emails = emails.filter(organisation_link__organisation=organisation)
     return emails

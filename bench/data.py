@@ -453,9 +453,10 @@ class Builder:
             InformationRequest,
             Message,
             Notification,
-            OutboundEmail,
             UserSystem,
         )
+        from notifications.services import EmailAbout, save_emails
+        from sscportal.mail.models import OutboundEmail
         from users.models import SecurityEvent
 
         rng = self.rng
@@ -776,18 +777,19 @@ class Builder:
             for e in range(3):
                 when = x.submitted_at + (last - x.submitted_at) * e / 3
                 emails.append(
-                    OutboundEmail(
-                        kind=("submitted", "triaged", "decided")[e],
-                        to=[submitter.email],
-                        subject=f"{x.reference}: an update on your notification",
-                        body_text="Dear colleague,\n\n" + PARAGRAPH,
-                        body_html="<p>Dear colleague,</p><p>" + PARAGRAPH + "</p>",
-                        organisation=x.organisation,
-                        notification=x,
-                        created_at=when,
-                        sent_at=when + timedelta(seconds=30),
-                        attempts=1,
-                        next_attempt_at=when,
+                    EmailAbout(
+                        OutboundEmail(
+                            kind=("submitted", "triaged", "decided")[e],
+                            to=[submitter.email],
+                            subject=f"{x.reference}: an update on your notification",
+                            body_text="Dear colleague,\n\n" + PARAGRAPH,
+                            body_html="<p>Dear colleague,</p><p>" + PARAGRAPH + "</p>",
+                            created_at=when,
+                            sent_at=when + timedelta(seconds=30),
+                            attempts=1,
+                            next_attempt_at=when,
+                        ),
+                        x,
                     )
                 )
         bulk(StateLog, logs, self.counts, "notification transition logs")
@@ -796,7 +798,8 @@ class Builder:
         bulk(InformationRequest, questions, self.counts, "information requests")
         bulk(Message, messages, self.counts, "messages")
         bulk(Attachment, files, self.counts, "attachments (rows only)")
-        bulk(OutboundEmail, emails, self.counts, "outbox emails")
+        save_emails(emails)
+        self.counts["outbox emails"] = self.counts.get("outbox emails", 0) + len(emails)
         bulk(SecurityEvent, events, self.counts, "security events")
         self.targeted_assessments(
             [t for t in entries if t["state"] in DECIDED - {"no_assessment_needed"}]

@@ -330,8 +330,8 @@ def scan(label: str) -> Scan:
     from django.test.utils import CaptureQueriesContext
 
     from assessments.reminders import send_reminders
-    from notifications.models import OutboundEmail
-    from notifications.tasks import sweep_outbox
+    from sscportal.mail.models import OutboundEmail
+    from sscportal.mail.tasks import sweep_outbox
 
     before = OutboundEmail.objects.count()
     with (
@@ -387,7 +387,11 @@ def clear_sent() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE assessments_reminder, notifications_outboundemail")
+        # The outbox's link tables go with it: TRUNCATE refuses a table others point at.
+        cursor.execute(
+            "TRUNCATE assessments_reminder, notifications_notificationemail, "
+            "users_organisationemail, notifications_outboundemail"
+        )
 
 
 def profile_scan() -> None:

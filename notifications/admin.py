@@ -21,13 +21,15 @@ from notifications.models import (
     InformationRequest,
     Message,
     Notification,
-    OutboundEmail,
     ReferenceCounter,
     SharedResourceProvider,
     UserSystem,
 )
 from notifications.services import lifecycle_step, state_field, step_label
+from sscportal.admin import ReadOnlyAdmin
 from sscportal.history import RegisterHistoryAdmin
+from sscportal.mail.admin import OutboundEmailAdmin
+from sscportal.mail.models import OutboundEmail
 
 
 def hide_conflicted(request, organisation_path: str) -> Q:
@@ -424,19 +426,6 @@ class StateLogAdmin(ReadableStateLogMixin, admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records kept for the trail: readable by SECAS, never added, changed or deleted here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Message)
 class MessageAdmin(ConflictAwareAdminMixin, ReadOnlyAdmin):
     organisation_path = "notification__organisation"
@@ -454,10 +443,9 @@ class AttachmentDownloadAdmin(ConflictAwareAdminMixin, ReadOnlyAdmin):
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(ConflictAwareAdminMixin, ReadOnlyAdmin):
-    list_display = ["created_at", "kind", "subject", "sent_at", "attempts"]
-    list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
-    search_fields = ["subject", "notification__reference"]
+class CaseEmailAdmin(ConflictAwareAdminMixin, OutboundEmailAdmin):
+    organisation_path = "organisation_link__organisation"
+    search_fields = ["subject", "notification_link__notification__reference"]
 
 
 @admin.register(ReferenceCounter)

@@ -656,51 +656,13 @@ class Message(models.Model):
         return f"Message on {self.notification.reference} by {self.author}"
 
 
-class OutboundEmail(models.Model):
-    """An email written in the same transaction as the change that caused it (the outbox).
+class NotificationEmail(models.Model):
+    """An outbox email about a case: the case's communications log reads these."""
 
-    A task delivers it after commit; undelivered rows are retried, so a broker or SMTP outage
-    delays mail but loses none. The rows are also the communications log of a case.
-    """
-
-    kind = models.CharField(max_length=60)
-    to = models.JSONField(default=list)
-    subject = models.CharField(max_length=255)
-    # Empty until delivery for a row written with only its template and context (a bulk run).
-    body_text = models.TextField(blank=True)
-    body_html = models.TextField(blank=True)
-    template = models.CharField(
-        max_length=100,
-        blank=True,
-        help_text="The email trio (emails/<template>…) the row is rendered from when delivered.",
+    email = models.OneToOneField(
+        "mail.OutboundEmail", models.CASCADE, primary_key=True, related_name="notification_link"
     )
-    context = models.JSONField(
-        default=dict, blank=True, help_text="What the template needs, as plain values."
-    )
-    organisation = models.ForeignKey(
-        Organisation, models.PROTECT, null=True, blank=True, related_name="emails"
-    )
-    notification = models.ForeignKey(
-        Notification, models.PROTECT, null=True, blank=True, related_name="emails"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    next_attempt_at = models.DateTimeField(
-        default=timezone.now, help_text="When the sweeper may try again if still unsent."
-    )
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = "email"
-        indexes = [
-            models.Index(
-                fields=["next_attempt_at"],
-                condition=Q(sent_at__isnull=True),
-                name="outbox_unsent_due",
-            )
-        ]
+    notification = models.ForeignKey(Notification, models.PROTECT, related_name="email_links")
 
     def __str__(self):
-        return f"{self.subject} → {', '.join(self.to)}"
+        return f"{self.email} (about {self.notification.reference})"

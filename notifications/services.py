@@ -2,12 +2,11 @@
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django_fsm import (
     ConcurrentTransition,
@@ -24,8 +23,8 @@ from notifications.models import (
     InformationRequest,
     Message,
     Notification,
+    NotificationEmail,
     NotificationState,
-    OutboundEmail,
     ReferenceCounter,
     UserSystem,
 )
@@ -33,13 +32,14 @@ from notifications.recipients import (
     Recipient,
     link_for,
     notification_url,
-    portal_link,
     recipients_for,
     unique_recipients,
 )
 from notifications.workdays import add_working_days, working_days_left
 from sscportal.history import attribute_change
-from users.models import SecurityEvent, User
+from sscportal.mail import services as mail
+from sscportal.mail.models import OutboundEmail
+from users.models import Organisation, OrganisationEmail, SecurityEvent, User
 from users.policy import allows
 from users.security import record_event
 
@@ -525,66 +525,51 @@ def _email_context(notification, context: dict) -> dict:
     return {
         "notification": notification,
         "notification_url": notification_url(notification) if notification else "",
-        "portal_url": portal_link("home"),
         **context,
     }
 
 
-def _render_subject(template: str, context: dict) -> str:
-    return " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
-
-
-def build_email(
-    *, kind: str, to, template: str, context: dict, notification=None, organisation=None
-) -> OutboundEmail:
-    """Render an email trio (emails/<template>_subject.txt, .txt, .html) into an unsaved row."""
-    context = _email_context(notification, context)
-    return OutboundEmail(
-        kind=kind,
-        to=list(to),
-        subject=_render_subject(template, context),
-        body_text=render_to_string(f"emails/{template}.txt", context),
-        body_html=render_to_string(f"emails/{template}.html", context),
-        organisation=organisation or (notification.organisation if notification else None),
-        notification=notification,
+def build_email(*, kind: str, to, template: str, context: dict, notification=None) -> OutboundEmail:
+    """Render an email trio into an unsaved row, with the case in its context."""
+    return mail.build_email(
+        kind=kind, to=to, template=template, context=_email_context(notification, context)
     )
 
 
-def build_deferred_email(
-    *,
-    kind: str,
-    to,
-    template: str,
-    context: dict,
-    summary: str,
-    notification=None,
-    organisation=None,
-) -> OutboundEmail:
-    """An unsaved row rendered only when it is delivered (render_deferred_email), from
-    `template` and `context`, which must be plain JSON values. For runs that write thousands of
-    emails at once, such as the reminders. Until then its subject is `summary`, a line for the
-    communications log."""
-    return OutboundEmail(
-        kind=kind,
-        to=list(to),
-        subject=summary[: OutboundEmail._meta.get_field("subject").max_length],
-        template=template,
-        context=context,
-        organisation=organisation or (notification.organisation if notification else None),
-        notification=notification,
+@dataclass(frozen=True)
+class EmailAbout:
+    """An outbox row and what it is about, for the communications logs."""
+
+    email: OutboundEmail
+    notification: Notification | None = None
+    organisation: Organisation | None = None
+
+
+def save_emails(emails: list[EmailAbout]) -> list[OutboundEmail]:
+    """Write outbox rows and their links to the case and the organisation, a few queries for
+    any number of rows. The organisation defaults to the case's."""
+    rows = OutboundEmail.objects.bulk_create([about.email for about in emails], batch_size=1000)
+    NotificationEmail.objects.bulk_create(
+        [
+            NotificationEmail(email=about.email, notification=about.notification)
+            for about in emails
+            if about.notification is not None
+        ],
+        batch_size=1000,
     )
-
-
-def render_deferred_email(email: OutboundEmail) -> bool:
-    """Render a row from build_deferred_email (subject and body, in memory); False if it is
-    already rendered."""
-    if not email.template or email.body_text:
-        return False
-    context = _email_context(email.notification, email.context)
-    email.subject = _render_subject(email.template, context)
-    email.body_text = render_to_string(f"emails/{email.template}.txt", context)
-    email.body_html = render_to_string(f"emails/{email.template}.html", context)
-    return True
+    OrganisationEmail.objects.bulk_create(
+        [
+            OrganisationEmail(email=about.email, organisation=organisation)
+            for about in emails
+            if (
+                organisation := about.organisation
+                or (about.notification.organisation if about.notification else None)
+            )
+            is not None
+        ],
+        batch_size=1000,
+    )
+    return rows
 
 
 def queue_email(
@@ -598,8 +583,6 @@ def queue_email(
 ) -> list[OutboundEmail]:
     """Write the email in the current transaction, one row per recipient, each greeting its
     reader and linking the page that reader uses; delivered after commit."""
-    from notifications.tasks import deliver_email
-
     emails = []
     for recipient in unique_recipients(to):
         links = {}
@@ -611,14 +594,11 @@ def queue_email(
             template=template,
             context={**context, **links, "recipient": recipient, "greeting": recipient.greeting},
             notification=notification,
-            organisation=organisation,
         )
-        email.save()
-        emails.append(email)
-        # robust: a broker outage must not turn a saved change into an error page; the row
-        # waits for the outbox sweep.
-        transaction.on_commit(partial(deliver_email.delay, email.pk), robust=True)
-    return emails
+        emails.append(EmailAbout(email, notification, organisation))
+    rows = save_emails(emails)
+    mail.deliver_after_commit(rows)
+    return rows
 
 
 def _queue_submission_emails(notification: Notification) -> None:

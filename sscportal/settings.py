@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "rules",
     "django_filters",
     "sscportal",
+    "sscportal.mail",
     "users",
     "notifications",
     "assessments",
@@ -308,7 +309,7 @@ LOGGING = {
 # Periodic jobs (run `celery -A sscportal beat`); the outbox sweep catches up after outages.
 # Without beat, cron the commands send_pending_emails, send_reminders and sweep_upload_temp.
 CELERY_BEAT_SCHEDULE = {
-    "sweep-outbox": {"task": "notifications.tasks.sweep_outbox", "schedule": 60.0},
+    "sweep-outbox": {"task": "sscportal.mail.tasks.sweep_outbox", "schedule": 60.0},
     # Hourly rather than daily: a rerun queues nothing twice, and a missed hour catches up.
     "send-reminders": {"task": "assessments.tasks.send_reminders_task", "schedule": 3600.0},
     "sweep-upload-temp": {"task": "sscportal.tasks.sweep_upload_temp", "schedule": 900.0},

@@ -2,8 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from assessments.views import OrganisationHomeView
-from sscportal.views import HomeView
+from assessments.views import HomeView, OrganisationHomeView
 from users.forms import AdminSignInForm, SignInForm
 from users.policy import allows
 from users.views import AuditedPasswordResetConfirmView

@@ -30,6 +30,8 @@ GROWING_TABLES = {
     "notifications_attachmentdownload",
     "notifications_message",
     "notifications_outboundemail",
+    "notifications_notificationemail",
+    "users_organisationemail",
     "assessments_assessment",
     "assessments_assurancerecord",
     "assessments_decision",

@@ -17,9 +17,10 @@ from assessments import services as committee
 from assessments.models import Assessment, Reminder
 from assessments.reminders import send_reminders
 from notifications import services as intake
-from notifications.models import Notification, OutboundEmail
-from notifications.tasks import deliver_pending_emails
+from notifications.models import Notification
 from notifications.workdays import add_working_days
+from sscportal.mail.models import OutboundEmail
+from sscportal.mail.tasks import deliver_pending_emails
 from tests import factories
 from users.models import SECAS_STAFF_GROUP, SSC_MEMBERS_GROUP, Membership, User
 
@@ -192,7 +193,7 @@ def everything(rendered, organisation, other_organisation, preparer, submitter, 
         # Reminder bodies are rendered when delivered: check what was sent.
         delivered = deliver_pending_emails()
     assert delivered["due"] == delivered["sent"] == OutboundEmail.objects.count()
-    return list(OutboundEmail.objects.select_related("notification"))
+    return list(OutboundEmail.objects.select_related("notification_link__notification"))
 
 
 def one():
@@ -282,7 +283,8 @@ def test_each_side_is_sent_to_its_own_page(everything):
     for email in everything:
         to_committee = set(email.to) & committee_side
         assert not to_committee or set(email.to) <= committee_side, "one email, both sides"
-        case = email.notification
+        link = getattr(email, "notification_link", None)
+        case = link.notification if link else None
         # A message is answered where the conversation is, the notification's page, by both sides.
         if to_committee and case is not None and email.kind != "message":
             assert f"/notifications/{case.pk}/" not in email.body_text, email.kind

@@ -29,7 +29,8 @@ from django_fsm import has_transition_perm
 from assessments.models import Assessment, AssuranceRecord, MeetingConflict, Reminder
 from assessments.services import decide, start_review
 from notifications import services as intake
-from notifications.models import Attachment, AttachmentDownload, Message, OutboundEmail
+from notifications.models import Attachment, AttachmentDownload, Message
+from sscportal.mail.models import OutboundEmail
 from tests import factories
 from tests.uploads import PDF_BYTES, upload
 from users.models import SSC_CHAIR_GROUP, CalendarFeed, Membership, SecurityEvent, User

@@ -35,12 +35,12 @@ SYSTEM_WRITTEN = {
     "notifications.Notification.reference",
     "notifications.Attachment.original_name",
     "notifications.Attachment.content_type",
-    "notifications.OutboundEmail.kind",
-    "notifications.OutboundEmail.subject",
-    "notifications.OutboundEmail.body_text",
-    "notifications.OutboundEmail.body_html",
-    "notifications.OutboundEmail.last_error",
-    "notifications.OutboundEmail.template",
+    "mail.OutboundEmail.kind",
+    "mail.OutboundEmail.subject",
+    "mail.OutboundEmail.body_text",
+    "mail.OutboundEmail.body_html",
+    "mail.OutboundEmail.last_error",
+    "mail.OutboundEmail.template",
     "assessments.Reminder.target",
     # Register history: the services write the change reason (sscportal.history caps it).
     *(

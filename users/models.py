@@ -179,6 +179,18 @@ class Organisation(models.Model):
         return self.domestic_premises_count >= settings.LARGE_SUPPLIER_PREMISES_THRESHOLD
 
 
+class OrganisationEmail(models.Model):
+    """An outbox email about an organisation: its communications log reads these."""
+
+    email = models.OneToOneField(
+        "mail.OutboundEmail", models.CASCADE, primary_key=True, related_name="organisation_link"
+    )
+    organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="email_links")
+
+    def __str__(self):
+        return f"{self.email} (about {self.organisation})"
+
+
 class MembershipQuerySet(models.QuerySet):
     def pending_for(self, user):
         """Invitations this person may still accept or decline."""

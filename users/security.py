@@ -12,7 +12,6 @@ import qrcode.image.svg
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db import transaction
-from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -62,23 +61,6 @@ def record_event(
         summary=summary[:500],
         ip_address=client_ip(request),
     )
-
-
-def defuse_formula(cell):
-    """A text cell starting with = + - @ would run as a formula when opened in a spreadsheet."""
-    if isinstance(cell, str) and cell[:1] in {"=", "+", "-", "@", "\t", "\r"}:
-        return "'" + cell
-    return cell
-
-
-def safe_next_url(request, fallback: str) -> str:
-    """The `next` the form or link carries, if it stays on this site; otherwise `fallback`."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 def requires_two_factor(user) -> bool:

@@ -1,24 +1,27 @@
 """Organisation admins manage their own staff: invite, change roles, deactivate. People answer
 the invitations they receive."""
 
-import logging
-
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from sscportal.history import attribute_change
-from users.models import Membership, Organisation, SecurityEvent, User, normalise_email
+from sscportal.mail import services as mail
+from sscportal.mail.models import OutboundEmail
+from users.models import (
+    Membership,
+    Organisation,
+    OrganisationEmail,
+    SecurityEvent,
+    User,
+    normalise_email,
+)
 from users.policy import allows, becomes_committee_account, is_committee_account
 from users.security import record_event
-
-logger = logging.getLogger(__name__)
 
 
 class StaffChangeRefused(Exception):
@@ -36,16 +39,6 @@ def _require_admin(
         raise StaffChangeRefused("Only your organisation's admins can manage its staff.")
 
 
-def _send(template: str, context: dict, to: str) -> None:
-    message = EmailMultiAlternatives(
-        subject=" ".join(render_to_string(f"emails/{template}_subject.txt", context).split()),
-        body=render_to_string(f"emails/{template}.txt", context),
-        to=[to],
-    )
-    message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
-    message.send()
-
-
 def _set_password_url(user: User) -> str:
     if user.has_usable_password():
         return ""
@@ -56,25 +49,44 @@ def _set_password_url(user: User) -> str:
     )
 
 
-def _send_invitation(membership_id: int) -> None:
-    membership = Membership.objects.select_related("user", "organisation", "invited_by").get(
-        pk=membership_id
-    )
+INVITATION = "invitation"
+
+
+def invitation_link(email: OutboundEmail) -> dict:
+    """The set-password link of an invitation, made when it is sent so the outbox never holds
+    it (registered with add_at_delivery in UsersConfig.ready)."""
+    user = Membership.objects.select_related("user").get(pk=email.context["membership"]).user
+    return {"set_password_url": "" if is_committee_account(user) else _set_password_url(user)}
+
+
+def _link(email: OutboundEmail, organisation: Organisation) -> None:
+    OrganisationEmail.objects.create(email=email, organisation=organisation)
+
+
+def _queue_invitation(membership: Membership) -> OutboundEmail:
     user = membership.user
     context = {
-        "membership": membership,
-        "user": user,
+        "membership": membership.pk,
         "name": membership.invited_name or user.full_name,
-        "organisation": membership.organisation,
-        "invited_by": membership.invited_by,
+        "organisation": {"name": membership.organisation.name},
+        "invited_by": str(membership.invited_by or ""),
         "role": membership.get_role_display(),
         "portal_url": settings.PORTAL_BASE_URL,
         # Committee accounts are told why nothing changed, with no way to accept.
         "can_accept": not is_committee_account(user),
         "invitations_url": settings.PORTAL_BASE_URL + reverse("users:invitations"),
-        "set_password_url": "" if is_committee_account(user) else _set_password_url(user),
     }
-    _send("staff_invitation", context, user.email)
+    email = mail.queue_email(
+        mail.build_deferred_email(
+            kind=INVITATION,
+            to=[user.email],
+            template="staff_invitation",
+            context=context,
+            summary=mail.render_subject("staff_invitation", context),
+        )
+    )
+    _link(email, membership.organisation)
+    return email
 
 
 def invite_member(*, organisation: Organisation, by: User, email: str, full_name: str, role: str):
@@ -82,7 +94,7 @@ def invite_member(*, organisation: Organisation, by: User, email: str, full_name
 
     Whoever the address belongs to (nobody yet, another organisation, the SSC or SECAS), the
     admin gets the same pending invitation, so an invitation reveals nothing about accounts.
-    The caller sends the email (send_invitation) once this has committed.
+    The email is written to the outbox with the invitation and sent after commit.
     """
     _require_admin(by, organisation)
     if role not in Membership.Role.values:
@@ -116,23 +128,25 @@ def invite_member(*, organisation: Organisation, by: User, email: str, full_name
                 " (an SSC or SECAS account: it cannot accept)" if is_committee_account(user) else ""
             ),
         )
+        _queue_invitation(membership)
     return membership
-
-
-def send_invitation(*, membership: Membership, by: User) -> None:
-    """Email the invitation; raises OSError if the mail server cannot take it."""
-    _require_admin(by, membership.organisation)
-    _send_invitation(membership.pk)
 
 
 def resend_invitation(*, membership: Membership, by: User) -> None:
     """Send an invitation that is still waiting for an answer again."""
     _require_admin(by, membership.organisation)
-    if not membership.is_invitation_pending:
-        raise StaffChangeRefused(
-            "There is no open invitation to send again. To invite them again, use the form below."
+    with transaction.atomic():
+        locked = (
+            Membership.objects.select_for_update(of=("self",))
+            .select_related("user", "organisation", "invited_by")
+            .get(pk=membership.pk)
         )
-    send_invitation(membership=membership, by=by)
+        if not locked.is_invitation_pending:
+            raise StaffChangeRefused(
+                "There is no open invitation to send again. To invite them again, use the form "
+                "below."
+            )
+        _queue_invitation(locked)
 
 
 def withdraw_invitation(*, membership: Membership, by: User) -> Membership:
@@ -193,7 +207,7 @@ def _answer(*, membership: Membership, by: User, accept: bool) -> Membership:
             summary=f"{by} {verb} the invitation to join {locked.organisation} as "
             f"{locked.get_role_display()}",
         )
-        transaction.on_commit(lambda: _tell_the_inviter(locked.pk))
+        _tell_the_inviter(locked)
     return locked
 
 
@@ -207,29 +221,29 @@ def decline_invitation(*, membership: Membership, by: User) -> Membership:
     return _answer(membership=membership, by=by, accept=False)
 
 
-def _tell_the_inviter(membership_id: int) -> None:
-    membership = Membership.objects.select_related("user", "organisation", "invited_by").get(
-        pk=membership_id
-    )
+def _tell_the_inviter(membership: Membership) -> None:
     inviter = membership.invited_by
     if inviter is None or not allows(inviter, "users.administer_organisation", membership):
         return
-    context = {
-        "membership": membership,
-        "inviter": inviter,
-        "organisation": membership.organisation,
-        "email": normalise_email(membership.user.email),
-        "name": membership.invited_name or membership.user.full_name,
-        "role": membership.get_role_display(),
-        "accepted": membership.is_active,
-        "staff_url": settings.PORTAL_BASE_URL
-        + reverse("users:staff", args=[membership.organisation_id]),
-    }
-    try:
-        _send("staff_invitation_answered", context, inviter.email)
-    except OSError:
-        # A courtesy note: the staff list shows the answer whether or not this arrives.
-        logger.warning("Could not tell %s about invitation %s", inviter.email, membership_id)
+    email = mail.queue_email(
+        mail.build_email(
+            kind="invitation_answered",
+            to=[inviter.email],
+            template="staff_invitation_answered",
+            context={
+                "membership": membership,
+                "inviter": inviter,
+                "organisation": membership.organisation,
+                "email": normalise_email(membership.user.email),
+                "name": membership.invited_name or membership.user.full_name,
+                "role": membership.get_role_display(),
+                "accepted": membership.is_active,
+                "staff_url": settings.PORTAL_BASE_URL
+                + reverse("users:staff", args=[membership.organisation_id]),
+            },
+        )
+    )
+    _link(email, membership.organisation)
 
 
 def _other_active_admins(membership: Membership) -> bool:

@@ -1,5 +1,3 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import PasswordResetConfirmView
@@ -14,6 +12,8 @@ from django.views import View
 from django.views.generic import TemplateView
 from django_otp.plugins.otp_static.models import StaticToken
 
+from sscportal.exports import streaming_csv
+from sscportal.http import safe_next_url
 from sscportal.pagination import CappedPaginator
 from users import security, services
 from users.filters import AuditTrailFilter
@@ -84,27 +84,14 @@ class InviteView(LoginRequiredMixin, View):
         except services.StaffChangeRefused as refusal:
             messages.error(request, str(refusal))
             return StaffListView(request=request).get(request, pk, invite_form=form)
-        _send_and_report(request, membership, normalise_email(form.cleaned_data["email"]))
-        return redirect("users:staff", pk=pk)
-
-
-def _send_and_report(request, membership, email: str) -> None:
-    # One answer whoever the address belongs to: it reveals nothing about accounts.
-    role = membership.get_role_display()
-    organisation = membership.organisation.name
-    try:
-        services.send_invitation(membership=membership, by=request.user)
-    except OSError:
-        messages.warning(
+        # One answer whoever the address belongs to: it reveals nothing about accounts.
+        email = normalise_email(form.cleaned_data["email"])
+        messages.success(
             request,
-            f"The invitation to {email} as {role} is recorded, but the email could not be sent "
-            "just now. Use “Resend invitation” in a few minutes.",
+            f"Invitation sent to {email} as {membership.get_role_display()}. They join "
+            f"{organisation.name} when they accept it.",
         )
-        return
-    messages.success(
-        request,
-        f"Invitation sent to {email} as {role}. They join {organisation} when they accept it.",
-    )
+        return redirect("users:staff", pk=pk)
 
 
 class ResendInvitationView(LoginRequiredMixin, View):
@@ -115,10 +102,6 @@ class ResendInvitationView(LoginRequiredMixin, View):
             services.resend_invitation(membership=membership, by=request.user)
         except services.StaffChangeRefused as refusal:
             messages.error(request, str(refusal))
-        except OSError:
-            messages.warning(
-                request, "The invitation email could not be sent just now. Try again later."
-            )
         else:
             email = normalise_email(membership.user.email)
             messages.success(request, f"Invitation sent again to {email}.")
@@ -202,7 +185,7 @@ class MembershipUpdateView(LoginRequiredMixin, View):
 
 
 def _next_url(request) -> str:
-    return security.safe_next_url(request, reverse("home"))
+    return safe_next_url(request, reverse("home"))
 
 
 class VerifiedRequiredMixin(LoginRequiredMixin):
@@ -372,44 +355,23 @@ AUDIT_PER_PAGE = 50
 AUDIT_PAGE_COLUMNS = ("at", "kind", "actor_email", "summary", "ip_address")
 
 
-class _Echo:
-    """Hands back what csv.writer writes, so rows can be streamed as they are made."""
-
-    def write(self, value):
-        return value
-
-
-def _audit_csv_lines(events):
-    writer = csv.writer(_Echo())
-    yield writer.writerow(
-        ["When (UK time)", "Event", "Person", "Organisation", "Summary", "IP address"]
-    )
-    for event in events.iterator(chunk_size=1000):
-        # Failed sign-ins carry whatever was typed, so every cell is defused.
-        yield writer.writerow(
-            [
-                security.defuse_formula(cell)
-                for cell in (
-                    f"{timezone.localtime(event.at):%d/%m/%Y %H:%M:%S}",
-                    event.get_kind_display(),
-                    event.actor_email,
-                    event.organisation.name if event.organisation else "",
-                    event.summary,
-                    event.ip_address or "",
-                )
-            ]
-        )
+AUDIT_CSV_COLUMNS = ["When (UK time)", "Event", "Person", "Organisation", "Summary", "IP address"]
 
 
 def _audit_csv(events) -> StreamingHttpResponse:
-    # Streamed as it is written: memory stays the same however long the trail is.
-    response = StreamingHttpResponse(
-        _audit_csv_lines(events.select_related("organisation")),
-        content_type="text/csv; charset=utf-8",
+    # Failed sign-ins carry whatever was typed: streaming_csv defuses every cell.
+    rows = (
+        (
+            f"{timezone.localtime(event.at):%d/%m/%Y %H:%M:%S}",
+            event.get_kind_display(),
+            event.actor_email,
+            event.organisation.name if event.organisation else "",
+            event.summary,
+            event.ip_address or "",
+        )
+        for event in events.select_related("organisation").iterator(chunk_size=1000)
     )
-    response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return streaming_csv("audit-trail.csv", AUDIT_CSV_COLUMNS, rows)
 
 
 class AuditedPasswordResetConfirmView(PasswordResetConfirmView):

@@ -16,6 +16,7 @@ from assessments.views.committee import (
     RequestInformationView,
     TriageView,
 )
+from assessments.views.home import HomeView
 from assessments.views.secas import (
     AssessmentStepView,
     AssessmentView,
@@ -35,6 +36,7 @@ __all__ = [
     "DecideView",
     "DecisionLetterView",
     "ExportView",
+    "HomeView",
     "MeetingConflictView",
     "MeetingListView",
     "MeetingView",

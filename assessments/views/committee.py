@@ -29,10 +29,11 @@ from notifications.models import (
 )
 from notifications.services import TransitionRefused
 from notifications.workdays import working_days_since
+from sscportal.http import safe_next_url
 from sscportal.pagination import CappedPaginator
 from users.models import Organisation, SecurityEvent
 from users.policy import allows
-from users.security import record_event, safe_next_url
+from users.security import record_event
 
 NOTIFICATIONS_PER_PAGE = 20
 SYSTEMS_PER_PAGE = 20

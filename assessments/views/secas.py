@@ -17,6 +17,7 @@ from assessments import selectors as ssc
 from assessments.models import OPEN_ASSESSMENT_STATES
 from notifications.models import UNDECIDED_STATES, Notification, NotificationState
 from notifications.services import TransitionRefused, in_sentence
+from sscportal.exports import streaming_csv
 from sscportal.pagination import CappedPaginator
 from users.models import Organisation, SecurityEvent
 from users.policy import allows
@@ -283,8 +284,11 @@ class ExportView(SecasMixin, View):
             request=request,
             summary=(f"{request.user} exported the SECAS table {name} ({table.count(today)} rows)"),
         )
-        return documents.streaming_csv(
-            f"secas-{name}-{today:%Y-%m-%d}.csv", table.columns, table.rows(today)
+        return streaming_csv(
+            f"secas-{name}-{today:%Y-%m-%d}.csv",
+            table.columns,
+            table.rows(today),
+            size=documents.CHUNK,
         )
 
 

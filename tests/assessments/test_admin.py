@@ -205,7 +205,7 @@ def test_an_unknown_step_in_the_admin_url_is_a_404(client, submitted, secas):
 def test_the_record_keeping_admins_are_read_only_for_secas(client, submitted, secas, ssc_member):
     client.force_login(secas)
     for name in [
-        "notifications_outboundemail",
+        "mail_outboundemail",
         "notifications_message",
         "notifications_attachmentdownload",
         "assessments_reminder",
@@ -214,7 +214,7 @@ def test_the_record_keeping_admins_are_read_only_for_secas(client, submitted, se
         assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200, name
         assert client.get(reverse(f"admin:{name}_add")).status_code == 403, name
     client.force_login(ssc_member)
-    assert client.get(reverse("admin:notifications_outboundemail_changelist")).status_code == 403
+    assert client.get(reverse("admin:mail_outboundemail_changelist")).status_code == 403
 
 
 def test_the_calendar_admin_never_shows_the_secret_token(client, db, submitter):

@@ -12,8 +12,9 @@ from django.utils import timezone
 from assessments.models import Assessment, Reminder
 from assessments.reminders import send_reminders
 from notifications import services as intake
-from notifications.models import OutboundEmail
-from notifications.services import build_email, render_deferred_email
+from notifications.services import build_email
+from sscportal.mail.models import OutboundEmail
+from sscportal.mail.services import render_deferred_email
 from tests import factories
 
 MONDAY = datetime.date(2027, 3, 1)

@@ -12,7 +12,8 @@ from django.utils import timezone
 from assessments import services
 from assessments.models import Assessment, AssuranceRecord, Decision, LatestAssurance
 from notifications import services as intake
-from notifications.models import NotificationState, OutboundEmail, UserSystem
+from notifications.models import NotificationState, UserSystem
+from sscportal.mail.models import OutboundEmail
 from tests import factories
 
 DASHBOARD = "secas:dashboard"
@@ -279,7 +280,7 @@ def test_the_communications_log_shows_sent_and_waiting_mail(
     organisation_page = text(
         client.get(reverse("secas:organisation_communications", args=[organisation.pk]))
     )
-    written = OutboundEmail.objects.filter(organisation=organisation).count()
+    written = OutboundEmail.objects.filter(organisation_link__organisation=organisation).count()
     assert written == 4  # the receipt to three people, one each, and the alert to SECAS
     assert organisation_page.count("<tr>") == 1 + written
 

@@ -26,10 +26,11 @@ from notifications.models import (
     InformationRequest,
     Notification,
     NotificationState,
-    OutboundEmail,
     UserSystem,
 )
+from notifications.services import EmailAbout, save_emails
 from notifications.workdays import local_date, working_days_between
+from sscportal.mail.models import OutboundEmail
 from tests import factories
 from users.models import Organisation
 
@@ -665,15 +666,16 @@ def test_the_assessment_page_names_the_first_systems_in_scope_and_counts_the_res
 
 
 def test_the_communications_log_shows_a_page_at_a_time(client, secas, organisation, submitted):
-    OutboundEmail.objects.bulk_create(
+    save_emails(
         [
-            OutboundEmail(
-                kind="receipt",
-                to=["a@example.org"],
-                subject=f"Mail {index:03d}",
-                body_text="A long body. " * 200,
-                organisation=organisation,
-                notification=submitted,
+            EmailAbout(
+                OutboundEmail(
+                    kind="receipt",
+                    to=["a@example.org"],
+                    subject=f"Mail {index:03d}",
+                    body_text="A long body. " * 200,
+                ),
+                submitted,
             )
             for index in range(MANY)
         ]

@@ -326,7 +326,7 @@ def test_a_g8_13_assessment_does_not_move_the_annual_review_clock(
 
 
 def outbox(kind):
-    from notifications.models import OutboundEmail
+    from sscportal.mail.models import OutboundEmail
 
     return {email.to[0]: email for email in OutboundEmail.objects.filter(kind=kind)}
 

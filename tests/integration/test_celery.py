@@ -15,9 +15,9 @@ from kombu import pools as kombu_pools
 from assessments.models import Assessment, Reminder
 from assessments.tasks import send_reminders_task
 from notifications import services as intake
-from notifications.models import OutboundEmail
-from notifications.tasks import sweep_outbox
 from sscportal.celery import app
+from sscportal.mail.models import OutboundEmail
+from sscportal.mail.tasks import sweep_outbox
 from sscportal.tasks import sweep_upload_temp
 from sscportal.uploads import STALE_AFTER
 from tests import factories

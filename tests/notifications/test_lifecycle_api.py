@@ -97,7 +97,7 @@ def test_a_step_in_the_admin_runs_through_the_service(client, submitted, secas):
     submitted.refresh_from_db()
     assert submitted.state == S.WITHDRAWN
     # The service's side effects, which calling the transition directly would skip.
-    assert submitted.emails.filter(kind="withdrawn").exists()
+    assert submitted.email_links.filter(email__kind="withdrawn").exists()
     submitted.user_system.refresh_from_db()
     assert submitted.user_system.status == "not_proceeding"
 

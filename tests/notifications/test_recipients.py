@@ -4,8 +4,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from notifications import services
-from notifications.models import OutboundEmail
 from notifications.recipients import AUDIENCES, recipients_for
+from sscportal.mail.models import OutboundEmail
 from tests import factories
 from users.models import Membership
 

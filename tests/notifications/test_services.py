@@ -266,7 +266,7 @@ def test_a_draft_may_be_withdrawn_by_its_organisation(draft, submitter):
 
 
 def outbox(kind):
-    from notifications.models import OutboundEmail
+    from sscportal.mail.models import OutboundEmail
 
     return {email.to[0]: email for email in OutboundEmail.objects.filter(kind=kind)}
 

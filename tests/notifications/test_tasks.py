@@ -9,8 +9,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from notifications import services
-from notifications.models import NotificationState, OutboundEmail
-from notifications.tasks import (
+from notifications.models import NotificationState
+from sscportal.mail import services as outbox
+from sscportal.mail.models import OutboundEmail
+from sscportal.mail.tasks import (
     EmailNotSent,
     deliver_pending_emails,
     message_id_for,
@@ -161,25 +163,24 @@ def test_the_message_id_is_the_same_in_every_worker(db):
 # --- A row from a bulk run is rendered when it is delivered ---------------------------------
 
 
-def deferred_row(notification=None, **context) -> OutboundEmail:
+def deferred_row(**context) -> OutboundEmail:
     context = {
         "due": {"headline": "Something is due.", "lines": ["One", "Two"], "action": "Act."},
         "url": "http://portal.example/x/",
     } | context
-    email = services.build_deferred_email(
+    email = outbox.build_deferred_email(
         kind="reminder_test",
         to=["someone@example.org"],
         template="reminder",
         context=context,
         summary="Due soon",
-        notification=notification,
     )
     email.save()
     return email
 
 
 def test_a_deferred_email_is_rendered_when_it_is_delivered_and_its_body_kept(submitted):
-    email = deferred_row(notification=submitted)
+    email = deferred_row()
     assert (email.subject, email.body_text) == ("Due soon", "")
     eager = services.build_email(
         kind="reminder_test",

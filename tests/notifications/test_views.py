@@ -13,8 +13,8 @@ from notifications.models import (
     Message,
     Notification,
     NotificationState,
-    OutboundEmail,
 )
+from sscportal.mail.models import OutboundEmail
 from tests import factories
 from tests.uploads import PDF_BYTES, PNG_BYTES, WINDOWS_EXECUTABLE, office_zip, upload
 

@@ -1,7 +1,13 @@
+import datetime
+
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
+from sscportal.mail.models import OutboundEmail
+from sscportal.mail.tasks import deliver_pending_emails
 from tests import factories
 from users.models import Membership, User
 
@@ -74,27 +80,56 @@ def test_an_admin_cannot_change_another_organisations_membership(
     assert foreign.role == "submitter"
 
 
-def test_a_failed_invitation_email_is_reported_and_can_be_resent(
-    client, organisation, org_admin, settings
+def test_an_invitation_waits_in_the_outbox_while_the_mail_server_is_down(
+    client, organisation, org_admin, settings, django_capture_on_commit_callbacks
 ):
     settings.EMAIL_BACKEND = "tests.email_backends.UnreachableSMTPBackend"
     client.force_login(org_admin)
-    response = client.post(
-        reverse("users:invite", args=[organisation.pk]),
-        {"full_name": "New Person", "email": "new@example.org", "role": "preparer"},
-        follow=True,
-    )
-    assert "the email could not be sent just now" in response.content.decode()
-    assert "Resend invitation" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("users:invite", args=[organisation.pk]),
+            {"full_name": "New Person", "email": "new@example.org", "role": "preparer"},
+            follow=True,
+        )
+    assert "Invitation sent to new@example.org as Preparer" in response.content.decode()
     membership = Membership.objects.get(user__email="new@example.org")
     assert membership.invitation == Membership.Invitation.PENDING
+    waiting = OutboundEmail.objects.get(kind="invitation")
+    assert (waiting.sent_at, waiting.attempts) == (None, 1)
+    assert waiting.organisation_link.organisation == organisation
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    response = client.post(
-        reverse("users:resend_invitation", args=[organisation.pk, membership.pk]), follow=True
-    )
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=5)):
+        assert deliver_pending_emails()["sent"] == 1
+    (email,) = mail.outbox
+    assert email.to == ["new@example.org"]
+    assert organisation.name in email.subject
+    assert "/accounts/set-password/" in email.body
+    waiting.refresh_from_db()
+    assert waiting.sent_at is not None
+    assert waiting.subject == email.subject
+    # The set-password link is made when the email is sent and never stored.
+    stored = [waiting.subject, waiting.body_text, waiting.body_html, str(waiting.context)]
+    assert not [field for field in stored if "set-password" in field]
+
+
+def test_an_open_invitation_can_be_sent_again(
+    client, organisation, org_admin, django_capture_on_commit_callbacks
+):
+    client.force_login(org_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("users:invite", args=[organisation.pk]),
+            {"full_name": "New Person", "email": "new@example.org", "role": "preparer"},
+        )
+    membership = Membership.objects.get(user__email="new@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("users:resend_invitation", args=[organisation.pk, membership.pk]), follow=True
+        )
     assert "Invitation sent again to new@example.org" in response.content.decode()
-    assert mail.outbox[0].to == ["new@example.org"]
+    assert [message.to for message in mail.outbox] == [["new@example.org"]] * 2
+    assert OutboundEmail.objects.filter(kind="invitation", sent_at__isnull=False).count() == 2
 
 
 def test_no_invitation_is_resent_to_someone_who_already_answered(

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from notifications.tasks import deliver_pending_emails
+from sscportal.mail.tasks import deliver_pending_emails
 
 
 class Command(BaseCommand):

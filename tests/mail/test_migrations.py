@@ -1,0 +1,80 @@
+"""The outbox moves to sscportal.mail with every row, and what each row is about."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from assessments.selectors import communications
+from tests import factories
+
+BEFORE_THE_MOVE = ("notifications", "0011_register_history")
+
+
+def migrate(target=None):
+    """Migrate to just before the move (unapplying mail and all that depends on it), or to
+    the latest migrations; the models as they were at that point."""
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    executor.migrate([("mail", None)] if target else leaves)
+    executor.loader.build_graph()
+    return executor.loader.project_state([target] if target else leaves).apps
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_moving_the_outbox_carries_each_emails_case_and_organisation_into_the_link_tables():
+    organisation, other = factories.OrganisationFactory(), factories.OrganisationFactory()
+    case = factories.NotificationFactory(organisation=organisation)
+    try:
+        old = migrate(BEFORE_THE_MOVE)
+        old_email = old.get_model("notifications", "OutboundEmail")
+        about_case = old_email.objects.create(
+            kind="receipt",
+            to=["a@example.org"],
+            subject="Case",
+            organisation_id=organisation.pk,
+            notification_id=case.pk,
+        )
+        about_other = old_email.objects.create(
+            kind="invitation", to=["b@example.org"], subject="Other", organisation_id=other.pk
+        )
+        about_nothing = old_email.objects.create(kind="test", to=["c@example.org"], subject="-")
+
+        new = migrate()
+        emails = new.get_model("mail", "OutboundEmail").objects
+        assert dict(emails.values_list("pk", "subject")) == {
+            about_case.pk: "Case",
+            about_other.pk: "Other",
+            about_nothing.pk: "-",
+        }
+        assert list(
+            new.get_model("notifications", "NotificationEmail").objects.values_list(
+                "email_id", "notification_id"
+            )
+        ) == [(about_case.pk, case.pk)]
+        assert sorted(
+            new.get_model("users", "OrganisationEmail").objects.values_list(
+                "email_id", "organisation_id"
+            )
+        ) == [(about_case.pk, organisation.pk), (about_other.pk, other.pk)]
+        # The communications logs read them as before.
+        assert [e.pk for e in communications(notification=case)] == [about_case.pk]
+        assert [e.pk for e in communications(organisation=other)] == [about_other.pk]
+        # SECAS's permission to read the outbox moved with the model.
+        (permission,) = Permission.objects.filter(codename="view_outboundemail")
+        assert permission.content_type.app_label == "mail"
+        assert permission.group_set.filter(name="SECAS staff").exists()
+
+        # Going back puts the links into the old columns again.
+        old = migrate(BEFORE_THE_MOVE)
+        assert sorted(
+            old.get_model("notifications", "OutboundEmail").objects.values_list(
+                "pk", "organisation_id", "notification_id"
+            )
+        ) == [
+            (about_case.pk, organisation.pk, case.pk),
+            (about_other.pk, other.pk, None),
+            (about_nothing.pk, None, None),
+        ]
+    finally:
+        migrate()
