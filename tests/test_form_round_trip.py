@@ -95,6 +95,8 @@ def sample_values(field: forms.Field) -> list:
     optional = [None] if not field.required else []
     if isinstance(field, forms.FileField) or isinstance(field.widget, forms.PasswordInput):
         return []  # a browser never sends a file or a password back: nothing to lose
+    if field.disabled:
+        return []  # shown only (the password hash): what is posted is ignored
     if isinstance(field, forms.ModelMultipleChoiceField):
         objects = list(field.queryset[:3])
         assert objects, f"no choices to test {field!r} with: extend reference_data"
@@ -119,6 +121,10 @@ def sample_values(field: forms.Field) -> list:
         return [True, False, None]
     if isinstance(field, forms.BooleanField):
         return [True] if field.required else [True, False]
+    if isinstance(field, forms.DateTimeField):
+        # Shown to the minute and second, so a saved time with no microseconds round-trips.
+        moment = timezone.now().replace(microsecond=0) - datetime.timedelta(days=3)
+        return [moment, *optional]
     if isinstance(field, forms.DateField):
         return [timezone.localdate() + datetime.timedelta(days=45), *optional]
     if isinstance(field, forms.IntegerField):

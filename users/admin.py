@@ -42,6 +42,11 @@ class UserAccessForm(UserChangeForm):
 
     acting_user = None
 
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = ["email", "password", "full_name", "job_title", "phone", *ACCESS_FLAGS]
+        fields += ["groups", "user_permissions"]
+
     def requested_access(self) -> dict:
         """The Access section as sent: flags and groups the form does not show stay as stored."""
         data, person = self.cleaned_data, self.instance
