@@ -204,10 +204,9 @@ def _late_rows(today) -> Iterator[list]:
 
 
 def _at_risk_rows(today) -> Iterator[list]:
-    flagged = selectors.flagged_assurance()
-    organisations = selectors.organisations_at_risk(today, flagged).iterator(chunk_size=CHUNK)
+    organisations = selectors.organisations_at_risk(today).iterator(chunk_size=CHUNK)
     for chunk in chunks(organisations, CHUNK):
-        for entry in selectors.risk_reasons(chunk, today, flagged):
+        for entry in selectors.risk_reasons(chunk, today):
             yield [entry["organisation"].name, "; ".join(entry["reasons"])]
 
 

@@ -730,12 +730,13 @@ def _overdue_assessments(today) -> QuerySet[Assessment]:
     return Assessment.objects.overdue(today)
 
 
-def flagged_assurance() -> dict[int, list[str]]:
-    """Per organisation, why its later systems are at risk: the Deferred or Rejected records
-    still latest for a system, latest first. Read once per page: the live risk set."""
+def flagged_assurance(organisation_ids) -> dict[int, list[str]]:
+    """Per organisation (of those given: a page's), why its later systems are at risk: the
+    Deferred or Rejected records still latest for a system, latest first."""
     reasons: dict[int, list[str]] = defaultdict(list)
     records = (
         _flagged_assurance()
+        .filter(organisation__in=organisation_ids)
         .order_by("-effective_date", "-recorded_at", "-pk")
         .values_list("organisation_id", "status", "effective_date")
     )
@@ -747,15 +748,15 @@ def flagged_assurance() -> dict[int, list[str]]:
     return reasons
 
 
-def organisations_at_risk(today, flagged: dict | None = None) -> QuerySet[Organisation]:
+def organisations_at_risk(today) -> QuerySet[Organisation]:
     """A later system assessed Deferred or Rejected, or an assessment overdue (never a
     declaration of default: the portal only makes the risk visible early). The longest
-    overdue first, then by name. `flagged` is flagged_assurance(), if already read."""
+    overdue first, then by name. One query: the risk set is never loaded into Python."""
     overdue = _overdue_assessments(today)
-    flagged_ids = list(flagged if flagged is not None else flagged_assurance())
     return (
         Organisation.objects.filter(
-            Q(pk__in=flagged_ids) | Q(pk__in=overdue.values("organisation"))
+            Q(pk__in=_flagged_assurance().values("organisation"))
+            | Q(pk__in=overdue.values("organisation"))
         )
         .annotate(
             overdue_since=Subquery(
@@ -769,16 +770,16 @@ def organisations_at_risk(today, flagged: dict | None = None) -> QuerySet[Organi
     )
 
 
-def risk_reasons(organisations, today, flagged: dict | None = None) -> list[dict]:
-    """Why each organisation shown is at risk; overdue assessments fetched for those only."""
+def risk_reasons(organisations, today) -> list[dict]:
+    """Why each organisation shown is at risk, read for those organisations only."""
     organisations = list(organisations)
-    flagged = flagged if flagged is not None else flagged_assurance()
+    shown = [organisation.pk for organisation in organisations]
     reasons: dict[int, list[str]] = defaultdict(list)
-    for organisation in organisations:
-        reasons[organisation.pk].extend(flagged.get(organisation.pk, []))
+    for organisation_id, flagged in flagged_assurance(shown).items():
+        reasons[organisation_id].extend(flagged)
     overdue = (
         _overdue_assessments(today)
-        .filter(organisation__in=[organisation.pk for organisation in organisations])
+        .filter(organisation__in=shown)
         .order_by("due_date", "pk")
         .values_list("organisation_id", "kind", "due_date")
     )

@@ -74,8 +74,7 @@ class SecasDashboardView(SecasMixin, TemplateView):
         live = {row["value"]: row["count"] for row in states}
         late_total = ssc.capped_count(ssc.late_notifications())
         assessments = ssc.assessment_counts(today)
-        flagged = ssc.flagged_assurance()
-        at_risk = ssc.organisations_at_risk(today, flagged)
+        at_risk = ssc.organisations_at_risk(today)
         months = ssc.decisions_by_month(today)
         context.update(
             today=today,
@@ -87,7 +86,7 @@ class SecasDashboardView(SecasMixin, TemplateView):
             late=list(ssc.late_notifications()[:DASHBOARD_ROWS]),
             late_total=ssc.shown_count(late_total),
             late_count=late_total,
-            at_risk=ssc.risk_reasons(at_risk[:DASHBOARD_ROWS], today, flagged),
+            at_risk=ssc.risk_reasons(at_risk[:DASHBOARD_ROWS], today),
             at_risk_total=at_risk.count(),
             months=months,
             state_chart=charts.bars(
@@ -263,11 +262,10 @@ class AtRiskListView(SecasListView):
     export = "organisations-at-risk"
 
     def queryset(self, today):
-        self.flagged = ssc.flagged_assurance()
-        return ssc.organisations_at_risk(today, self.flagged)
+        return ssc.organisations_at_risk(today)
 
     def rows(self, objects, today):
-        return ssc.risk_reasons(objects, today, self.flagged)
+        return ssc.risk_reasons(objects, today)
 
 
 class ExportView(SecasMixin, View):
