@@ -37,6 +37,7 @@ from sscportal.history import attribute_change
 from users.models import ConflictOfInterest, Organisation, SecurityEvent, User
 from users.policy import allows, conflicted_with
 from users.security import record_event
+from users.services import declare_conflict
 
 
 def start_review(
@@ -262,9 +263,10 @@ def declare_meeting_conflict(
         if not ConflictOfInterest.objects.filter(
             member=member, organisation=organisation, withdrawn_at__isnull=True
         ).exists():
-            ConflictOfInterest.objects.create(
+            declare_conflict(
                 member=member,
                 organisation=organisation,
+                by=by,
                 reason=note or f"Declared at the SSC meeting of {meeting.date:%d/%m/%Y}",
             )
     return conflict

@@ -42,17 +42,12 @@ SYSTEM_WRITTEN = {
     "mail.OutboundEmail.last_error",
     "mail.OutboundEmail.template",
     "assessments.Reminder.target",
-    # Register history: the services write the change reason (sscportal.history caps it).
+    # Register history: the services write the change reason (sscportal.history caps it),
+    # for every register that keeps one.
     *(
-        f"{model}.history_change_reason"
-        for model in [
-            "users.HistoricalOrganisation",
-            "users.HistoricalMembership",
-            "notifications.HistoricalSharedResourceProvider",
-            "notifications.HistoricalUserSystem",
-            "assessments.HistoricalAssessmentCycleRule",
-            "assessments.HistoricalSSCMeeting",
-        ]
+        f"{model._meta.label}.history_change_reason"
+        for model in apps.get_models()
+        if model.__name__.startswith("Historical") and hasattr(model, "history_change_reason")
     ),
 }
 HIDDEN_TRICKS = "invoice\u202egpj.exe\u200b\u2066\ufeff"

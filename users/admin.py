@@ -1,3 +1,4 @@
+from django import forms as django_forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
@@ -220,15 +221,80 @@ class MembershipAdmin(RegisterHistoryAdmin):
         obj._state.db = saved._state.db
 
 
+class ConflictOfInterestForm(django_forms.ModelForm):
+    """Recording a conflict asks the conflicts service's rules first (SSC members only)."""
+
+    acting_user = None
+
+    class Meta:
+        model = ConflictOfInterest
+        fields = ["member", "organisation", "reason"]
+
+    def clean(self):
+        cleaned = super().clean()
+        member, organisation = cleaned.get("member"), cleaned.get("organisation")
+        if member is not None and organisation is not None and not self.errors:
+            try:
+                services.check_conflict_declaration(
+                    member=member,
+                    organisation=organisation,
+                    by=self.acting_user,
+                    reason=cleaned.get("reason", ""),
+                )
+            except services.AccessChangeRefused as refusal:
+                raise ValidationError(str(refusal)) from refusal
+        return cleaned
+
+
 @admin.register(ConflictOfInterest)
-class ConflictOfInterestAdmin(admin.ModelAdmin):
+class ConflictOfInterestAdmin(RegisterHistoryAdmin):
+    """Recorded and withdrawn through the conflicts service; a record is never edited."""
+
+    form = ConflictOfInterestForm
     list_display = ["member", "organisation", "declared_at", "withdrawn_at"]
     list_filter = ["organisation", ("withdrawn_at", admin.EmptyFieldListFilter)]
     search_fields = ["member__full_name", "member__email", "organisation__name", "reason"]
     autocomplete_fields = ["member", "organisation"]
+    actions = ["withdraw"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.acting_user = request.user
+        return form
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return ["member", "organisation", "reason", "declared_at", "withdrawn_at"]
+        return []
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # nothing on a recorded conflict is edited; withdraw it instead
+        saved = services.declare_conflict(
+            member=obj.member, organisation=obj.organisation, by=request.user, reason=obj.reason
+        )
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    @admin.action(description="Withdraw the selected conflicts of interest")
+    def withdraw(self, request, queryset):
+        withdrawn = 0
+        for conflict in queryset.select_related("member", "organisation"):
+            try:
+                services.withdraw_conflict(conflict=conflict, by=request.user)
+                withdrawn += 1
+            except services.AccessChangeRefused as refusal:
+                self.message_user(request, str(refusal), messages.WARNING)
+        if withdrawn:
+            self.message_user(
+                request,
+                f"{withdrawn} conflict{'s' if withdrawn != 1 else ''} of interest withdrawn: "
+                "those members can see those organisations' cases again.",
+                messages.SUCCESS,
+            )
 
 
 @admin.register(SecurityEvent)

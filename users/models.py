@@ -283,6 +283,9 @@ class ConflictOfInterest(models.Model):
     declared_at = models.DateTimeField(default=timezone.now)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
+    # Who recorded or withdrew it, and when: a withdrawal gives back access to cases.
+    history = HistoricalRecords(excluded_fields=["declared_at"])
+
     class Meta:
         ordering = ["-declared_at"]
         verbose_name_plural = "conflicts of interest"

@@ -185,6 +185,9 @@ rules.add_perm("users.add_member_directly", holds_model_permission("users.add_me
 # a superuser, or giving individual permissions, only a superuser.
 rules.add_perm("users.change_access", holds_model_permission("users.change_user"))
 rules.add_perm("users.grant_superuser", is_superuser)
+# Conflicts of interest: SECAS records and withdraws them, for SSC members only.
+rules.add_perm("users.manage_conflicts", holds_model_permission("users.change_conflictofinterest"))
+rules.add_perm("users.declare_conflict", is_ssc_member)
 
 
 class UnknownRule(LookupError):

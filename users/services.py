@@ -13,6 +13,7 @@ from sscportal.history import attribute_change
 from sscportal.mail import services as mail
 from sscportal.mail.models import OutboundEmail
 from users.models import (
+    ConflictOfInterest,
     Membership,
     Organisation,
     OrganisationEmail,
@@ -463,3 +464,64 @@ def change_access(
                 summary=f"{by} changed {person}'s access: {before} → {after}",
             )
     return person
+
+
+def check_conflict_declaration(
+    *, member: User, organisation: Organisation, by: User, reason: str
+) -> None:
+    """Refuse, in words, a conflict the rules do not allow (the admin asks first)."""
+    if not allows(by, "users.manage_conflicts"):
+        raise AccessChangeRefused("Only SECAS can record a conflict of interest.")
+    if not allows(member, "users.declare_conflict"):
+        raise AccessChangeRefused(
+            f"{member} is not an SSC member: conflicts are recorded for SSC members only."
+        )
+    if not reason.strip():
+        raise AccessChangeRefused("Say what the conflict is, for example: employed by this party.")
+    if ConflictOfInterest.objects.filter(
+        member=member, organisation=organisation, withdrawn_at__isnull=True
+    ).exists():
+        raise AccessChangeRefused(f"{member}'s conflict with {organisation} is already recorded.")
+
+
+def declare_conflict(*, member: User, organisation: Organisation, by: User, reason: str):
+    """SECAS records an SSC member's conflict with an organisation: from now on the member
+    sees none of its cases."""
+    with transaction.atomic():
+        # The member's row is the lock: two declarations at once cannot both pass the check.
+        User.objects.select_for_update().filter(pk=member.pk).first()
+        check_conflict_declaration(member=member, organisation=organisation, by=by, reason=reason)
+        conflict = ConflictOfInterest(member=member, organisation=organisation, reason=reason)
+        attribute_change(conflict, by=by, reason="Conflict declared")
+        conflict.save()
+        record_event(
+            SecurityEvent.Kind.ROLE_CHANGE,
+            actor=by,
+            organisation=organisation,
+            summary=f"{by} recorded {member}'s conflict of interest with {organisation}",
+        )
+    return conflict
+
+
+def withdraw_conflict(*, conflict, by: User):
+    """SECAS withdraws a conflict: the member may see the organisation's cases again."""
+    if not allows(by, "users.manage_conflicts"):
+        raise AccessChangeRefused("Only SECAS can withdraw a conflict of interest.")
+    with transaction.atomic():
+        locked = ConflictOfInterest.objects.select_for_update().get(pk=conflict.pk)
+        if locked.withdrawn_at is not None:
+            raise AccessChangeRefused(
+                f"{locked.member}'s conflict with {locked.organisation} was already withdrawn "
+                f"on {timezone.localtime(locked.withdrawn_at):%d/%m/%Y}."
+            )
+        locked.withdrawn_at = timezone.now()
+        attribute_change(locked, by=by, reason="Conflict withdrawn")
+        locked.save(update_fields=["withdrawn_at"])
+        record_event(
+            SecurityEvent.Kind.ROLE_CHANGE,
+            actor=by,
+            organisation=locked.organisation,
+            summary=f"{by} withdrew {locked.member}'s conflict of interest with "
+            f"{locked.organisation}",
+        )
+    return locked

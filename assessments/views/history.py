@@ -24,7 +24,7 @@ from assessments.views.secas import PAGE_SIZE, SecasMixin
 from notifications.models import SharedResourceProvider, UserSystem
 from sscportal.history import BASELINE_REASON
 from sscportal.pagination import page_number_of
-from users.models import Membership, Organisation
+from users.models import ConflictOfInterest, Membership, Organisation
 
 PAGES_AHEAD = 4  # as CappedPaginator: count a few pages past the one shown, never the history
 EMPTY = "—"
@@ -66,6 +66,12 @@ REGISTERS = {
         UserSystem,
         ("organisation", "provider"),
         lambda row: f"{row.name} ({_name(row.organisation)})",
+    ),
+    "conflicts": Register(
+        "Conflicts of interest",
+        ConflictOfInterest,
+        ("member", "organisation"),
+        lambda row: f"{_name(row.member)} and {_name(row.organisation)}",
     ),
     "meetings": Register("SSC meetings", SSCMeeting, (), _meeting),
     "cycle": Register(
