@@ -438,6 +438,7 @@ def queue_assessment_outcome(assessment: Assessment) -> None:
             "assessment": assessment,
             "organisation": organisation,
             "status": AssuranceStatus(assessment.assurance_status),
+            "next_steps": AssuranceStatus(assessment.assurance_status).next_steps,
             "next_review": next_review,
             "organisation_url": portal_link("organisation_home", organisation.pk),
         },

@@ -24,6 +24,27 @@ class AssuranceStatus(models.TextChoices):
     DEFERRED = "deferred", "Deferred"
     REJECTED = "rejected", "Rejected"
 
+    @property
+    def next_steps(self) -> str:
+        """What happens next for the User, as the outcome email says it."""
+        return ASSURANCE_NEXT_STEPS[self]
+
+
+ASSURANCE_NEXT_STEPS = {
+    AssuranceStatus.APPROVED: "no further action is needed on this assessment.",
+    AssuranceStatus.APPROVED_SUBJECT_TO_STEPS: (
+        "you must complete the steps the SSC has set, by the dates it has set. SECAS will "
+        "follow them up with you."
+    ),
+    AssuranceStatus.DEFERRED: (
+        "the SSC needs remediation and a follow-up security assessment before it can approve. "
+        "SECAS will contact you to arrange them."
+    ),
+    AssuranceStatus.REJECTED: (
+        "the SSC needs remediation and a follow-up security assessment, possibly a second Full "
+        "User Security Assessment (FUSA). SECAS will contact you to arrange them."
+    ),
+}
 
 AT_RISK_ASSURANCE = {AssuranceStatus.DEFERRED, AssuranceStatus.REJECTED}
 

@@ -9,7 +9,8 @@ from django.conf import settings
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 QUOTED = r"""(?:"[^"]*"|'[^']*')"""
-STATE = r"[\w.]*\bstate\b"
+# Lifecycle states and the other coded values a template might branch on.
+STATE = r"[\w.]*\b(?:state|status|outcome|kind|stage)\b"
 # `x.state == "draft"`, `"draft" != x.state`, `x.state in "draft submitted"`, `state not in …`.
 STATE_COMPARISON = re.compile(
     rf"{STATE}\s*(?:==|!=|\bnot\s+in\b|\bin\b)\s*{QUOTED}|{QUOTED}\s*(?:==|!=)\s*{STATE}"
@@ -33,6 +34,8 @@ def test_the_scan_finds_each_way_of_writing_a_state_comparison():
     assert state_comparisons('{% elif "draft" == n.state %}')
     assert state_comparisons('{% if case.state in "submitted under_review" %}')
     assert state_comparisons('x\n{% if state not in "closed" %}')[0][0] == 2
+    assert state_comparisons('{% if status == "approved" %}')
+    assert state_comparisons('{% elif decision.outcome != "no_assessment" %}')
     assert not state_comparisons("{% if notification.is_draft %}")
     assert not state_comparisons("{% if form.cleaned_data.state == row.value %}")
     assert not state_comparisons('<p>state == "draft" in prose, not a tag</p>')
