@@ -281,25 +281,27 @@ def expected_annual_review_kind(organisation: Organisation, cycle_year: int) -> 
 
 def next_annual_review(organisation: Organisation) -> Assessment:
     """The organisation's next annual-review assessment, opened from the cycle matrix if needed."""
-    # Locking the organisation stops two decisions at once from opening two reviews.
-    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
-    open_review = open_annual_review(organisation)
-    if open_review:
-        return open_review
-    # None open: when it falls is the read side's one answer, and its cycle year follows on.
-    last = latest_annual_assurance(organisation)
-    cycle_year = last.cycle_year % 3 + 1 if last else 1
-    due = next_annual_review_due(organisation)
-    if due is None:
-        # No assessment on record yet: the review falls a year from now until SECAS corrects it.
-        due = timezone.localdate() + relativedelta(months=12)
-    return Assessment.objects.create(
-        organisation=organisation,
-        kind=expected_annual_review_kind(organisation, cycle_year),
-        cycle_year=cycle_year,
-        due_date=due,
-        scope="Annual review",
-    )
+    # Atomic whoever calls it: the lock below holds only inside a transaction.
+    with transaction.atomic():
+        # Locking the organisation stops two decisions at once from opening two reviews.
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+        open_review = open_annual_review(organisation)
+        if open_review:
+            return open_review
+        # None open: when it falls is the read side's one answer, and its cycle year follows on.
+        last = latest_annual_assurance(organisation)
+        cycle_year = last.cycle_year % 3 + 1 if last else 1
+        due = next_annual_review_due(organisation)
+        if due is None:
+            # No assessment on record yet: the review falls a year from now until SECAS corrects it.
+            due = timezone.localdate() + relativedelta(months=12)
+        return Assessment.objects.create(
+            organisation=organisation,
+            kind=expected_annual_review_kind(organisation, cycle_year),
+            cycle_year=cycle_year,
+            due_date=due,
+            scope="Annual review",
+        )
 
 
 def lock_assessment(assessment: Assessment) -> Assessment:
