@@ -23,7 +23,6 @@ from assessments.services import next_annual_review
 from notifications.models import (
     InformationRequest,
     Notification,
-    NotificationState,
 )
 from notifications.recipients import case_url, notification_url, portal_link
 from notifications.selectors import submitting_memberships
@@ -378,7 +377,7 @@ def late_cases(today: date, people: Recipients) -> list[Due]:
     for case in cases:
         submitted_on = timezone.localtime(case.submitted_at).date()
         age = working_days_since(case.submitted_at, today=today)
-        if case.state == NotificationState.SUBMITTED and age > settings.SSC_TRIAGE_WORKING_DAYS:
+        if case.is_awaiting_triage and age > settings.SSC_TRIAGE_WORKING_DAYS:
             found.append(
                 Due(
                     kind=Reminder.Kind.TRIAGE_LATE,
@@ -426,7 +425,7 @@ def weekly_digest(today: date, people: Recipients, found: list[Due]) -> list[Due
     """Once a week (the first run from Monday on): everything outstanding, for SECAS."""
     week = today - timedelta(days=today.weekday())
     undecided = Notification.objects.undecided().count()
-    awaiting_triage = Notification.objects.filter(state=NotificationState.SUBMITTED).count()
+    awaiting_triage = Notification.objects.awaiting_triage().count()
     open_questions = InformationRequest.objects.waiting().count()
     open_assessments = Assessment.objects.open()
     overdue = Assessment.objects.overdue(today).count()

@@ -53,6 +53,7 @@ from notifications.models import (
     NotificationQuerySet,
     NotificationState,
     UserSystem,
+    awaiting_triage,
 )
 from notifications.selectors import notifications_visible_to, outside_conflicts, ssc_members
 from notifications.workdays import (
@@ -539,7 +540,7 @@ def paused_working_days(case: Notification, today) -> int:
 def clock(*, state, submitted_at, review_started_at, periods, today) -> dict:
     """Age and service-level status of an undecided case (the decision clock pauses)."""
     age = working_days_since(submitted_at, today=today)
-    if state == NotificationState.SUBMITTED and not review_started_at:
+    if awaiting_triage(state) and not review_started_at:
         limit, running, stage = settings.SSC_TRIAGE_WORKING_DAYS, age, "Triage"
     else:
         limit = settings.SSC_DECISION_WORKING_DAYS

@@ -163,6 +163,11 @@ DECIDED_STATES = [S.NO_ASSESSMENT_NEEDED, S.ASSESSMENT_REQUIRED, S.CLOSED]
 WITHDRAWABLE_STATES = [S.DRAFT, *UNDECIDED_STATES]
 
 
+def awaiting_triage(state: str) -> bool:
+    """The one definition of "awaiting triage", for a state read as a value."""
+    return state == NotificationState.SUBMITTED
+
+
 class NotificationQuerySet(models.QuerySet["Notification"]):
     """The domain's words for sets of notifications, each defined once."""
 
@@ -176,6 +181,10 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
     def undecided(self):
         """With the SSC and awaiting triage or a decision: drafts and withdrawn ones excluded."""
         return self.filter(state__in=UNDECIDED_STATES)
+
+    def awaiting_triage(self):
+        """Submitted, and not yet put before the SSC by SECAS (or returned there by an answer)."""
+        return self.filter(state=NotificationState.SUBMITTED)
 
     def late(self):
         """Submitted with the planned go-live on or before the day of submission."""
@@ -428,6 +437,10 @@ class Notification(ConcurrentTransitionMixin, models.Model):
     @property
     def is_undecided(self) -> bool:
         return self.state in UNDECIDED_STATES
+
+    @property
+    def is_awaiting_triage(self) -> bool:
+        return awaiting_triage(self.state)
 
     @property
     def is_decided(self) -> bool:
