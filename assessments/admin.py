@@ -147,6 +147,24 @@ class SSCMeetingAdmin(RegisterHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # Arranged through the meetings service, as on the meetings page.
+        saved = services.create_meeting(
+            by=request.user,
+            date=obj.date,
+            kind=obj.kind,
+            title=obj.title,
+            location=obj.location,
+            quorum=obj.quorum,
+            notes=obj.notes,
+        )
+        obj.pk = saved.pk
+        obj._state.adding = False
+        obj._state.db = saved._state.db
+
     def save_related(self, request, form, formsets, change):
         # The attendance service records who attended (and who recorded it), not the form.
         attendees = form.cleaned_data.pop("attendees", None)

@@ -225,11 +225,22 @@ def check_attendees(attendees, *, meeting: SSCMeeting | None = None) -> None:
         )
 
 
-def create_meeting(*, by: User, date, kind: str, title: str = "", location: str = "", quorum: int):
+def create_meeting(
+    *,
+    by: User,
+    date,
+    kind: str,
+    title: str = "",
+    location: str = "",
+    quorum: int,
+    notes: str = "",
+):
     _require_secas(by)
     if quorum is None or quorum < 1:
         raise TransitionRefused("A meeting's quorum is at least one member.")
-    meeting = SSCMeeting(date=date, kind=kind, title=title, location=location, quorum=quorum)
+    meeting = SSCMeeting(
+        date=date, kind=kind, title=title, location=location, quorum=quorum, notes=notes
+    )
     attribute_change(meeting, by=by, reason="Meeting arranged")
     meeting.save()
     return meeting

@@ -278,6 +278,7 @@ class ConflictOfInterestAdmin(RegisterHistoryAdmin):
         )
         obj.pk = saved.pk
         obj._state.adding = False
+        obj._state.db = saved._state.db
 
     @admin.action(description="Withdraw the selected conflicts of interest")
     def withdraw(self, request, queryset):

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import services
-from assessments.models import Assessment, Decision
+from assessments.models import Assessment, Decision, SSCMeeting
 from notifications.models import NotificationState
 from notifications.services import TransitionRefused
 from tests import factories
@@ -371,3 +371,29 @@ def test_whose_assessment_it_is_cannot_be_changed_in_the_admin(client, secas, or
     assessment.refresh_from_db()
     assert assessment.organisation == organisation
     assert assessment.state == "required"
+
+
+def test_a_meeting_arranged_in_the_admin_is_arranged_by_the_meetings_service(
+    client, secas, ssc_member
+):
+    client.force_login(secas)
+    url = reverse("admin:assessments_sscmeeting_add")
+    data = form_data(client.get(url).content.decode(), form_id="sscmeeting_form")
+    data.update(
+        {
+            "date": "14/01/2027",
+            "kind": "ordinary",
+            "title": "January meeting",
+            "quorum": "3",
+            "notes": "Room 2",
+        }
+    )
+    data.setlist("attendees", [str(ssc_member.pk)])
+    data["_save"] = "Save"
+    response = client.post(url, postable(data))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    meeting = SSCMeeting.objects.get(title="January meeting")
+    assert meeting.notes == "Room 2"
+    assert list(meeting.attendees.all()) == [ssc_member]
+    arranged = meeting.history.earliest()
+    assert (arranged.history_change_reason, arranged.history_user) == ("Meeting arranged", secas)
