@@ -38,7 +38,8 @@ ROLE_CHECKS = [
         "role method",
     ),
     (re.compile(r"\.(can_submit|is_org_admin)\b"), "membership role"),
-    (re.compile(r"groups__name"), "group name query"),
+    (re.compile(r"groups__name|groups\.filter\(\s*name"), "group name query"),
+    (re.compile(r"(filter|exclude)\([^)]*\b(is_staff|is_superuser)\s*="), "account flag query"),
     (re.compile(r"\b[A-Z][A-Z_]*_GROUP\b"), "group name constant"),
 ]
 # Where a group constant is defined (users/models.py): the name lives there; using it does not.
@@ -53,7 +54,7 @@ CONDITION = re.compile(
 def project_files():
     for path in sorted(ROOT.rglob("*")):
         relative = path.relative_to(ROOT)
-        if path.suffix not in {".py", ".html"} or not path.is_file():
+        if path.suffix not in {".py", ".html", ".txt"} or not path.is_file():
             continue
         if SKIPPED_DIRS & set(relative.parts) or path.name in SKIPPED_FILES:
             continue
@@ -99,6 +100,8 @@ def test_the_guard_recognises_each_kind_of_role_check():
             "    return user.can_administer(organisation)",
             "ok = membership.can_submit",
             'User.objects.filter(groups__name="SSC members")',
+            'user.groups.filter(name="SSC members").exists()',
+            "User.objects.filter(is_staff=True)",
             "from users.models import SSC_MEMBERS_GROUP",
             "if not request.user.is_superuser:",
             "return user.is_staff and user.is_active",
