@@ -9,7 +9,6 @@ from assessments.models import (
     AssessmentCycleRule,
     AssuranceRecord,
     Decision,
-    LatestAssurance,
     MeetingConflict,
     Reminder,
     SSCMeeting,
@@ -258,6 +257,41 @@ class AssessmentAdmin(VisibleRowsAdminMixin, ServiceTransitionAdminMixin, admin.
         return False
 
 
+class AssuranceRecordAdminForm(django_forms.ModelForm):
+    """The assurance service's rules, asked before anything is saved."""
+
+    acting_user = None
+
+    class Meta:
+        model = AssuranceRecord
+        fields = [
+            "organisation",
+            "status",
+            "kind",
+            "cycle_year",
+            "fieldwork_end_date",
+            "effective_date",
+            "assessment",
+            "systems",
+            "notes",
+            "recorded_at",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            record = AssuranceRecord(
+                organisation=cleaned.get("organisation"), assessment=cleaned.get("assessment")
+            )
+            try:
+                services.check_assurance_record(
+                    record=record, systems=cleaned.get("systems", []), by=self.acting_user
+                )
+            except TransitionRefused as refusal:
+                raise django_forms.ValidationError(str(refusal)) from refusal
+        return cleaned
+
+
 @admin.register(AssuranceRecord)
 class AssuranceRecordAdmin(VisibleRowsAdminMixin, admin.ModelAdmin):
     visible_to = staticmethod(ssc.assurance_records_visible_to)
@@ -273,11 +307,21 @@ class AssuranceRecordAdmin(VisibleRowsAdminMixin, admin.ModelAdmin):
     search_fields = ["organisation__name", "notes"]
     autocomplete_fields = ["organisation", "assessment"]
     filter_horizontal = ["systems"]
+    form = AssuranceRecordAdminForm
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.acting_user = request.user
+        return form
+
+    def save_model(self, request, obj, form, change):
+        # Saved with its systems by the assurance service, in save_related.
+        pass
 
     def save_related(self, request, form, formsets, change):
+        systems = list(form.cleaned_data.pop("systems", []))
+        services.record_assurance_history(record=form.instance, systems=systems, by=request.user)
         super().save_related(request, form, formsets, change)
-        # A record added here may now be the one in force for its systems.
-        LatestAssurance.objects.refresh(form.instance.systems.values("pk"))
 
     def has_change_permission(self, request, obj=None):
         # The history is append-only: corrections are new records.

@@ -26,6 +26,11 @@ rules.add_perm(
 rules.add_perm("assessments.attend_meeting", is_ssc_member)
 rules.add_perm("assessments.count_towards_quorum", is_ssc_member & ~conflicted_with)
 
+# An assurance outcome from before the portal (or its correction), added to the history.
+rules.add_perm(
+    "assessments.record_assurance_history",
+    on_secas_side & holds_model_permission("assessments.add_assurancerecord"),
+)
 rules.add_perm(
     "assessments.record_assessment_steps",
     is_secas & holds_model_permission("assessments.manage_assessment"),

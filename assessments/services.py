@@ -464,3 +464,30 @@ def latest_cycle_year(organisation: Organisation) -> int:
     """A G8.13 assessment does not move the three-year cycle on."""
     last = latest_annual_assurance(organisation)
     return last.cycle_year if last else 1
+
+
+def check_assurance_record(*, record: AssuranceRecord, systems, by: User) -> None:
+    """Refuse, in words, an assurance record the history cannot take (the admin asks first)."""
+    if not allows(by, "assessments.record_assurance_history"):
+        raise TransitionRefused("Only SECAS can add to the assurance history.")
+    others = [system for system in systems if system.organisation_id != record.organisation_id]
+    if others:
+        raise TransitionRefused(
+            f"{', '.join(system.name for system in others)} "
+            f"{'is a User System' if len(others) == 1 else 'are User Systems'} of another "
+            f"organisation, not of {record.organisation}."
+        )
+    assessment = record.assessment
+    if assessment is not None and assessment.organisation_id != record.organisation_id:
+        raise TransitionRefused(f"That assessment is of {assessment.organisation}.")
+
+
+def record_assurance_history(*, record: AssuranceRecord, systems, by: User) -> AssuranceRecord:
+    """Add an assurance outcome to an organisation's history (one from before the portal, or a
+    correction: the history is append-only); it may become the one in force for its systems."""
+    with transaction.atomic():
+        check_assurance_record(record=record, systems=systems, by=by)
+        record.save()
+        record.systems.set(systems)
+        LatestAssurance.objects.refresh([system.pk for system in systems])
+    return record

@@ -6,8 +6,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import services
-from assessments.models import Assessment, Decision, SSCMeeting
-from notifications.models import NotificationState
+from assessments.models import (
+    Assessment,
+    AssuranceRecord,
+    Decision,
+    LatestAssurance,
+    SSCMeeting,
+)
+from notifications.models import NotificationState, UserSystem
 from notifications.services import TransitionRefused
 from tests import factories
 from tests.html_forms import form_data, postable
@@ -397,3 +403,54 @@ def test_a_meeting_arranged_in_the_admin_is_arranged_by_the_meetings_service(
     assert list(meeting.attendees.all()) == [ssc_member]
     arranged = meeting.history.earliest()
     assert (arranged.history_change_reason, arranged.history_user) == ("Meeting arranged", secas)
+
+
+def post_assurance_record(client, organisation, systems, status="deferred"):
+    url = reverse("admin:assessments_assurancerecord_add")
+    data = form_data(client.get(url).content.decode(), form_id="assurancerecord_form")
+    data.update(
+        {
+            "organisation": str(organisation.pk),
+            "status": status,
+            "kind": "fusa",
+            "cycle_year": "1",
+            "fieldwork_end_date": "01/03/2026",
+            "effective_date": "01/04/2026",
+            "recorded_at_0": "01/04/2026",
+            "recorded_at_1": "10:00:00",
+        }
+    )
+    data.setlist("systems", [str(system.pk) for system in systems])
+    data["_save"] = "Save"
+    return client.post(url, postable(data))
+
+
+def test_an_assurance_record_added_in_the_admin_goes_through_the_service(
+    client, secas, organisation
+):
+    later = UserSystem.objects.create(
+        organisation=organisation, name="App", delivery_model="in_house"
+    )
+    client.force_login(secas)
+    response = post_assurance_record(client, organisation, [later])
+    assert response.status_code == 302, response.content.decode()[:3000]
+    record = AssuranceRecord.objects.get(organisation=organisation)
+    assert list(record.systems.all()) == [later]
+    # The record in force for the system follows, so the organisation shows as at risk.
+    assert LatestAssurance.objects.get(user_system=later).record == record
+
+
+def test_the_admin_refuses_an_assurance_record_naming_another_organisations_system(
+    client, secas, organisation, other_organisation
+):
+    theirs = UserSystem.objects.create(
+        organisation=other_organisation, name="Theirs", delivery_model="in_house"
+    )
+    client.force_login(secas)
+    response = post_assurance_record(client, organisation, [theirs])
+    assert response.status_code == 200
+    assert (
+        f"Theirs is a User System of another organisation, not of {organisation}."
+        in response.content.decode()
+    )
+    assert not AssuranceRecord.objects.exists()
