@@ -421,21 +421,21 @@ class LatestAssuranceManager(models.Manager):
             "-assurancerecord__effective_date",
             "-assurancerecord__recorded_at",
             "-assurancerecord_id",
-        ).values_list("usersystem_id", "assurancerecord_id")
+        ).values_list("usersystem_id", "assurancerecord_id", "assurancerecord__status")
         if system_ids is not None:
             links = links.filter(usersystem_id__in=system_ids)
-        latest: dict[int, int] = {}
-        for system_id, record_id in links.iterator(chunk_size=10_000):
-            latest.setdefault(system_id, record_id)
+        latest: dict[int, tuple[int, str]] = {}
+        for system_id, record_id, status in links.iterator(chunk_size=10_000):
+            latest.setdefault(system_id, (record_id, status))
         self.bulk_create(
             [
-                self.model(user_system_id=pk, record_id=record_id)
-                for pk, record_id in latest.items()
+                self.model(user_system_id=pk, record_id=record_id, status=status)
+                for pk, (record_id, status) in latest.items()
             ],
             batch_size=1000,
             update_conflicts=True,
             unique_fields=["user_system"],
-            update_fields=["record"],
+            update_fields=["record", "status"],
         )
 
 
@@ -447,8 +447,20 @@ class LatestAssurance(models.Model):
         UserSystem, models.CASCADE, primary_key=True, related_name="latest_assurance"
     )
     record = models.ForeignKey(AssuranceRecord, models.PROTECT, related_name="latest_for")
+    # The record's status, copied (records are never changed), so the at-risk systems are read
+    # from a small partial index instead of joining every system's record.
+    status = models.CharField(max_length=40, choices=AssuranceStatus.choices)
 
     objects = LatestAssuranceManager()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["user_system"],
+                condition=Q(status__in=sorted(AT_RISK_ASSURANCE)),
+                name="latest_assurance_at_risk",
+            )
+        ]
 
     def __str__(self):
         return f"{self.user_system}: {self.record}"

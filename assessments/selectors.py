@@ -718,13 +718,17 @@ def shown_count(count: int, cap: int | None = None) -> str:
     return f"{cap:,}+" if count > cap else f"{count:,}"
 
 
-def _flagged_assurance() -> QuerySet[AssuranceRecord]:
-    """Deferred or Rejected records still in force for a later User System (a later Approved
-    clears an old Deferred)."""
-    in_force = LatestAssurance.objects.filter(user_system__is_first_system=False)
-    return AssuranceRecord.objects.filter(
-        status__in=AT_RISK_ASSURANCE, pk__in=in_force.values("record")
+def _systems_at_risk() -> QuerySet[LatestAssurance]:
+    """Later User Systems whose record in force is Deferred or Rejected (a later Approved
+    clears an old Deferred), from the partial index of the few at risk."""
+    return LatestAssurance.objects.filter(
+        status__in=AT_RISK_ASSURANCE, user_system__is_first_system=False
     )
+
+
+def _flagged_assurance() -> QuerySet[AssuranceRecord]:
+    """The Deferred or Rejected records still in force for a later User System."""
+    return AssuranceRecord.objects.filter(pk__in=_systems_at_risk().values("record"))
 
 
 def _overdue_assessments(today) -> QuerySet[Assessment]:
@@ -756,7 +760,7 @@ def organisations_at_risk(today) -> QuerySet[Organisation]:
     overdue = _overdue_assessments(today)
     return (
         Organisation.objects.filter(
-            Q(pk__in=_flagged_assurance().values("organisation"))
+            Q(pk__in=_systems_at_risk().values("user_system__organisation"))
             | Q(pk__in=overdue.values("organisation"))
         )
         .annotate(
