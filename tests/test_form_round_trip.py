@@ -25,7 +25,13 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications.models import DeliveryModel, Notification, SharedResourceProvider
+from assessments.models import Assessment
+from notifications.models import (
+    DeliveryModel,
+    Notification,
+    SharedResourceProvider,
+    UserSystem,
+)
 from tests import factories
 from tests.html_forms import as_query_dict, fields_of, form_data, postable
 from users.models import Membership, UserRole
@@ -77,6 +83,16 @@ def reference_data(db, organisation, ssc_member, secas):
     factories.SharedResourceProviderFactory(name="Round Trip SRP")
     factories.SharedResourceProviderFactory(name="Second SRP")
     factories.OrganisationFactory(name="Second Organisation Ltd")
+    UserSystem.objects.create(
+        organisation=organisation, name="Round Trip System", delivery_model="in_house"
+    )
+    Assessment.objects.create(
+        organisation=organisation,
+        kind="fusa",
+        cycle_year=1,
+        due_date=timezone.localdate() + datetime.timedelta(days=200),
+        scope="Annual review",
+    )
     return {"organisation": organisation}
 
 
