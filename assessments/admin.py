@@ -20,7 +20,7 @@ from notifications.admin import (
 )
 from notifications.models import Notification
 from notifications.services import TransitionRefused
-from sscportal.admin import ReadOnlyAdmin
+from sscportal.admin import ReadOnlyAdmin, adopt_saved
 from sscportal.history import RegisterHistoryAdmin
 from users.policy import allows
 
@@ -160,9 +160,7 @@ class SSCMeetingAdmin(RegisterHistoryAdmin):
             quorum=obj.quorum,
             notes=obj.notes,
         )
-        obj.pk = saved.pk
-        obj._state.adding = False
-        obj._state.db = saved._state.db
+        adopt_saved(obj, saved)
 
     def save_related(self, request, form, formsets, change):
         # The attendance service records who attended (and who recorded it), not the form.

@@ -14,3 +14,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def adopt_saved(obj, saved) -> None:
+    """After a service saved the row the admin's form described, the admin carries on (its
+    message, links, log entry and related saves) with that row."""
+    obj.pk = saved.pk
+    obj._state.adding = False
+    obj._state.db = saved._state.db

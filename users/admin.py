@@ -5,6 +5,7 @@ from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 
+from sscportal.admin import adopt_saved
 from sscportal.history import RegisterHistoryAdmin
 from users import services
 from users.models import (
@@ -215,10 +216,7 @@ class MembershipAdmin(RegisterHistoryAdmin):
             role=obj.role,
             is_active=obj.is_active,
         )
-        # The admin names and links the entry it thinks it saved.
-        obj.pk = saved.pk
-        obj._state.adding = False
-        obj._state.db = saved._state.db
+        adopt_saved(obj, saved)
 
 
 class ConflictOfInterestForm(django_forms.ModelForm):
@@ -276,9 +274,7 @@ class ConflictOfInterestAdmin(RegisterHistoryAdmin):
         saved = services.declare_conflict(
             member=obj.member, organisation=obj.organisation, by=request.user, reason=obj.reason
         )
-        obj.pk = saved.pk
-        obj._state.adding = False
-        obj._state.db = saved._state.db
+        adopt_saved(obj, saved)
 
     @admin.action(description="Withdraw the selected conflicts of interest")
     def withdraw(self, request, queryset):
