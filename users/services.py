@@ -56,7 +56,14 @@ INVITATION = "invitation"
 def invitation_link(email: OutboundEmail) -> dict:
     """The set-password link of an invitation, made when it is sent so the outbox never holds
     it (registered with add_at_delivery in UsersConfig.ready)."""
-    user = Membership.objects.select_related("user").get(pk=email.context["membership"]).user
+    membership = (
+        Membership.objects.select_related("user").filter(pk=email.context["membership"]).first()
+    )
+    # A link is a credential: never sent for an invitation withdrawn or answered meanwhile.
+    if membership is None or not membership.is_invitation_pending:
+        state = membership.get_invitation_display().lower() if membership else "gone"
+        raise mail.DeliveryCancelled(f"the invitation is no longer open ({state})")
+    user = membership.user
     return {"set_password_url": "" if is_committee_account(user) else _set_password_url(user)}
 
 

@@ -88,8 +88,8 @@ class InviteView(LoginRequiredMixin, View):
         email = normalise_email(form.cleaned_data["email"])
         messages.success(
             request,
-            f"Invitation sent to {email} as {membership.get_role_display()}. They join "
-            f"{organisation.name} when they accept it.",
+            f"Invitation to {email} as {membership.get_role_display()} recorded; the email is "
+            f"on its way. They join {organisation.name} when they accept it.",
         )
         return redirect("users:staff", pk=pk)
 
@@ -104,7 +104,7 @@ class ResendInvitationView(LoginRequiredMixin, View):
             messages.error(request, str(refusal))
         else:
             email = normalise_email(membership.user.email)
-            messages.success(request, f"Invitation sent again to {email}.")
+            messages.success(request, f"A new invitation email to {email} is on its way.")
         return redirect("users:staff", pk=pk)
 
 

@@ -27,6 +27,9 @@ class OutboundEmail(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Set instead of sending when what the email was about no longer holds (an invitation
+    # withdrawn before its email went out); the reason is in last_error.
+    cancelled_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     next_attempt_at = models.DateTimeField(
@@ -41,10 +44,14 @@ class OutboundEmail(models.Model):
         indexes = [
             models.Index(
                 fields=["next_attempt_at"],
-                condition=Q(sent_at__isnull=True),
+                condition=Q(sent_at__isnull=True, cancelled_at__isnull=True),
                 name="outbox_unsent_due",
             )
         ]
 
     def __str__(self):
         return f"{self.subject} → {', '.join(self.to)}"
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.sent_at is None and self.cancelled_at is None

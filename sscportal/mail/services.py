@@ -18,13 +18,20 @@ from django.urls import reverse
 
 from sscportal.mail.models import OutboundEmail
 
+
+class DeliveryCancelled(Exception):
+    """Raised by an add-at-delivery provider when the email must not go out any more; the
+    message says why, for the communications log."""
+
+
 AddAtDelivery = Callable[[OutboundEmail], dict]
 _added_at_delivery: dict[str, AddAtDelivery] = {}
 
 
 def add_at_delivery(kind: str, provider: AddAtDelivery) -> None:
     """Have `provider(email)` add to the context of every deferred email of this kind when it
-    is sent. What it adds is never stored: such a row keeps its rendered subject, not its body."""
+    is sent. What it adds is never stored: such a row keeps its rendered subject, not its body.
+    The provider raises DeliveryCancelled when the email is no longer wanted."""
     _added_at_delivery[kind] = provider
 
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sscportal.mail.models import OutboundEmail
-from sscportal.mail.services import render_deferred_email
+from sscportal.mail.services import DeliveryCancelled, render_deferred_email
 
 logger = logging.getLogger(__name__)
 
@@ -39,40 +39,52 @@ def send_outbound_email(email_id: int) -> bool:
     sent leaves the row unsent, so a later attempt sends it again; every attempt carries the
     row's own Message-ID, so mail clients and people can recognise the second copy.
 
-    Returns False if it is already sent or another worker is sending it. If the mail server
-    refuses or cannot be reached, the attempt and its error are saved with the next time to
-    try, and EmailNotSent is raised.
+    Returns False if it is already sent or cancelled, another worker is sending it, or what it
+    was about no longer holds (then it is marked cancelled, with the reason). If it cannot be
+    rendered, or the mail server refuses or cannot be reached, the attempt and its error are
+    saved with the next time to try, and EmailNotSent is raised.
     """
     with transaction.atomic():
         email = (
             OutboundEmail.objects.select_for_update(skip_locked=True)
-            .filter(pk=email_id, sent_at__isnull=True)
+            .filter(pk=email_id, sent_at__isnull=True, cancelled_at__isnull=True)
             .first()
         )
         if email is None:
             return False
-        # A row from a bulk run (the reminders) is rendered now, when it is sent.
-        rendered_fields = render_deferred_email(email)
-        message = EmailMultiAlternatives(
-            subject=email.subject,
-            body=email.body_text,
-            to=email.to,
-            headers={"Message-ID": message_id_for(email)},
-        )
-        if email.body_html:
-            message.attach_alternative(email.body_html, "text/html")
         email.attempts += 1
+        rendered_fields: list[str] = []
         try:
+            # A row from a bulk run (the reminders) is rendered now, when it is sent.
+            rendered_fields = render_deferred_email(email)
+            message = EmailMultiAlternatives(
+                subject=email.subject,
+                body=email.body_text,
+                to=email.to,
+                headers={"Message-ID": message_id_for(email)},
+            )
+            if email.body_html:
+                message.attach_alternative(email.body_html, "text/html")
             message.send()
-        except (OSError, ValueError) as error:  # smtplib's errors are OSErrors; bad headers
+        except DeliveryCancelled as reason:
+            email.cancelled_at = timezone.now()
+            email.last_error = f"Not sent: {reason}"[:2000]
+            email.save(update_fields=["attempts", "cancelled_at", "last_error"])
+            return False
+        except Exception as error:
+            # The mail server refused or could not be reached (OSError), a header was bad
+            # (ValueError), or the row could not be rendered: recorded, and tried again later.
             email.last_error = f"{type(error).__name__}: {error}"[:2000]
             email.next_attempt_at = timezone.now() + min(
                 timedelta(minutes=2**email.attempts), MAX_BACKOFF
             )
+            # What was rendered stays for the communications log.
             email.save(
                 update_fields=["attempts", "last_error", "next_attempt_at", *rendered_fields]
             )
             failure = email.last_error
+            if not isinstance(error, OSError | ValueError):
+                logger.exception("Email %s could not be rendered", email_id)
         else:
             email.sent_at = timezone.now()
             email.save(update_fields=["attempts", "sent_at", *rendered_fields])
@@ -95,7 +107,9 @@ def deliver_email(self, email_id: int) -> None:
 def deliver_pending_emails() -> dict[str, int]:
     """Send every unsent email whose next attempt is due: catches up after any outage."""
     due = list(
-        OutboundEmail.objects.filter(sent_at__isnull=True, next_attempt_at__lte=timezone.now())
+        OutboundEmail.objects.filter(
+            sent_at__isnull=True, cancelled_at__isnull=True, next_attempt_at__lte=timezone.now()
+        )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )

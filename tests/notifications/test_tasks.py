@@ -221,3 +221,14 @@ def test_an_email_written_whole_is_sent_as_written(db):
     send_outbound_email(email.pk)
     (message,) = mail.outbox
     assert message.body == "B"
+
+
+def test_a_row_that_cannot_be_rendered_is_recorded_and_waits_its_turn(db):
+    broken = deferred_row()
+    OutboundEmail.objects.filter(pk=broken.pk).update(template="no_such_template")
+    with pytest.raises(EmailNotSent, match="TemplateDoesNotExist"):
+        send_outbound_email(broken.pk)
+    broken.refresh_from_db()
+    assert broken.attempts == 1
+    assert broken.sent_at is None
+    assert broken.next_attempt_at > timezone.now()  # backs off instead of blocking the outbox

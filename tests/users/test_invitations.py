@@ -75,8 +75,8 @@ def test_the_admin_sees_the_same_answer_whatever_the_address_belongs_to(
     client.force_login(org_admin)
     response = invite(client, organisation, email.upper(), role="submitter")
     assert messages_of(response) == [
-        f"Invitation sent to {email} as Submitter. They join {organisation.name} "
-        "when they accept it."
+        f"Invitation to {email} as Submitter recorded; the email is on its way. They join "
+        f"{organisation.name} when they accept it."
     ]
     row = re.search(
         rf"<tr[^>]*>(?:(?!</tr>).)*{re.escape(email)}(?:(?!</tr>).)*</tr>",

@@ -91,7 +91,10 @@ def test_an_invitation_waits_in_the_outbox_while_the_mail_server_is_down(
             {"full_name": "New Person", "email": "new@example.org", "role": "preparer"},
             follow=True,
         )
-    assert "Invitation sent to new@example.org as Preparer" in response.content.decode()
+    assert (
+        "Invitation to new@example.org as Preparer recorded; the email is on its way."
+        in response.content.decode()
+    )
     membership = Membership.objects.get(user__email="new@example.org")
     assert membership.invitation == Membership.Invitation.PENDING
     waiting = OutboundEmail.objects.get(kind="invitation")
@@ -113,6 +116,40 @@ def test_an_invitation_waits_in_the_outbox_while_the_mail_server_is_down(
     assert not [field for field in stored if "set-password" in field]
 
 
+def test_an_invitation_withdrawn_before_its_email_went_out_is_never_sent(
+    client, organisation, org_admin, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.email_backends.UnreachableSMTPBackend"
+    client.force_login(org_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("users:invite", args=[organisation.pk]),
+            {"full_name": "Wrong Person", "email": "wrong@example.org", "role": "preparer"},
+        )
+    membership = Membership.objects.get(user__email="wrong@example.org")
+    client.post(reverse("users:withdraw_invitation", args=[organisation.pk, membership.pk]))
+    membership.refresh_from_db()
+    assert membership.is_invitation_withdrawn
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=5)):
+        assert deliver_pending_emails() == {"due": 1, "sent": 0, "failed": 0}
+        # Cancelled, not waiting: the next sweep does not pick it up again.
+        assert deliver_pending_emails()["due"] == 0
+    assert mail.outbox == []  # no set-password link reached the wrong address
+    cancelled = OutboundEmail.objects.get(kind="invitation")
+    assert cancelled.sent_at is None
+    assert cancelled.cancelled_at is not None
+    assert cancelled.last_error == (
+        "Not sent: the invitation is no longer open (withdrawn by the organisation)"
+    )
+    # SECAS's communications log says so, rather than "Waiting".
+    client.force_login(factories.secas_user())
+    log = client.get(reverse("secas:organisation_communications", args=[organisation.pk]))
+    assert "Not sent" in log.content.decode()
+    assert "no longer open" in log.content.decode()
+
+
 def test_an_open_invitation_can_be_sent_again(
     client, organisation, org_admin, django_capture_on_commit_callbacks
 ):
@@ -127,7 +164,7 @@ def test_an_open_invitation_can_be_sent_again(
         response = client.post(
             reverse("users:resend_invitation", args=[organisation.pk, membership.pk]), follow=True
         )
-    assert "Invitation sent again to new@example.org" in response.content.decode()
+    assert "A new invitation email to new@example.org is on its way." in response.content.decode()
     assert [message.to for message in mail.outbox] == [["new@example.org"]] * 2
     assert OutboundEmail.objects.filter(kind="invitation", sent_at__isnull=False).count() == 2
 
