@@ -1,8 +1,9 @@
 from django import forms as django_forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 
 from sscportal.admin import adopt_saved
@@ -113,10 +114,17 @@ class UserAdmin(DjangoUserAdmin):
         form.acting_user = request.user  # get_form makes a new class for each request
         return form
 
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or allows(request.user, "users.change_account", obj)
+        )
+
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if not allows(request.user, "users.grant_superuser"):
             readonly += ["is_superuser", "user_permissions"]
+        if obj is not None and not allows(request.user, "users.set_sign_in_details", obj):
+            readonly += ["email"]
         return readonly
 
     def save_model(self, request, obj, form, change):
@@ -136,6 +144,9 @@ class UserAdmin(DjangoUserAdmin):
             services.change_access(person=form.instance, by=request.user, **requested)
 
     def user_change_password(self, request, id, form_url=""):
+        person = self.get_object(request, unquote(id))
+        if person is not None and not allows(request.user, "users.set_sign_in_details", person):
+            raise PermissionDenied
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and response.status_code == 302:
             person = User.objects.get(pk=id)

@@ -401,7 +401,9 @@ def check_access_change(
 ) -> None:
     """Refuse, in words, an access change the rules do not allow (the admin asks first)."""
     if not allows(by, "users.change_access", person):
-        raise AccessChangeRefused("Only SECAS can change a person's access.")
+        raise AccessChangeRefused(
+            "Only SECAS can change a person's access, and only a superuser a superuser's."
+        )
     current_groups = set(person.groups.values_list("pk", flat=True)) if person.pk else set()
     new_groups = {group.pk for group in groups}
     current_permissions = (

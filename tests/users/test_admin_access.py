@@ -84,3 +84,40 @@ def test_a_users_staff_member_is_not_made_an_ssc_member_while_they_work_there(
     assert "still has a place at" in response.content.decode()
     submitter.refresh_from_db()
     assert not submitter.is_staff
+
+
+def test_secas_cannot_edit_a_superusers_account(client, secas):
+    root = factories.UserFactory(is_staff=True, is_superuser=True, full_name="Root Person")
+    client.force_login(secas)
+    response = post_access(client, root, full_name="Taken Over")
+    assert response.status_code == 403
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[root.pk]),
+        {"password1": "an0ther-Long-passw0rd", "password2": "an0ther-Long-passw0rd"},
+    )
+    assert response.status_code == 403
+    root.refresh_from_db()
+    assert root.full_name == "Root Person"
+    assert root.check_password("an0ther-Long-passw0rd") is False
+
+
+def test_secas_cannot_set_a_colleagues_password_or_email(client, secas):
+    colleague = factories.secas_user(full_name="Colleague", email="colleague@example.org")
+    client.force_login(secas)
+    page = client.get(change_page(colleague)).content.decode()
+    assert 'name="email"' not in page  # their sign-in address is not SECAS's to change
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[colleague.pk]),
+        {"password1": "an0ther-Long-passw0rd", "password2": "an0ther-Long-passw0rd"},
+    )
+    assert response.status_code == 403
+    colleague.refresh_from_db()
+    assert not colleague.check_password("an0ther-Long-passw0rd")
+    # A User's staff member's details are SECAS's to correct.
+    person = factories.UserFactory()
+    assert 'name="email"' in client.get(change_page(person)).content.decode()
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[person.pk]),
+        {"password1": "an0ther-Long-passw0rd", "password2": "an0ther-Long-passw0rd"},
+    )
+    assert response.status_code == 302
