@@ -726,26 +726,28 @@ def _systems_at_risk() -> QuerySet[LatestAssurance]:
     )
 
 
-def _flagged_assurance() -> QuerySet[AssuranceRecord]:
-    """The Deferred or Rejected records still in force for a later User System."""
-    return AssuranceRecord.objects.filter(pk__in=_systems_at_risk().values("record"))
-
-
 def _overdue_assessments(today) -> QuerySet[Assessment]:
     return Assessment.objects.overdue(today)
 
 
 def flagged_assurance(organisation_ids) -> dict[int, list[str]]:
     """Per organisation (of those given: a page's), why its later systems are at risk: the
-    Deferred or Rejected records still latest for a system, latest first."""
+    Deferred or Rejected records in force for them, latest first. Read by the systems'
+    organisation, as the at-risk list chooses them."""
     reasons: dict[int, list[str]] = defaultdict(list)
-    records = (
-        _flagged_assurance()
-        .filter(organisation__in=organisation_ids)
-        .order_by("-effective_date", "-recorded_at", "-pk")
-        .values_list("organisation_id", "status", "effective_date")
+    rows = (
+        _systems_at_risk()
+        .filter(user_system__organisation__in=organisation_ids)
+        .order_by("-record__effective_date", "-record__recorded_at", "-record_id")
+        .values_list(
+            "user_system__organisation_id", "record_id", "status", "record__effective_date"
+        )
     )
-    for organisation_id, status, effective_date in records:
+    seen: set[tuple[int, int]] = set()
+    for organisation_id, record_id, status, effective_date in rows:
+        if (organisation_id, record_id) in seen:
+            continue  # one record can cover several systems: one reason
+        seen.add((organisation_id, record_id))
         reasons[organisation_id].append(
             f"A later User System was assessed {AssuranceStatus(status).label} "
             f"({effective_date:%d/%m/%Y})"

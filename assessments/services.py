@@ -1,5 +1,6 @@
 """The SSC's use cases: triage, decisions, and tracking assessments to their assurance outcome."""
 
+import contextlib
 from datetime import date, datetime
 from typing import cast
 
@@ -37,7 +38,7 @@ from sscportal.history import attribute_change
 from users.models import ConflictOfInterest, Organisation, SecurityEvent, User
 from users.policy import allows, conflicted_with
 from users.security import record_event
-from users.services import declare_conflict
+from users.services import AccessChangeRefused, declare_conflict
 
 
 def start_review(
@@ -274,12 +275,14 @@ def declare_meeting_conflict(
         if not ConflictOfInterest.objects.filter(
             member=member, organisation=organisation, withdrawn_at__isnull=True
         ).exists():
-            declare_conflict(
-                member=member,
-                organisation=organisation,
-                by=by,
-                reason=note or f"Declared at the SSC meeting of {meeting.date:%d/%m/%Y}",
-            )
+            # Recorded by someone else a moment ago: the member is shut out either way.
+            with contextlib.suppress(AccessChangeRefused):
+                declare_conflict(
+                    member=member,
+                    organisation=organisation,
+                    by=by,
+                    reason=note or f"Declared at the SSC meeting of {meeting.date:%d/%m/%Y}",
+                )
     return conflict
 
 

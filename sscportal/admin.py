@@ -1,6 +1,7 @@
 """Admin pieces every app uses."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -22,3 +23,19 @@ def adopt_saved(obj, saved) -> None:
     obj.pk = saved.pk
     obj._state.adding = False
     obj._state.db = saved._state.db
+
+
+class RefusalAsMessageMixin:
+    """A service's refusal raised while the admin saves (its check under lock saw what the
+    form's did not) is shown as a message on the same page, not an error page. The admin's
+    transaction is rolled back, so nothing of the change is kept."""
+
+    refusals: tuple[type[Exception], ...] = ()
+    refusal_prefix = "Nothing was changed"
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except self.refusals as refusal:
+            self.message_user(request, f"{self.refusal_prefix}: {refusal}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())

@@ -4,9 +4,8 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
 
-from sscportal.admin import adopt_saved
+from sscportal.admin import RefusalAsMessageMixin, adopt_saved
 from sscportal.history import RegisterHistoryAdmin
 from users import services
 from users.models import (
@@ -78,7 +77,8 @@ class UserAccessForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(RefusalAsMessageMixin, DjangoUserAdmin):
+    refusals = (services.AccessChangeRefused,)
     form = UserAccessForm
     ordering = ["full_name", "email"]
     list_display = ["email", "full_name", "job_title", "is_active", "is_staff", "last_login"]
@@ -185,9 +185,11 @@ class OrganisationAdmin(RegisterHistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(RegisterHistoryAdmin):
+class MembershipAdmin(RefusalAsMessageMixin, RegisterHistoryAdmin):
     """Adding a person and changing a role or access go through the membership service, which
     keeps its rules here too (one admin remains; committee accounts never join a User)."""
+
+    refusals = (services.StaffChangeRefused,)
 
     list_display = ["user", "organisation", "role", "is_active", "invitation"]
     list_filter = ["role", "is_active", "invitation", "organisation"]
@@ -203,14 +205,6 @@ class MembershipAdmin(RegisterHistoryAdmin):
         # Moving a membership to another person or organisation would skip every rule.
         fixed = ["user", "organisation"] if obj is not None else []
         return [*fixed, *super().get_readonly_fields(request, obj)]
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except services.StaffChangeRefused as refusal:
-            # Raised inside the admin's transaction, so nothing of the change was kept.
-            self.message_user(request, f"Nothing was changed: {refusal}", messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -256,8 +250,11 @@ class ConflictOfInterestForm(django_forms.ModelForm):
 
 
 @admin.register(ConflictOfInterest)
-class ConflictOfInterestAdmin(RegisterHistoryAdmin):
+class ConflictOfInterestAdmin(RefusalAsMessageMixin, RegisterHistoryAdmin):
     """Recorded and withdrawn through the conflicts service; a record is never edited."""
+
+    refusals = (services.AccessChangeRefused,)
+    refusal_prefix = "Nothing was recorded"
 
     form = ConflictOfInterestForm
     list_display = ["member", "organisation", "declared_at", "withdrawn_at"]
@@ -276,18 +273,21 @@ class ConflictOfInterestAdmin(RegisterHistoryAdmin):
             return ["member", "organisation", "reason", "declared_at", "withdrawn_at"]
         return []
 
+    def has_change_permission(self, request, obj=None):
+        # The list's withdraw action needs it; a recorded conflict's own page is read only.
+        return obj is None and super().has_change_permission(request, obj)
+
     def has_delete_permission(self, request, obj=None):
         return False
 
     def save_model(self, request, obj, form, change):
-        if change:
-            return  # nothing on a recorded conflict is edited; withdraw it instead
+        # Only ever an addition: a recorded conflict's page is read only.
         saved = services.declare_conflict(
             member=obj.member, organisation=obj.organisation, by=request.user, reason=obj.reason
         )
         adopt_saved(obj, saved)
 
-    @admin.action(description="Withdraw the selected conflicts of interest")
+    @admin.action(description="Withdraw the selected conflicts of interest", permissions=["change"])
     def withdraw(self, request, queryset):
         withdrawn = 0
         for conflict in queryset.select_related("member", "organisation"):
@@ -299,8 +299,11 @@ class ConflictOfInterestAdmin(RegisterHistoryAdmin):
         if withdrawn:
             self.message_user(
                 request,
-                f"{withdrawn} conflict{'s' if withdrawn != 1 else ''} of interest withdrawn: "
-                "those members can see those organisations' cases again.",
+                "1 conflict of interest withdrawn: that member can see that organisation's "
+                "cases again."
+                if withdrawn == 1
+                else f"{withdrawn} conflicts of interest withdrawn: those members can see those "
+                "organisations' cases again.",
                 messages.SUCCESS,
             )
 

@@ -13,6 +13,7 @@ from assessments.models import (
     LatestAssurance,
     SSCMeeting,
 )
+from assessments.selectors import organisations_at_risk
 from notifications.models import NotificationState, UserSystem
 from notifications.services import TransitionRefused
 from tests import factories
@@ -437,7 +438,9 @@ def test_an_assurance_record_added_in_the_admin_goes_through_the_service(
     record = AssuranceRecord.objects.get(organisation=organisation)
     assert list(record.systems.all()) == [later]
     # The record in force for the system follows, so the organisation shows as at risk.
-    assert LatestAssurance.objects.get(user_system=later).record == record
+    in_force = LatestAssurance.objects.get(user_system=later)
+    assert (in_force.record, in_force.status) == (record, "deferred")
+    assert organisation in organisations_at_risk(timezone.localdate())
 
 
 def test_the_admin_refuses_an_assurance_record_naming_another_organisations_system(

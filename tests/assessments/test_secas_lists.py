@@ -357,6 +357,31 @@ def test_only_a_later_systems_latest_deferral_puts_its_organisation_at_risk(
     assert entry["reasons"] == ["A later User System was assessed Deferred (01/06/2026)"]
 
 
+def test_every_organisation_listed_at_risk_says_why_even_after_a_system_moved(
+    db, organisation, other_organisation
+):
+    """The list and its reasons read the same systems: a system moved to another
+    organisation (the admin can) takes its flag and its reason with it."""
+    system = UserSystem.objects.create(
+        organisation=organisation, name="App", delivery_model="in_house"
+    )
+    entry = AssuranceRecord.objects.create(
+        organisation=organisation,
+        status="rejected",
+        kind="g8_13",
+        fieldwork_end_date=datetime.date(2026, 4, 1),
+        effective_date=datetime.date(2026, 5, 1),
+    )
+    entry.systems.add(system)
+    LatestAssurance.objects.refresh([system.pk])
+    UserSystem.objects.filter(pk=system.pk).update(organisation=other_organisation)
+    today = timezone.localdate()
+    listed = ssc.risk_reasons(ssc.organisations_at_risk(today), today)
+    assert [(row["organisation"], row["reasons"]) for row in listed] == [
+        (other_organisation, ["A later User System was assessed Rejected (01/05/2026)"])
+    ]
+
+
 # --- The decision charts: SQL aggregates, the median counted in SEC working days -----------------
 
 

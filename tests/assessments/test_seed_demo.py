@@ -248,7 +248,8 @@ def test_each_system_points_at_its_latest_assurance_record(seeded):
 
     for system in UserSystem.objects.filter(assurance_records__isnull=False).distinct():
         latest = system.assurance_records.order_by("-effective_date", "-recorded_at", "-pk")[0]
-        assert LatestAssurance.objects.get(user_system=system).record == latest
+        in_force = LatestAssurance.objects.get(user_system=system)
+        assert (in_force.record, in_force.status) == (latest, latest.status)
 
 
 def test_the_command_still_publishes_the_demo_accounts_and_password():
