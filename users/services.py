@@ -60,9 +60,12 @@ def invitation_link(email: OutboundEmail) -> dict:
         Membership.objects.select_related("user").filter(pk=email.context["membership"]).first()
     )
     # A link is a credential: never sent for an invitation withdrawn or answered meanwhile.
-    if membership is None or not membership.is_invitation_pending:
-        state = membership.get_invitation_display().lower() if membership else "gone"
-        raise mail.DeliveryCancelled(f"the invitation is no longer open ({state})")
+    if membership is None:
+        raise mail.DeliveryCancelled("the invitation no longer exists")
+    if membership.is_invitation_withdrawn:
+        raise mail.DeliveryCancelled("the invitation was withdrawn before it was sent")
+    if not membership.is_invitation_pending:
+        raise mail.DeliveryCancelled("the invitation was answered before it was sent")
     user = membership.user
     return {"set_password_url": "" if is_committee_account(user) else _set_password_url(user)}
 

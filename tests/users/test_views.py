@@ -140,14 +140,12 @@ def test_an_invitation_withdrawn_before_its_email_went_out_is_never_sent(
     cancelled = OutboundEmail.objects.get(kind="invitation")
     assert cancelled.sent_at is None
     assert cancelled.cancelled_at is not None
-    assert cancelled.last_error == (
-        "Not sent: the invitation is no longer open (withdrawn by the organisation)"
-    )
+    assert cancelled.last_error == "Not sent: the invitation was withdrawn before it was sent"
     # SECAS's communications log says so, rather than "Waiting".
     client.force_login(factories.secas_user())
     log = client.get(reverse("secas:organisation_communications", args=[organisation.pk]))
     assert "Not sent" in log.content.decode()
-    assert "no longer open" in log.content.decode()
+    assert "withdrawn before it was sent" in log.content.decode()
 
 
 def test_an_open_invitation_can_be_sent_again(
