@@ -20,7 +20,7 @@ from notifications.admin import (
 )
 from notifications.models import Notification
 from notifications.services import TransitionRefused
-from sscportal.admin import ReadOnlyAdmin, adopt_saved
+from sscportal.admin import ActingUserFormMixin, ReadOnlyAdmin, adopt_saved
 from sscportal.history import RegisterHistoryAdmin
 from users.policy import allows
 
@@ -291,7 +291,7 @@ class AssuranceRecordAdminForm(django_forms.ModelForm):
 
 
 @admin.register(AssuranceRecord)
-class AssuranceRecordAdmin(VisibleRowsAdminMixin, admin.ModelAdmin):
+class AssuranceRecordAdmin(ActingUserFormMixin, VisibleRowsAdminMixin, admin.ModelAdmin):
     visible_to = staticmethod(ssc.assurance_records_visible_to)
     list_display = [
         "organisation",
@@ -306,11 +306,6 @@ class AssuranceRecordAdmin(VisibleRowsAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["organisation", "assessment"]
     filter_horizontal = ["systems"]
     form = AssuranceRecordAdminForm
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.acting_user = request.user
-        return form
 
     def save_model(self, request, obj, form, change):
         # Saved with its systems by the assurance service, in save_related.

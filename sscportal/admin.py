@@ -39,3 +39,13 @@ class RefusalAsMessageMixin:
         except self.refusals as refusal:
             self.message_user(request, f"{self.refusal_prefix}: {refusal}", messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+
+
+class ActingUserFormMixin:
+    """Gives the admin's form the person saving it (`form.acting_user`), so its clean() can ask
+    the service's check with the same person the service will be called with."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.acting_user = request.user  # get_form makes a new class for each request
+        return form

@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from sscportal.admin import RefusalAsMessageMixin, adopt_saved
+from sscportal.admin import ActingUserFormMixin, RefusalAsMessageMixin, adopt_saved
 from sscportal.history import RegisterHistoryAdmin
 from users import services
 from users.models import (
@@ -36,9 +36,6 @@ class MembershipInline(admin.TabularInline):
         return False
 
 
-ACCESS_FLAGS = ("is_active", "is_staff", "is_superuser")
-
-
 class UserAccessForm(UserChangeForm):
     """The admin's person form; its Access section is checked by the access service's rules."""
 
@@ -46,7 +43,7 @@ class UserAccessForm(UserChangeForm):
 
     class Meta(UserChangeForm.Meta):
         model = User
-        fields = ["email", "password", "full_name", "job_title", "phone", *ACCESS_FLAGS]
+        fields = ["email", "password", "full_name", "job_title", "phone", *services.ACCESS_FLAGS]
         fields += ["groups", "user_permissions"]
 
     def requested_access(self) -> dict:
@@ -77,7 +74,7 @@ class UserAccessForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(RefusalAsMessageMixin, DjangoUserAdmin):
+class UserAdmin(ActingUserFormMixin, RefusalAsMessageMixin, DjangoUserAdmin):
     refusals = (services.AccessChangeRefused,)
     form = UserAccessForm
     ordering = ["full_name", "email"]
@@ -109,11 +106,6 @@ class UserAdmin(RefusalAsMessageMixin, DjangoUserAdmin):
         # People are deactivated, never deleted: their names stay on decisions and logs.
         return False
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.acting_user = request.user  # get_form makes a new class for each request
-        return form
-
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and (
             obj is None or allows(request.user, "users.change_account", obj)
@@ -131,7 +123,7 @@ class UserAdmin(RefusalAsMessageMixin, DjangoUserAdmin):
         if change:
             # The Access section is saved by the access service (in save_related), not here.
             stored = User.objects.get(pk=obj.pk)
-            for flag in ACCESS_FLAGS:
+            for flag in services.ACCESS_FLAGS:
                 setattr(obj, flag, getattr(stored, flag))
         super().save_model(request, obj, form, change)
 
@@ -250,7 +242,7 @@ class ConflictOfInterestForm(django_forms.ModelForm):
 
 
 @admin.register(ConflictOfInterest)
-class ConflictOfInterestAdmin(RefusalAsMessageMixin, RegisterHistoryAdmin):
+class ConflictOfInterestAdmin(ActingUserFormMixin, RefusalAsMessageMixin, RegisterHistoryAdmin):
     """Recorded and withdrawn through the conflicts service; a record is never edited."""
 
     refusals = (services.AccessChangeRefused,)
@@ -262,16 +254,6 @@ class ConflictOfInterestAdmin(RefusalAsMessageMixin, RegisterHistoryAdmin):
     search_fields = ["member__full_name", "member__email", "organisation__name", "reason"]
     autocomplete_fields = ["member", "organisation"]
     actions = ["withdraw"]
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.acting_user = request.user
-        return form
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None:
-            return ["member", "organisation", "reason", "declared_at", "withdrawn_at"]
-        return []
 
     def has_change_permission(self, request, obj=None):
         # The list's withdraw action needs it; a recorded conflict's own page is read only.

@@ -183,8 +183,6 @@ rules.add_perm("users.restore_access", holds_model_permission("users.change_memb
 rules.add_perm("users.add_member_directly", holds_model_permission("users.add_membership"))
 
 
-# A person's account flags and groups (SSC, chair, SECAS): SECAS in the admin; making someone
-# a superuser, or giving individual permissions, only a superuser.
 @rules.predicate
 def target_is_superuser(user: Person, target: object) -> bool:
     return isinstance(target, User) and target.is_superuser
@@ -195,22 +193,20 @@ def target_is_committee_account(user: Person, target: object) -> bool:
     return isinstance(target, User) and bool(is_committee_account(target))
 
 
-# The object is the person whose account it is: SECAS never edits a superuser's account.
+# A person's account, flags and groups (SSC, chair, SECAS): SECAS in the admin, but never a
+# superuser's (the object is the person whose account it is).
 rules.add_perm(
     "users.change_account",
     holds_model_permission("users.change_user") & (is_superuser | ~target_is_superuser),
 )
-rules.add_perm(
-    "users.change_access",
-    holds_model_permission("users.change_user") & (is_superuser | ~target_is_superuser),
-)
+# Making someone a superuser, or giving individual permissions: only a superuser.
+rules.add_perm("users.grant_superuser", is_superuser)
 # A committee account's email and password are its sign-in: only a superuser sets them, so no
 # SECAS member can take over a colleague's (or a superuser's) account.
 rules.add_perm(
     "users.set_sign_in_details",
     is_superuser | (holds_model_permission("users.change_user") & ~target_is_committee_account),
 )
-rules.add_perm("users.grant_superuser", is_superuser)
 # Conflicts of interest: SECAS records and withdraws them, for SSC members only.
 rules.add_perm("users.manage_conflicts", holds_model_permission("users.change_conflictofinterest"))
 rules.add_perm("users.declare_conflict", is_ssc_member)

@@ -386,9 +386,13 @@ class AccessChangeRefused(Exception):
     """A change to a person's account flags or groups was refused; the message says why."""
 
 
+# The account flags the access service sets (the admin's Access section shows them).
+ACCESS_FLAGS = ("is_active", "is_staff", "is_superuser")
+
+
 def access_summary(user: User) -> str:
     groups = ", ".join(sorted(user.groups.values_list("name", flat=True))) or "no groups"
-    flags = [name for name in ("is_active", "is_staff", "is_superuser") if getattr(user, name)]
+    flags = [name for name in ACCESS_FLAGS if getattr(user, name)]
     return f"{groups}; {', '.join(flags) or 'no flags'}"
 
 
@@ -403,7 +407,7 @@ def check_access_change(
     user_permissions=None,
 ) -> None:
     """Refuse, in words, an access change the rules do not allow (the admin asks first)."""
-    if not allows(by, "users.change_access", person):
+    if not allows(by, "users.change_account", person):
         raise AccessChangeRefused(
             "Only SECAS can change a person's access, and only a superuser a superuser's."
         )
@@ -464,7 +468,7 @@ def change_access(
         )
         before = access_summary(person)
         person.is_active, person.is_staff, person.is_superuser = is_active, is_staff, is_superuser
-        person.save(update_fields=["is_active", "is_staff", "is_superuser"])
+        person.save(update_fields=list(ACCESS_FLAGS))
         person.groups.set(groups)
         if user_permissions is not None:
             person.user_permissions.set(user_permissions)
