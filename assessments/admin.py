@@ -12,6 +12,7 @@ from assessments.models import (
     MeetingConflict,
     Reminder,
     SSCMeeting,
+    TriageSettings,
 )
 from notifications.admin import (
     NotificationAdmin,
@@ -78,9 +79,22 @@ class CaseAdmin(NotificationAdmin):
 
 @admin.register(AssessmentCycleRule)
 class AssessmentCycleRuleAdmin(RegisterHistoryAdmin):
-    list_display = ["party_category", "cycle_year", "kind", "notes"]
-    list_filter = ["party_category", "kind"]
+    list_display = ["party_category", "size", "cycle_year", "kind", "notes"]
+    list_filter = ["party_category", "size", "kind"]
     list_editable = ["kind"]
+
+
+@admin.register(TriageSettings)
+class TriageSettingsAdmin(RegisterHistoryAdmin):
+    """The thresholds the triage rules use: one row, changed (with history), never deleted."""
+
+    list_display = ["__str__", "srp_assessment_recent_months", "annual_review_soon_days"]
+
+    def has_add_permission(self, request):
+        return not TriageSettings.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class AgendaItemInline(admin.TabularInline):

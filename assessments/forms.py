@@ -13,7 +13,7 @@ from assessments.models import (
     SSCMeeting,
 )
 from notifications.forms import SensibleDateField
-from notifications.models import AssuranceStatus
+from notifications.models import AssuranceStatus, SrpCoverage, UserSystem
 from notifications.selectors import ssc_members
 from sscportal.formfields import CleanCharField, limit_of, yes_no_field
 from users.models import Organisation
@@ -310,4 +310,33 @@ class ConfirmNonComplianceForm(forms.Form):
         required=True,
         # Radio buttons with neither chosen: a select would send its first option unasked.
         widget=forms.RadioSelect,
+    )
+
+
+class SmartMeteringSystemsForm(forms.Form):
+    """SECAS records an organisation's Smart Metering System count, which decides its size."""
+
+    count = forms.IntegerField(
+        label="Smart Metering Systems",
+        min_value=0,
+        help_text="The count SECAS holds, for example 312000.",
+    )
+    counted_date = SensibleDateField(
+        label="Counted on", widget=DATE_WIDGET, error_messages=DATE_ERRORS
+    )
+
+
+class SrpCoverageForm(forms.Form):
+    """SECAS's reading of the SRP's report: did its assessment cover this service?"""
+
+    coverage = forms.ChoiceField(
+        label="Did the SRP's assessment cover this service?",
+        choices=[(c.value, c.label) for c in SrpCoverage if c != SrpCoverage.NOT_CONFIRMED],
+        widget=forms.RadioSelect,
+    )
+    note = CleanCharField(
+        label="The report it was read from",
+        max_length=limit_of(UserSystem, "srp_coverage_note"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Name the SRP's assessment report and the section that shows it.",
     )

@@ -15,7 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from notifications.models import AT_RISK_ASSURANCE, AssuranceStatus, Notification, UserSystem
 from sscportal.fields import PlainCharField, PlainTextField
-from users.models import Organisation, PartyCategory
+from users.models import Organisation, PartyCategory, PartySize
 from users.policy import allows, fsm_permission
 
 
@@ -36,7 +36,7 @@ CYCLE_YEARS = [(1, "Year 1"), (2, "Year 2"), (3, "Year 3")]
 
 
 class AssessmentCycleRule(models.Model):
-    """Which assessment a party category gets in each year of the three-year cycle (data)."""
+    """Which assessment a party category of a size gets in each year of the three-year cycle."""
 
     party_category = models.CharField(max_length=30, choices=PartyCategory.choices)
     cycle_year = models.PositiveSmallIntegerField(choices=CYCLE_YEARS)
@@ -45,20 +45,59 @@ class AssessmentCycleRule(models.Model):
         choices=[c for c in AssessmentKind.choices if c[0] != AssessmentKind.G8_13],
     )
     notes = PlainCharField(max_length=255, blank=True)
+    size = models.CharField(
+        max_length=10,
+        choices=PartySize.choices,
+        help_text="Small: at most SMALL_PARTY_MAX_SMART_METERING_SYSTEMS Smart Metering Systems.",
+    )
 
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["party_category", "cycle_year"]
+        ordering = ["party_category", "size", "cycle_year"]
         constraints = [
             models.UniqueConstraint(
-                fields=["party_category", "cycle_year"], name="cycle_rule_one_per_category_and_year"
+                fields=["party_category", "size", "cycle_year"],
+                name="cycle_rule_one_per_category_size_and_year",
             )
         ]
 
     def __str__(self):
         category = self.get_party_category_display()
-        return f"{category}, year {self.cycle_year}: {self.get_kind_display()}"
+        return f"{category} ({self.size}), year {self.cycle_year}: " + (self.get_kind_display())
+
+
+class TriageSettings(models.Model):
+    """The thresholds the triage rules use, kept by SECAS: one row (pk 1), changed in the admin."""
+
+    srp_assessment_recent_months = models.PositiveSmallIntegerField(
+        "SRP assessment counts as recent for (months)",
+        default=12,
+        validators=[MinValueValidator(1)],
+        help_text="An SRP assessed less than this many months ago counts as recent.",
+    )
+    annual_review_soon_days = models.PositiveSmallIntegerField(
+        "annual review counts as soon within (days)",
+        default=90,
+        help_text="An annual review due within this many days counts as soon.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "triage settings"
+        verbose_name_plural = "triage settings"
+
+    def __str__(self):
+        return (
+            f"SRP assessment recent: {self.srp_assessment_recent_months} months; "
+            f"annual review soon: {self.annual_review_soon_days} days"
+        )
+
+    @classmethod
+    def current(cls) -> "TriageSettings":
+        # The migration makes the row; without it (a bare test database) the defaults apply.
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
 
 
 def default_quorum() -> int:

@@ -1,6 +1,7 @@
 """Reads for the SSC's pages: the queue, a case's context, meetings (constant queries per page)."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache, partial
 
@@ -36,6 +37,7 @@ from assessments.models import (
     OPEN_ASSESSMENT_STATES,
     AgendaItem,
     Assessment,
+    AssessmentCycleRule,
     AssessmentKind,
     AssessmentState,
     AssuranceRecord,
@@ -69,6 +71,7 @@ from users.models import (
     ConflictOfInterest,
     Membership,
     Organisation,
+    PartySize,
     User,
 )
 from users.policy import (
@@ -487,6 +490,74 @@ def annual_review_covering(notification: Notification) -> Assessment | None:
         )
         .order_by("due_date")
         .first()
+    )
+
+
+def expected_annual_review_kind(organisation, cycle_year: int, *, size: str | None = None) -> str:
+    """From the cycle matrix by category and size (the organisation's own unless `size` says)."""
+    rule = AssessmentCycleRule.objects.filter(
+        party_category=organisation.party_category,
+        size=size or organisation.size,
+        cycle_year=cycle_year,
+    ).first()
+    return rule.kind if rule else AssessmentKind.FUSA
+
+
+@dataclass(frozen=True)
+class SizeOutlook:
+    """An organisation's size, its next annual review's type, and what a case's meters would do."""
+
+    organisation: Organisation
+    notified_meters: int | None  # SMETS1 + SMETS2 on the case; None when neither is given
+    boundary: int
+    cycle_year: int
+    kind_now: str
+    kind_if_large: str
+    review_is_open: bool
+
+    @property
+    def total(self) -> int | None:
+        if self.notified_meters is None:
+            return None
+        return (self.organisation.smart_metering_systems_count or 0) + self.notified_meters
+
+    @property
+    def crosses_boundary(self) -> bool:
+        """Small today, and the case's meters (with the recorded count) take it over the line."""
+        total = self.total
+        return not self.organisation.is_large and total is not None and total > self.boundary
+
+    @property
+    def kind_changes(self) -> bool:
+        return self.crosses_boundary and self.kind_now != self.kind_if_large
+
+
+def _short_kind(kind: str) -> str:
+    return str(kind).upper()
+
+
+def size_outlook(notification: Notification) -> SizeOutlook:
+    """What the case page says about size: the next review's type now and if the party grows."""
+    organisation = notification.organisation
+    open_review = open_annual_review(organisation)
+    if open_review is not None and open_review.cycle_year:
+        cycle_year, kind_now = open_review.cycle_year, open_review.kind
+    else:
+        last = latest_annual_assurance(organisation)
+        cycle_year = last.cycle_year % 3 + 1 if last and last.cycle_year else 1
+        kind_now = expected_annual_review_kind(organisation, cycle_year)
+    counts = [notification.smets1_meter_count, notification.smets2_meter_count]
+    given = [count for count in counts if count is not None]
+    return SizeOutlook(
+        organisation=organisation,
+        notified_meters=sum(given) if given else None,
+        boundary=settings.SMALL_PARTY_MAX_SMART_METERING_SYSTEMS,
+        cycle_year=cycle_year,
+        kind_now=_short_kind(kind_now),
+        kind_if_large=_short_kind(
+            expected_annual_review_kind(organisation, cycle_year, size=PartySize.LARGE)
+        ),
+        review_is_open=open_review is not None,
     )
 
 

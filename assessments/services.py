@@ -12,7 +12,6 @@ from django.utils import timezone
 from assessments.models import (
     AgendaItem,
     Assessment,
-    AssessmentCycleRule,
     AssessmentKind,
     AssuranceRecord,
     Decision,
@@ -21,6 +20,7 @@ from assessments.models import (
     SSCMeeting,
 )
 from assessments.selectors import (
+    expected_annual_review_kind,
     latest_annual_assurance,
     next_annual_review_due,
     open_annual_review,
@@ -284,13 +284,6 @@ def declare_meeting_conflict(
                     reason=note or f"Declared at the SSC meeting of {meeting.date:%d/%m/%Y}",
                 )
     return conflict
-
-
-def expected_annual_review_kind(organisation: Organisation, cycle_year: int) -> str:
-    rule = AssessmentCycleRule.objects.filter(
-        party_category=organisation.party_category, cycle_year=cycle_year
-    ).first()
-    return rule.kind if rule else AssessmentKind.FUSA
 
 
 def next_annual_review(organisation: Organisation) -> Assessment:

@@ -11,16 +11,14 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
-from assessments.models import Decision
-from notifications.models import AT_RISK_ASSURANCE, AssuranceStatus, DeliveryModel
+from assessments.models import Decision, TriageSettings
+from notifications.models import AT_RISK_ASSURANCE, AssuranceStatus, DeliveryModel, SrpCoverage
 
 ASSESS = Decision.Outcome.ASSESSMENT_REQUIRED
 NO_ASSESSMENT = Decision.Outcome.NO_ASSESSMENT
 INDICATOR = ""  # shown to the SSC, suggests neither outcome
 
-# Thresholds the rules use; change them here and in docs/TRIAGE_RULES.md together.
-SRP_ASSESSMENT_RECENT_MONTHS = 12
-ANNUAL_REVIEW_SOON_DAYS = 90
+# The thresholds the rules use are data (TriageSettings, kept by SECAS in the admin).
 OPERATING_ASSURANCE = {AssuranceStatus.APPROVED, AssuranceStatus.APPROVED_SUBJECT_TO_STEPS}
 
 
@@ -34,6 +32,12 @@ class CaseFacts:
     next_annual_review_date: date | None
     next_meeting_date: date | None
     system_ever_assessed: bool
+    thresholds: TriageSettings | None = None  # None: the defaults
+    size_outlook: object = None  # assessments.selectors.SizeOutlook, or None when not gathered
+
+    @property
+    def settings(self) -> TriageSettings:
+        return self.thresholds or TriageSettings()
 
 
 @dataclass(frozen=True)
@@ -41,11 +45,25 @@ class Finding:
     code: str
     suggests: str
     reason: str
+    # The setting and value that produced it, shown beside the rule's code ("threshold 12 months").
+    value: str = ""
+
+    @property
+    def source(self) -> str:
+        return f"rule {self.code}, {self.value}" if self.value else f"rule {self.code}"
 
 
 def _months_between(earlier: date, later: date) -> int:
     delta = relativedelta(later, earlier)
     return delta.years * 12 + delta.months
+
+
+def _coverage_of(notification):
+    """The system's SRP coverage answer, when the system is the one this SRP provides."""
+    system = notification.user_system
+    if system is None or system.provider_id != notification.provider_id:
+        return None
+    return system
 
 
 def srp_assessment(facts: CaseFacts) -> Finding | None:
@@ -59,6 +77,8 @@ def srp_assessment(facts: CaseFacts) -> Finding | None:
             ASSESS,
             f"Provided by {provider.name}, which has not been assessed → suggests an assessment",
         )
+    recent_months = facts.settings.srp_assessment_recent_months
+    threshold = f"threshold {recent_months} months"
     months = _months_between(provider.latest_assessment_date, facts.today)
     outcome = provider.get_latest_assessment_outcome_display() or "outcome not recorded"
     if provider.latest_assessment_outcome in AT_RISK_ASSURANCE:
@@ -68,21 +88,50 @@ def srp_assessment(facts: CaseFacts) -> Finding | None:
             f"Provided by {provider.name}, assessed {months} months ago: {outcome} "
             "→ suggests an assessment",
         )
-    if (
-        provider.latest_assessment_outcome in OPERATING_ASSURANCE
-        and months < SRP_ASSESSMENT_RECENT_MONTHS
-    ):
+    system = _coverage_of(n)
+    coverage = system.srp_coverage if system else SrpCoverage.NOT_CONFIRMED
+    recent = provider.latest_assessment_outcome in OPERATING_ASSURANCE and months < recent_months
+    if coverage == SrpCoverage.NOT_COVERED:
+        return Finding(
+            "srp_service_not_covered",
+            ASSESS,
+            f"SECAS confirmed that {provider.name}'s assessment did not cover this service "
+            f"({system.srp_coverage_note or 'no report named'}) → suggests an assessment",
+            "SRP coverage: not covered",
+        )
+    if coverage == SrpCoverage.COVERED and recent:
+        return Finding(
+            "srp_service_covered",
+            NO_ASSESSMENT,
+            f"SECAS confirmed that {provider.name}'s assessment ({months} months ago, {outcome}) "
+            f"covered this service ({system.srp_coverage_note or 'no report named'}) → suggests "
+            "no assessment until the annual review",
+            f"SRP coverage: covered; {threshold}",
+        )
+    if coverage == SrpCoverage.COVERED:
+        return Finding(
+            "srp_service_covered_but_old",
+            INDICATOR,
+            f"SECAS confirmed that {provider.name}'s assessment covered this service, but it was "
+            f"{months} months ago ({outcome}): the SSC to weigh whether it still speaks for "
+            "the service",
+            f"SRP coverage: covered; {threshold}",
+        )
+    unconfirmed = "; whether it covered this service is not yet confirmed"
+    if recent:
         return Finding(
             "srp_recently_assessed",
             NO_ASSESSMENT,
-            f"Provided by an SRP assessed {months} months ago, {outcome} → suggests no "
-            "assessment until the annual review",
+            f"Provided by an SRP assessed {months} months ago, {outcome}{unconfirmed} → suggests "
+            "no assessment until the annual review",
+            threshold,
         )
     return Finding(
         "srp_assessment_old",
         ASSESS,
-        f"Provided by {provider.name}, last assessed {months} months ago ({outcome}) "
-        "→ suggests an assessment",
+        f"Provided by {provider.name}, last assessed {months} months ago ({outcome})"
+        f"{unconfirmed} → suggests an assessment",
+        threshold,
     )
 
 
@@ -154,14 +203,43 @@ def organisation_at_risk(facts: CaseFacts) -> Finding | None:
 
 def annual_review_soon(facts: CaseFacts) -> Finding | None:
     due = facts.next_annual_review_date
-    if due is not None and 0 <= (due - facts.today).days <= ANNUAL_REVIEW_SOON_DAYS:
+    soon = facts.settings.annual_review_soon_days
+    if due is not None and 0 <= (due - facts.today).days <= soon:
         return Finding(
             "annual_review_soon",
             NO_ASSESSMENT,
             f"Annual review due by {due:%d/%m/%Y} ({(due - facts.today).days} days) "
             "→ the system could be assessed then",
+            f"threshold {soon} days",
         )
     return None
+
+
+def crosses_size_boundary(facts: CaseFacts) -> Finding | None:
+    outlook = facts.size_outlook
+    if outlook is None or not outlook.crosses_boundary:
+        return None
+    organisation = outlook.organisation
+    if organisation.smart_metering_systems_count is None:
+        base = f"{organisation.name}'s count is not recorded, and this system alone has"
+    else:
+        base = (
+            f"{outlook.notified_meters:,} Smart Metering Systems would take {organisation.name} "
+            f"from {organisation.smart_metering_systems_count:,} to"
+        )
+    change = (
+        f"{outlook.kind_now} → {outlook.kind_if_large}"
+        if outlook.kind_changes
+        else f"stays {outlook.kind_now}"
+    )
+    return Finding(
+        "crosses_size_boundary",
+        INDICATOR,
+        f"{base} {outlook.total:,} Smart Metering Systems, over the {outlook.boundary:,} "
+        f"boundary: next annual review (year {outlook.cycle_year}) {change}; SECAS to update "
+        "the count in the register",
+        f"boundary {outlook.boundary:,} (SMALL_PARTY_MAX_SMART_METERING_SYSTEMS)",
+    )
 
 
 def late_notification(facts: CaseFacts) -> Finding | None:
@@ -197,11 +275,15 @@ RULES = [
     annual_review_soon,
     late_notification,
     go_live_before_next_meeting,
+    crosses_size_boundary,
 ]
 
 RULE_CODES = [
     "srp_never_assessed",
     "srp_assessed_at_risk",
+    "srp_service_not_covered",
+    "srp_service_covered",
+    "srp_service_covered_but_old",
     "srp_recently_assessed",
     "srp_assessment_old",
     "in_house_never_assessed",
@@ -213,6 +295,7 @@ RULE_CODES = [
     "annual_review_soon",
     "late_notification",
     "go_live_before_next_meeting",
+    "crosses_size_boundary",
 ]
 
 
@@ -246,6 +329,7 @@ def facts_for(
     next_annual_review_date,
     next_meeting_date,
     system_ever_assessed,
+    size_outlook=None,
 ):
     return CaseFacts(
         notification=notification,
@@ -254,4 +338,7 @@ def facts_for(
         next_annual_review_date=next_annual_review_date,
         next_meeting_date=next_meeting_date,
         system_ever_assessed=system_ever_assessed,
+        # Read once per case page: SECAS may have changed a threshold since the last one.
+        thresholds=TriageSettings.current(),
+        size_outlook=size_outlook,
     )

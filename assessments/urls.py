@@ -24,6 +24,12 @@ urlpatterns = [
         views.ConfirmNonComplianceView.as_view(),
         name="confirm_non_compliance",
     ),
+    path("ssc/cases/<int:pk>/size/", views.RecordSizeView.as_view(), name="record_size"),
+    path(
+        "ssc/cases/<int:pk>/srp-coverage/",
+        views.ConfirmSrpCoverageView.as_view(),
+        name="confirm_srp_coverage",
+    ),
     path(
         "notifications/<int:pk>/decision-letter.pdf",
         views.DecisionLetterView.as_view(),

@@ -132,8 +132,8 @@ class NotificationForm(forms.ModelForm):
             "user_roles": "The User Roles in which the new system will send Service Requests.",
             "planned_go_live_date": "When you plan to start employing the system. The SSC needs "
             "notice before this date: at least 20 SEC working days gives it time to decide.",
-            "smets1_meter_count": "An approximate number is fine.",
-            "smets2_meter_count": "An approximate number is fine.",
+            "smets1_meter_count": "Needed to submit. An approximate number is fine; 0 if none.",
+            "smets2_meter_count": "Needed to submit. An approximate number is fine; 0 if none.",
             "delivery_model": "Who will provide and operate the system.",
             "third_party_name": "Only for systems run by a third party that is not an SRP.",
             "hosting_description": "Where and how it is hosted (e.g. data centre, cloud).",

@@ -78,6 +78,12 @@ class SharedResourceProvider(models.Model):
         return self.name
 
 
+class SrpCoverage(models.TextChoices):
+    NOT_CONFIRMED = "not_confirmed", "Not yet confirmed"
+    COVERED = "covered", "Yes, it covered this service"
+    NOT_COVERED = "not_covered", "No, it did not cover this service"
+
+
 class UserSystem(models.Model):
     """A User System in an organisation's register: the first approved one or a later one."""
 
@@ -108,6 +114,23 @@ class UserSystem(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
     go_live_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Issue 12 part 6: did the SRP's assessment cover this service? SECAS reads the SRP's report.
+    srp_coverage = models.CharField(
+        "SRP's assessment covered this service",
+        max_length=20,
+        choices=SrpCoverage.choices,
+        default=SrpCoverage.NOT_CONFIRMED,
+    )
+    srp_coverage_note = PlainTextField(
+        "SRP coverage: the report it was read from",
+        max_length=1000,
+        blank=True,
+        help_text="Name the SRP's assessment report (and page or section) that shows it.",
+    )
+    srp_coverage_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    srp_coverage_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords(excluded_fields=["created_at"])
 
@@ -351,6 +374,9 @@ class Notification(ConcurrentTransitionMixin, models.Model):
         "key_management",
         "risk_assessment_summary",
         "has_known_non_compliances",
+        # Issue 12: the meters it will handle (0 is an answer; empty is not).
+        "smets1_meter_count",
+        "smets2_meter_count",
     )
 
     class Meta:

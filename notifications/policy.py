@@ -45,6 +45,11 @@ rules.add_perm(
     "notifications.confirm_non_compliance",
     is_secas & holds_model_permission("notifications.triage_notification"),
 )
+# Whether an SRP's assessment covered a User System: SECAS reads the SRP's report at triage.
+rules.add_perm(
+    "notifications.confirm_srp_coverage",
+    is_secas & holds_model_permission("notifications.triage_notification"),
+)
 # The link on a case matches the page it opens (SECAS pages: SECAS and superusers).
 rules.add_perm("notifications.view_communications_log", on_secas_side)
 # Staff see who did what by name on a timeline; a User sees the SSC's steps without names.

@@ -26,6 +26,7 @@ from notifications.models import (
     NotificationEmail,
     NotificationState,
     ReferenceCounter,
+    SrpCoverage,
     UserSystem,
 )
 from notifications.recipients import (
@@ -629,3 +630,34 @@ def _queue_submission_emails(notification: Notification) -> None:
         context=context,
         notification=notification,
     )
+
+
+def confirm_srp_coverage(*, system: UserSystem, by: User, coverage: str, note: str) -> UserSystem:
+    """SECAS records, from the SRP's report, whether its assessment covered this User System."""
+    if not allows(by, "notifications.confirm_srp_coverage", system):
+        raise TransitionRefused("Only SECAS staff can record what an SRP's assessment covered.")
+    if coverage not in SrpCoverage.values or coverage == SrpCoverage.NOT_CONFIRMED:
+        raise TransitionRefused("Say whether the SRP's assessment covered this service.")
+    if not note.strip():
+        raise TransitionRefused("Name the SRP's report the answer was read from.")
+    with transaction.atomic():
+        locked = UserSystem.objects.select_for_update().select_related("provider").get(pk=system.pk)
+        if locked.provider is None:
+            raise TransitionRefused(
+                f"{locked.name} is not provided by a Shared Resource Provider: there is no SRP "
+                "assessment to have covered it."
+            )
+        locked.srp_coverage = coverage
+        locked.srp_coverage_note = note.strip()
+        locked.srp_coverage_confirmed_by = by
+        locked.srp_coverage_confirmed_at = timezone.now()
+        attribute_change(locked, by=by, reason=f"SRP coverage: {SrpCoverage(coverage).label}")
+        locked.save(
+            update_fields=[
+                "srp_coverage",
+                "srp_coverage_note",
+                "srp_coverage_confirmed_by",
+                "srp_coverage_confirmed_at",
+            ]
+        )
+    return locked

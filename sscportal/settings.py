@@ -216,7 +216,8 @@ SSC_TRIAGE_WORKING_DAYS = env_int("SSC_TRIAGE_WORKING_DAYS", 5)
 SSC_DECISION_WORKING_DAYS = env_int("SSC_DECISION_WORKING_DAYS", 20)
 SSC_INFORMATION_RESPONSE_WORKING_DAYS = env_int("SSC_INFORMATION_RESPONSE_WORKING_DAYS", 10)
 SSC_MEETING_QUORUM = env_int("SSC_MEETING_QUORUM", 5)
-LARGE_SUPPLIER_PREMISES_THRESHOLD = env_int("LARGE_SUPPLIER_PREMISES_THRESHOLD", 250_000)
+# A party with at most this many Smart Metering Systems is small (as published by SECAS).
+SMALL_PARTY_MAX_SMART_METERING_SYSTEMS = env_int("SMALL_PARTY_MAX_SMART_METERING_SYSTEMS", 250_000)
 
 # Sessions end after this many seconds without activity: users.middleware.IdleTimeoutMiddleware
 # renews them, writing at most once a minute rather than on every request.

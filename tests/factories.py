@@ -133,3 +133,5 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     key_management = "Separate HSM partition for User Role signing keys."
     risk_assessment_summary = "Risk assessment completed under G5.14 in March."
     has_known_non_compliances = False
+    smets1_meter_count = 0
+    smets2_meter_count = 20_000

@@ -156,6 +156,8 @@ PAGES = {
     "assessments:request_information": Page("post", "case", REVIEWERS),
     "assessments:decide": Page("post", "case", REVIEWERS),
     "assessments:confirm_non_compliance": Page("post", "case", REVIEWERS),
+    "assessments:record_size": Page("post", "case", REVIEWERS),
+    "assessments:confirm_srp_coverage": Page("post", "case", REVIEWERS),
     "assessments:decision_letter": Page("get", "decided", CASE_READERS),
     "assessments:meetings": Page("get", None, "assessments.view_committee_pages"),
     "assessments:meeting": Page("get", "meeting", "assessments.view_committee_pages"),

@@ -157,13 +157,18 @@ class UserRoleAdmin(admin.ModelAdmin):
     ordering = ["position"]
 
 
+SIZE_FIELDS = ("smart_metering_systems_count", "smart_metering_systems_counted_date")
+
+
 @admin.register(Organisation)
-class OrganisationAdmin(RegisterHistoryAdmin):
+class OrganisationAdmin(RefusalAsMessageMixin, RegisterHistoryAdmin):
+    refusals = (services.RegisterChangeRefused,)
     list_display = [
         "name",
         "sec_party_id",
         "party_category",
-        "domestic_premises_count",
+        "smart_metering_systems_count",
+        "smart_metering_systems_counted_date",
         "contact_email",
         "is_active",
     ]
@@ -174,6 +179,26 @@ class OrganisationAdmin(RegisterHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        changed = set(form.changed_data) & set(SIZE_FIELDS)
+        if not change or not changed:
+            super().save_model(request, obj, form, change)
+            return
+        count, counted = obj.smart_metering_systems_count, obj.smart_metering_systems_counted_date
+        # The count and its date are saved by the size service (checked, dated, with history).
+        stored = Organisation.objects.get(pk=obj.pk)
+        for name in SIZE_FIELDS:
+            setattr(obj, name, getattr(stored, name))
+        super().save_model(request, obj, form, change)
+        if count is None or counted is None:
+            raise services.RegisterChangeRefused(
+                "Give both the count of Smart Metering Systems and the date it was counted."
+            )
+        services.record_smart_metering_systems(
+            organisation=obj, by=request.user, count=count, counted_date=counted
+        )
+        obj.refresh_from_db()
 
 
 @admin.register(Membership)

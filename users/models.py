@@ -125,6 +125,11 @@ class PartyCategory(models.TextChoices):
     OTHER = "other", "Other SEC Party"
 
 
+class PartySize(models.TextChoices):
+    SMALL = "small", "Small"
+    LARGE = "large", "Large"
+
+
 class UserRole(models.Model):
     """A SEC User Role (Import Supplier, Gas Transporter, ...). Rows are seeded by migration."""
 
@@ -156,7 +161,7 @@ class Organisation(models.Model):
     domestic_premises_count = models.PositiveIntegerField(
         "domestic premises supplied",
         default=0,
-        help_text="Used to tell large from small suppliers (the split is 250,000 premises).",
+        help_text="For information only: size comes from the Smart Metering System count.",
     )
     contact_name = PlainCharField(max_length=150, blank=True)
     contact_email = models.EmailField(blank=True)
@@ -164,6 +169,17 @@ class Organisation(models.Model):
     address = PlainTextField(max_length=1000, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    # Who changed what and when (the SECAS register history page and the admin read it).
+    smart_metering_systems_count = models.PositiveIntegerField(
+        "Smart Metering Systems",
+        null=True,
+        blank=True,
+        help_text="Kept by SECAS; empty when not recorded (size then follows the party category).",
+    )
+    smart_metering_systems_counted_date = models.DateField(
+        "Smart Metering Systems counted on", null=True, blank=True
+    )
 
     # Who changed what and when (the SECAS register history page and the admin read it).
     history = HistoricalRecords(m2m_fields=["user_roles"], excluded_fields=["created_at"])
@@ -175,8 +191,41 @@ class Organisation(models.Model):
         return self.name
 
     @property
+    def size_is_recorded(self) -> bool:
+        return self.smart_metering_systems_count is not None
+
+    @property
+    def size(self) -> str:
+        """Small at most SMALL_PARTY_MAX_SMART_METERING_SYSTEMS; unrecorded, the category says."""
+        if self.smart_metering_systems_count is None:
+            # Nothing counted: a Large Supplier is taken as large, anyone else as small.
+            large = self.party_category == PartyCategory.LARGE_SUPPLIER
+            return PartySize.LARGE if large else PartySize.SMALL
+        return size_for_count(self.smart_metering_systems_count)
+
+    @property
     def is_large(self) -> bool:
-        return self.domestic_premises_count >= settings.LARGE_SUPPLIER_PREMISES_THRESHOLD
+        return self.size == PartySize.LARGE
+
+    @property
+    def size_summary(self) -> str:
+        """The size as the pages say it, naming the count and the boundary it was judged by."""
+        boundary = f"{settings.SMALL_PARTY_MAX_SMART_METERING_SYSTEMS:,}"
+        count = self.smart_metering_systems_count
+        if count is None:
+            return f"Size not recorded: taken as {self.size} from the party category"
+        when = self.smart_metering_systems_counted_date
+        counted = f", counted {when:%d/%m/%Y}" if when else ""
+        relation = "over" if self.is_large else "at most"
+        return f"{count:,} Smart Metering Systems{counted}: {self.size} ({relation} {boundary})"
+
+
+def size_for_count(count: int) -> str:
+    return (
+        PartySize.LARGE
+        if count > settings.SMALL_PARTY_MAX_SMART_METERING_SYSTEMS
+        else (PartySize.SMALL)
+    )
 
 
 class OrganisationEmail(models.Model):

@@ -210,6 +210,11 @@ rules.add_perm(
 # Conflicts of interest: SECAS records and withdraws them, for SSC members only.
 rules.add_perm("users.manage_conflicts", holds_model_permission("users.change_conflictofinterest"))
 rules.add_perm("users.declare_conflict", is_ssc_member)
+# An organisation's Smart Metering System count (its size): SECAS keeps it in the register.
+rules.add_perm(
+    "users.record_smart_metering_systems",
+    on_secas_side & holds_model_permission("users.change_organisation"),
+)
 
 
 class UnknownRule(LookupError):

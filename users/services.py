@@ -1,6 +1,8 @@
 """Organisation admins manage their own staff: invite, change roles, deactivate. People answer
 the invitations they receive."""
 
+from datetime import date
+
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
@@ -539,5 +541,38 @@ def withdraw_conflict(*, conflict, by: User):
             organisation=locked.organisation,
             summary=f"{by} withdrew {locked.member}'s conflict of interest with "
             f"{locked.organisation}",
+        )
+    return locked
+
+
+class RegisterChangeRefused(Exception):
+    """A change to an organisation's register entry was refused; the message is for SECAS."""
+
+
+def record_smart_metering_systems(
+    *, organisation: Organisation, by: User, count: int, counted_date: date
+) -> Organisation:
+    """SECAS records how many Smart Metering Systems the organisation has, and when counted."""
+    if not allows(by, "users.record_smart_metering_systems", organisation):
+        raise RegisterChangeRefused(
+            "Only SECAS can record an organisation's Smart Metering Systems."
+        )
+    if count < 0:
+        raise RegisterChangeRefused("The count of Smart Metering Systems cannot be negative.")
+    if counted_date > timezone.localdate():
+        raise RegisterChangeRefused(
+            f"The count cannot be dated in the future ({counted_date:%d/%m/%Y})."
+        )
+    with transaction.atomic():
+        locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        locked.smart_metering_systems_count = count
+        locked.smart_metering_systems_counted_date = counted_date
+        attribute_change(
+            locked,
+            by=by,
+            reason=f"Smart Metering Systems: {count:,} counted on {counted_date:%d/%m/%Y}",
+        )
+        locked.save(
+            update_fields=["smart_metering_systems_count", "smart_metering_systems_counted_date"]
         )
     return locked

@@ -10,8 +10,9 @@ from django.db.models import Q
 
 from assessments.demo.people import DEMO_DOMAIN, organisation_contact
 from assessments.models import AssuranceRecord, LatestAssurance
-from assessments.services import expected_annual_review_kind
+from assessments.selectors import expected_annual_review_kind
 from notifications.models import AssuranceStatus, DeliveryModel, SharedResourceProvider, UserSystem
+from sscportal.history import attribute_change
 from users.models import Organisation, PartyCategory, UserRole
 
 
@@ -33,6 +34,9 @@ class DemoOrganisation:
     review_in_days: int = 180
     cycle_year: int = 1
     assurance: str = AssuranceStatus.APPROVED
+    # Smart Metering Systems SECAS has counted, and how many days ago; None: not recorded.
+    smart_metering_systems: int | None = None
+    counted_days_ago: int = 120
 
 
 ORGANISATIONS = [
@@ -49,6 +53,7 @@ ORGANISATIONS = [
         DeliveryModel.IN_HOUSE,
         review_in_days=90,
         cycle_year=2,
+        smart_metering_systems=1_790_000,
     ),
     DemoOrganisation(
         "brightwater",
@@ -64,6 +69,7 @@ ORGANISATIONS = [
         first_provider="Ashdown Utility Hosting Ltd",
         review_in_days=30,
         assurance=AssuranceStatus.APPROVED_SUBJECT_TO_STEPS,
+        smart_metering_systems=44_000,
     ),
     DemoOrganisation(
         "harbourside",
@@ -77,6 +83,8 @@ ORGANISATIONS = [
         "Harbourside Core Metering System",
         DeliveryModel.IN_HOUSE,
         review_in_days=5,
+        # Small today; its export gateway's meters take it over the boundary (issue 12).
+        smart_metering_systems=236_000,
     ),
     DemoOrganisation(
         "pennine",
@@ -181,7 +189,7 @@ def seed_providers(today: date, created: Counter) -> dict[str, SharedResourcePro
     return providers
 
 
-def seed_organisations(created: Counter) -> dict[str, Organisation]:
+def seed_organisations(today: date, created: Counter) -> dict[str, Organisation]:
     orgs = {}
     for spec in ORGANISATIONS:
         org = Organisation.objects.filter(
@@ -201,6 +209,17 @@ def seed_organisations(created: Counter) -> dict[str, Organisation]:
             )
             org.user_roles.set(UserRole.objects.filter(code__in=spec.roles))
             created["organisations"] += 1
+        if spec.smart_metering_systems is not None and org.smart_metering_systems_count is None:
+            org.smart_metering_systems_count = spec.smart_metering_systems
+            org.smart_metering_systems_counted_date = today - timedelta(days=spec.counted_days_ago)
+            attribute_change(org, by=None, reason="Demo data: Smart Metering Systems counted")
+            org.save(
+                update_fields=[
+                    "smart_metering_systems_count",
+                    "smart_metering_systems_counted_date",
+                ]
+            )
+            created["organisation sizes"] += 1
         orgs[spec.key] = org
     return orgs
 

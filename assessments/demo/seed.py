@@ -42,8 +42,19 @@ from assessments.demo.register import (
 )
 from assessments.demo.scenarios import AssessmentPlan
 from assessments.models import Assessment, AssessmentState
-from notifications.models import AssuranceStatus, DeliveryModel, Notification, NotificationState
-from notifications.services import provide_information, request_information, withdraw_notification
+from notifications.models import (
+    AssuranceStatus,
+    DeliveryModel,
+    Notification,
+    NotificationState,
+    SrpCoverage,
+)
+from notifications.services import (
+    confirm_srp_coverage,
+    provide_information,
+    request_information,
+    withdraw_notification,
+)
 from notifications.workdays import add_working_days
 from users.models import Membership
 
@@ -97,7 +108,7 @@ class DemoSeed:
         if missing := missing_user_roles():
             raise SeedRefused(f"User Roles missing (run migrate first): {', '.join(missing)}")
         self.providers = seed_providers(self.today, self.created)
-        self.orgs = seed_organisations(self.created)
+        self.orgs = seed_organisations(self.today, self.created)
         self.people = seed_accounts(self.orgs, self.created)
         seed_first_systems_and_assurance(self.orgs, self.providers, self.today, self.created)
         self.meetings = seed_meetings(self.people, self.today, self.created)
@@ -182,7 +193,8 @@ class DemoSeed:
             smets2=38_000,
         )
 
-        # Submitted, go-live in 5 working days, nothing decided: third-party delivery.
+        # Submitted, go-live in 5 working days, nothing decided: third-party delivery. Its
+        # meters take Harbourside (236,000 counted) over the small-party boundary.
         self.new_case(
             "harbourside",
             system_name="Harbourside Export Settlement Gateway",
@@ -191,6 +203,7 @@ class DemoSeed:
             delivery=THIRD_PARTY,
             third_party="Quantum Cloud Operations Ltd",
             roles=("export-supplier",),
+            smets1=8_000,
             smets2=21_000,
         )
 
@@ -252,6 +265,12 @@ class DemoSeed:
             roles=("export-supplier",),
             smets2=95_000,
         ):
+            confirm_srp_coverage(
+                system=northwind.user_system,
+                by=self.people[SECAS],
+                coverage=SrpCoverage.COVERED,
+                note=f"{HELIX} User Security Assessment Report, scope annex: export services.",
+            )
             self.review(northwind, rapporteur=MEMBER, meeting=CURRENT)
             scenarios.decided_no_assessment(
                 northwind,

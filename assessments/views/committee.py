@@ -31,6 +31,7 @@ from notifications.services import TransitionRefused
 from notifications.workdays import working_days_since
 from sscportal.http import safe_next_url
 from sscportal.pagination import CappedPaginator
+from users import services as register
 from users.models import Organisation, SecurityEvent
 from users.policy import allows
 from users.security import record_event
@@ -211,6 +212,7 @@ class CaseView(CommitteeMixin, TemplateView):
         assurance = ssc.latest_assurance(organisation)
         upcoming = ssc.next_meeting()
         next_review = ssc.next_annual_review_due(organisation)
+        outlook = ssc.size_outlook(case)
         suggestion = suggest(
             facts_for(
                 case,
@@ -218,6 +220,7 @@ class CaseView(CommitteeMixin, TemplateView):
                 next_annual_review_date=next_review,
                 next_meeting_date=upcoming.date if upcoming else None,
                 system_ever_assessed=ssc.system_ever_assessed(case),
+                size_outlook=outlook,
             )
         )
         available = {t.name for t in case.get_available_user_state_transitions(user)}
@@ -261,9 +264,24 @@ class CaseView(CommitteeMixin, TemplateView):
             non_compliance_form=kwargs.get("non_compliance_form")
             or forms.ConfirmNonComplianceForm(),
             can_view_communications=allows(user, "notifications.view_communications_log", case),
+            **size_and_srp_context(user, case, outlook, kwargs),
             age=working_days_since(case.submitted_at) if case.submitted_at else None,
         )
         return context
+
+
+def size_and_srp_context(user, case, outlook, kwargs) -> dict:
+    """The case page's size and SRP-coverage panel (templates/assessments/_size_and_srp.html)."""
+    srp_system = case.user_system if case.provider_id and case.user_system_id else None
+    return {
+        "size_outlook": outlook,
+        "can_record_size": allows(user, "users.record_smart_metering_systems", case.organisation),
+        "size_form": kwargs.get("size_form") or forms.SmartMeteringSystemsForm(),
+        "srp_system": srp_system,
+        "can_confirm_srp_coverage": srp_system is not None
+        and allows(user, "notifications.confirm_srp_coverage", srp_system),
+        "srp_coverage_form": kwargs.get("srp_coverage_form") or forms.SrpCoverageForm(),
+    }
 
 
 class CaseActionView(CommitteeMixin, View):
@@ -333,6 +351,39 @@ class ConfirmNonComplianceView(CaseActionView):
             request,
             f"Recorded: the details on {case.reference} {answer} a known non-compliance. "
             "The triage suggestion now reflects it.",
+        )
+
+
+class RecordSizeView(CaseActionView):
+    def act(self, request):
+        form = forms.SmartMeteringSystemsForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "The count has not been recorded: please correct the form.")
+            return self.render_case(size_form=form)
+        try:
+            organisation = register.record_smart_metering_systems(
+                organisation=self.case.organisation, by=request.user, **form.cleaned_data
+            )
+        except register.RegisterChangeRefused as refusal:
+            messages.error(request, str(refusal))
+            return self.render_case(size_form=form)
+        messages.success(request, f"Recorded for {organisation.name}: {organisation.size_summary}.")
+
+
+class ConfirmSrpCoverageView(CaseActionView):
+    def act(self, request):
+        form = forms.SrpCoverageForm(request.POST)
+        system = self.case.user_system
+        if system is None or not self.case.provider_id:
+            raise TransitionRefused(f"{self.case.reference} has no SRP-provided User System.")
+        if not form.is_valid():
+            messages.error(request, "Nothing has been recorded: please correct the form.")
+            return self.render_case(srp_coverage_form=form)
+        system = intake.confirm_srp_coverage(system=system, by=request.user, **form.cleaned_data)
+        messages.success(
+            request,
+            f"Recorded for {system.name}: {system.get_srp_coverage_display()}. The triage "
+            "suggestion now reflects it.",
         )
 
 

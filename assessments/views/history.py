@@ -78,7 +78,7 @@ REGISTERS = {
         "Cycle matrix",
         AssessmentCycleRule,
         (),
-        lambda row: f"{row.get_party_category_display()}, year {row.cycle_year}",
+        lambda row: f"{row.get_party_category_display()} ({row.size}), year {row.cycle_year}",
     ),
 }
 

@@ -9,6 +9,7 @@ from django.db.migrations.executor import MigrationExecutor
 from tests import factories
 
 BEFORE = ("assessments", "0010_register_history")
+NOTIFICATIONS_THEN = ("notifications", "0013_outbox_moves_to_mail")
 
 
 def migrate(targets):
@@ -24,7 +25,8 @@ def test_the_status_column_is_filled_from_each_systems_record_in_force():
     executor = MigrationExecutor(connection)
     latest_nodes = executor.loader.graph.leaf_nodes()
     try:
-        old = migrate([BEFORE])
+        # The register's columns as they were then too (later migrations add User System fields).
+        old = migrate([BEFORE, NOTIFICATIONS_THEN])
         system = old.get_model("notifications", "UserSystem").objects.create(
             organisation_id=organisation.pk, name="App", delivery_model="in_house"
         )
@@ -43,5 +45,38 @@ def test_the_status_column_is_filled_from_each_systems_record_in_force():
             user_system_id=system.pk
         )
         assert latest.status == "deferred"
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+BEFORE_SIZE = ("assessments", "0011_latest_assurance_status")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_cycle_matrix_gains_size_keeping_every_existing_row_and_edit():
+    executor = MigrationExecutor(connection)
+    latest_nodes = executor.loader.graph.leaf_nodes()
+    try:
+        old = migrate([BEFORE_SIZE])
+        # An edit SECAS made before the upgrade must survive it.
+        old.get_model("assessments", "AssessmentCycleRule").objects.filter(
+            party_category="small_supplier", cycle_year=2
+        ).update(kind="fusa", notes="SECAS: FUSA in year 2")
+        new = migrate(latest_nodes)
+        rule = new.get_model("assessments", "AssessmentCycleRule")
+        rows = {(r.party_category, r.size, r.cycle_year): r for r in rule.objects.all()}
+        assert len(rows) == 5 * 2 * 3
+        kept = rows["small_supplier", "small", 2]
+        assert (kept.kind, kept.notes) == ("fusa", "SECAS: FUSA in year 2")
+        assert rows["large_supplier", "large", 2].kind == "fusa"
+        assert rows["large_supplier", "small", 2].kind == "vusa"
+        assert rows["gas_network", "large", 3].kind == "fusa"
+        assert rows["other", "large", 3].kind == "ussa"
+        assert "assumed" in rows["gas_network", "large", 3].notes
+        thresholds = new.get_model("assessments", "TriageSettings").objects.get(pk=1)
+        assert (thresholds.srp_assessment_recent_months, thresholds.annual_review_soon_days) == (
+            12,
+            90,
+        )
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

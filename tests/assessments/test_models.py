@@ -25,11 +25,14 @@ def test_the_annual_review_is_due_twelve_months_after_fieldwork_ends(fieldwork_e
 def test_the_cycle_matrix_is_seeded_for_every_party_category_and_year(db):
     from users.models import PartyCategory
 
-    rows = set(AssessmentCycleRule.objects.values_list("party_category", "cycle_year", "kind"))
-    assert len(rows) == len(PartyCategory.values) * 3
-    assert ("large_supplier", 2, "fusa") in rows
-    assert ("small_supplier", 2, "vusa") in rows
-    assert ("other", 3, "ussa") in rows
+    rows = set(
+        AssessmentCycleRule.objects.values_list("party_category", "size", "cycle_year", "kind")
+    )
+    assert len(rows) == len(PartyCategory.values) * 2 * 3
+    assert ("large_supplier", "large", 2, "fusa") in rows
+    assert ("small_supplier", "small", 2, "vusa") in rows
+    assert ("small_supplier", "large", 2, "fusa") in rows
+    assert ("other", "large", 3, "ussa") in rows
 
 
 def test_a_meeting_is_quorate_only_with_enough_attendees(db):

@@ -103,6 +103,32 @@ def test_every_party_category_and_user_role_is_represented(seeded):
     assert large.is_large
 
 
+def test_an_organisation_crosses_the_size_boundary(seeded):
+    from assessments.selectors import size_outlook
+
+    crossing = [
+        outlook
+        for case in Notification.objects.undecided().select_related("organisation")
+        if (outlook := size_outlook(case)).crosses_boundary
+    ]
+    by_name = {o.organisation.name: o for o in crossing}
+    # Harbourside's count is recorded; Pennine's is not, and this system alone is over the line.
+    assert set(by_name) == {"Harbourside Power Ltd", "Pennine Power Distribution plc"}
+    harbourside = by_name["Harbourside Power Ltd"]
+    assert (harbourside.total, harbourside.kind_now, harbourside.kind_if_large) == (
+        265_000,
+        "VUSA",
+        "FUSA",
+    )
+    assert Organisation.objects.filter(smart_metering_systems_count__isnull=True).exists()
+
+
+def test_a_service_covered_by_its_srp_is_recorded(seeded):
+    from notifications.models import UserSystem
+
+    assert UserSystem.objects.filter(srp_coverage="covered").exists()
+
+
 def test_every_demo_account_can_sign_in(seeded):
     emails = {account.email for account in ACCOUNTS}
     assert {

@@ -7,7 +7,9 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from assessments import triage
-from assessments.models import Decision
+from assessments.models import Decision, TriageSettings
+from assessments.selectors import SizeOutlook
+from notifications.models import SrpCoverage, UserSystem
 from tests import factories
 
 TODAY = datetime.date(2026, 11, 27)
@@ -48,9 +50,10 @@ def test_an_srp_assessed_four_months_ago_and_approved_suggests_no_assessment(srp
     assert suggestion.outcome == NO
     assert codes(suggestion) == ["srp_recently_assessed"]
     assert suggestion.findings[0].reason == (
-        "Provided by an SRP assessed 4 months ago, Approved → suggests no assessment until "
-        "the annual review"
+        "Provided by an SRP assessed 4 months ago, Approved; whether it covered this service is "
+        "not yet confirmed → suggests no assessment until the annual review"
     )
+    assert suggestion.findings[0].source == "rule srp_recently_assessed, threshold 12 months"
 
 
 def test_an_srp_assessed_over_a_year_ago_suggests_an_assessment(srp_case):
@@ -179,3 +182,102 @@ def test_facts_for_carries_the_case_context(draft):
     )
     assert case_facts.next_annual_review_date == datetime.date(2027, 3, 31)
     assert case_facts.today == timezone.localdate()
+
+
+# --- Issue 12: thresholds as data, SRP coverage, the size boundary ----------------------------
+
+
+def test_the_srp_threshold_comes_from_the_triage_settings(srp_case):
+    thresholds = TriageSettings(srp_assessment_recent_months=3)
+    suggestion = triage.suggest(facts(srp_case, thresholds=thresholds))
+    assert codes(suggestion) == ["srp_assessment_old"]
+    assert suggestion.findings[0].source == "rule srp_assessment_old, threshold 3 months"
+
+
+def test_the_annual_review_soon_threshold_comes_from_the_triage_settings(draft):
+    due = TODAY + datetime.timedelta(days=30)
+    values = {"system_ever_assessed": True, "next_annual_review_date": due}
+    narrow = TriageSettings(annual_review_soon_days=20)
+    assert codes(triage.suggest(facts(draft, thresholds=narrow, **values))) == []
+    wide = triage.suggest(
+        facts(draft, thresholds=TriageSettings(annual_review_soon_days=30), **values)
+    )
+    assert [f.source for f in wide.findings] == ["rule annual_review_soon, threshold 30 days"]
+
+
+def test_facts_for_reads_the_thresholds_secas_set(draft):
+    TriageSettings.objects.update_or_create(pk=1, defaults={"srp_assessment_recent_months": 6})
+    case_facts = triage.facts_for(
+        draft,
+        organisation_assurance=None,
+        next_annual_review_date=None,
+        next_meeting_date=None,
+        system_ever_assessed=False,
+    )
+    assert case_facts.settings.srp_assessment_recent_months == 6
+
+
+def _with_coverage(srp_case, coverage, note="Helix report 2026, section 4"):
+    srp_case.user_system = UserSystem.objects.create(
+        organisation=srp_case.organisation,
+        name="Helix portal",
+        delivery_model="srp",
+        provider=srp_case.provider,
+        srp_coverage=coverage,
+        srp_coverage_note=note,
+    )
+    return srp_case
+
+
+def test_an_srp_assessment_that_did_not_cover_the_service_suggests_an_assessment(srp_case):
+    suggestion = triage.suggest(facts(_with_coverage(srp_case, SrpCoverage.NOT_COVERED)))
+    assert (suggestion.outcome, codes(suggestion)) == (ASSESS, ["srp_service_not_covered"])
+    assert "Helix report 2026, section 4" in suggestion.findings[0].reason
+
+
+def test_a_covered_service_suggests_no_assessment(srp_case):
+    suggestion = triage.suggest(facts(_with_coverage(srp_case, SrpCoverage.COVERED)))
+    assert (suggestion.outcome, codes(suggestion)) == (NO, ["srp_service_covered"])
+
+
+def test_a_covered_service_with_an_old_srp_assessment_is_an_indicator_only(srp_case):
+    srp_case.provider.latest_assessment_date = TODAY - relativedelta(months=14)
+    suggestion = triage.suggest(facts(_with_coverage(srp_case, SrpCoverage.COVERED)))
+    assert (suggestion.outcome, codes(suggestion)) == ("", ["srp_service_covered_but_old"])
+
+
+def test_coverage_does_not_outweigh_a_rejected_srp(srp_case):
+    srp_case.provider.latest_assessment_outcome = "rejected"
+    suggestion = triage.suggest(facts(_with_coverage(srp_case, SrpCoverage.COVERED)))
+    assert codes(suggestion) == ["srp_assessed_at_risk"]
+
+
+def test_crossing_the_size_boundary_names_the_values_and_the_change(draft):
+    organisation = draft.organisation
+    organisation.smart_metering_systems_count = 240_000
+    draft.smets1_meter_count, draft.smets2_meter_count = 12_000, 60_000
+    outlook = SizeOutlook(
+        organisation=organisation,
+        notified_meters=72_000,
+        boundary=250_000,
+        cycle_year=2,
+        kind_now="VUSA",
+        kind_if_large="FUSA",
+        review_is_open=False,
+    )
+    suggestion = triage.suggest(facts(draft, system_ever_assessed=True, size_outlook=outlook))
+    assert codes(suggestion) == ["crosses_size_boundary"]
+    assert suggestion.outcome == ""
+    assert suggestion.findings[0].reason == (
+        "72,000 Smart Metering Systems would take Northwind Energy Ltd from 240,000 to 312,000 "
+        "Smart Metering Systems, over the 250,000 boundary: next annual review (year 2) "
+        "VUSA → FUSA; SECAS to update the count in the register"
+    )
+
+
+def test_staying_under_the_boundary_is_not_flagged(draft):
+    draft.organisation.smart_metering_systems_count = 200_000
+    outlook = SizeOutlook(draft.organisation, 50_000, 250_000, 2, "VUSA", "FUSA", False)
+    assert outlook.total == 250_000
+    suggestion = triage.suggest(facts(draft, system_ever_assessed=True, size_outlook=outlook))
+    assert codes(suggestion) == []

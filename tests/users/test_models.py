@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
@@ -80,6 +82,34 @@ def test_only_one_open_conflict_per_member_and_organisation(organisation, confli
         conflicted_member.conflicts_of_interest.create(organisation=organisation, reason="Again")
 
 
-def test_an_organisation_is_large_from_250000_domestic_premises(db):
-    assert factories.OrganisationFactory(domestic_premises_count=250_000).is_large is True
-    assert factories.OrganisationFactory(domestic_premises_count=249_999).is_large is False
+def test_an_organisation_is_small_at_250000_smart_metering_systems_and_large_above(db):
+    assert factories.OrganisationFactory(smart_metering_systems_count=250_000).is_large is False
+    assert factories.OrganisationFactory(smart_metering_systems_count=250_001).is_large is True
+
+
+def test_the_boundary_is_a_setting(db, settings):
+    settings.SMALL_PARTY_MAX_SMART_METERING_SYSTEMS = 100_000
+    assert factories.OrganisationFactory(smart_metering_systems_count=100_001).is_large is True
+
+
+def test_domestic_premises_no_longer_decide_the_size(db):
+    organisation = factories.OrganisationFactory(domestic_premises_count=3_000_000)
+    assert organisation.is_large is False
+
+
+def test_an_unrecorded_size_follows_the_party_category(db):
+    large = factories.OrganisationFactory(party_category="large_supplier")
+    small = factories.OrganisationFactory(party_category="gas_network")
+    assert (large.size, small.size) == ("large", "small")
+    assert large.size_summary == ("Size not recorded: taken as large from the party category")
+
+
+def test_a_recorded_count_overrides_the_category(db):
+    organisation = factories.OrganisationFactory(
+        party_category="large_supplier",
+        smart_metering_systems_count=120_000,
+        smart_metering_systems_counted_date=datetime.date(2026, 3, 1),
+    )
+    assert organisation.size_summary == (
+        "120,000 Smart Metering Systems, counted 01/03/2026: small (at most 250,000)"
+    )
