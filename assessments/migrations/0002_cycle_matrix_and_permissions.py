@@ -12,15 +12,18 @@ CYCLE = {
 }
 
 
+NOTES = "Assumed matrix; confirm with SECAS."
+
+
 def seed(apps, schema_editor):
     rule = apps.get_model("assessments", "AssessmentCycleRule")
     for category, kinds in CYCLE.items():
         for year, kind in enumerate(kinds, start=1):
-            rule.objects.get_or_create(
-                party_category=category,
-                cycle_year=year,
-                defaults={"kind": kind, "notes": "Assumed matrix; confirm with SECAS."},
-            )
+            # Rows already there (by category and year) are left alone, whatever their size.
+            if not rule.objects.filter(party_category=category, cycle_year=year).exists():
+                rule.objects.create(
+                    party_category=category, cycle_year=year, kind=kind, notes=NOTES
+                )
     grant_permissions(
         apps,
         "SECAS staff",

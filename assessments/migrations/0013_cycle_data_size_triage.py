@@ -1,6 +1,8 @@
 """The data half of 0012: each cycle row takes a size and gains its other-size twin (assumed
 values, said in the notes); the triage thresholds' row takes the values the code used."""
 
+import importlib
+
 from django.db import migrations
 from django.utils import timezone
 
@@ -52,6 +54,25 @@ def split_by_size(apps, schema_editor):
             history_change_reason=NEW_ROW_REASON,
             history_user=None,
         )
+
+
+def seed_sized_matrix(apps, schema_editor):
+    """The whole matrix on an empty table (the browser tests' flushed database); idempotent."""
+    seeded = importlib.import_module("assessments.migrations.0002_cycle_matrix_and_permissions")
+    rule = apps.get_model("assessments", "AssessmentCycleRule")
+    for category, kinds in seeded.CYCLE.items():
+        for size in ("small", "large"):
+            for year, kind in enumerate(kinds, start=1):
+                implied = size == implied_size(category)
+                rule.objects.get_or_create(
+                    party_category=category,
+                    size=size,
+                    cycle_year=year,
+                    defaults={
+                        "kind": kind if implied else assumed_kind(category, size, year),
+                        "notes": seeded.NOTES if implied else NEW_ROW_NOTES,
+                    },
+                )
 
 
 def merge_sizes(apps, schema_editor):

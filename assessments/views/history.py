@@ -19,7 +19,7 @@ from django.views.generic import TemplateView
 from simple_history.models import DeletedObject
 from simple_history.utils import get_m2m_reverse_field_name
 
-from assessments.models import AssessmentCycleRule, SSCMeeting
+from assessments.models import AssessmentCycleRule, SSCMeeting, TriageSettings
 from assessments.views.secas import PAGE_SIZE, SecasMixin
 from notifications.models import SharedResourceProvider, UserSystem
 from sscportal.history import BASELINE_REASON
@@ -64,7 +64,7 @@ REGISTERS = {
     "systems": Register(
         "User Systems",
         UserSystem,
-        ("organisation", "provider"),
+        ("organisation", "provider", "srp_coverage_confirmed_by"),
         lambda row: f"{row.name} ({_name(row.organisation)})",
     ),
     "conflicts": Register(
@@ -79,6 +79,9 @@ REGISTERS = {
         AssessmentCycleRule,
         (),
         lambda row: f"{row.get_party_category_display()} ({row.size}), year {row.cycle_year}",
+    ),
+    "triage": Register(
+        "Triage thresholds", TriageSettings, (), lambda row: "The triage thresholds"
     ),
 }
 

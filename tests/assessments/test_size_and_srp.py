@@ -209,3 +209,60 @@ def test_coverage_is_only_for_srp_systems(submitted, secas):
 def test_an_in_house_case_has_no_coverage_panel(client, submitted, secas):
     client.force_login(secas)
     assert "srp-coverage" not in case_page(client, submitted)
+
+
+# --- SMETS counts are needed to submit ----------------------------------------------------------
+
+
+def test_a_draft_without_meter_counts_cannot_be_submitted(organisation, preparer, submitter):
+    draft = factories.NotificationFactory(
+        organisation=organisation,
+        created_by=preparer,
+        smets1_meter_count=None,
+        smets2_meter_count=None,
+    )
+    with pytest.raises(TransitionRefused) as refusal:
+        intake.submit_notification(notification=draft, by=submitter, declaration_accepted=True)
+    assert "approximate SMETS1 meters" in str(refusal.value)
+    assert "approximate SMETS2 meters" in str(refusal.value)
+
+
+def test_zero_meters_is_an_answer(organisation, preparer, submitter):
+    draft = factories.NotificationFactory(
+        organisation=organisation, created_by=preparer, smets1_meter_count=0, smets2_meter_count=0
+    )
+    submitted = intake.submit_notification(
+        notification=draft, by=submitter, declaration_accepted=True
+    )
+    assert submitted.submitted_at is not None
+
+
+def test_the_check_page_and_the_form_say_the_counts_are_needed(
+    client, organisation, preparer, submitter
+):
+    draft = factories.NotificationFactory(
+        organisation=organisation, created_by=preparer, smets2_meter_count=None
+    )
+    client.force_login(submitter)
+    check = client.get(reverse("notifications:check", args=[draft.pk])).content.decode()
+    assert "Approximate SMETS2 meters" in check
+    assert "Submit to the SSC" not in check
+    form = client.get(reverse("notifications:edit", args=[draft.pk])).content.decode()
+    assert "Needed to submit. An approximate number is fine; 0 if none." in form
+
+
+# --- The thresholds are changed in the admin, with history --------------------------------------
+
+
+def test_secas_changes_a_threshold_in_the_admin_and_the_case_page_follows(
+    client, srp_submitted, secas
+):
+    client.force_login(secas)
+    url = reverse("admin:assessments_triagesettings_change", args=[1])
+    data = form_data(client.get(url).content.decode(), form_id="triagesettings_form")
+    data["srp_assessment_recent_months"] = "6"
+    data["_save"] = "Save"
+    response = client.post(url, postable(data))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert TriageSettings.current().history.first().history_user == secas
+    assert "rule srp_assessment_old, threshold 6 months" in case_page(client, srp_submitted)

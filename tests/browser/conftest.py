@@ -50,7 +50,10 @@ def browser_context_args(browser_context_args):
 REFERENCE_DATA_MIGRATIONS = [
     ("users.migrations.0002_user_roles_and_staff_groups", "seed"),
     ("notifications.migrations.0002_staff_group_permissions", "grant"),
+    # The matrix by size first: 0002's seed then finds its rows there and only grants.
+    ("assessments.migrations.0013_cycle_data_size_triage", "seed_sized_matrix"),
     ("assessments.migrations.0002_cycle_matrix_and_permissions", "seed"),
+    ("assessments.migrations.0013_cycle_data_size_triage", "first_thresholds"),
 ]
 
 

@@ -53,6 +53,8 @@ def test_a_user_notifies_a_new_system_from_draft_to_receipt(live_server, page, t
     draft = Notification.objects.get()
     page.get_by_role("link", name=draft.reference).click()
     assert page.get_by_label("User System name").input_value() == "Customer app platform"
+    page.get_by_label("Approximate SMETS1 meters").fill("0")
+    page.get_by_label("Approximate SMETS2 meters").fill("18000")
     page.get_by_label("In-house").check()
     page.get_by_label("Hosting", exact=True).fill("Private cloud in two UK regions.")
     page.get_by_label("Connection to the DCC User Gateway").fill("A second DUGIS connection.")
