@@ -207,6 +207,13 @@ class UserSystemAdmin(ConflictAwareAdminMixin, RegisterHistoryAdmin):
     list_filter = ["delivery_model", "status", "is_first_system", "provider"]
     search_fields = ["name", "organisation__name", "provider__name", "third_party_name"]
     autocomplete_fields = ["organisation", "provider"]
+    # Recorded from the case page through notifications.services.confirm_srp_coverage.
+    readonly_fields = [
+        "srp_coverage",
+        "srp_coverage_note",
+        "srp_coverage_confirmed_by",
+        "srp_coverage_confirmed_at",
+    ]
 
     def has_delete_permission(self, request, obj=None):
         return False

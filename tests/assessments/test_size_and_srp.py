@@ -266,3 +266,11 @@ def test_secas_changes_a_threshold_in_the_admin_and_the_case_page_follows(
     assert response.status_code == 302, response.content.decode()[:2000]
     assert TriageSettings.current().history.first().history_user == secas
     assert "rule srp_assessment_old, threshold 6 months" in case_page(client, srp_submitted)
+
+
+def test_the_admin_shows_srp_coverage_without_letting_it_be_typed(client, srp_submitted, secas):
+    client.force_login(secas)
+    url = reverse("admin:notifications_usersystem_change", args=[srp_submitted.user_system.pk])
+    page = client.get(url).content.decode()
+    assert "Not yet confirmed" in page
+    assert 'name="srp_coverage"' not in page
