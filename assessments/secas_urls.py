@@ -15,6 +15,11 @@ urlpatterns = [
         name="late_notifications",
     ),
     path(
+        "secas/employed-early/",
+        secas.EmployedEarlyListView.as_view(),
+        name="employed_early",
+    ),
+    path(
         "secas/organisations-at-risk/",
         secas.AtRiskListView.as_view(),
         name="organisations_at_risk",
