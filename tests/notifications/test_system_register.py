@@ -230,3 +230,25 @@ def test_a_change_to_a_retired_system_is_refused(notified_earlier, preparer, sub
 def test_someone_from_another_organisation_cannot_start_a_change(submitted, other_submitter):
     with pytest.raises(TransitionRefused, match="your own organisation"):
         services.start_change_notification(system=submitted.user_system, by=other_submitter)
+
+
+def test_the_receipt_says_the_notification_is_a_change_and_what_changed(
+    notified_earlier, preparer, submitter
+):
+    from sscportal.mail.models import OutboundEmail
+
+    change = services.start_change_notification(system=notified_earlier.user_system, by=preparer)
+    services.update_draft(
+        notification=change,
+        by=preparer,
+        content={
+            "change_summary": "A new hosting provider.",
+            "planned_go_live_date": timezone.localdate() + datetime.timedelta(days=40),
+        },
+    )
+    services.submit_notification(notification=change, by=submitter, declaration_accepted=True)
+    receipt = OutboundEmail.objects.filter(
+        kind="receipt", notification_link__notification=change
+    ).first()
+    assert "a change to a User System it notified before" in receipt.body_text
+    assert "What has changed: A new hosting provider." in receipt.body_html
