@@ -66,9 +66,9 @@ class HeldRolesField(forms.ModelMultipleChoiceField):
 
     organisation = None
 
-    def _check_values(self, value):
+    def clean(self, value):
         try:
-            return super()._check_values(value)
+            return super().clean(value)
         except forms.ValidationError as error:
             if error.code != "invalid_choice" or self.organisation is None:
                 raise

@@ -82,7 +82,7 @@ CONDITION_REFUSALS = {
 
 def roles_not_held_message(organisation, roles) -> str:
     """Why named User Roles are refused, and what to do: User Entry for each new role."""
-    names = [role.name for role in roles]
+    names = [role.name for role in sorted(roles, key=lambda role: (role.position, role.name))]
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
     return (
         f"{organisation} does not hold the {listed} User Role{'s' if len(names) > 1 else ''}. "

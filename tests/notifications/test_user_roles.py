@@ -183,3 +183,29 @@ def test_the_factories_name_roles_the_organisation_holds(db):
     named = set(notification.user_roles.all())
     assert named
     assert named <= set(notification.organisation.user_roles.all())
+
+
+def test_a_forged_role_on_the_edit_page_is_refused_and_the_draft_keeps_its_roles(
+    client, draft, preparer
+):
+    before = set(draft.user_roles.values_list("code", flat=True))
+    client.force_login(preparer)
+    response = client.post(
+        reverse("notifications:edit", args=[draft.pk]),
+        form_data(user_roles=[role("gas-transporter").pk]),
+    )
+    assert GAS_TRANSPORTER_REFUSAL in text(response)
+    assert set(draft.user_roles.values_list("code", flat=True)) == before
+
+
+def test_several_roles_not_held_are_named_together(organisation, preparer):
+    with pytest.raises(TransitionRefused) as refusal:
+        services.create_draft(
+            organisation=organisation,
+            by=preparer,
+            user_roles=[role("gas-transporter"), role("electricity-distributor")],
+        )
+    assert str(refusal.value).startswith(
+        "Northwind Energy Ltd does not hold the Electricity Distributor or Gas Transporter "
+        "User Roles."
+    )
