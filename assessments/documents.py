@@ -10,7 +10,12 @@ from django.utils import timezone
 
 from assessments import selectors
 from assessments.models import Assessment, AssessmentKind, AssessmentState
-from notifications.models import EligibilityFinding, InformationRequest, NotificationState
+from notifications.models import (
+    EligibilityFinding,
+    EmployedEarly,
+    InformationRequest,
+    NotificationState,
+)
 from sscportal.exports import chunks, csv_text
 
 CHUNK = 500  # rows per database fetch and per piece of the response
@@ -226,6 +231,17 @@ def _without_first_system_rows(today) -> Iterator[list]:
         ]
 
 
+EMPLOYED_EARLY = dict(EmployedEarly.choices)
+
+
+def _employed_early_rows(today) -> Iterator[list]:
+    rows = selectors.systems_employed_early().values_list(
+        "organisation__name", "name", "employed_early", "began_employing_date", "go_live_date"
+    )
+    for name, system_name, flag, began, planned in rows.iterator(chunk_size=CHUNK):
+        yield [name, system_name, EMPLOYED_EARLY.get(flag, flag), _d(began), _d(planned)]
+
+
 def _at_risk_rows(today) -> Iterator[list]:
     organisations = selectors.organisations_at_risk(today).iterator(chunk_size=CHUNK)
     for chunk in chunks(organisations, CHUNK):
@@ -277,6 +293,11 @@ SECAS_TABLES = {
         ["Reference", "Organisation", "User System", "When notified", "Submitted", "State"],
         _without_first_system_rows,
         lambda today: selectors.without_approved_first_system().count(),
+    ),
+    "employed-early": Table(
+        ["Organisation", "User System", "Flag", "Began to be used", "Planned go-live"],
+        _employed_early_rows,
+        lambda today: selectors.systems_employed_early().count(),
     ),
     "organisations-at-risk": Table(
         ["Organisation", "Reasons"],

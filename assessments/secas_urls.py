@@ -20,6 +20,11 @@ urlpatterns = [
         name="without_first_system",
     ),
     path(
+        "secas/employed-early/",
+        secas.EmployedEarlyListView.as_view(),
+        name="employed_early",
+    ),
+    path(
         "secas/organisations-at-risk/",
         secas.AtRiskListView.as_view(),
         name="organisations_at_risk",

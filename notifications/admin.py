@@ -204,9 +204,11 @@ class UserSystemAdmin(ConflictAwareAdminMixin, RegisterHistoryAdmin):
         "status",
         "go_live_date",
     ]
-    list_filter = ["delivery_model", "status", "is_first_system", "provider"]
+    list_filter = ["delivery_model", "status", "is_first_system", "employed_early", "provider"]
     search_fields = ["name", "organisation__name", "provider__name", "third_party_name"]
     autocomplete_fields = ["organisation", "provider"]
+    # Dates and flags change through the system's page, where each change is checked and logged.
+    readonly_fields = ["began_employing_date", "retired_date", "employed_early"]
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -22,6 +22,7 @@ from notifications.models import (
 )
 from notifications.services import roles_not_held_message
 from sscportal.formfields import CleanCharField, limit_of, yes_no_field
+from sscportal.history import REASON_LENGTH
 from users.models import UserRole
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -140,6 +141,7 @@ class NotificationForm(forms.ModelForm):
             "penetration_test_date",
             "has_known_non_compliances",
             "known_non_compliances",
+            "change_summary",
         ]
         widgets = {
             "purpose": forms.Textarea(attrs={"rows": 4}),
@@ -155,6 +157,7 @@ class NotificationForm(forms.ModelForm):
             "risk_assessment_summary": forms.Textarea(attrs={"rows": 4}),
             "penetration_test_summary": forms.Textarea(attrs={"rows": 3}),
             "known_non_compliances": forms.Textarea(attrs={"rows": 3}),
+            "change_summary": forms.Textarea(attrs={"rows": 4}),
         }
         help_texts = {
             "contact_name": "The person the SSC and SECAS should contact about this system.",
@@ -177,6 +180,9 @@ class NotificationForm(forms.ModelForm):
             "penetration_test_summary": "Scope, tester and headline results, or when planned.",
             "known_non_compliances": "Needed if you answered Yes: which obligations, why, and "
             "your plan and dates to meet them.",
+            "change_summary": "For example a new provider, new hosting, a new User Role or a "
+            "large rise in the number of meters. The answers below were copied from the "
+            "system's last notification: update what the change affects.",
         }
         error_messages = {
             "planned_go_live_date": {"invalid": DATE_ERROR},
@@ -197,6 +203,17 @@ class NotificationForm(forms.ModelForm):
         self.fields["delivery_model"].required = False
         if self.instance.pk and not self.is_bound:
             self.fields["loaded_at"].initial = self.instance.updated_at.isoformat()
+        is_change = self.instance.changes_system_id is not None
+        if is_change:
+            # A change keeps the register's name for the system it changes.
+            self.fields["system_name"].disabled = True
+            self.fields["system_name"].help_text = "The system this change is about."
+            self.fields["planned_go_live_date"].label = "Planned date of the change"
+            self.fields[
+                "planned_go_live_date"
+            ].help_text = "When the change takes effect. The SSC needs notice before this date."
+        else:
+            del self.fields["change_summary"]
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -208,8 +225,9 @@ class NotificationForm(forms.ModelForm):
                 css_id="section-contact",
             ),
             Fieldset(
-                "2. The new User System",
+                "2. The changed User System" if is_change else "2. The new User System",
                 "system_name",
+                *(["change_summary"] if is_change else []),
                 "purpose",
                 "user_roles",
                 "planned_go_live_date",
@@ -405,4 +423,54 @@ class MessageForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=limit_of(Message, "body"),
         error_messages={"required": "Please write a message before sending it."},
+    )
+
+
+class GoLiveForm(forms.Form):
+    """The day the User began to employ a system (or SECAS's correction of it, with a reason)."""
+
+    prefix = "go_live"  # the retire form on the same page has a reason too
+
+    began_date = SensibleDateField(
+        label="Date you began to use the system",
+        widget=DATE_WIDGET,
+        error_messages={
+            "required": "Please enter the date the system began to be used.",
+            "invalid": DATE_ERROR,
+        },
+        help_text="The first day it handled live smart metering data or sent Service Requests.",
+    )
+    reason = CleanCharField(
+        label="Reason for the correction",
+        required=False,
+        max_length=REASON_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed when SECAS corrects a date: it is kept in the register's history.",
+    )
+
+    def __init__(self, *args, correcting: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if correcting:
+            self.fields["began_date"].label = "Date the system began to be used"
+            self.fields["reason"].required = True
+            self.fields["reason"].error_messages["required"] = (
+                "Please give the reason for the correction."
+            )
+        else:
+            del self.fields["reason"]
+
+
+class RetireSystemForm(forms.Form):
+    prefix = "retire"
+    retired_date = SensibleDateField(
+        label="Date the system stopped being used",
+        widget=DATE_WIDGET,
+        error_messages={"required": "Please enter the date.", "invalid": DATE_ERROR},
+    )
+    reason = CleanCharField(
+        label="Why is it retired?",
+        max_length=REASON_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Please say why the system is retired."},
+        help_text="For example: replaced by another system, or the service ended.",
     )

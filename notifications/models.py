@@ -78,8 +78,19 @@ class SharedResourceProvider(models.Model):
         return self.name
 
 
+class EmployedEarly(models.TextChoices):
+    """A system the User began to employ before the rule allowed (DOMAIN.md, the lifecycle)."""
+
+    BEFORE_NOTICE = "before_notice", "Employed before it was notified"
+    BEFORE_DECISION = "before_decision", "Employed before the SSC's decision"
+
+
 class UserSystem(models.Model):
-    """A User System in an organisation's register: the first approved one or a later one."""
+    """A User System in an organisation's register: the first approved one or a later one.
+
+    Its lifecycle: planned (notified) → live (the User recorded when it began to employ it) →
+    retired; "not proceeding" when its notification was withdrawn before it went live.
+    """
 
     class Status(models.TextChoices):
         PLANNED = "planned", "Planned"
@@ -106,7 +117,25 @@ class UserSystem(models.Model):
         help_text="The system assessed at the User Entry Process.",
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
-    go_live_date = models.DateField(null=True, blank=True)
+    go_live_date = models.DateField("planned go-live date", null=True, blank=True)
+    began_employing_date = models.DateField(
+        "began to employ it on",
+        null=True,
+        blank=True,
+        help_text="The day the User began to use the system, as the User recorded it (SECAS "
+        "may correct it). Empty until recorded.",
+    )
+    retired_date = models.DateField("retired on", null=True, blank=True)
+    employed_early = models.CharField(
+        "employed early",
+        max_length=20,
+        choices=EmployedEarly.choices,
+        blank=True,
+        # Rows written by code from before the column (a rolling deployment) read as not flagged.
+        db_default="",
+        help_text="Set from the recorded date: employed before its notification, or before "
+        "the SSC's decision on it.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     history = HistoricalRecords(excluded_fields=["created_at"])
@@ -127,10 +156,29 @@ class UserSystem(models.Model):
                 | (~Q(delivery_model=DeliveryModel.SRP) & Q(provider__isnull=True)),
                 name="user_system_provider_only_for_srp",
             ),
+            models.CheckConstraint(
+                condition=Q(retired_date__isnull=True)
+                | Q(began_employing_date__isnull=True)
+                | Q(retired_date__gte=F("began_employing_date")),
+                name="user_system_retired_after_it_began",
+                violation_error_message="A system cannot be retired before it began to be used.",
+            ),
+        ]
+        # SECAS's list of systems employed early, the latest first.
+        indexes = [
+            models.Index(
+                fields=["-began_employing_date"],
+                condition=~Q(employed_early=""),
+                name="user_system_employed_early",
+            )
         ]
 
     def __str__(self):
         return f"{self.name} ({self.organisation})"
+
+    @property
+    def is_in_use(self) -> bool:
+        return self.status in {self.Status.PLANNED, self.Status.LIVE}
 
 
 class ReferenceCounter(models.Model):
@@ -280,6 +328,24 @@ class Notification(ConcurrentTransitionMixin, models.Model):
         related_name="notifications",
         help_text="Entered in the organisation's register when the notification is submitted.",
     )
+    # A material change to a system already notified: linked to the system and its last notice.
+    changes_system = models.ForeignKey(
+        UserSystem,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="change_notifications",
+        verbose_name="User System changed",
+    )
+    previous_notification = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="later_changes",
+        help_text="The system's notification before this change, if it had one.",
+    )
+    change_summary = PlainTextField("what has changed", max_length=5000, blank=True)
 
     # Delivery model
     delivery_model = models.CharField(max_length=20, choices=DeliveryModel.choices, blank=True)
@@ -509,6 +575,8 @@ class Notification(ConcurrentTransitionMixin, models.Model):
             missing.append("third-party provider")
         if self.has_known_non_compliances and not self.known_non_compliances.strip():
             missing.append(str(self._meta.get_field("known_non_compliances").verbose_name))
+        if self.changes_system_id and not self.change_summary.strip():
+            missing.append(str(self._meta.get_field("change_summary").verbose_name))
         if self.pk is None or not self.user_roles.exists():
             missing.append("User Roles")
         return missing
@@ -522,6 +590,10 @@ class Notification(ConcurrentTransitionMixin, models.Model):
                 "position", "name"
             )
         )
+
+    @property
+    def is_change(self) -> bool:
+        return self.changes_system_id is not None
 
     # --- Lifecycle (DOMAIN.md). Bodies change only this row; services do the rest. ---
 

@@ -18,9 +18,11 @@ from django_fsm import (
 
 from notifications.eligibility import eligibility_of
 from notifications.models import (
+    UNDECIDED_STATES,
     Attachment,
     AttachmentDownload,
     DeliveryModel,
+    EmployedEarly,
     InformationRequest,
     Message,
     Notification,
@@ -200,8 +202,13 @@ def _system_name_clash(notification: Notification) -> str:
     existing = UserSystem.objects.filter(
         organisation=notification.organisation, name__iexact=notification.system_name
     ).first()
-    if existing is None:
+    if existing is None or existing.pk == notification.changes_system_id:
         return ""
+    if notification.changes_system_id:
+        return (
+            f"{notification.organisation} already has another User System called "
+            f"“{existing.name}”. A change keeps the name of the system it changes."
+        )
     if existing.is_first_system or existing.status == UserSystem.Status.LIVE:
         return (
             f"{notification.organisation} already has a live User System called "
@@ -233,6 +240,8 @@ def _register_user_system(notification: Notification, *, by: User) -> UserSystem
         "go_live_date": notification.planned_go_live_date,
         "status": UserSystem.Status.PLANNED,
     }
+    if notification.changes_system_id:
+        return _register_change(notification, details, by=by)
     system = UserSystem.objects.filter(
         organisation=notification.organisation, name__iexact=notification.system_name
     ).first()
@@ -248,6 +257,20 @@ def _register_user_system(notification: Notification, *, by: User) -> UserSystem
         setattr(system, field, value)
     attribute_change(system, by=by, reason=reason)
     system.save(update_fields=list(details))
+    return system
+
+
+def _register_change(notification: Notification, details: dict, *, by: User) -> UserSystem:
+    """A change notified: the register takes the new delivery details; a live system stays live
+    and keeps its dates, a planned one takes the new planned date."""
+    system = UserSystem.objects.select_for_update().get(pk=notification.changes_system_id)
+    changed = ["delivery_model", "provider", "third_party_name"]
+    if system.status == UserSystem.Status.PLANNED:
+        changed.append("go_live_date")
+    for field in changed:
+        setattr(system, field, details[field])
+    attribute_change(system, by=by, reason=f"Change notified under {notification.reference}")
+    system.save(update_fields=changed)
     return system
 
 
@@ -275,6 +298,8 @@ def submit_notification(
             locked.declaration_accepted = bool(declaration_accepted)
             if clash := _system_name_clash(locked):
                 raise TransitionRefused(clash)
+            if refusal := _change_refusal(locked):
+                raise TransitionRefused(refusal)
         perform_transition(
             locked,
             "submit",
@@ -369,7 +394,7 @@ def withdraw_notification(*, notification: Notification, by: User, reason: str) 
     with transaction.atomic():
         locked = lock_notification(notification)
         perform_transition(locked, "withdraw", by=by, description=reason)
-        if locked.user_system_id:
+        if locked.user_system_id and not locked.is_change:
             # A system notified and then withdrawn will not go live under this notification.
             system = (
                 UserSystem.objects.select_for_update()
@@ -390,6 +415,221 @@ def withdraw_notification(*, notification: Notification, by: User, reason: str) 
                 notification=locked,
             )
     return locked
+
+
+# --- The register of User Systems: go-live, retirement and changes -----------------------------
+
+
+def lock_system(system: UserSystem) -> UserSystem:
+    return (
+        UserSystem.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(pk=system.pk)
+    )
+
+
+def _introducing_notification(system: UserSystem) -> Notification | None:
+    """The notification that brought the system into the register (changes come later)."""
+    return (
+        system.notifications.filter(changes_system__isnull=True, submitted_at__isnull=False)
+        .exclude(state=NotificationState.WITHDRAWN)
+        .order_by("submitted_at", "pk")
+        .first()
+    )
+
+
+def employment_flag(system: UserSystem) -> str:
+    """Employed on or before the day it was notified, or before the day the SSC decided
+    (the decision day itself is not "before": the User may have waited for the meeting)."""
+    began = system.began_employing_date
+    notice = _introducing_notification(system) if began and not system.is_first_system else None
+    if notice is None:
+        return ""
+    if began <= timezone.localdate(notice.submitted_at):
+        return EmployedEarly.BEFORE_NOTICE
+    if notice.decided_at is None or began < timezone.localdate(notice.decided_at):
+        return EmployedEarly.BEFORE_DECISION
+    return ""
+
+
+def record_began_employing(
+    *, system: UserSystem, by: User, began_date: date, reason: str = ""
+) -> UserSystem:
+    """The User records the day it began to employ a system (it becomes live); SECAS may
+    correct the date later, with a reason. The flag for early use follows the date."""
+    reason = (reason or "").strip()
+    today = timezone.localdate()
+    with transaction.atomic():
+        locked = lock_system(system)
+        first_record = locked.began_employing_date is None
+        if first_record and allows(by, "notifications.record_go_live", locked):
+            pass
+        elif allows(by, "notifications.correct_go_live", locked):
+            if not reason:
+                raise TransitionRefused(
+                    "Please give the reason for the correction: it is kept in the register's "
+                    "history."
+                )
+        elif not first_record and allows(by, "notifications.record_go_live", locked):
+            raise TransitionRefused(
+                f"The date {locked.name} began to be used is already recorded "
+                f"({locked.began_employing_date:%d/%m/%Y}). To correct it, please contact SECAS."
+            )
+        elif allows(by, "notifications.prepare", locked):
+            raise TransitionRefused(
+                "Only your organisation's submitters and admins can record this date: please "
+                "ask one of them."
+            )
+        else:
+            raise TransitionRefused("You cannot record dates for this User System.")
+        if locked.status == UserSystem.Status.NOT_PROCEEDING:
+            raise TransitionRefused(
+                f"{locked.name} is not proceeding: its notification was withdrawn. If you now "
+                "mean to use it, please notify it again first."
+            )
+        if began_date > today:
+            raise TransitionRefused(
+                "The date cannot be in the future: record it on or after the day you start "
+                "using the system."
+            )
+        if locked.retired_date and began_date > locked.retired_date:
+            raise TransitionRefused(
+                f"The date cannot be after the day the system was retired "
+                f"({locked.retired_date:%d/%m/%Y})."
+            )
+        locked.began_employing_date = began_date
+        if locked.status == UserSystem.Status.PLANNED:
+            locked.status = UserSystem.Status.LIVE
+        locked.employed_early = employment_flag(locked)
+        attribute_change(
+            locked,
+            by=by,
+            reason=reason or f"Began to employ it on {began_date:%d/%m/%Y}",
+        )
+        locked.save(update_fields=["began_employing_date", "status", "employed_early"])
+    return locked
+
+
+def retire_system(*, system: UserSystem, by: User, retired_date: date, reason: str) -> UserSystem:
+    """The User (or SECAS) records that a live system is no longer used."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise TransitionRefused("Please say why the system is retired (for example, replaced).")
+    with transaction.atomic():
+        locked = lock_system(system)
+        if not allows(by, "notifications.retire_system", locked):
+            raise TransitionRefused("You cannot retire this User System.")
+        if locked.status != UserSystem.Status.LIVE:
+            raise TransitionRefused(
+                f"Only a live system can be retired; {locked.name} is "
+                f"{in_sentence(locked.get_status_display())}."
+            )
+        if retired_date > timezone.localdate():
+            raise TransitionRefused("The date cannot be in the future.")
+        if locked.began_employing_date and retired_date < locked.began_employing_date:
+            raise TransitionRefused(
+                "The system cannot be retired before it began to be used "
+                f"({locked.began_employing_date:%d/%m/%Y})."
+            )
+        locked.status = UserSystem.Status.RETIRED
+        locked.retired_date = retired_date
+        attribute_change(locked, by=by, reason=reason)
+        locked.save(update_fields=["status", "retired_date"])
+    return locked
+
+
+# What a change notification copies from the system's last notification.
+CHANGE_PREFILL = (
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "purpose",
+    "smets1_meter_count",
+    "smets2_meter_count",
+    "delivery_model",
+    "provider",
+    "third_party_name",
+    "hosting_description",
+    "hosting_location",
+    "dcc_connection",
+    "separation_from_existing",
+    "key_management",
+    "shared_with_existing",
+    "same_isms_scope",
+    "same_controls",
+    "risk_assessment_summary",
+    "risk_assessment_date",
+    "penetration_test_summary",
+    "penetration_test_date",
+    "has_known_non_compliances",
+    "known_non_compliances",
+)
+
+
+def _open_change(system: UserSystem) -> Notification | None:
+    return (
+        system.change_notifications.filter(state__in=[NotificationState.DRAFT, *UNDECIDED_STATES])
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def _change_refusal(notification: Notification) -> str:
+    """Why a change notification cannot be submitted now, or ""."""
+    if not notification.changes_system_id:
+        return ""
+    system = notification.changes_system
+    if not system.is_in_use:
+        return (
+            f"{system.name} is {in_sentence(system.get_status_display())}: a change can only be "
+            "notified for a planned or live system."
+        )
+    return ""
+
+
+def start_change_notification(*, system: UserSystem, by: User) -> Notification:
+    """A draft notifying a material change to a system, prefilled from its last notification
+    (or from the register), linked to both. One open change per system at a time."""
+    with transaction.atomic():
+        locked = lock_system(system)
+        if not allows(by, "notifications.notify_change", locked):
+            raise TransitionRefused(
+                "You can only notify changes to your own organisation's systems."
+            )
+        if not locked.is_in_use:
+            raise TransitionRefused(
+                f"{locked.name} is {in_sentence(locked.get_status_display())}: a change can "
+                "only be notified for a planned or live system."
+            )
+        if open_change := _open_change(locked):
+            raise TransitionRefused(
+                f"A change to {locked.name} is already being notified under "
+                f"{open_change.reference}: please carry on with that one."
+            )
+        previous = (
+            locked.notifications.filter(submitted_at__isnull=False)
+            .exclude(state=NotificationState.WITHDRAWN)
+            .order_by("-submitted_at", "-pk")
+            .first()
+        )
+        content = {
+            "delivery_model": locked.delivery_model,
+            "provider": locked.provider,
+            "third_party_name": locked.third_party_name,
+        }
+        user_roles = None
+        if previous is not None:
+            content = {field: getattr(previous, field) for field in CHANGE_PREFILL}
+            user_roles = list(previous.user_roles.all())
+        return create_draft(
+            organisation=locked.organisation,
+            by=by,
+            system_name=locked.name,
+            changes_system=locked,
+            previous_notification=previous,
+            user_roles=user_roles,
+            **content,
+        )
 
 
 # --- Drafts, attachments and the conversation ---------------------------------------------------

@@ -240,13 +240,9 @@ class CaseView(CommitteeMixin, TemplateView):
             .order_by("-completed_at")
             .first(),
             systems=ssc.organisation_systems(organisation),
-            # The full list is in the admin, for those who use it and may view User Systems.
-            can_list_systems=allows(user, "users.use_admin_site")
-            and user.has_perm("notifications.view_usersystem"),
-            systems_list_url=(
-                reverse("admin:notifications_usersystem_changelist")
-                + f"?organisation__id__exact={organisation.pk}"
-            ),
+            system_cases=ssc.system_notifications(case.user_system, user)
+            if case.user_system_id
+            else [],
             suggestion=suggestion,
             decision=decision,
             assessment=Assessment.objects.filter(notification=case).first(),

@@ -84,6 +84,8 @@ class SecasDashboardView(SecasMixin, TemplateView):
             assessment_counts=assessments,
             reviews=ssc.review_rows(ssc.annual_reviews_ahead(today)[:DASHBOARD_ROWS], today),
             late=list(ssc.late_notifications()[:DASHBOARD_ROWS]),
+            employed_early=list(ssc.systems_employed_early()[:DASHBOARD_ROWS]),
+            employed_early_total=ssc.systems_employed_early().count(),
             late_total=ssc.shown_count(late_total),
             late_count=late_total,
             at_risk=ssc.risk_reasons(at_risk[:DASHBOARD_ROWS], today),
@@ -270,6 +272,15 @@ class WithoutFirstSystemListView(SecasListView):
 
     def queryset(self, today):
         return ssc.without_approved_first_system()
+
+
+class EmployedEarlyListView(SecasListView):
+    title = "User Systems employed before notice or decision"
+    table = "assessments/_secas_employed_early_list.html"
+    export = "employed-early"
+
+    def queryset(self, today):
+        return ssc.systems_employed_early()
 
 
 class AtRiskListView(SecasListView):

@@ -24,6 +24,7 @@ from assessments.views.secas import DASHBOARD_ROWS, PAGE_SIZE
 from notifications import services as intake
 from notifications.models import (
     EligibilityFinding,
+    EmployedEarly,
     InformationRequest,
     Notification,
     NotificationState,
@@ -112,6 +113,19 @@ def busy(db, preparer):
                 kind="fusa",
                 cycle_year=1,
                 due_date=today - datetime.timedelta(days=index + 1),
+            )
+            for index, organisation in enumerate(organisations)
+        ]
+    )
+    UserSystem.objects.bulk_create(
+        [
+            UserSystem(
+                organisation=organisation,
+                name=f"Busy system {index}",
+                delivery_model="in_house",
+                status=UserSystem.Status.LIVE,
+                began_employing_date=today - datetime.timedelta(days=index),
+                employed_early=EmployedEarly.BEFORE_DECISION,
             )
             for index, organisation in enumerate(organisations)
         ]
@@ -548,6 +562,7 @@ OTHER_TABLES = {
     "late-notifications": ["assessments_assessment", "notifications_informationrequest"],
     "organisations-at-risk": ["notifications_informationrequest", "assessments_decision"],
     "without-approved-first-system": ["assessments_assessment", "assessments_decision"],
+    "employed-early": ["notifications_informationrequest", "assessments_decision"],
     "decisions-by-month": ["assessments_assessment", "assessments_assurancerecord"],
 }
 

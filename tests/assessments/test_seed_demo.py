@@ -296,3 +296,18 @@ def test_the_scenarios_take_a_case_to_its_outcome_each_step_by_the_person_named(
     assert assessment.state == AssessmentState.COMPLETED
     assert set(StateLog.objects.for_(assessment).values_list("by", flat=True)) == {secas.pk}
     assert assessment.fieldwork_end_date == timezone.localdate() - timedelta(days=17)
+
+
+def test_the_demo_shows_a_system_in_use_before_its_decision_and_a_change_notified(seeded):
+    from notifications.models import EmployedEarly, UserSystem
+
+    early = UserSystem.objects.get(name="Harbourside Smart Heating Controls")
+    assert early.status == UserSystem.Status.LIVE
+    assert early.employed_early == EmployedEarly.BEFORE_DECISION
+    assert early.notifications.get().state == NotificationState.SUBMITTED
+    change = Notification.objects.get(changes_system__name="Northwind Export Metering Hub")
+    assert change.state == NotificationState.SUBMITTED
+    assert change.previous_notification.system_name == "Northwind Export Metering Hub"
+    assert change.user_system == change.changes_system
+    assert change.changes_system.delivery_model == DeliveryModel.IN_HOUSE
+    assert change.changes_system.employed_early == ""

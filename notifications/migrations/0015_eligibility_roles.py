@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notifications", "0013_outbox_moves_to_mail"),
+        ("notifications", "0014_system_lifecycle_and_changes"),
         ("users", "0012_conflict_history"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
