@@ -15,6 +15,11 @@ urlpatterns = [
         name="late_notifications",
     ),
     path(
+        "secas/notified-without-first-system/",
+        secas.WithoutFirstSystemListView.as_view(),
+        name="without_first_system",
+    ),
+    path(
         "secas/employed-early/",
         secas.EmployedEarlyListView.as_view(),
         name="employed_early",

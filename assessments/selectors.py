@@ -44,6 +44,7 @@ from assessments.models import (
     Reminder,
     SSCMeeting,
 )
+from notifications.eligibility import Eligibility
 from notifications.models import (
     AT_RISK_ASSURANCE,
     UNDECIDED_STATES,
@@ -1035,6 +1036,43 @@ def communications(*, notification=None, organisation=None) -> QuerySet[Outbound
     if organisation is not None:
         emails = emails.filter(organisation_link__organisation=organisation)
     return emails
+
+
+def eligibility(organisation) -> Eligibility:
+    """The organisation's first approved User System and the assurance status in force for it
+    (the organisation's latest record when none names the system)."""
+    first_system = (
+        UserSystem.objects.filter(organisation=organisation, is_first_system=True)
+        .select_related("latest_assurance__record")
+        .first()
+    )
+    record = None
+    if first_system is not None:
+        latest = getattr(first_system, "latest_assurance", None)
+        record = latest.record if latest is not None else latest_assurance(organisation)
+    return Eligibility(
+        organisation=organisation,
+        first_system=first_system,
+        assurance_status=record.status if record else "",
+        assurance_date=record.effective_date if record else None,
+    )
+
+
+def without_approved_first_system() -> QuerySet[Notification]:
+    """Notifications made without an approved first User System, the latest first."""
+    return (
+        Notification.objects.without_approved_first_system()
+        .select_related("organisation")
+        .only(
+            "reference",
+            "state",
+            "system_name",
+            "eligibility_finding",
+            "submitted_at",
+            "organisation__name",
+        )
+        .order_by("-submitted_at", "-pk")
+    )
 
 
 # --- The register of User Systems ---------------------------------------------------------------

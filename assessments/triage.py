@@ -175,6 +175,18 @@ def late_notification(facts: CaseFacts) -> Finding | None:
     return None
 
 
+def without_approved_first_system(facts: CaseFacts) -> Finding | None:
+    n = facts.notification
+    if n.is_without_approved_first_system:
+        return Finding(
+            "no_approved_first_system",
+            INDICATOR,
+            f"Notified without an approved first User System ({n.get_eligibility_finding_display()}"
+            " when notified): probably a User Entry matter for SECAS",
+        )
+    return None
+
+
 def go_live_before_next_meeting(facts: CaseFacts) -> Finding | None:
     go_live = facts.notification.planned_go_live_date
     meeting = facts.next_meeting_date
@@ -197,6 +209,7 @@ RULES = [
     annual_review_soon,
     late_notification,
     go_live_before_next_meeting,
+    without_approved_first_system,
 ]
 
 RULE_CODES = [
@@ -213,6 +226,7 @@ RULE_CODES = [
     "annual_review_soon",
     "late_notification",
     "go_live_before_next_meeting",
+    "no_approved_first_system",
 ]
 
 

@@ -216,6 +216,23 @@ def awaiting_triage(state: str) -> bool:
     return state == NotificationState.SUBMITTED
 
 
+class EligibilityFinding(models.TextChoices):
+    """What the register showed about the organisation's first system when it notified."""
+
+    ELIGIBLE = "eligible", "Approved first User System"
+    NO_FIRST_SYSTEM = "no_first_system", "No approved first User System"
+    FIRST_SYSTEM_DEFERRED = "first_system_deferred", "First User System's assurance Deferred"
+    FIRST_SYSTEM_REJECTED = "first_system_rejected", "First User System's assurance Rejected"
+
+
+# Findings SECAS is shown as flags: the duty applies after an approved first system.
+FLAGGED_ELIGIBILITY = [
+    EligibilityFinding.NO_FIRST_SYSTEM,
+    EligibilityFinding.FIRST_SYSTEM_DEFERRED,
+    EligibilityFinding.FIRST_SYSTEM_REJECTED,
+]
+
+
 class NotificationQuerySet(models.QuerySet["Notification"]):
     """The domain's words for sets of notifications, each defined once."""
 
@@ -238,6 +255,10 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
         """Submitted with the planned go-live on or before the day of submission."""
         return self.filter(is_late=True, submitted_at__isnull=False)
 
+    def without_approved_first_system(self):
+        """Submitted when the organisation had no approved first User System."""
+        return self.filter(eligibility_finding__in=FLAGGED_ELIGIBILITY, submitted_at__isnull=False)
+
 
 # Guards: pure functions of the notification (django-fsm `conditions=`).
 def has_declaration(notification) -> bool:
@@ -246,6 +267,10 @@ def has_declaration(notification) -> bool:
 
 def has_required_content(notification) -> bool:
     return not notification.missing_fields()
+
+
+def names_only_held_roles(notification) -> bool:
+    return not notification.roles_not_held()
 
 
 def attachment_upload_to(instance, filename: str) -> str:
@@ -386,6 +411,14 @@ class Notification(ConcurrentTransitionMixin, models.Model):
         default=False,
         help_text="The planned go-live was on or before the day of submission.",
     )
+    eligibility_finding = models.CharField(
+        "first User System when notified",
+        max_length=30,
+        choices=EligibilityFinding.choices,
+        blank=True,
+        help_text="Recorded at submission; empty on drafts and on notifications made before "
+        "the portal checked it.",
+    )
     rapporteur = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.PROTECT,
@@ -485,6 +518,13 @@ class Notification(ConcurrentTransitionMixin, models.Model):
                 condition=Q(is_late=True, submitted_at__isnull=False),
                 name="notification_late_submitted",
             ),
+            models.Index(
+                fields=["submitted_at"],
+                condition=Q(
+                    eligibility_finding__in=FLAGGED_ELIGIBILITY, submitted_at__isnull=False
+                ),
+                name="notification_inelig_submitted",
+            ),
             # The organisation home: its notifications by last change, and counts by state.
             models.Index(fields=["organisation", "updated_at"], name="notification_org_updated"),
             models.Index(
@@ -513,6 +553,11 @@ class Notification(ConcurrentTransitionMixin, models.Model):
         return self.state in DECIDED_STATES
 
     @property
+    def is_without_approved_first_system(self) -> bool:
+        """Flagged at submission: the organisation had no approved first User System."""
+        return self.eligibility_finding in FLAGGED_ELIGIBILITY
+
+    @property
     def is_editable(self) -> bool:
         # Only a draft is edited; once submitted, changes come as answers to the SSC's questions.
         return self.is_draft
@@ -532,7 +577,19 @@ class Notification(ConcurrentTransitionMixin, models.Model):
             missing.append(str(self._meta.get_field("known_non_compliances").verbose_name))
         if self.changes_system_id and not self.change_summary.strip():
             missing.append(str(self._meta.get_field("change_summary").verbose_name))
+        if self.pk is None or not self.user_roles.exists():
+            missing.append("User Roles")
         return missing
+
+    def roles_not_held(self) -> list[UserRole]:
+        """The named User Roles the organisation has not completed User Entry for."""
+        if self.pk is None:
+            return []
+        return list(
+            self.user_roles.exclude(pk__in=self.organisation.user_roles.values("pk")).order_by(
+                "position", "name"
+            )
+        )
 
     @property
     def is_change(self) -> bool:
@@ -546,12 +603,13 @@ class Notification(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.DRAFT,
         target=S.SUBMITTED,
-        conditions=[has_required_content, has_declaration],
+        conditions=[has_required_content, names_only_held_roles, has_declaration],
         permission=fsm_permission("notifications.submit"),
         custom={"label": "Submit to the SSC"},
     )
-    def submit(self, *, by=None, description=None, submitted_on=None):
+    def submit(self, *, by=None, description=None, submitted_on=None, eligibility_finding=""):
         self.submitted_by = by
+        self.eligibility_finding = eligibility_finding
         self.submitted_at = timezone.now()
         submission_day = submitted_on or timezone.localdate(self.submitted_at)
         self.is_late = self.planned_go_live_date <= submission_day

@@ -16,6 +16,7 @@ from django_fsm import (
     has_transition_perm,
 )
 
+from notifications.eligibility import eligibility_of
 from notifications.models import (
     UNDECIDED_STATES,
     Attachment,
@@ -74,10 +75,27 @@ CONDITION_REFUSALS = {
     "has_required_content": lambda n: (
         "The notification is not complete. Please fill in: " + ", ".join(n.missing_fields()) + "."
     ),
+    "names_only_held_roles": lambda n: roles_not_held_message(n.organisation, n.roles_not_held()),
     "has_declaration": lambda n: (
         "Please confirm the declaration that the content is accurate before submitting."
     ),
 }
+
+
+def roles_not_held_message(organisation, roles) -> str:
+    """Why named User Roles are refused, and what to do: User Entry for each new role."""
+    names = [role.name for role in sorted(roles, key=lambda role: (role.position, role.name))]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return (
+        f"{organisation} does not hold the {listed} User Role{'s' if len(names) > 1 else ''}. "
+        "To add a User Role, complete the User Entry Process for it with SECAS first."
+    )
+
+
+def _refuse_roles_not_held(organisation, user_roles) -> None:
+    held = set(organisation.user_roles.values_list("pk", flat=True))
+    if not_held := [role for role in user_roles if role.pk not in held]:
+        raise TransitionRefused(roles_not_held_message(organisation, not_held))
 
 
 # --- The lifecycle, through django-fsm-2's documented API only ----------------------------------
@@ -165,6 +183,8 @@ def create_draft(*, organisation, by: User, **content) -> Notification:
     if not allows(by, "notifications.prepare", organisation):
         raise TransitionRefused("You can only prepare notifications for your own organisation.")
     user_roles = content.pop("user_roles", None)
+    if user_roles is not None:
+        _refuse_roles_not_held(organisation, user_roles)
     with transaction.atomic():
         notification = Notification.objects.create(
             reference=next_reference(timezone.localdate().year),
@@ -280,7 +300,14 @@ def submit_notification(
                 raise TransitionRefused(clash)
             if refusal := _change_refusal(locked):
                 raise TransitionRefused(refusal)
-        perform_transition(locked, "submit", by=by, description="Submitted to the SSC")
+        perform_transition(
+            locked,
+            "submit",
+            by=by,
+            description="Submitted to the SSC",
+            # What the register showed when the User notified: SECAS's flag reads this.
+            eligibility_finding=eligibility_of(locked.organisation).finding,
+        )
         locked.user_system = _register_user_system(locked, by=by)
         locked.save(update_fields=["user_system", "updated_at"])
         _queue_submission_emails(locked)
@@ -633,6 +660,8 @@ def update_draft(
                 "editing. Your changes are below but not saved: check them against the latest "
                 "version (open the draft in a new tab) and save again."
             )
+        if user_roles is not None:
+            _refuse_roles_not_held(locked.organisation, user_roles)
         for field, value in content.items():
             setattr(locked, field, value)
         locked.save()

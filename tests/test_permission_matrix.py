@@ -182,6 +182,7 @@ PAGES = {
     "secas:assessments": Page("get", None, "assessments.view_secas_pages"),
     "secas:annual_reviews": Page("get", None, "assessments.view_secas_pages"),
     "secas:late_notifications": Page("get", None, "assessments.view_secas_pages"),
+    "secas:without_first_system": Page("get", None, "assessments.view_secas_pages"),
     "secas:employed_early": Page("get", None, "assessments.view_secas_pages"),
     "secas:organisations_at_risk": Page("get", None, "assessments.view_secas_pages"),
     "secas:register_history": Page("get", None, "assessments.view_secas_pages"),

@@ -373,6 +373,17 @@ class DemoSeed:
                 reason="Project cancelled: the telemetry will stay on the existing system.",
             )
 
+        # Submitted by an organisation with no approved first User System: SECAS sees it flagged.
+        self.new_case(
+            "quayside",
+            system_name="Quayside Billing Gateway",
+            purpose="Prepayment top-ups and billing reads for a new supply business.",
+            go_live=self.day(60),
+            delivery=IN_HOUSE,
+            roles=("import-supplier",),
+            smets2=12_000,
+        )
+
     def seed_register_lifecycle(self) -> None:
         """Systems the register has learnt about: one in use before the SSC's decision, one
         that went live after it and is now being changed."""

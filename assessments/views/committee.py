@@ -1,6 +1,7 @@
 """Pages that bring intake and the SSC's records together: the organisation home, the SSC's
 dashboard, case pages, meetings, and the documents generated from decisions."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
@@ -107,6 +108,7 @@ class OrganisationHomeView(LoginRequiredMixin, TemplateView):
             # Shown to the person, not asked: what they may do is the policy's answer.
             membership=user.membership_for(organisation),
             can_manage_staff=allows(user, "users.administer_organisation", organisation),
+            secas_mailbox=settings.SECAS_MAILBOX,
             latest_assurance=latest_assurance,
             next_annual_review_date=ssc.next_annual_review_due(organisation),
             systems=[
@@ -231,6 +233,7 @@ class CaseView(CommitteeMixin, TemplateView):
             notification=case,
             organisation=organisation,
             assurance=assurance,
+            eligibility=ssc.eligibility(organisation),
             next_annual_review_date=next_review,
             last_assessment=Assessment.objects.completed()
             .filter(organisation=organisation)

@@ -118,6 +118,12 @@ class SecasDashboardView(SecasMixin, TemplateView):
             ),
             exports=list(documents.SECAS_TABLES),
         )
+        without_first_system = ssc.capped_count(ssc.without_approved_first_system())
+        context.update(
+            without_first_system=list(ssc.without_approved_first_system()[:DASHBOARD_ROWS]),
+            without_first_system_total=ssc.shown_count(without_first_system),
+            without_first_system_count=without_first_system,
+        )
         return context
 
 
@@ -256,6 +262,16 @@ class LateNotificationListView(SecasListView):
 
     def queryset(self, today):
         return ssc.late_notifications()
+
+
+class WithoutFirstSystemListView(SecasListView):
+    title = "Notified without an approved first system"
+    table = "assessments/_secas_without_first_system_list.html"
+    export = "without-approved-first-system"
+    grows_with_history = True
+
+    def queryset(self, today):
+        return ssc.without_approved_first_system()
 
 
 class EmployedEarlyListView(SecasListView):

@@ -21,6 +21,7 @@ from assessments.selectors import latest_assurance
 from notifications.models import (
     AssuranceStatus,
     DeliveryModel,
+    EligibilityFinding,
     Notification,
     NotificationState,
     SharedResourceProvider,
@@ -172,7 +173,7 @@ def test_annual_reviews_and_assessments_fall_in_every_window(seeded):
     today = timezone.localdate()
     review_in_days = {
         (latest_assurance(organisation).next_annual_review_date - today).days
-        for organisation in Organisation.objects.all()
+        for organisation in Organisation.objects.filter(assurance_records__isnull=False).distinct()
     }
     assert {90, 30, 7} <= review_in_days
     assert any(days < 0 for days in review_in_days)
@@ -187,7 +188,8 @@ def test_annual_reviews_and_assessments_fall_in_every_window(seeded):
 
 
 def test_register_and_assurance_history(seeded):
-    for organisation in Organisation.objects.all():
+    # One organisation is shown notifying without an approved first system (below).
+    for organisation in Organisation.objects.exclude(name="Quayside Energy Ltd"):
         first = organisation.user_systems.get(is_first_system=True)
         assert first.status == "live"
         assert organisation.assurance_records.filter(
@@ -203,6 +205,14 @@ def test_register_and_assurance_history(seeded):
         SharedResourceProvider.objects.values_list("latest_assessment_outcome", flat=True)
     )
     assert {AssuranceStatus.APPROVED, AssuranceStatus.DEFERRED} <= outcomes
+
+
+def test_an_organisation_without_an_approved_first_system_has_notified(seeded):
+    quayside = Organisation.objects.get(name="Quayside Energy Ltd")
+    assert not quayside.user_systems.filter(is_first_system=True).exists()
+    flagged = Notification.objects.without_approved_first_system()
+    assert list(flagged.values_list("organisation__name", flat=True)) == ["Quayside Energy Ltd"]
+    assert flagged.get().eligibility_finding == EligibilityFinding.NO_FIRST_SYSTEM
 
 
 @pytest.mark.parametrize(
