@@ -240,8 +240,8 @@ def _register_user_system(notification: Notification, *, by: User) -> UserSystem
         "go_live_date": notification.planned_go_live_date,
         "status": UserSystem.Status.PLANNED,
     }
-    if notification.changes_system_id:
-        return _register_change(notification, details, by=by)
+    if notification.changes_system is not None:
+        return _register_change(notification, notification.changes_system, details, by=by)
     system = UserSystem.objects.filter(
         organisation=notification.organisation, name__iexact=notification.system_name
     ).first()
@@ -260,10 +260,12 @@ def _register_user_system(notification: Notification, *, by: User) -> UserSystem
     return system
 
 
-def _register_change(notification: Notification, details: dict, *, by: User) -> UserSystem:
+def _register_change(
+    notification: Notification, changed_system: UserSystem, details: dict, *, by: User
+) -> UserSystem:
     """A change notified: the register takes the new delivery details; a live system stays live
     and keeps its dates, a planned one takes the new planned date."""
-    system = UserSystem.objects.select_for_update().get(pk=notification.changes_system_id)
+    system = UserSystem.objects.select_for_update().get(pk=changed_system.pk)
     changed = ["delivery_model", "provider", "third_party_name"]
     if system.status == UserSystem.Status.PLANNED:
         changed.append("go_live_date")
@@ -442,7 +444,9 @@ def employment_flag(system: UserSystem) -> str:
     """Employed on or before the day it was notified, or before the day the SSC decided
     (the decision day itself is not "before": the User may have waited for the meeting)."""
     began = system.began_employing_date
-    notice = _introducing_notification(system) if began and not system.is_first_system else None
+    if began is None or system.is_first_system:
+        return ""
+    notice = _introducing_notification(system)
     if notice is None:
         return ""
     if began <= timezone.localdate(notice.submitted_at):
@@ -576,9 +580,9 @@ def _open_change(system: UserSystem) -> Notification | None:
 
 def _change_refusal(notification: Notification) -> str:
     """Why a change notification cannot be submitted now, or ""."""
-    if not notification.changes_system_id:
-        return ""
     system = notification.changes_system
+    if system is None:
+        return ""
     if not system.is_in_use:
         return (
             f"{system.name} is {in_sentence(system.get_status_display())}: a change can only be "

@@ -252,3 +252,7 @@ def test_the_receipt_says_the_notification_is_a_change_and_what_changed(
     ).first()
     assert "a change to a User System it notified before" in receipt.body_text
     assert "What has changed: A new hosting provider." in receipt.body_html
+    alert = OutboundEmail.objects.filter(
+        kind="secas_alert", notification_link__notification=change
+    ).first()
+    assert f"last notified under {notified_earlier.reference}" in alert.body_text
