@@ -10,7 +10,12 @@ from django.utils import timezone
 
 from assessments import selectors
 from assessments.models import Assessment, AssessmentKind, AssessmentState
-from notifications.models import InformationRequest, NotificationState
+from notifications.models import (
+    EligibilityFinding,
+    EmployedEarly,
+    InformationRequest,
+    NotificationState,
+)
 from sscportal.exports import chunks, csv_text
 
 CHUNK = 500  # rows per database fetch and per piece of the response
@@ -93,6 +98,7 @@ def _local(moment) -> str:
 KIND = dict(AssessmentKind.choices)
 STAGE = dict(AssessmentState.choices)
 NOTIFICATION_STATE = dict(NotificationState.choices)
+ELIGIBILITY_FINDING = dict(EligibilityFinding.choices)
 
 
 @dataclass(frozen=True)
@@ -203,6 +209,39 @@ def _late_rows(today) -> Iterator[list]:
         ]
 
 
+def _without_first_system_rows(today) -> Iterator[list]:
+    rows = selectors.without_approved_first_system().values_list(
+        "reference",
+        "organisation__name",
+        "system_name",
+        "eligibility_finding",
+        "submitted_at",
+        "state",
+    )
+    for reference, name, system_name, finding, submitted_at, state in rows.iterator(
+        chunk_size=CHUNK
+    ):
+        yield [
+            reference,
+            name,
+            system_name,
+            ELIGIBILITY_FINDING.get(finding, finding),
+            _local(submitted_at),
+            NOTIFICATION_STATE.get(state, state),
+        ]
+
+
+EMPLOYED_EARLY = dict(EmployedEarly.choices)
+
+
+def _employed_early_rows(today) -> Iterator[list]:
+    rows = selectors.systems_employed_early().values_list(
+        "organisation__name", "name", "employed_early", "began_employing_date", "go_live_date"
+    )
+    for name, system_name, flag, began, planned in rows.iterator(chunk_size=CHUNK):
+        yield [name, system_name, EMPLOYED_EARLY.get(flag, flag), _d(began), _d(planned)]
+
+
 def _at_risk_rows(today) -> Iterator[list]:
     organisations = selectors.organisations_at_risk(today).iterator(chunk_size=CHUNK)
     for chunk in chunks(organisations, CHUNK):
@@ -249,6 +288,16 @@ SECAS_TABLES = {
         ["Reference", "Organisation", "User System", "Planned go-live", "Submitted", "State"],
         _late_rows,
         lambda today: selectors.late_notifications().count(),
+    ),
+    "without-approved-first-system": Table(
+        ["Reference", "Organisation", "User System", "When notified", "Submitted", "State"],
+        _without_first_system_rows,
+        lambda today: selectors.without_approved_first_system().count(),
+    ),
+    "employed-early": Table(
+        ["Organisation", "User System", "Flag", "Began to be used", "Planned go-live"],
+        _employed_early_rows,
+        lambda today: selectors.systems_employed_early().count(),
     ),
     "organisations-at-risk": Table(
         ["Organisation", "Reasons"],

@@ -23,6 +23,7 @@ from assessments.services import next_annual_review
 from notifications.models import (
     InformationRequest,
     Notification,
+    UserSystem,
 )
 from notifications.recipients import case_url, notification_url, portal_link
 from notifications.selectors import submitting_memberships
@@ -430,6 +431,7 @@ def weekly_digest(today: date, people: Recipients, found: list[Due]) -> list[Due
     open_assessments = Assessment.objects.open()
     overdue = Assessment.objects.overdue(today).count()
     late = Notification.objects.undecided().late().count()
+    employed_early = UserSystem.objects.exclude(employed_early="").count()
     return [
         Due(
             kind=Reminder.Kind.WEEKLY_DIGEST,
@@ -444,6 +446,8 @@ def weekly_digest(today: date, people: Recipients, found: list[Due]) -> list[Due
                 f"({awaiting_triage} awaiting triage, {late} notified late).",
                 f"Questions waiting for the User's answer: {open_questions}.",
                 f"Open assessments: {open_assessments.count()} ({overdue} overdue).",
+                f"User Systems employed before notice or before the SSC's decision: "
+                f"{employed_early}.",
                 f"Reminders due in today's run: {len(found)}.",
             ],
             action="Open the SECAS dashboard for the detail and the CSV exports.",

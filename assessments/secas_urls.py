@@ -15,6 +15,16 @@ urlpatterns = [
         name="late_notifications",
     ),
     path(
+        "secas/notified-without-first-system/",
+        secas.WithoutFirstSystemListView.as_view(),
+        name="without_first_system",
+    ),
+    path(
+        "secas/employed-early/",
+        secas.EmployedEarlyListView.as_view(),
+        name="employed_early",
+    ),
+    path(
         "secas/organisations-at-risk/",
         secas.AtRiskListView.as_view(),
         name="organisations_at_risk",

@@ -46,6 +46,7 @@ from assessments.models import (
     Reminder,
     SSCMeeting,
 )
+from notifications.eligibility import Eligibility
 from notifications.models import (
     AT_RISK_ASSURANCE,
     UNDECIDED_STATES,
@@ -262,7 +263,14 @@ def get_case(user, pk) -> Notification:
     case = (
         cases_visible_to(user)
         .select_related(
-            "organisation", "provider", "rapporteur", "submitted_by", "created_by", "user_system"
+            "organisation",
+            "provider",
+            "rapporteur",
+            "submitted_by",
+            "created_by",
+            "user_system",
+            "previous_notification",
+            "changes_system",
         )
         .prefetch_related("user_roles", "attachments", "information_requests")
         .filter(pk=pk)
@@ -1099,3 +1107,135 @@ def communications(*, notification=None, organisation=None) -> QuerySet[Outbound
     if organisation is not None:
         emails = emails.filter(organisation_link__organisation=organisation)
     return emails
+
+
+def eligibility(organisation) -> Eligibility:
+    """The organisation's first approved User System and the assurance status in force for it
+    (the organisation's latest record when none names the system)."""
+    first_system = (
+        UserSystem.objects.filter(organisation=organisation, is_first_system=True)
+        .select_related("latest_assurance__record")
+        .first()
+    )
+    record = None
+    if first_system is not None:
+        latest = getattr(first_system, "latest_assurance", None)
+        record = latest.record if latest is not None else latest_assurance(organisation)
+    return Eligibility(
+        organisation=organisation,
+        first_system=first_system,
+        assurance_status=record.status if record else "",
+        assurance_date=record.effective_date if record else None,
+    )
+
+
+def without_approved_first_system() -> QuerySet[Notification]:
+    """Notifications made without an approved first User System, the latest first."""
+    return (
+        Notification.objects.without_approved_first_system()
+        .select_related("organisation")
+        .only(
+            "reference",
+            "state",
+            "system_name",
+            "eligibility_finding",
+            "submitted_at",
+            "organisation__name",
+        )
+        .order_by("-submitted_at", "-pk")
+    )
+
+
+# --- The register of User Systems ---------------------------------------------------------------
+
+
+def register_of_systems(organisation) -> QuerySet[UserSystem]:
+    """An organisation's systems as its systems page lists them: the first one first."""
+    return (
+        UserSystem.objects.filter(organisation=organisation)
+        .select_related("provider", "latest_assurance__record__assessment")
+        .order_by("-is_first_system", "name", "pk")
+    )
+
+
+def _record_in_force(system: UserSystem) -> AssuranceRecord | None:
+    try:
+        return system.latest_assurance.record
+    except LatestAssurance.DoesNotExist:
+        return None
+
+
+def system_rows(systems) -> list[dict]:
+    """Each system with the User Roles its last notification named and the assurance record
+    (and assessment) that last covered it: one query for the roles of the whole page."""
+    systems = list(systems)
+    last_notice: dict[int, Notification] = {}
+    notices = (
+        Notification.objects.filter(user_system__in=systems, submitted_at__isnull=False)
+        .exclude(state=NotificationState.WITHDRAWN)
+        .order_by("user_system_id", "-submitted_at", "-pk")
+        .only("pk", "reference", "user_system_id", "state")
+        .prefetch_related("user_roles")
+    )
+    for notice in notices:
+        last_notice.setdefault(notice.user_system_id, notice)
+    rows = []
+    for system in systems:
+        notice = last_notice.get(system.pk)
+        rows.append(
+            {
+                "system": system,
+                "roles": [role.name for role in notice.user_roles.all()] if notice else [],
+                "last_notification": notice,
+                "assurance": _record_in_force(system),
+            }
+        )
+    return rows
+
+
+def system_notifications(system: UserSystem, user) -> list[dict]:
+    """The system's notifications and changes, oldest first, each with the SSC's decision.
+    A draft is shown only to the organisation's own people."""
+    cases = (
+        Notification.objects.filter(Q(user_system=system) | Q(changes_system=system))
+        .select_related("decision__meeting")
+        .only(
+            "pk",
+            "reference",
+            "state",
+            "submitted_at",
+            "created_at",
+            "changes_system_id",
+            "change_summary",
+            "decision__outcome",
+            "decision__decided_at",
+            "decision__meeting__date",
+            "decision__meeting__title",
+            "decision__meeting__kind",
+        )
+        .order_by("created_at", "pk")
+    )
+    if user.membership_for(system.organisation) is None:
+        cases = cases.exclude(state=NotificationState.DRAFT)
+    return [{"case": case, "decision": getattr(case, "decision", None)} for case in cases]
+
+
+SYSTEM_HISTORY_SHOWN = 20
+
+
+def system_history(system: UserSystem) -> list:
+    """The latest changes to the system's register entry, each with who and why."""
+    return list(
+        system.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            :SYSTEM_HISTORY_SHOWN
+        ]
+    )
+
+
+def systems_employed_early() -> QuerySet[UserSystem]:
+    """Systems the User began to employ before notice or before the SSC's decision."""
+    return (
+        UserSystem.objects.exclude(employed_early="")
+        .select_related("organisation")
+        .order_by("-began_employing_date", "-pk")
+    )

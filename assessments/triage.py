@@ -253,6 +253,18 @@ def late_notification(facts: CaseFacts) -> Finding | None:
     return None
 
 
+def without_approved_first_system(facts: CaseFacts) -> Finding | None:
+    n = facts.notification
+    if n.is_without_approved_first_system:
+        return Finding(
+            "no_approved_first_system",
+            INDICATOR,
+            f"Notified without an approved first User System ({n.get_eligibility_finding_display()}"
+            " when notified): probably a User Entry matter for SECAS",
+        )
+    return None
+
+
 def go_live_before_next_meeting(facts: CaseFacts) -> Finding | None:
     go_live = facts.notification.planned_go_live_date
     meeting = facts.next_meeting_date
@@ -275,6 +287,7 @@ RULES = [
     annual_review_soon,
     late_notification,
     go_live_before_next_meeting,
+    without_approved_first_system,
     crosses_size_boundary,
 ]
 
@@ -295,6 +308,7 @@ RULE_CODES = [
     "annual_review_soon",
     "late_notification",
     "go_live_before_next_meeting",
+    "no_approved_first_system",
     "crosses_size_boundary",
 ]
 

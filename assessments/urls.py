@@ -1,6 +1,7 @@
 from django.urls import path
 
 from assessments import views
+from assessments.views import systems
 
 app_name = "assessments"
 
@@ -34,6 +35,19 @@ urlpatterns = [
         "notifications/<int:pk>/decision-letter.pdf",
         views.DecisionLetterView.as_view(),
         name="decision_letter",
+    ),
+    path(
+        "organisations/<int:pk>/systems/",
+        systems.OrganisationSystemsView.as_view(),
+        name="organisation_systems",
+    ),
+    path("systems/<int:pk>/", systems.SystemView.as_view(), name="system"),
+    path("systems/<int:pk>/go-live/", systems.RecordGoLiveView.as_view(), name="system_go_live"),
+    path("systems/<int:pk>/retire/", systems.RetireSystemView.as_view(), name="system_retire"),
+    path(
+        "systems/<int:pk>/notify-change/",
+        systems.NotifyChangeView.as_view(),
+        name="system_notify_change",
     ),
     path("ssc/meetings/", views.MeetingListView.as_view(), name="meetings"),
     path("ssc/meetings/<int:pk>/", views.MeetingView.as_view(), name="meeting"),

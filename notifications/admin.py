@@ -204,11 +204,15 @@ class UserSystemAdmin(ConflictAwareAdminMixin, RegisterHistoryAdmin):
         "status",
         "go_live_date",
     ]
-    list_filter = ["delivery_model", "status", "is_first_system", "provider"]
+    list_filter = ["delivery_model", "status", "is_first_system", "employed_early", "provider"]
     search_fields = ["name", "organisation__name", "provider__name", "third_party_name"]
     autocomplete_fields = ["organisation", "provider"]
-    # Recorded from the case page through notifications.services.confirm_srp_coverage.
+    # Dates and flags change through the system's page, where each change is checked and logged;
+    # SRP coverage is recorded from the case page through confirm_srp_coverage.
     readonly_fields = [
+        "began_employing_date",
+        "retired_date",
+        "employed_early",
         "srp_coverage",
         "srp_coverage_note",
         "srp_coverage_confirmed_by",

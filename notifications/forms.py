@@ -6,6 +6,7 @@ from crispy_forms.layout import HTML, Fieldset, Layout, Submit
 from dateutil.relativedelta import relativedelta
 from django import forms
 from django.conf import settings
+from django.db import models
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
@@ -19,7 +20,10 @@ from notifications.models import (
     SharedResourceProvider,
     TLPMarking,
 )
+from notifications.services import roles_not_held_message
 from sscportal.formfields import CleanCharField, limit_of, yes_no_field
+from sscportal.history import REASON_LENGTH
+from users.models import UserRole
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # The reason is kept in the transition log, whose column has no limit of its own.
@@ -58,6 +62,28 @@ class ProviderChoiceField(forms.ModelChoiceField):
         return f"{provider.name} – not yet assessed"
 
 
+class HeldRolesField(forms.ModelMultipleChoiceField):
+    """The User Roles an organisation holds; any other role is refused saying what to do."""
+
+    organisation = None
+
+    def clean(self, value):
+        try:
+            return super().clean(value)
+        except forms.ValidationError as error:
+            if error.code != "invalid_choice" or self.organisation is None:
+                raise
+            asked = [v for v in value if str(v).isdigit()]
+            not_held = UserRole.objects.filter(pk__in=asked).exclude(
+                pk__in=self.queryset.values("pk")
+            )
+            if not not_held:
+                raise
+            raise forms.ValidationError(
+                roles_not_held_message(self.organisation, not_held), code="not_held"
+            ) from error
+
+
 class NotificationForm(forms.ModelForm):
     """The notification content. Saving a draft accepts gaps; submission checks completeness."""
 
@@ -76,6 +102,13 @@ class NotificationForm(forms.ModelForm):
         "Do you know of any non-compliance with SEC G3–G6?",
         help_text="Answer Yes if any obligation in Sections G3 to G6 is not yet fully met for "
         "this system or the controls it shares.",
+    )
+    user_roles = HeldRolesField(
+        queryset=UserRole.objects.all(),
+        required=False,
+        label="User Roles",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The User Roles in which the new system will send Service Requests.",
     )
     loaded_at = CleanCharField(widget=forms.HiddenInput, required=False, max_length=64)
 
@@ -108,10 +141,10 @@ class NotificationForm(forms.ModelForm):
             "penetration_test_date",
             "has_known_non_compliances",
             "known_non_compliances",
+            "change_summary",
         ]
         widgets = {
             "purpose": forms.Textarea(attrs={"rows": 4}),
-            "user_roles": forms.CheckboxSelectMultiple,
             "planned_go_live_date": DATE_WIDGET,
             "risk_assessment_date": DATE_WIDGET,
             "penetration_test_date": DATE_WIDGET,
@@ -124,12 +157,12 @@ class NotificationForm(forms.ModelForm):
             "risk_assessment_summary": forms.Textarea(attrs={"rows": 4}),
             "penetration_test_summary": forms.Textarea(attrs={"rows": 3}),
             "known_non_compliances": forms.Textarea(attrs={"rows": 3}),
+            "change_summary": forms.Textarea(attrs={"rows": 4}),
         }
         help_texts = {
             "contact_name": "The person the SSC and SECAS should contact about this system.",
             "system_name": "A name you and SECAS will both recognise, e.g. 'Customer app'.",
             "purpose": "What the system will do, for which customers, and what is out of scope.",
-            "user_roles": "The User Roles in which the new system will send Service Requests.",
             "planned_go_live_date": "When you plan to start employing the system. The SSC needs "
             "notice before this date: at least 20 SEC working days gives it time to decide.",
             "smets1_meter_count": "Needed to submit. An approximate number is fine; 0 if none.",
@@ -147,6 +180,9 @@ class NotificationForm(forms.ModelForm):
             "penetration_test_summary": "Scope, tester and headline results, or when planned.",
             "known_non_compliances": "Needed if you answered Yes: which obligations, why, and "
             "your plan and dates to meet them.",
+            "change_summary": "For example a new provider, new hosting, a new User Role or a "
+            "large rise in the number of meters. The answers below were copied from the "
+            "system's last notification: update what the change affects.",
         }
         error_messages = {
             "planned_go_live_date": {"invalid": DATE_ERROR},
@@ -157,12 +193,27 @@ class NotificationForm(forms.ModelForm):
             "smets2_meter_count": {"invalid": "Enter a whole number, e.g. 25000."},
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, organisation=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.organisation = organisation or (
+            self.instance.organisation if self.instance.organisation_id else None
+        )
+        self._offer_held_roles()
         self.fields["delivery_model"].choices = DeliveryModel.choices
         self.fields["delivery_model"].required = False
         if self.instance.pk and not self.is_bound:
             self.fields["loaded_at"].initial = self.instance.updated_at.isoformat()
+        is_change = self.instance.changes_system_id is not None
+        if is_change:
+            # A change keeps the register's name for the system it changes.
+            self.fields["system_name"].disabled = True
+            self.fields["system_name"].help_text = "The system this change is about."
+            self.fields["planned_go_live_date"].label = "Planned date of the change"
+            self.fields[
+                "planned_go_live_date"
+            ].help_text = "When the change takes effect. The SSC needs notice before this date."
+        else:
+            del self.fields["change_summary"]
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -174,8 +225,9 @@ class NotificationForm(forms.ModelForm):
                 css_id="section-contact",
             ),
             Fieldset(
-                "2. The new User System",
+                "2. The changed User System" if is_change else "2. The new User System",
                 "system_name",
+                *(["change_summary"] if is_change else []),
                 "purpose",
                 "user_roles",
                 "planned_go_live_date",
@@ -218,6 +270,37 @@ class NotificationForm(forms.ModelForm):
             Submit("action", "Save and check your answers", css_id="save-and-check"),
             HTML("</div>"),
         )
+
+    def _offer_held_roles(self):
+        field = self.fields["user_roles"]
+        if self.organisation is None:
+            return
+        field.organisation = self.organisation
+        # A draft's roles stay on show, so one the organisation no longer holds is refused.
+        field.queryset = UserRole.objects.filter(
+            models.Q(organisations=self.organisation)
+            | models.Q(notifications=self.instance.pk or 0)
+        ).distinct()
+        if not self.organisation.user_roles.exists():
+            field.help_text = (
+                f"No User Roles are recorded for {self.organisation}, and a notification must "
+                "name at least one. Contact SECAS at "
+                f"{settings.SECAS_MAILBOX} to have your organisation's User Roles recorded."
+            )
+        else:
+            field.help_text = (
+                f"The roles {self.organisation} holds in which the new system will send Service "
+                "Requests. For a role not listed, complete the User Entry Process with SECAS "
+                "first."
+            )
+
+    def clean_user_roles(self):
+        roles = self.cleaned_data.get("user_roles")
+        if roles and self.organisation is not None:
+            held = set(self.organisation.user_roles.values_list("pk", flat=True))
+            if not_held := [role for role in roles if role.pk not in held]:
+                raise forms.ValidationError(roles_not_held_message(self.organisation, not_held))
+        return roles
 
     def clean_planned_go_live_date(self):
         go_live = self.cleaned_data.get("planned_go_live_date")
@@ -340,4 +423,54 @@ class MessageForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=limit_of(Message, "body"),
         error_messages={"required": "Please write a message before sending it."},
+    )
+
+
+class GoLiveForm(forms.Form):
+    """The day the User began to employ a system (or SECAS's correction of it, with a reason)."""
+
+    prefix = "go_live"  # the retire form on the same page has a reason too
+
+    began_date = SensibleDateField(
+        label="Date you began to use the system",
+        widget=DATE_WIDGET,
+        error_messages={
+            "required": "Please enter the date the system began to be used.",
+            "invalid": DATE_ERROR,
+        },
+        help_text="The first day it handled live smart metering data or sent Service Requests.",
+    )
+    reason = CleanCharField(
+        label="Reason for the correction",
+        required=False,
+        max_length=REASON_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed when SECAS corrects a date: it is kept in the register's history.",
+    )
+
+    def __init__(self, *args, correcting: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if correcting:
+            self.fields["began_date"].label = "Date the system began to be used"
+            self.fields["reason"].required = True
+            self.fields["reason"].error_messages["required"] = (
+                "Please give the reason for the correction."
+            )
+        else:
+            del self.fields["reason"]
+
+
+class RetireSystemForm(forms.Form):
+    prefix = "retire"
+    retired_date = SensibleDateField(
+        label="Date the system stopped being used",
+        widget=DATE_WIDGET,
+        error_messages={"required": "Please enter the date.", "invalid": DATE_ERROR},
+    )
+    reason = CleanCharField(
+        label="Why is it retired?",
+        max_length=REASON_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Please say why the system is retired."},
+        help_text="For example: replaced by another system, or the service ended.",
     )

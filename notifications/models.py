@@ -84,8 +84,19 @@ class SrpCoverage(models.TextChoices):
     NOT_COVERED = "not_covered", "No, it did not cover this service"
 
 
+class EmployedEarly(models.TextChoices):
+    """A system the User began to employ before the rule allowed (DOMAIN.md, the lifecycle)."""
+
+    BEFORE_NOTICE = "before_notice", "Employed before it was notified"
+    BEFORE_DECISION = "before_decision", "Employed before the SSC's decision"
+
+
 class UserSystem(models.Model):
-    """A User System in an organisation's register: the first approved one or a later one."""
+    """A User System in an organisation's register: the first approved one or a later one.
+
+    Its lifecycle: planned (notified) → live (the User recorded when it began to employ it) →
+    retired; "not proceeding" when its notification was withdrawn before it went live.
+    """
 
     class Status(models.TextChoices):
         PLANNED = "planned", "Planned"
@@ -112,7 +123,25 @@ class UserSystem(models.Model):
         help_text="The system assessed at the User Entry Process.",
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
-    go_live_date = models.DateField(null=True, blank=True)
+    go_live_date = models.DateField("planned go-live date", null=True, blank=True)
+    began_employing_date = models.DateField(
+        "began to employ it on",
+        null=True,
+        blank=True,
+        help_text="The day the User began to use the system, as the User recorded it (SECAS "
+        "may correct it). Empty until recorded.",
+    )
+    retired_date = models.DateField("retired on", null=True, blank=True)
+    employed_early = models.CharField(
+        "employed early",
+        max_length=20,
+        choices=EmployedEarly.choices,
+        blank=True,
+        # Rows written by code from before the column (a rolling deployment) read as not flagged.
+        db_default="",
+        help_text="Set from the recorded date: employed before its notification, or before "
+        "the SSC's decision on it.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # Issue 12 part 6: did the SRP's assessment cover this service? SECAS reads the SRP's report.
     srp_coverage = models.CharField(
@@ -150,10 +179,29 @@ class UserSystem(models.Model):
                 | (~Q(delivery_model=DeliveryModel.SRP) & Q(provider__isnull=True)),
                 name="user_system_provider_only_for_srp",
             ),
+            models.CheckConstraint(
+                condition=Q(retired_date__isnull=True)
+                | Q(began_employing_date__isnull=True)
+                | Q(retired_date__gte=F("began_employing_date")),
+                name="user_system_retired_after_it_began",
+                violation_error_message="A system cannot be retired before it began to be used.",
+            ),
+        ]
+        # SECAS's list of systems employed early, the latest first.
+        indexes = [
+            models.Index(
+                fields=["-began_employing_date"],
+                condition=~Q(employed_early=""),
+                name="user_system_employed_early",
+            )
         ]
 
     def __str__(self):
         return f"{self.name} ({self.organisation})"
+
+    @property
+    def is_in_use(self) -> bool:
+        return self.status in {self.Status.PLANNED, self.Status.LIVE}
 
 
 class ReferenceCounter(models.Model):
@@ -191,6 +239,23 @@ def awaiting_triage(state: str) -> bool:
     return state == NotificationState.SUBMITTED
 
 
+class EligibilityFinding(models.TextChoices):
+    """What the register showed about the organisation's first system when it notified."""
+
+    ELIGIBLE = "eligible", "Approved first User System"
+    NO_FIRST_SYSTEM = "no_first_system", "No approved first User System"
+    FIRST_SYSTEM_DEFERRED = "first_system_deferred", "First User System's assurance Deferred"
+    FIRST_SYSTEM_REJECTED = "first_system_rejected", "First User System's assurance Rejected"
+
+
+# Findings SECAS is shown as flags: the duty applies after an approved first system.
+FLAGGED_ELIGIBILITY = [
+    EligibilityFinding.NO_FIRST_SYSTEM,
+    EligibilityFinding.FIRST_SYSTEM_DEFERRED,
+    EligibilityFinding.FIRST_SYSTEM_REJECTED,
+]
+
+
 class NotificationQuerySet(models.QuerySet["Notification"]):
     """The domain's words for sets of notifications, each defined once."""
 
@@ -213,6 +278,10 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
         """Submitted with the planned go-live on or before the day of submission."""
         return self.filter(is_late=True, submitted_at__isnull=False)
 
+    def without_approved_first_system(self):
+        """Submitted when the organisation had no approved first User System."""
+        return self.filter(eligibility_finding__in=FLAGGED_ELIGIBILITY, submitted_at__isnull=False)
+
 
 # Guards: pure functions of the notification (django-fsm `conditions=`).
 def has_declaration(notification) -> bool:
@@ -221,6 +290,10 @@ def has_declaration(notification) -> bool:
 
 def has_required_content(notification) -> bool:
     return not notification.missing_fields()
+
+
+def names_only_held_roles(notification) -> bool:
+    return not notification.roles_not_held()
 
 
 def attachment_upload_to(instance, filename: str) -> str:
@@ -278,6 +351,24 @@ class Notification(ConcurrentTransitionMixin, models.Model):
         related_name="notifications",
         help_text="Entered in the organisation's register when the notification is submitted.",
     )
+    # A material change to a system already notified: linked to the system and its last notice.
+    changes_system = models.ForeignKey(
+        UserSystem,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="change_notifications",
+        verbose_name="User System changed",
+    )
+    previous_notification = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="later_changes",
+        help_text="The system's notification before this change, if it had one.",
+    )
+    change_summary = PlainTextField("what has changed", max_length=5000, blank=True)
 
     # Delivery model
     delivery_model = models.CharField(max_length=20, choices=DeliveryModel.choices, blank=True)
@@ -342,6 +433,14 @@ class Notification(ConcurrentTransitionMixin, models.Model):
     is_late = models.BooleanField(
         default=False,
         help_text="The planned go-live was on or before the day of submission.",
+    )
+    eligibility_finding = models.CharField(
+        "first User System when notified",
+        max_length=30,
+        choices=EligibilityFinding.choices,
+        blank=True,
+        help_text="Recorded at submission; empty on drafts and on notifications made before "
+        "the portal checked it.",
     )
     rapporteur = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -445,6 +544,13 @@ class Notification(ConcurrentTransitionMixin, models.Model):
                 condition=Q(is_late=True, submitted_at__isnull=False),
                 name="notification_late_submitted",
             ),
+            models.Index(
+                fields=["submitted_at"],
+                condition=Q(
+                    eligibility_finding__in=FLAGGED_ELIGIBILITY, submitted_at__isnull=False
+                ),
+                name="notification_inelig_submitted",
+            ),
             # The organisation home: its notifications by last change, and counts by state.
             models.Index(fields=["organisation", "updated_at"], name="notification_org_updated"),
             models.Index(
@@ -473,6 +579,11 @@ class Notification(ConcurrentTransitionMixin, models.Model):
         return self.state in DECIDED_STATES
 
     @property
+    def is_without_approved_first_system(self) -> bool:
+        """Flagged at submission: the organisation had no approved first User System."""
+        return self.eligibility_finding in FLAGGED_ELIGIBILITY
+
+    @property
     def is_editable(self) -> bool:
         # Only a draft is edited; once submitted, changes come as answers to the SSC's questions.
         return self.is_draft
@@ -490,7 +601,25 @@ class Notification(ConcurrentTransitionMixin, models.Model):
             missing.append("third-party provider")
         if self.has_known_non_compliances and not self.known_non_compliances.strip():
             missing.append(str(self._meta.get_field("known_non_compliances").verbose_name))
+        if self.changes_system_id and not self.change_summary.strip():
+            missing.append(str(self._meta.get_field("change_summary").verbose_name))
+        if self.pk is None or not self.user_roles.exists():
+            missing.append("User Roles")
         return missing
+
+    def roles_not_held(self) -> list[UserRole]:
+        """The named User Roles the organisation has not completed User Entry for."""
+        if self.pk is None:
+            return []
+        return list(
+            self.user_roles.exclude(pk__in=self.organisation.user_roles.values("pk")).order_by(
+                "position", "name"
+            )
+        )
+
+    @property
+    def is_change(self) -> bool:
+        return self.changes_system_id is not None
 
     # --- Lifecycle (DOMAIN.md). Bodies change only this row; services do the rest. ---
 
@@ -500,12 +629,13 @@ class Notification(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.DRAFT,
         target=S.SUBMITTED,
-        conditions=[has_required_content, has_declaration],
+        conditions=[has_required_content, names_only_held_roles, has_declaration],
         permission=fsm_permission("notifications.submit"),
         custom={"label": "Submit to the SSC"},
     )
-    def submit(self, *, by=None, description=None, submitted_on=None):
+    def submit(self, *, by=None, description=None, submitted_on=None, eligibility_finding=""):
         self.submitted_by = by
+        self.eligibility_finding = eligibility_finding
         self.submitted_at = timezone.now()
         submission_day = submitted_on or timezone.localdate(self.submitted_at)
         self.is_late = self.planned_go_live_date <= submission_day

@@ -50,6 +50,23 @@ rules.add_perm(
     "notifications.confirm_srp_coverage",
     is_secas & holds_model_permission("notifications.triage_notification"),
 )
+# The register of User Systems: the organisation's own people, SECAS, and SSC members without a
+# conflict (the object is a system or an organisation).
+rules.add_perm(
+    "notifications.view_systems", prepares_for | on_secas_side | (is_ssc_member & ~conflicted_with)
+)
+# The User records once when it began to employ a system; SECAS corrects it, with a reason.
+rules.add_perm("notifications.record_go_live", submits_for)
+rules.add_perm(
+    "notifications.correct_go_live",
+    is_secas & holds_model_permission("notifications.change_usersystem"),
+)
+rules.add_perm(
+    "notifications.retire_system",
+    submits_for | (is_secas & holds_model_permission("notifications.change_usersystem")),
+)
+# A change to a notified system starts as a draft, which any of the organisation's people may do.
+rules.add_perm("notifications.notify_change", prepares_for)
 # The link on a case matches the page it opens (SECAS pages: SECAS and superusers).
 rules.add_perm("notifications.view_communications_log", on_secas_side)
 # Staff see who did what by name on a timeline; a User sees the SSC's steps without names.

@@ -16,10 +16,13 @@ from django_fsm import (
     has_transition_perm,
 )
 
+from notifications.eligibility import eligibility_of
 from notifications.models import (
+    UNDECIDED_STATES,
     Attachment,
     AttachmentDownload,
     DeliveryModel,
+    EmployedEarly,
     InformationRequest,
     Message,
     Notification,
@@ -73,10 +76,27 @@ CONDITION_REFUSALS = {
     "has_required_content": lambda n: (
         "The notification is not complete. Please fill in: " + ", ".join(n.missing_fields()) + "."
     ),
+    "names_only_held_roles": lambda n: roles_not_held_message(n.organisation, n.roles_not_held()),
     "has_declaration": lambda n: (
         "Please confirm the declaration that the content is accurate before submitting."
     ),
 }
+
+
+def roles_not_held_message(organisation, roles) -> str:
+    """Why named User Roles are refused, and what to do: User Entry for each new role."""
+    names = [role.name for role in sorted(roles, key=lambda role: (role.position, role.name))]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return (
+        f"{organisation} does not hold the {listed} User Role{'s' if len(names) > 1 else ''}. "
+        "To add a User Role, complete the User Entry Process for it with SECAS first."
+    )
+
+
+def _refuse_roles_not_held(organisation, user_roles) -> None:
+    held = set(organisation.user_roles.values_list("pk", flat=True))
+    if not_held := [role for role in user_roles if role.pk not in held]:
+        raise TransitionRefused(roles_not_held_message(organisation, not_held))
 
 
 # --- The lifecycle, through django-fsm-2's documented API only ----------------------------------
@@ -164,6 +184,8 @@ def create_draft(*, organisation, by: User, **content) -> Notification:
     if not allows(by, "notifications.prepare", organisation):
         raise TransitionRefused("You can only prepare notifications for your own organisation.")
     user_roles = content.pop("user_roles", None)
+    if user_roles is not None:
+        _refuse_roles_not_held(organisation, user_roles)
     with transaction.atomic():
         notification = Notification.objects.create(
             reference=next_reference(timezone.localdate().year),
@@ -181,8 +203,13 @@ def _system_name_clash(notification: Notification) -> str:
     existing = UserSystem.objects.filter(
         organisation=notification.organisation, name__iexact=notification.system_name
     ).first()
-    if existing is None:
+    if existing is None or existing.pk == notification.changes_system_id:
         return ""
+    if notification.changes_system_id:
+        return (
+            f"{notification.organisation} already has another User System called "
+            f"“{existing.name}”. A change keeps the name of the system it changes."
+        )
     if existing.is_first_system or existing.status == UserSystem.Status.LIVE:
         return (
             f"{notification.organisation} already has a live User System called "
@@ -214,6 +241,8 @@ def _register_user_system(notification: Notification, *, by: User) -> UserSystem
         "go_live_date": notification.planned_go_live_date,
         "status": UserSystem.Status.PLANNED,
     }
+    if notification.changes_system is not None:
+        return _register_change(notification, notification.changes_system, details, by=by)
     system = UserSystem.objects.filter(
         organisation=notification.organisation, name__iexact=notification.system_name
     ).first()
@@ -229,6 +258,22 @@ def _register_user_system(notification: Notification, *, by: User) -> UserSystem
         setattr(system, field, value)
     attribute_change(system, by=by, reason=reason)
     system.save(update_fields=list(details))
+    return system
+
+
+def _register_change(
+    notification: Notification, changed_system: UserSystem, details: dict, *, by: User
+) -> UserSystem:
+    """A change notified: the register takes the new delivery details; a live system stays live
+    and keeps its dates, a planned one takes the new planned date."""
+    system = UserSystem.objects.select_for_update().get(pk=changed_system.pk)
+    changed = ["delivery_model", "provider", "third_party_name"]
+    if system.status == UserSystem.Status.PLANNED:
+        changed.append("go_live_date")
+    for field in changed:
+        setattr(system, field, details[field])
+    attribute_change(system, by=by, reason=f"Change notified under {notification.reference}")
+    system.save(update_fields=changed)
     return system
 
 
@@ -256,7 +301,16 @@ def submit_notification(
             locked.declaration_accepted = bool(declaration_accepted)
             if clash := _system_name_clash(locked):
                 raise TransitionRefused(clash)
-        perform_transition(locked, "submit", by=by, description="Submitted to the SSC")
+            if refusal := _change_refusal(locked):
+                raise TransitionRefused(refusal)
+        perform_transition(
+            locked,
+            "submit",
+            by=by,
+            description="Submitted to the SSC",
+            # What the register showed when the User notified: SECAS's flag reads this.
+            eligibility_finding=eligibility_of(locked.organisation).finding,
+        )
         locked.user_system = _register_user_system(locked, by=by)
         locked.save(update_fields=["user_system", "updated_at"])
         _queue_submission_emails(locked)
@@ -343,7 +397,7 @@ def withdraw_notification(*, notification: Notification, by: User, reason: str) 
     with transaction.atomic():
         locked = lock_notification(notification)
         perform_transition(locked, "withdraw", by=by, description=reason)
-        if locked.user_system_id:
+        if locked.user_system_id and not locked.is_change:
             # A system notified and then withdrawn will not go live under this notification.
             system = (
                 UserSystem.objects.select_for_update()
@@ -364,6 +418,223 @@ def withdraw_notification(*, notification: Notification, by: User, reason: str) 
                 notification=locked,
             )
     return locked
+
+
+# --- The register of User Systems: go-live, retirement and changes -----------------------------
+
+
+def lock_system(system: UserSystem) -> UserSystem:
+    return (
+        UserSystem.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(pk=system.pk)
+    )
+
+
+def _introducing_notification(system: UserSystem) -> Notification | None:
+    """The notification that brought the system into the register (changes come later)."""
+    return (
+        system.notifications.filter(changes_system__isnull=True, submitted_at__isnull=False)
+        .exclude(state=NotificationState.WITHDRAWN)
+        .order_by("submitted_at", "pk")
+        .first()
+    )
+
+
+def employment_flag(system: UserSystem) -> str:
+    """Employed on or before the day it was notified, or before the day the SSC decided
+    (the decision day itself is not "before": the User may have waited for the meeting)."""
+    began = system.began_employing_date
+    if began is None or system.is_first_system:
+        return ""
+    notice = _introducing_notification(system)
+    if notice is None:
+        return ""
+    if began <= timezone.localdate(notice.submitted_at):
+        return EmployedEarly.BEFORE_NOTICE
+    if notice.decided_at is None or began < timezone.localdate(notice.decided_at):
+        return EmployedEarly.BEFORE_DECISION
+    return ""
+
+
+def record_began_employing(
+    *, system: UserSystem, by: User, began_date: date, reason: str = ""
+) -> UserSystem:
+    """The User records the day it began to employ a system (it becomes live); SECAS may
+    correct the date later, with a reason. The flag for early use follows the date."""
+    reason = (reason or "").strip()
+    today = timezone.localdate()
+    with transaction.atomic():
+        locked = lock_system(system)
+        first_record = locked.began_employing_date is None
+        if first_record and allows(by, "notifications.record_go_live", locked):
+            pass
+        elif allows(by, "notifications.correct_go_live", locked):
+            if not reason:
+                raise TransitionRefused(
+                    "Please give the reason for the correction: it is kept in the register's "
+                    "history."
+                )
+        elif not first_record and allows(by, "notifications.record_go_live", locked):
+            raise TransitionRefused(
+                f"The date {locked.name} began to be used is already recorded "
+                f"({locked.began_employing_date:%d/%m/%Y}). To correct it, please contact SECAS."
+            )
+        elif allows(by, "notifications.prepare", locked):
+            raise TransitionRefused(
+                "Only your organisation's submitters and admins can record this date: please "
+                "ask one of them."
+            )
+        else:
+            raise TransitionRefused("You cannot record dates for this User System.")
+        if locked.status == UserSystem.Status.NOT_PROCEEDING:
+            raise TransitionRefused(
+                f"{locked.name} is not proceeding: its notification was withdrawn. If you now "
+                "mean to use it, please notify it again first."
+            )
+        if began_date > today:
+            raise TransitionRefused(
+                "The date cannot be in the future: record it on or after the day you start "
+                "using the system."
+            )
+        if locked.retired_date and began_date > locked.retired_date:
+            raise TransitionRefused(
+                f"The date cannot be after the day the system was retired "
+                f"({locked.retired_date:%d/%m/%Y})."
+            )
+        locked.began_employing_date = began_date
+        if locked.status == UserSystem.Status.PLANNED:
+            locked.status = UserSystem.Status.LIVE
+        locked.employed_early = employment_flag(locked)
+        attribute_change(
+            locked,
+            by=by,
+            reason=reason or f"Began to employ it on {began_date:%d/%m/%Y}",
+        )
+        locked.save(update_fields=["began_employing_date", "status", "employed_early"])
+    return locked
+
+
+def retire_system(*, system: UserSystem, by: User, retired_date: date, reason: str) -> UserSystem:
+    """The User (or SECAS) records that a live system is no longer used."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise TransitionRefused("Please say why the system is retired (for example, replaced).")
+    with transaction.atomic():
+        locked = lock_system(system)
+        if not allows(by, "notifications.retire_system", locked):
+            raise TransitionRefused("You cannot retire this User System.")
+        if locked.status != UserSystem.Status.LIVE:
+            raise TransitionRefused(
+                f"Only a live system can be retired; {locked.name} is "
+                f"{in_sentence(locked.get_status_display())}."
+            )
+        if retired_date > timezone.localdate():
+            raise TransitionRefused("The date cannot be in the future.")
+        if locked.began_employing_date and retired_date < locked.began_employing_date:
+            raise TransitionRefused(
+                "The system cannot be retired before it began to be used "
+                f"({locked.began_employing_date:%d/%m/%Y})."
+            )
+        locked.status = UserSystem.Status.RETIRED
+        locked.retired_date = retired_date
+        attribute_change(locked, by=by, reason=reason)
+        locked.save(update_fields=["status", "retired_date"])
+    return locked
+
+
+# What a change notification copies from the system's last notification.
+CHANGE_PREFILL = (
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "purpose",
+    "smets1_meter_count",
+    "smets2_meter_count",
+    "delivery_model",
+    "provider",
+    "third_party_name",
+    "hosting_description",
+    "hosting_location",
+    "dcc_connection",
+    "separation_from_existing",
+    "key_management",
+    "shared_with_existing",
+    "same_isms_scope",
+    "same_controls",
+    "risk_assessment_summary",
+    "risk_assessment_date",
+    "penetration_test_summary",
+    "penetration_test_date",
+    "has_known_non_compliances",
+    "known_non_compliances",
+)
+
+
+def _open_change(system: UserSystem) -> Notification | None:
+    return (
+        system.change_notifications.filter(state__in=[NotificationState.DRAFT, *UNDECIDED_STATES])
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def _change_refusal(notification: Notification) -> str:
+    """Why a change notification cannot be submitted now, or ""."""
+    system = notification.changes_system
+    if system is None:
+        return ""
+    if not system.is_in_use:
+        return (
+            f"{system.name} is {in_sentence(system.get_status_display())}: a change can only be "
+            "notified for a planned or live system."
+        )
+    return ""
+
+
+def start_change_notification(*, system: UserSystem, by: User) -> Notification:
+    """A draft notifying a material change to a system, prefilled from its last notification
+    (or from the register), linked to both. One open change per system at a time."""
+    with transaction.atomic():
+        locked = lock_system(system)
+        if not allows(by, "notifications.notify_change", locked):
+            raise TransitionRefused(
+                "You can only notify changes to your own organisation's systems."
+            )
+        if not locked.is_in_use:
+            raise TransitionRefused(
+                f"{locked.name} is {in_sentence(locked.get_status_display())}: a change can "
+                "only be notified for a planned or live system."
+            )
+        if open_change := _open_change(locked):
+            raise TransitionRefused(
+                f"A change to {locked.name} is already being notified under "
+                f"{open_change.reference}: please carry on with that one."
+            )
+        previous = (
+            locked.notifications.filter(submitted_at__isnull=False)
+            .exclude(state=NotificationState.WITHDRAWN)
+            .order_by("-submitted_at", "-pk")
+            .first()
+        )
+        content = {
+            "delivery_model": locked.delivery_model,
+            "provider": locked.provider,
+            "third_party_name": locked.third_party_name,
+        }
+        user_roles = None
+        if previous is not None:
+            content = {field: getattr(previous, field) for field in CHANGE_PREFILL}
+            user_roles = list(previous.user_roles.all())
+        return create_draft(
+            organisation=locked.organisation,
+            by=by,
+            system_name=locked.name,
+            changes_system=locked,
+            previous_notification=previous,
+            user_roles=user_roles,
+            **content,
+        )
 
 
 # --- Drafts, attachments and the conversation ---------------------------------------------------
@@ -394,6 +665,8 @@ def update_draft(
                 "editing. Your changes are below but not saved: check them against the latest "
                 "version (open the draft in a new tab) and save again."
             )
+        if user_roles is not None:
+            _refuse_roles_not_held(locked.organisation, user_roles)
         for field, value in content.items():
             setattr(locked, field, value)
         locked.save()

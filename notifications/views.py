@@ -16,6 +16,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from notifications import selectors, services
+from notifications.eligibility import eligibility_of
 from notifications.forms import (
     AttachmentForm,
     MessageForm,
@@ -99,7 +100,12 @@ class NotificationFormMixin(LoginRequiredMixin):
         return self.response_class(
             request=self.request,
             template=[self.template_name],
-            context={"form": form, "view": self, **context},
+            context={
+                "form": form,
+                "view": self,
+                "eligibility": eligibility_of(context["organisation"]),
+                **context,
+            },
         )
 
     def after_save(self, notification):
@@ -117,18 +123,25 @@ class NotificationCreateView(NotificationFormMixin, TemplateView):
     def get(self, request, organisation_pk):
         organisation = _member_organisation(request.user, organisation_pk)
         form = NotificationForm(
-            initial={"contact_name": request.user.full_name, "contact_email": request.user.email}
+            initial={"contact_name": request.user.full_name, "contact_email": request.user.email},
+            organisation=organisation,
         )
         return self.render_form(form, organisation=organisation)
 
     def post(self, request, organisation_pk):
         organisation = _member_organisation(request.user, organisation_pk)
-        form = NotificationForm(request.POST)
+        form = NotificationForm(request.POST, organisation=organisation)
         if not form.is_valid():
             messages.error(request, "Please correct the errors below. Nothing has been saved yet.")
             return self.render_form(form, organisation=organisation)
         content = {k: v for k, v in form.cleaned_data.items() if k != "loaded_at"}
-        notification = services.create_draft(organisation=organisation, by=request.user, **content)
+        try:
+            notification = services.create_draft(
+                organisation=organisation, by=request.user, **content
+            )
+        except TransitionRefused as refusal:
+            messages.error(request, str(refusal))
+            return self.render_form(form, organisation=organisation)
         return self.after_save(notification)
 
 
@@ -192,6 +205,12 @@ class NotificationCheckView(LoginRequiredMixin, TemplateView):
         notification = context["notification"]
         context.update(
             missing_fields=notification.missing_fields(),
+            roles_refusal=(
+                services.roles_not_held_message(notification.organisation, not_held)
+                if (not_held := notification.roles_not_held())
+                else ""
+            ),
+            eligibility=eligibility_of(notification.organisation),
             warnings=go_live_warnings(notification),
             can_submit=allows(self.request.user, "notifications.submit", notification),
             submitters=[

@@ -16,7 +16,11 @@ from users.models import (
     Organisation,
     PartyCategory,
     User,
+    UserRole,
 )
+
+# A supplier's usual roles: organisations hold these unless a test says otherwise.
+DEFAULT_ROLE_CODES = ("import-supplier", "export-supplier", "gas-supplier")
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -47,12 +51,21 @@ def ssc_user(**kwargs):
 class OrganisationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Organisation
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Organisation {n} Ltd")
     sec_party_id = factory.Sequence(lambda n: f"SP-{n:04d}")
     party_category = PartyCategory.SMALL_SUPPLIER
     domestic_premises_count = 40_000
     contact_email = factory.Sequence(lambda n: f"contact{n}@org.example.org")
+
+    @factory.post_generation
+    def user_roles(self, create, extracted, **kwargs):
+        if create:
+            held = extracted if extracted is not None else DEFAULT_ROLE_CODES
+            self.user_roles.set(
+                UserRole.objects.filter(code__in=[getattr(r, "code", r) for r in held])
+            )
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
@@ -115,6 +128,7 @@ class NotificationFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Notification
+        skip_postgeneration_save = True
 
     reference = factory.LazyFunction(lambda: next_reference(timezone.localdate().year))
     organisation = factory.SubFactory(OrganisationFactory)
@@ -135,3 +149,15 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     has_known_non_compliances = False
     smets1_meter_count = 0
     smets2_meter_count = 20_000
+
+    @factory.post_generation
+    def user_roles(self, create, extracted, **kwargs):
+        """Names the organisation's first held role unless roles (or codes) are given."""
+        if not create:
+            return
+        if extracted is None:
+            self.user_roles.set(self.organisation.user_roles.order_by("position")[:1])
+        else:
+            self.user_roles.set(
+                UserRole.objects.filter(code__in=[getattr(r, "code", r) for r in extracted])
+            )

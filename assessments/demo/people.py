@@ -124,6 +124,7 @@ ACCOUNTS = [
             ("fenland", "James Mortimer", "DCC Services Manager"),
             ("meterwise", "Nadia Shah", "Head of Compliance"),
             ("kestrel", "Ben Ashworth", "Chief Information Security Officer"),
+            ("quayside", "Mo Farouk", "Compliance Lead"),
         ]
     ],
 ]

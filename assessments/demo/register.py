@@ -26,7 +26,7 @@ class DemoOrganisation:
     roles: tuple[str, ...]
     phone: str
     address: str
-    first_system: str
+    first_system: str  # "" for a Party with no approved first User System on the register
     first_delivery: str
     first_provider: str = ""  # an SRP name, for SRP delivery
     first_third_party: str = ""
@@ -140,6 +140,19 @@ ORGANISATIONS = [
         DeliveryModel.IN_HOUSE,
         review_in_days=150,
     ),
+    # Notifies without an approved first User System: probably a User Entry matter (issue 12).
+    DemoOrganisation(
+        "quayside",
+        "Quayside Energy Ltd",
+        "SP-0108",
+        PartyCategory.SMALL_SUPPLIER,
+        12_000,
+        ("import-supplier",),
+        "0191 496 0108",
+        "2 Mill Lane, Sunderland SR1 1AA",
+        "",
+        "",
+    ),
 ]
 
 HELIX = "Helix Managed Metering Services Ltd"
@@ -233,6 +246,8 @@ def seed_first_systems_and_assurance(
     """Each organisation's live first system and the annual review it passed before the portal
     (recorded directly: the completing service records only assessments the portal tracked)."""
     for spec in ORGANISATIONS:
+        if not spec.first_system:
+            continue
         org = orgs[spec.key]
         system = org.user_systems.filter(is_first_system=True).first()
         # The review falls 12 months after the end of the last fieldwork.

@@ -13,6 +13,8 @@ import base64
 from collections import Counter
 from datetime import date, timedelta
 
+from django.utils import timezone
+
 from assessments.demo import scenarios
 from assessments.demo.meetings import CURRENT, NEXT, seed_conflict, seed_meetings
 from assessments.demo.people import (
@@ -48,11 +50,15 @@ from notifications.models import (
     Notification,
     NotificationState,
     SrpCoverage,
+    UserSystem,
 )
 from notifications.services import (
     confirm_srp_coverage,
     provide_information,
+    record_began_employing,
     request_information,
+    start_change_notification,
+    update_draft,
     withdraw_notification,
 )
 from notifications.workdays import add_working_days
@@ -114,6 +120,7 @@ class DemoSeed:
         self.meetings = seed_meetings(self.people, self.today, self.created)
         seed_conflict(self.people, self.orgs["northwind"], self.meetings, self.created)
         self.seed_notifications()
+        self.seed_register_lifecycle()
         self.seed_annual_reviews()
         seed_two_factor(self.people, self.created)
         return self.created
@@ -375,6 +382,68 @@ class DemoSeed:
                 by=self.people[submitter_of("fenland")],
                 reason="Project cancelled: the telemetry will stay on the existing system.",
             )
+
+        # Submitted by an organisation with no approved first User System: SECAS sees it flagged.
+        self.new_case(
+            "quayside",
+            system_name="Quayside Billing Gateway",
+            purpose="Prepayment top-ups and billing reads for a new supply business.",
+            go_live=self.day(60),
+            delivery=IN_HOUSE,
+            roles=("import-supplier",),
+            smets2=12_000,
+        )
+
+    def seed_register_lifecycle(self) -> None:
+        """Systems the register has learnt about: one in use before the SSC's decision, one
+        that went live after it and is now being changed."""
+        submitter = self.people[submitter_of("harbourside")]
+        if early := self.new_case(
+            "harbourside",
+            system_name="Harbourside Smart Heating Controls",
+            purpose="Heat-pump and storage-heater control using smart meter load signals.",
+            go_live=self.day(-1),
+            delivery=IN_HOUSE,
+            roles=("import-supplier",),
+            smets2=8_000,
+        ):
+            # Notified twelve days ago (in good time); nothing is decided, yet it went live.
+            notified_at = timezone.now() - timedelta(days=12)
+            Notification.objects.filter(pk=early.pk).update(
+                created_at=notified_at - timedelta(hours=2), submitted_at=notified_at
+            )
+            record_began_employing(system=early.user_system, by=submitter, began_date=self.day(-1))
+
+        northwind_hub = UserSystem.objects.filter(
+            organisation=self.orgs["northwind"], name="Northwind Export Metering Hub"
+        ).first()
+        if northwind_hub is not None and not northwind_hub.change_notifications.exists():
+            northwind_submitter = self.people[submitter_of("northwind")]
+            if northwind_hub.began_employing_date is None:
+                # Notified a month ago; went live today, the day the SSC's decision was taken.
+                notified_at = timezone.now() - timedelta(days=30)
+                northwind_hub.notifications.filter(submitted_at__isnull=False).update(
+                    created_at=notified_at - timedelta(hours=2), submitted_at=notified_at
+                )
+                record_began_employing(
+                    system=northwind_hub, by=northwind_submitter, began_date=self.today
+                )
+            change = start_change_notification(system=northwind_hub, by=northwind_submitter)
+            update_draft(
+                notification=change,
+                by=northwind_submitter,
+                content={
+                    "change_summary": f"Moving the hub from {HELIX}'s platform to Northwind's "
+                    "own data centre, run in-house.",
+                    "delivery_model": IN_HOUSE,
+                    "provider": None,
+                    "hosting_description": "Hosted and operated by Northwind in its own "
+                    "data centre.",
+                    "planned_go_live_date": self.day(80),
+                },
+            )
+            scenarios.submit(change, by=northwind_submitter)
+            self.created["change notifications"] += 1
 
     def seed_annual_reviews(self) -> None:
         for key, plan in ANNUAL_REVIEWS.items():

@@ -1,6 +1,7 @@
 """Pages that bring intake and the SSC's records together: the organisation home, the SSC's
 dashboard, case pages, meetings, and the documents generated from decisions."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
@@ -108,6 +109,7 @@ class OrganisationHomeView(LoginRequiredMixin, TemplateView):
             # Shown to the person, not asked: what they may do is the policy's answer.
             membership=user.membership_for(organisation),
             can_manage_staff=allows(user, "users.administer_organisation", organisation),
+            secas_mailbox=settings.SECAS_MAILBOX,
             latest_assurance=latest_assurance,
             next_annual_review_date=ssc.next_annual_review_due(organisation),
             systems=[
@@ -234,19 +236,16 @@ class CaseView(CommitteeMixin, TemplateView):
             notification=case,
             organisation=organisation,
             assurance=assurance,
+            eligibility=ssc.eligibility(organisation),
             next_annual_review_date=next_review,
             last_assessment=Assessment.objects.completed()
             .filter(organisation=organisation)
             .order_by("-completed_at")
             .first(),
             systems=ssc.organisation_systems(organisation),
-            # The full list is in the admin, for those who use it and may view User Systems.
-            can_list_systems=allows(user, "users.use_admin_site")
-            and user.has_perm("notifications.view_usersystem"),
-            systems_list_url=(
-                reverse("admin:notifications_usersystem_changelist")
-                + f"?organisation__id__exact={organisation.pk}"
-            ),
+            system_cases=ssc.system_notifications(case.user_system, user)
+            if case.user_system_id
+            else [],
             suggestion=suggestion,
             decision=decision,
             assessment=Assessment.objects.filter(notification=case).first(),

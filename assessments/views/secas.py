@@ -84,6 +84,8 @@ class SecasDashboardView(SecasMixin, TemplateView):
             assessment_counts=assessments,
             reviews=ssc.review_rows(ssc.annual_reviews_ahead(today)[:DASHBOARD_ROWS], today),
             late=list(ssc.late_notifications()[:DASHBOARD_ROWS]),
+            employed_early=list(ssc.systems_employed_early()[:DASHBOARD_ROWS]),
+            employed_early_total=ssc.systems_employed_early().count(),
             late_total=ssc.shown_count(late_total),
             late_count=late_total,
             at_risk=ssc.risk_reasons(at_risk[:DASHBOARD_ROWS], today),
@@ -115,6 +117,12 @@ class SecasDashboardView(SecasMixin, TemplateView):
                 [("days", "Median working days to decision", "chart-primary")],
             ),
             exports=list(documents.SECAS_TABLES),
+        )
+        without_first_system = ssc.capped_count(ssc.without_approved_first_system())
+        context.update(
+            without_first_system=list(ssc.without_approved_first_system()[:DASHBOARD_ROWS]),
+            without_first_system_total=ssc.shown_count(without_first_system),
+            without_first_system_count=without_first_system,
         )
         return context
 
@@ -254,6 +262,25 @@ class LateNotificationListView(SecasListView):
 
     def queryset(self, today):
         return ssc.late_notifications()
+
+
+class WithoutFirstSystemListView(SecasListView):
+    title = "Notified without an approved first system"
+    table = "assessments/_secas_without_first_system_list.html"
+    export = "without-approved-first-system"
+    grows_with_history = True
+
+    def queryset(self, today):
+        return ssc.without_approved_first_system()
+
+
+class EmployedEarlyListView(SecasListView):
+    title = "User Systems employed before notice or decision"
+    table = "assessments/_secas_employed_early_list.html"
+    export = "employed-early"
+
+    def queryset(self, today):
+        return ssc.systems_employed_early()
 
 
 class AtRiskListView(SecasListView):

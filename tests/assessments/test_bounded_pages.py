@@ -124,7 +124,7 @@ def test_the_case_page_shows_the_first_and_most_recent_systems_and_links_to_all(
     assert len(shown) == 8  # ten rows: the first system, the case's own, the eight newest
     assert min(int(number) for number in shown) == 52
     assert f"Showing 10 of {total}: the first system and the most recent." in page
-    link = f"/admin/notifications/usersystem/?organisation__id__exact={organisation.pk}"
+    link = reverse("assessments:organisation_systems", args=[organisation.pk])
     assert f'href="{link}"' in page
     listing = text_of(client.get(link))
     assert "Register system 000" in listing

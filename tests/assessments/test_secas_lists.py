@@ -23,6 +23,8 @@ from assessments.models import Assessment, AssuranceRecord, Decision, LatestAssu
 from assessments.views.secas import DASHBOARD_ROWS, PAGE_SIZE
 from notifications import services as intake
 from notifications.models import (
+    EligibilityFinding,
+    EmployedEarly,
     InformationRequest,
     Notification,
     NotificationState,
@@ -42,6 +44,7 @@ LISTS = [
     "secas:annual_reviews",
     "secas:late_notifications",
     "secas:organisations_at_risk",
+    "secas:without_first_system",
 ]
 
 
@@ -94,6 +97,8 @@ def busy(db, preparer):
                 system_name=f"Busy system {index}",
                 delivery_model="in_house",
                 is_late=True,
+                # None of these organisations has a first User System on the register.
+                eligibility_finding=EligibilityFinding.NO_FIRST_SYSTEM,
                 planned_go_live_date=today + datetime.timedelta(days=10),
                 created_at=now - datetime.timedelta(days=index + 2),
                 submitted_at=now - datetime.timedelta(days=index + 1),
@@ -108,6 +113,19 @@ def busy(db, preparer):
                 kind="fusa",
                 cycle_year=1,
                 due_date=today - datetime.timedelta(days=index + 1),
+            )
+            for index, organisation in enumerate(organisations)
+        ]
+    )
+    UserSystem.objects.bulk_create(
+        [
+            UserSystem(
+                organisation=organisation,
+                name=f"Busy system {index}",
+                delivery_model="in_house",
+                status=UserSystem.Status.LIVE,
+                began_employing_date=today - datetime.timedelta(days=index),
+                employed_early=EmployedEarly.BEFORE_DECISION,
             )
             for index, organisation in enumerate(organisations)
         ]
@@ -129,6 +147,11 @@ def test_the_dashboard_shows_the_most_urgent_rows_of_each_table_with_the_totals(
         ("reviews-heading", "Annual reviews in the next 12 months", "secas:annual_reviews"),
         ("late-heading", "Late notifications", "secas:late_notifications"),
         ("risk-heading", "Organisations at risk", "secas:organisations_at_risk"),
+        (
+            "without-first-system-heading",
+            "Notified without an approved first system",
+            "secas:without_first_system",
+        ),
     ]:
         shown = section(page, heading_id)
         assert f"{title} ({MANY})" in shown
@@ -254,6 +277,7 @@ def documents_name(url_name: str) -> str:
         "secas:annual_reviews": "annual-reviews",
         "secas:late_notifications": "late-notifications",
         "secas:organisations_at_risk": "organisations-at-risk",
+        "secas:without_first_system": "without-approved-first-system",
     }[url_name]
 
 
@@ -537,6 +561,8 @@ OTHER_TABLES = {
     "awaiting-ssc": ["assessments_assessment", "assessments_decision"],
     "late-notifications": ["assessments_assessment", "notifications_informationrequest"],
     "organisations-at-risk": ["notifications_informationrequest", "assessments_decision"],
+    "without-approved-first-system": ["assessments_assessment", "assessments_decision"],
+    "employed-early": ["notifications_informationrequest", "assessments_decision"],
     "decisions-by-month": ["assessments_assessment", "assessments_assurancerecord"],
 }
 

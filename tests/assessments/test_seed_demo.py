@@ -21,6 +21,7 @@ from assessments.selectors import latest_assurance
 from notifications.models import (
     AssuranceStatus,
     DeliveryModel,
+    EligibilityFinding,
     Notification,
     NotificationState,
     SharedResourceProvider,
@@ -198,7 +199,7 @@ def test_annual_reviews_and_assessments_fall_in_every_window(seeded):
     today = timezone.localdate()
     review_in_days = {
         (latest_assurance(organisation).next_annual_review_date - today).days
-        for organisation in Organisation.objects.all()
+        for organisation in Organisation.objects.filter(assurance_records__isnull=False).distinct()
     }
     assert {90, 30, 7} <= review_in_days
     assert any(days < 0 for days in review_in_days)
@@ -213,7 +214,8 @@ def test_annual_reviews_and_assessments_fall_in_every_window(seeded):
 
 
 def test_register_and_assurance_history(seeded):
-    for organisation in Organisation.objects.all():
+    # One organisation is shown notifying without an approved first system (below).
+    for organisation in Organisation.objects.exclude(name="Quayside Energy Ltd"):
         first = organisation.user_systems.get(is_first_system=True)
         assert first.status == "live"
         assert organisation.assurance_records.filter(
@@ -229,6 +231,14 @@ def test_register_and_assurance_history(seeded):
         SharedResourceProvider.objects.values_list("latest_assessment_outcome", flat=True)
     )
     assert {AssuranceStatus.APPROVED, AssuranceStatus.DEFERRED} <= outcomes
+
+
+def test_an_organisation_without_an_approved_first_system_has_notified(seeded):
+    quayside = Organisation.objects.get(name="Quayside Energy Ltd")
+    assert not quayside.user_systems.filter(is_first_system=True).exists()
+    flagged = Notification.objects.without_approved_first_system()
+    assert list(flagged.values_list("organisation__name", flat=True)) == ["Quayside Energy Ltd"]
+    assert flagged.get().eligibility_finding == EligibilityFinding.NO_FIRST_SYSTEM
 
 
 @pytest.mark.parametrize(
@@ -312,3 +322,18 @@ def test_the_scenarios_take_a_case_to_its_outcome_each_step_by_the_person_named(
     assert assessment.state == AssessmentState.COMPLETED
     assert set(StateLog.objects.for_(assessment).values_list("by", flat=True)) == {secas.pk}
     assert assessment.fieldwork_end_date == timezone.localdate() - timedelta(days=17)
+
+
+def test_the_demo_shows_a_system_in_use_before_its_decision_and_a_change_notified(seeded):
+    from notifications.models import EmployedEarly, UserSystem
+
+    early = UserSystem.objects.get(name="Harbourside Smart Heating Controls")
+    assert early.status == UserSystem.Status.LIVE
+    assert early.employed_early == EmployedEarly.BEFORE_DECISION
+    assert early.notifications.get().state == NotificationState.SUBMITTED
+    change = Notification.objects.get(changes_system__name="Northwind Export Metering Hub")
+    assert change.state == NotificationState.SUBMITTED
+    assert change.previous_notification.system_name == "Northwind Export Metering Hub"
+    assert change.user_system == change.changes_system
+    assert change.changes_system.delivery_model == DeliveryModel.IN_HOUSE
+    assert change.changes_system.employed_early == ""

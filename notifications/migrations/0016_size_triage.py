@@ -12,7 +12,7 @@ import sscportal.fields
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notifications", "0013_outbox_moves_to_mail"),
+        ("notifications", "0015_eligibility_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
