@@ -914,7 +914,11 @@ def confirm_srp_coverage(*, system: UserSystem, by: User, coverage: str, note: s
     if not note.strip():
         raise TransitionRefused("Name the SRP's report the answer was read from.")
     with transaction.atomic():
-        locked = UserSystem.objects.select_for_update().select_related("provider").get(pk=system.pk)
+        locked = (
+            UserSystem.objects.select_for_update(of=("self",))
+            .select_related("provider")
+            .get(pk=system.pk)
+        )
         if locked.provider is None:
             raise TransitionRefused(
                 f"{locked.name} is not provided by a Shared Resource Provider: there is no SRP "

@@ -1,11 +1,10 @@
-import importlib
 import os
 import shutil
 
 import pytest
-from django.apps import apps as django_apps
 
 from tests.browser.helpers import page_problems
+from tests.reference_data import recreate_reference_data
 
 # live_server runs Django in a thread next to Playwright's event loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -47,16 +46,6 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "reduced_motion": "reduce"}
 
 
-REFERENCE_DATA_MIGRATIONS = [
-    ("users.migrations.0002_user_roles_and_staff_groups", "seed"),
-    ("notifications.migrations.0002_staff_group_permissions", "grant"),
-    # The matrix by size first: 0002's seed then finds its rows there and only grants.
-    ("assessments.migrations.0013_cycle_data_size_triage", "seed_sized_matrix"),
-    ("assessments.migrations.0002_cycle_matrix_and_permissions", "seed"),
-    ("assessments.migrations.0013_cycle_data_size_triage", "first_thresholds"),
-]
-
-
 @pytest.fixture(autouse=True)
 def _reference_data(transactional_db):
     """Recreate what the data migrations made (roles, groups, cycle matrix).
@@ -65,8 +54,7 @@ def _reference_data(transactional_db):
     serialized rollback cannot restore those rows after an earlier transactional test; the
     migration functions are idempotent, so running them again is harmless.
     """
-    for module_name, function_name in REFERENCE_DATA_MIGRATIONS:
-        getattr(importlib.import_module(module_name), function_name)(django_apps, None)
+    recreate_reference_data()
 
 
 PAGE_CHECKS = pytest.StashKey["PageChecks"]()
