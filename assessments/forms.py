@@ -319,7 +319,14 @@ class SmartMeteringSystemsForm(forms.Form):
     count = forms.IntegerField(
         label="Smart Metering Systems",
         min_value=0,
+        # The column's range: a larger number is a typing mistake, not a party.
+        max_value=2_147_483_647,
         help_text="The count SECAS holds, for example 312000.",
+        error_messages={
+            "min_value": "Enter a count of zero or more.",
+            "max_value": "Enter a count of at most 2,147,483,647.",
+            "invalid": "Enter a whole number, for example 312000.",
+        },
     )
     counted_date = SensibleDateField(
         label="Counted on", widget=DATE_WIDGET, error_messages=DATE_ERRORS

@@ -556,9 +556,15 @@ def size_outlook(notification: Notification) -> SizeOutlook:
         kind_now = expected_annual_review_kind(organisation, cycle_year)
     counts = [notification.smets1_meter_count, notification.smets2_meter_count]
     given = [count for count in counts if count is not None]
+    notified = sum(given) if given else None
+    previous = notification.previous_notification
+    if notified is not None and previous is not None:
+        # A change adds only its rise over the system's last notice: the rest is counted.
+        before = (previous.smets1_meter_count or 0) + (previous.smets2_meter_count or 0)
+        notified = max(notified - before, 0)
     return SizeOutlook(
         organisation=organisation,
-        notified_meters=sum(given) if given else None,
+        notified_meters=notified,
         boundary=settings.SMALL_PARTY_MAX_SMART_METERING_SYSTEMS,
         cycle_year=cycle_year,
         kind_now=_short_kind(kind_now),
@@ -1216,7 +1222,8 @@ def system_notifications(system: UserSystem, user) -> list[dict]:
         .order_by("created_at", "pk")
     )
     if user.membership_for(system.organisation) is None:
-        cases = cases.exclude(state=NotificationState.DRAFT)
+        # Never submitted (a draft, or a draft withdrawn) is the organisation's own business.
+        cases = cases.filter(submitted_at__isnull=False)
     return [{"case": case, "decision": getattr(case, "decision", None)} for case in cases]
 
 

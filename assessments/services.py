@@ -29,6 +29,7 @@ from notifications.models import AssuranceStatus, Notification, NotificationStat
 from notifications.recipients import portal_link, recipients_for
 from notifications.services import (
     TransitionRefused,
+    apply_change,
     in_sentence,
     lock_notification,
     perform_transition,
@@ -153,6 +154,8 @@ def decide(
             decided_by=by,
             decided_at=cast(datetime, locked.decided_at),  # the decide transitions stamp it
         )
+        # A decided change reaches the register, whichever outcome: the User may proceed.
+        apply_change(notification=locked, by=by)
         if outcome == Decision.Outcome.ASSESSMENT_REQUIRED:
             assessment = Assessment.objects.create(
                 organisation=locked.organisation,

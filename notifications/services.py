@@ -242,7 +242,8 @@ def _register_user_system(notification: Notification, *, by: User) -> UserSystem
         "status": UserSystem.Status.PLANNED,
     }
     if notification.changes_system is not None:
-        return _register_change(notification, notification.changes_system, details, by=by)
+        # A change reaches the register when the SSC decides on it (apply_change).
+        return notification.changes_system
     system = UserSystem.objects.filter(
         organisation=notification.organisation, name__iexact=notification.system_name
     ).first()
@@ -254,6 +255,9 @@ def _register_user_system(notification: Notification, *, by: User) -> UserSystem
         attribute_change(system, by=by, reason=reason)
         system.save()
         return system
+    # A retired or idle entry notified again starts afresh: its old dates, flag and SRP
+    # coverage were about its earlier life.
+    details.update(FRESH_ENTRY)
     for field, value in details.items():
         setattr(system, field, value)
     attribute_change(system, by=by, reason=reason)
@@ -261,20 +265,38 @@ def _register_user_system(notification: Notification, *, by: User) -> UserSystem
     return system
 
 
-def _register_change(
-    notification: Notification, changed_system: UserSystem, details: dict, *, by: User
-) -> UserSystem:
-    """A change notified: the register takes the new delivery details; a live system stays live
-    and keeps its dates, a planned one takes the new planned date."""
-    system = UserSystem.objects.select_for_update().get(pk=changed_system.pk)
-    changed = ["delivery_model", "provider", "third_party_name"]
+FRESH_ENTRY = {
+    "began_employing_date": None,
+    "retired_date": None,
+    "employed_early": "",
+    "srp_coverage": SrpCoverage.NOT_CONFIRMED,
+    "srp_coverage_note": "",
+    "srp_coverage_confirmed_by": None,
+    "srp_coverage_confirmed_at": None,
+}
+
+
+def apply_change(*, notification: Notification, by: User) -> None:
+    """The SSC has decided on a change: the register takes its delivery details (a live system
+    stays live and keeps its dates; a planned one takes the new planned date). SRP coverage
+    read for another provider no longer says anything about this one."""
+    if notification.changes_system is None:
+        return
+    system = UserSystem.objects.select_for_update().get(pk=notification.changes_system.pk)
+    provider = notification.provider if notification.delivery_model == DeliveryModel.SRP else None
+    details = {
+        "delivery_model": notification.delivery_model,
+        "provider": provider,
+        "third_party_name": notification.third_party_name,
+    }
     if system.status == UserSystem.Status.PLANNED:
-        changed.append("go_live_date")
-    for field in changed:
-        setattr(system, field, details[field])
-    attribute_change(system, by=by, reason=f"Change notified under {notification.reference}")
-    system.save(update_fields=changed)
-    return system
+        details["go_live_date"] = notification.planned_go_live_date
+    if system.provider_id != (provider.pk if provider else None):
+        details.update({field: FRESH_ENTRY[field] for field in FRESH_ENTRY if "srp" in field})
+    for field, value in details.items():
+        setattr(system, field, value)
+    attribute_change(system, by=by, reason=f"Change decided under {notification.reference}")
+    system.save(update_fields=list(details))
 
 
 def submit_notification(
@@ -432,11 +454,12 @@ def lock_system(system: UserSystem) -> UserSystem:
 
 
 def _introducing_notification(system: UserSystem) -> Notification | None:
-    """The notification that brought the system into the register (changes come later)."""
+    """The standing notification that brought the system into the register: the latest one
+    not withdrawn (an entry can be notified again after retiring); changes come later."""
     return (
         system.notifications.filter(changes_system__isnull=True, submitted_at__isnull=False)
         .exclude(state=NotificationState.WITHDRAWN)
-        .order_by("submitted_at", "pk")
+        .order_by("-submitted_at", "-pk")
         .first()
     )
 
@@ -449,7 +472,9 @@ def employment_flag(system: UserSystem) -> str:
         return ""
     notice = _introducing_notification(system)
     if notice is None:
-        return ""
+        # Notified once but withdrawn, and used anyway: in use with no notice standing. An
+        # entry never notified here (from before the portal) is not judged.
+        return EmployedEarly.BEFORE_NOTICE if system.notifications.exists() else ""
     if began <= timezone.localdate(notice.submitted_at):
         return EmployedEarly.BEFORE_NOTICE
     if notice.decided_at is None or began < timezone.localdate(notice.decided_at):
@@ -625,7 +650,8 @@ def start_change_notification(*, system: UserSystem, by: User) -> Notification:
         user_roles = None
         if previous is not None:
             content = {field: getattr(previous, field) for field in CHANGE_PREFILL}
-            user_roles = list(previous.user_roles.all())
+            # Only roles still held: a change may be the very one that drops a role.
+            user_roles = list(previous.user_roles.filter(organisations=locked.organisation))
         return create_draft(
             organisation=locked.organisation,
             by=by,

@@ -278,6 +278,7 @@ class EmployedEarlyListView(SecasListView):
     title = "User Systems employed before notice or decision"
     table = "assessments/_secas_employed_early_list.html"
     export = "employed-early"
+    grows_with_history = True  # flags stay on the record, so the list only grows
 
     def queryset(self, today):
         return ssc.systems_employed_early()

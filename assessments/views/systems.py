@@ -122,12 +122,17 @@ class RecordGoLiveView(SystemActionView):
         if not form.is_valid():
             messages.error(request, "Nothing was recorded: please correct the form.")
             return self.render_system(go_live_form=form)
-        system = intake.record_began_employing(
-            system=self.system,
-            by=request.user,
-            began_date=form.cleaned_data["began_date"],
-            reason=form.cleaned_data.get("reason", ""),
-        )
+        try:
+            system = intake.record_began_employing(
+                system=self.system,
+                by=request.user,
+                began_date=form.cleaned_data["began_date"],
+                reason=form.cleaned_data.get("reason", ""),
+            )
+        except TransitionRefused as refusal:
+            # Shown with what was typed, so nothing is lost.
+            messages.error(request, str(refusal))
+            return self.render_system(go_live_form=form)
         message = (
             f"Recorded: {system.name} began to be used on {system.began_employing_date:%d/%m/%Y}."
         )
@@ -146,7 +151,11 @@ class RetireSystemView(SystemActionView):
         if not form.is_valid():
             messages.error(request, "Nothing was recorded: please correct the form.")
             return self.render_system(retire_form=form)
-        system = intake.retire_system(system=self.system, by=request.user, **form.cleaned_data)
+        try:
+            system = intake.retire_system(system=self.system, by=request.user, **form.cleaned_data)
+        except TransitionRefused as refusal:
+            messages.error(request, str(refusal))
+            return self.render_system(retire_form=form)
         messages.success(
             request, f"{system.name} is recorded as retired on {system.retired_date:%d/%m/%Y}."
         )
@@ -156,10 +165,14 @@ class RetireSystemView(SystemActionView):
 class NotifyChangeView(SystemActionView):
     def act(self, request):
         draft = intake.start_change_notification(system=self.system, by=request.user)
+        source = (
+            f"filled in from {draft.previous_notification.reference}"
+            if draft.previous_notification
+            else "with the register's delivery details (the system has no earlier notification)"
+        )
         messages.success(
             request,
-            f"Draft {draft.reference} started: a change to {self.system.name}, filled in from "
-            "its last notification. Say what has changed, update the answers it affects, then "
-            "check and submit it.",
+            f"Draft {draft.reference} started: a change to {self.system.name}, {source}. Say "
+            "what has changed, update the answers it affects, then check and submit it.",
         )
         return redirect(reverse("notifications:edit", args=[draft.pk]) + "#section-system")

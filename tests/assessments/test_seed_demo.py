@@ -335,5 +335,7 @@ def test_the_demo_shows_a_system_in_use_before_its_decision_and_a_change_notifie
     assert change.state == NotificationState.SUBMITTED
     assert change.previous_notification.system_name == "Northwind Export Metering Hub"
     assert change.user_system == change.changes_system
-    assert change.changes_system.delivery_model == DeliveryModel.IN_HOUSE
+    # Not decided yet, so the register keeps the delivery the SSC last decided on.
+    assert change.delivery_model == DeliveryModel.IN_HOUSE
+    assert change.changes_system.delivery_model == DeliveryModel.SRP
     assert change.changes_system.employed_early == ""

@@ -121,6 +121,20 @@ def test_a_count_dated_in_the_future_is_refused_on_the_page(client, growing_case
     assert growing_case.organisation.smart_metering_systems_count == 240_000
 
 
+@pytest.mark.parametrize("count", ["99999999999", "99999999999999999999999", "-1"])
+def test_an_impossible_count_is_a_plain_error_not_a_crash(client, growing_case, secas, count):
+    client.force_login(secas)
+    url = reverse("assessments:record_size", args=[growing_case.pk])
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    response = client.post(url, {"count": count, "counted_date": yesterday.isoformat()})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Enter a count of" in page
+    assert f'value="{count}"' in page
+    growing_case.organisation.refresh_from_db()
+    assert growing_case.organisation.smart_metering_systems_count == 240_000
+
+
 def test_an_ssc_member_cannot_record_the_count(client, growing_case, ssc_member):
     client.force_login(ssc_member)
     page = case_page(client, growing_case)

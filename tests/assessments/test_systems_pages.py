@@ -210,3 +210,33 @@ def test_a_change_is_notified_from_the_system_and_linked_on_the_case(
     assert "Moving hosting to a new data centre." in case
     original = text_of(client.get(reverse("assessments:case", args=[notified.pk])))
     assert change.reference in original  # the system's history of notifications
+
+
+def test_a_refused_correction_keeps_what_was_typed(client, notified, submitter, secas):
+    intake.record_began_employing(system=notified.user_system, by=submitter, began_date=days_ago(2))
+    client.force_login(secas)
+    ahead = timezone.localdate() + datetime.timedelta(days=3)
+    response = client.post(
+        reverse("assessments:system_go_live", args=[notified.user_system_id]),
+        {"go_live-began_date": ahead.isoformat(), "go_live-reason": "From the go-live report"},
+    )
+    page = text_of(response)
+    assert "cannot be in the future" in page
+    assert "From the go-live report" in page
+    assert f'value="{ahead.isoformat()}"' in page
+
+
+def test_a_change_withdrawn_before_submission_stays_the_organisations_own(
+    client, notified, preparer, submitter, ssc_member
+):
+    change = intake.start_change_notification(system=notified.user_system, by=preparer)
+    intake.update_draft(
+        notification=change, by=preparer, content={"change_summary": "Secret plans"}
+    )
+    intake.withdraw_notification(notification=change, by=submitter, reason="Not now")
+    client.force_login(ssc_member)
+    page = text_of(client.get(system_url(notified)))
+    assert change.reference not in page
+    assert "Secret plans" not in page
+    client.force_login(preparer)
+    assert change.reference in text_of(client.get(system_url(notified)))

@@ -74,7 +74,7 @@ def test_a_change_is_notified_from_the_system_and_secas_sees_it_linked(live_serv
     sign_in(page, live_server.url, user)
     page.get_by_role("link", name="Export Settlement Gateway").first.click()
     page.get_by_role("button", name="Notify a change to this system").click()
-    page.get_by_text("filled in from its last notification").wait_for()
+    page.get_by_text(f"filled in from {first.reference}").wait_for()
     assert page.get_by_label("User System name").is_disabled()
     page.get_by_label("What has changed").fill("A new hosting provider in a UK region.")
     go_live = timezone.localdate() + datetime.timedelta(days=60)

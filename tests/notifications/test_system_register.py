@@ -165,12 +165,15 @@ def test_only_one_change_to_a_system_is_open_at_a_time(submitted, preparer):
         services.start_change_notification(system=submitted.user_system, by=preparer)
 
 
-def test_a_change_is_submitted_past_the_name_rule_and_keeps_a_live_system_live(
-    notified_earlier, preparer, submitter
+def test_a_change_reaches_the_register_when_decided_and_a_live_system_stays_live(
+    notified_earlier, preparer, submitter, secas, ssc_member, meeting
 ):
+    from assessments.services import start_review
+
     system = services.record_began_employing(
         system=notified_earlier.user_system, by=submitter, began_date=days_ago(1)
     )
+    UserSystem.objects.filter(pk=system.pk).update(srp_coverage="covered")
     provider = factories.SharedResourceProviderFactory()
     change = services.start_change_notification(system=system, by=preparer)
     services.update_draft(
@@ -189,14 +192,77 @@ def test_a_change_is_submitted_past_the_name_rule_and_keeps_a_live_system_live(
     assert submitted_change.state == S.SUBMITTED
     assert submitted_change.user_system_id == system.pk
     system.refresh_from_db()
+    assert system.delivery_model == "in_house"  # not until the SSC has decided
+    start_review(notification=change, by=secas, rapporteur=ssc_member, meeting=meeting)
+    decide(
+        notification=change,
+        by=ssc_member,
+        outcome=Decision.Outcome.NO_ASSESSMENT,
+        rationale="The SRP was assessed.",
+        meeting=meeting,
+    )
+    system.refresh_from_db()
     assert system.status == UserSystem.Status.LIVE
     assert system.began_employing_date == days_ago(1)
     assert (system.delivery_model, system.provider) == ("srp", provider)
+    # Coverage read for the old delivery says nothing about the new provider.
+    assert system.srp_coverage == "not_confirmed"
     assert system.history.first().history_change_reason == (
-        f"Change notified under {change.reference}"
+        f"Change decided under {change.reference}"
     )
     # The system's first notification still decides its flags, not the change.
     assert services.employment_flag(system) == EmployedEarly.BEFORE_DECISION
+
+
+def test_a_retired_entry_notified_again_starts_afresh(notified_earlier, preparer, submitter):
+    system = services.record_began_employing(
+        system=notified_earlier.user_system, by=submitter, began_date=days_ago(10)
+    )
+    assert system.employed_early == EmployedEarly.BEFORE_NOTICE
+    services.retire_system(system=system, by=submitter, retired_date=days_ago(1), reason="Old")
+    again = services.submit_notification(
+        notification=factories.NotificationFactory(
+            organisation=system.organisation, created_by=preparer, system_name=system.name
+        ),
+        by=submitter,
+        declaration_accepted=True,
+    )
+    assert again.user_system_id == system.pk
+    system.refresh_from_db()
+    assert system.status == UserSystem.Status.PLANNED
+    assert (system.began_employing_date, system.retired_date, system.employed_early) == (
+        None,
+        None,
+        "",
+    )
+    # Judged against the new notice, not the withdrawn or older one.
+    recorded = services.record_began_employing(
+        system=system, by=submitter, began_date=timezone.localdate()
+    )
+    assert recorded.employed_early == EmployedEarly.BEFORE_NOTICE  # on the day of notice
+
+
+def test_a_system_used_after_its_only_notice_was_withdrawn_stays_flagged(
+    notified_earlier, submitter, secas
+):
+    system = services.record_began_employing(
+        system=notified_earlier.user_system, by=submitter, began_date=days_ago(2)
+    )
+    services.withdraw_notification(notification=notified_earlier, by=submitter, reason="Oops")
+    corrected = services.record_began_employing(
+        system=system, by=secas, began_date=days_ago(3), reason="Go-live report"
+    )
+    assert corrected.employed_early == EmployedEarly.BEFORE_NOTICE
+
+
+def test_a_change_keeps_only_the_roles_the_organisation_still_holds(submitted, preparer):
+    roles = list(submitted.user_roles.all())
+    assert roles
+    submitted.organisation.user_roles.remove(*roles)
+    still_held = submitted.organisation.user_roles.first()
+    change = services.start_change_notification(system=submitted.user_system, by=preparer)
+    assert list(change.user_roles.all()) == []
+    assert still_held is None or still_held not in roles
 
 
 def test_withdrawing_a_change_leaves_the_system_as_it_was(notified_earlier, preparer, submitter):
