@@ -52,6 +52,7 @@ def test_two_members_deciding_at_once_produce_exactly_one_decision(
                 outcome=outcome,
                 rationale=f"Decided by {member}",
                 meeting=meeting,
+                assessment_kind="fusa",
                 assessment_due_date=timezone.localdate() + datetime.timedelta(days=60),
             )
             outcomes[member.full_name] = "decided"

@@ -223,7 +223,12 @@ def test_no_chasing_once_the_question_is_answered(under_review, ssc_member, subm
 def test_g8_13_assessment_reminders_before_the_due_date(organisation, submitted, days_before, step):
     due = MONDAY + datetime.timedelta(days=days_before)
     Assessment.objects.create(
-        organisation=organisation, kind="g8_13", notification=submitted, due_date=due
+        organisation=organisation,
+        kind="fusa",
+        reason="g8_13",
+        counts_as_annual_review=False,
+        notification=submitted,
+        due_date=due,
     )
     with at(MONDAY):
         send_reminders()
@@ -388,7 +393,9 @@ def test_an_inactive_organisation_is_not_reminded(annual_review):
 def test_the_users_response_to_an_assessment_report_is_chased(organisation, submitter, settings):
     assessment = Assessment.objects.create(
         organisation=organisation,
-        kind="g8_13",
+        kind="fusa",
+        reason="g8_13",
+        counts_as_annual_review=False,
         due_date=MONDAY + datetime.timedelta(days=60),
         response_due_date=MONDAY + datetime.timedelta(days=5),
     )
@@ -532,7 +539,12 @@ def test_a_go_live_reminder_caught_up_late_says_how_many_working_days_really_rem
 def test_each_assessment_reminder_says_how_long_remains(organisation, submitted, due_in_days, says):
     due = MONDAY + datetime.timedelta(days=due_in_days)
     Assessment.objects.create(
-        organisation=organisation, kind="g8_13", notification=submitted, due_date=due
+        organisation=organisation,
+        kind="fusa",
+        reason="g8_13",
+        counts_as_annual_review=False,
+        notification=submitted,
+        due_date=due,
     )
     with at(MONDAY):
         send_reminders()
@@ -547,7 +559,12 @@ def test_each_assessment_reminder_says_how_long_remains(organisation, submitted,
 def test_the_30_and_7_day_assessment_reminders_differ(organisation, submitted):
     due = MONDAY + datetime.timedelta(days=30)
     Assessment.objects.create(
-        organisation=organisation, kind="g8_13", notification=submitted, due_date=due
+        organisation=organisation,
+        kind="fusa",
+        reason="g8_13",
+        counts_as_annual_review=False,
+        notification=submitted,
+        due_date=due,
     )
     with at(MONDAY):
         send_reminders()
@@ -567,7 +584,9 @@ def test_the_30_and_7_day_assessment_reminders_differ(organisation, submitted):
 def test_the_report_response_reminder_says_how_long_remains(organisation, due_in_days, says):
     assessment = Assessment.objects.create(
         organisation=organisation,
-        kind="g8_13",
+        kind="fusa",
+        reason="g8_13",
+        counts_as_annual_review=False,
         due_date=MONDAY + datetime.timedelta(days=60),
         response_due_date=MONDAY + datetime.timedelta(days=due_in_days),
     )
@@ -607,7 +626,9 @@ def every_audience(organisation, preparer, submitter, chair, annual_review):
     case = submit_for_go_live(organisation, preparer, submitter, add_working_days(MONDAY, 5))
     Assessment.objects.create(
         organisation=organisation,
-        kind="g8_13",
+        kind="fusa",
+        reason="g8_13",
+        counts_as_annual_review=False,
         notification=case,
         due_date=MONDAY - datetime.timedelta(days=2),
         scope="Targeted assessment of the new system.",
@@ -708,7 +729,9 @@ def scan_queries(count: int) -> int:
         case = factories.NotificationFactory(organisation=organisation)
         Assessment.objects.create(
             organisation=organisation,
-            kind="g8_13",
+            kind="fusa",
+            reason="g8_13",
+            counts_as_annual_review=False,
             notification=case,
             due_date=MONDAY - datetime.timedelta(days=3),
             scope="Targeted assessment.",
