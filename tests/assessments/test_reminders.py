@@ -390,16 +390,21 @@ def test_an_inactive_organisation_is_not_reminded(annual_review):
     assert reminders(K.ANNUAL_REVIEW) == []
 
 
-def test_the_users_response_to_an_assessment_report_is_chased(organisation, submitter, settings):
+@pytest.mark.parametrize(
+    ("kind", "state"), [("fusa", "report_received"), ("ussa", "cio_review_recorded")]
+)
+def test_the_users_response_to_an_assessment_report_is_chased(
+    organisation, submitter, settings, kind, state
+):
     assessment = Assessment.objects.create(
         organisation=organisation,
-        kind="fusa",
+        kind=kind,
         reason="g8_13",
         counts_as_annual_review=False,
         due_date=MONDAY + datetime.timedelta(days=60),
         response_due_date=MONDAY + datetime.timedelta(days=5),
     )
-    Assessment.objects.filter(pk=assessment.pk).update(state="report_received")
+    Assessment.objects.filter(pk=assessment.pk).update(state=state)
     with at(MONDAY):
         send_reminders()
     (before,) = [e for e in emails(K.ASSESSMENT_DUE) if "response" in e.subject]
