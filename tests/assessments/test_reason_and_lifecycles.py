@@ -551,3 +551,27 @@ def test_a_step_of_the_other_lifecycle_posted_to_the_page_is_refused_in_words(
         follow=True,
     )
     assert "there is no CIO booking, fieldwork or report to record" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("kind", "counts", "says"),
+    [
+        ("ussa", False, "submit it through the portal"),
+        ("fusa", False, "arrange it with the User CIO"),
+        ("fusa", True, "It also counts as your annual review."),
+        ("vusa", False, "It does not replace your annual review."),
+    ],
+)
+def test_the_decision_letter_says_who_does_the_assessment_and_whether_it_counts(
+    under_review, ssc_member, meeting, kind, counts, says
+):
+    decide_required(
+        under_review,
+        ssc_member,
+        meeting,
+        assessment_kind=kind,
+        assessment_counts_as_annual_review=counts,
+    )
+    letter = OutboundEmail.objects.filter(kind="decision_letter").first()
+    assert says in letter.body_text
+    assert says in letter.body_html.replace("&#x27;", "'")
