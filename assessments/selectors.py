@@ -734,6 +734,7 @@ def outstanding_assessments(*, stage: str = "") -> QuerySet[Assessment]:
         queryset.select_related("organisation", "notification")
         .only(
             "kind",
+            "reason",
             "state",
             "due_date",
             "cio_name",

@@ -575,3 +575,25 @@ def test_the_decision_letter_says_who_does_the_assessment_and_whether_it_counts(
     letter = OutboundEmail.objects.filter(kind="decision_letter").first()
     assert says in letter.body_text
     assert says in letter.body_html.replace("&#x27;", "'")
+
+
+def test_secas_lists_each_open_assessment_with_its_reason_and_type(client, organisation, secas):
+    Assessment.objects.create(
+        organisation=organisation,
+        kind="vusa",
+        reason="follow_up",
+        counts_as_annual_review=False,
+        due_date=DUE,
+    )
+    Assessment.objects.create(
+        organisation=organisation,
+        kind="",
+        reason="g8_13",
+        counts_as_annual_review=False,
+        due_date=DUE,
+    )
+    client.force_login(secas)
+    page = client.get(reverse("secas:assessments")).content.decode()
+    assert "Follow-up assessment" in page
+    assert "Assessment (type not recorded)" in page
+    assert "Verification User Security Assessment (VUSA)" in page
