@@ -212,13 +212,22 @@ class AssessmentAdmin(VisibleRowsAdminMixin, ServiceTransitionAdminMixin, admin.
     list_display = [
         "organisation",
         "kind",
+        "reason",
+        "counts_as_annual_review",
         "state",
         "due_date",
         "cio_name",
         "fieldwork_end_date",
         "assurance_status",
     ]
-    list_filter = ["state", "kind", "assurance_status", "organisation__party_category"]
+    list_filter = [
+        "state",
+        "kind",
+        "reason",
+        "counts_as_annual_review",
+        "assurance_status",
+        "organisation__party_category",
+    ]
     search_fields = ["organisation__name", "cio_name", "notification__reference", "scope"]
     date_hierarchy = "due_date"
     filter_horizontal = ["systems_in_scope"]
@@ -228,6 +237,7 @@ class AssessmentAdmin(VisibleRowsAdminMixin, ServiceTransitionAdminMixin, admin.
         "schedule": forms.ScheduleForm,
         "start_fieldwork": forms.StartFieldworkForm,
         "receive_report": forms.RecordReportForm,
+        "record_cio_review": forms.RecordCioReviewForm,
         "receive_response": forms.RecordResponseForm,
         "complete": forms.CompleteForm,
     }
@@ -241,6 +251,9 @@ class AssessmentAdmin(VisibleRowsAdminMixin, ServiceTransitionAdminMixin, admin.
         "receive_report": lambda obj, user, **data: services.record_report(
             assessment=obj, by=user, **data
         ),
+        "record_cio_review": lambda obj, user, **data: services.record_cio_review(
+            assessment=obj, by=user, **data
+        ),
         "receive_response": lambda obj, user, **data: services.record_response(
             assessment=obj, by=user, **data
         ),
@@ -251,9 +264,15 @@ class AssessmentAdmin(VisibleRowsAdminMixin, ServiceTransitionAdminMixin, admin.
 
     # Whose assessment it is and why were set when it was opened; dates and outcome are
     # recorded through the lifecycle steps, which log who and why.
+    # Whether it counts as the annual review changes on the assessment's page, with a reason.
     readonly_fields = [
         "organisation",
         "notification",
+        "reason",
+        "counts_as_annual_review",
+        "self_assessment_submitted_at",
+        "self_assessment_submitted_by",
+        "self_assessment_notes",
         "state",
         "cio_name",
         "fieldwork_start_date",
@@ -280,6 +299,8 @@ class AssuranceRecordAdminForm(django_forms.ModelForm):
             "organisation",
             "status",
             "kind",
+            "reason",
+            "counts_as_annual_review",
             "cycle_year",
             "fieldwork_end_date",
             "effective_date",
@@ -311,11 +332,19 @@ class AssuranceRecordAdmin(ActingUserFormMixin, VisibleRowsAdminMixin, admin.Mod
         "organisation",
         "status",
         "kind",
+        "reason",
+        "counts_as_annual_review",
         "cycle_year",
         "fieldwork_end_date",
         "effective_date",
     ]
-    list_filter = ["status", "kind", "organisation__party_category"]
+    list_filter = [
+        "status",
+        "kind",
+        "reason",
+        "counts_as_annual_review",
+        "organisation__party_category",
+    ]
     search_fields = ["organisation__name", "notes"]
     autocomplete_fields = ["organisation", "assessment"]
     filter_horizontal = ["systems"]

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.utils import dateformat, timezone
 from icalendar import Calendar, Event, vDuration
 
-from assessments.models import Assessment, AssessmentKind, SSCMeeting
+from assessments.models import Assessment, SSCMeeting
 from assessments.selectors import assessments_visible_to
 from notifications.models import Notification
 from notifications.recipients import portal_link
@@ -165,7 +165,7 @@ def _assessment_event(assessment: Assessment, user) -> CalendarEvent:
         url = portal_link("notifications:detail", assessment.notification_id)
         about = f"Notification {assessment.notification.reference}"
     else:
-        kind = AssessmentKind(assessment.kind).label
+        kind = assessment.get_kind_display()
         summary = f"Annual review due: {kind} – {organisation}"
         about = "Annual review"
         # Staff work on assessments in the admin; a User's own home page shows its next review.

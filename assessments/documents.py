@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from assessments import selectors
-from assessments.models import Assessment, AssessmentKind, AssessmentState
+from assessments.models import TYPE_NOT_RECORDED, Assessment, AssessmentKind, AssessmentState
 from notifications.models import (
     EligibilityFinding,
     EmployedEarly,
@@ -95,7 +95,8 @@ def _local(moment) -> str:
     return _d(timezone.localtime(moment)) if moment else ""
 
 
-KIND = dict(AssessmentKind.choices)
+# The G8.13 assessments recorded before the type was asked have none ("").
+KIND = {**dict(AssessmentKind.choices), "": TYPE_NOT_RECORDED}
 STAGE = dict(AssessmentState.choices)
 NOTIFICATION_STATE = dict(NotificationState.choices)
 ELIGIBILITY_FINDING = dict(EligibilityFinding.choices)

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from assessments import selectors
 from assessments.models import (
+    AnnualReviewFlagChange,
     Assessment,
     AssessmentKind,
     AssuranceRecord,
@@ -114,9 +115,20 @@ class NoAssessmentDecisionForm(DecisionForm):
     pass
 
 
+COUNTS_HELP = (
+    "Leave unticked unless the SSC decided this assessment also serves as the User's annual "
+    "review: only then does it restart the 12-month annual-review clock."
+)
+
+
 class AssessmentRequiredDecisionForm(DecisionForm):
     assessment_kind = forms.ChoiceField(
-        choices=AssessmentKind.choices, initial=AssessmentKind.G8_13, label="Assessment type"
+        choices=[("", "Choose…"), *AssessmentKind.choices],
+        label="Assessment type",
+        error_messages={"required": "Choose the type of assessment: FUSA, VUSA or USSA."},
+    )
+    assessment_counts_as_annual_review = forms.BooleanField(
+        label="Counts as the annual review", required=False, help_text=COUNTS_HELP
     )
     assessment_scope = CleanCharField(
         label="Scope",
@@ -150,6 +162,43 @@ class RecordReportForm(forms.Form):
     )
     response_due_date = SensibleDateField(
         label="User's response due by", widget=DATE_WIDGET, error_messages=DATE_ERRORS
+    )
+
+
+class RecordCioReviewForm(forms.Form):
+    cio_name = CleanCharField(
+        label="User CIO who reviewed it", max_length=limit_of(Assessment, "cio_name")
+    )
+    reviewed_on = SensibleDateField(
+        label="CIO's review completed on", widget=DATE_WIDGET, error_messages=DATE_ERRORS
+    )
+    response_due_date = SensibleDateField(
+        label="User's response due by", widget=DATE_WIDGET, error_messages=DATE_ERRORS
+    )
+
+
+class SelfAssessmentForm(forms.Form):
+    notes = CleanCharField(
+        label="Notes for the CIO (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limit_of(Assessment, "self_assessment_notes"),
+        required=False,
+    )
+
+
+class CountsAsAnnualReviewForm(forms.Form):
+    counts_as_annual_review = forms.TypedChoiceField(
+        label="Counts as the annual review",
+        choices=[("True", "Yes: it restarts the annual-review clock"), ("False", "No")],
+        coerce=lambda value: str(value) == "True",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether it counts as the annual review."},
+    )
+    reason = CleanCharField(
+        label="Why",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=limit_of(AnnualReviewFlagChange, "reason"),
+        error_messages={"required": "Please say why the flag changes."},
     )
 
 
@@ -200,10 +249,13 @@ class CaseDecisionForm(forms.Form):
         error_messages={"required": "Please choose the meeting at which it was decided."},
     )
     assessment_kind = forms.ChoiceField(
-        choices=AssessmentKind.choices,
-        initial=AssessmentKind.G8_13,
+        choices=[("", "Choose…"), *AssessmentKind.choices],
         label="Assessment type (if required)",
+        help_text="The assessment's reason is G8.13; its type is one of these.",
         required=False,
+    )
+    assessment_counts_as_annual_review = forms.BooleanField(
+        label="Counts as the annual review (if required)", required=False, help_text=COUNTS_HELP
     )
     assessment_scope = CleanCharField(
         label="Assessment scope (if required)",
@@ -246,7 +298,9 @@ class CaseDecisionForm(forms.Form):
                     "assessment_due_date", "The assessment due date must be after today."
                 )
             if not cleaned.get("assessment_kind"):
-                self.add_error("assessment_kind", "Choose the type of assessment.")
+                self.add_error(
+                    "assessment_kind", "Choose the type of assessment: FUSA, VUSA or USSA."
+                )
         return cleaned
 
 

@@ -13,7 +13,14 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 from simple_history.models import HistoricalRecords
 
-from notifications.models import AT_RISK_ASSURANCE, AssuranceStatus, Notification, UserSystem
+from notifications.models import (
+    AT_RISK_ASSURANCE,
+    AssuranceStatus,
+    Notification,
+    TLPMarking,
+    UserSystem,
+    attachment_upload_to,
+)
 from sscportal.fields import PlainCharField, PlainTextField
 from users.models import Organisation, PartyCategory, PartySize
 from users.policy import allows, fsm_permission
@@ -29,7 +36,18 @@ class AssessmentKind(models.TextChoices):
     FUSA = "fusa", "Full User Security Assessment (FUSA)"
     VUSA = "vusa", "Verification User Security Assessment (VUSA)"
     USSA = "ussa", "User Security Self-Assessment (USSA)"
-    G8_13 = "g8_13", "Targeted assessment under G8.13"
+
+
+# Shown for the G8.13 assessments recorded before the type was asked: they had none.
+TYPE_NOT_RECORDED = "Assessment (type not recorded)"
+
+
+class AssessmentReason(models.TextChoices):
+    """Why an assessment is held; the type (AssessmentKind) says what kind it is."""
+
+    ANNUAL_REVIEW = "annual_review", "Annual review"
+    G8_13 = "g8_13", "Ad-hoc assessment required under G8.13"
+    FOLLOW_UP = "follow_up", "Follow-up assessment"
 
 
 CYCLE_YEARS = [(1, "Year 1"), (2, "Year 2"), (3, "Year 3")]
@@ -40,10 +58,7 @@ class AssessmentCycleRule(models.Model):
 
     party_category = models.CharField(max_length=30, choices=PartyCategory.choices)
     cycle_year = models.PositiveSmallIntegerField(choices=CYCLE_YEARS)
-    kind = models.CharField(
-        max_length=10,
-        choices=[c for c in AssessmentKind.choices if c[0] != AssessmentKind.G8_13],
-    )
+    kind = models.CharField(max_length=10, choices=AssessmentKind.choices)
     notes = PlainCharField(max_length=255, blank=True)
     size = models.CharField(
         max_length=10,
@@ -216,6 +231,8 @@ class Decision(models.Model):
 class AssessmentState(models.TextChoices):
     REQUIRED = "required", "Required"
     SCHEDULED = "scheduled", "Scheduled (CIO booked)"
+    SELF_ASSESSMENT_SUBMITTED = "self_assessment_submitted", "Self-assessment submitted"
+    CIO_REVIEW_RECORDED = "cio_review_recorded", "CIO review recorded"
     FIELDWORK = "fieldwork", "Fieldwork"
     REPORT_RECEIVED = "report_received", "Report received"
     RESPONSE_RECEIVED = "response_received", "Response received"
@@ -241,15 +258,36 @@ class AssessmentQuerySet(models.QuerySet):
         return self.open().filter(due_date__lt=today)
 
     def annual_reviews(self) -> "AssessmentQuerySet":
-        """The three-year cycle's assessments; the others were required by a G8.13 decision."""
-        return self.filter(notification__isnull=True)
+        """The three-year cycle's assessments; the others are ad-hoc (G8.13) or follow-ups."""
+        return self.filter(reason=AssessmentReason.ANNUAL_REVIEW)
+
+
+def is_self_assessed(assessment: "Assessment") -> bool:
+    return assessment.kind == AssessmentKind.USSA
+
+
+def is_assessed_by_the_cio(assessment: "Assessment") -> bool:
+    return assessment.kind != AssessmentKind.USSA
 
 
 class Assessment(ConcurrentTransitionMixin, models.Model):
     """A User Security Assessment SECAS tracks from booking to the SSC's assurance outcome."""
 
     organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="assessments")
-    kind = models.CharField(max_length=10, choices=AssessmentKind.choices)
+    kind = models.CharField(
+        "type",
+        max_length=10,
+        choices=AssessmentKind.choices,
+        blank=True,
+        help_text="Empty only for G8.13 assessments recorded before the type was asked.",
+    )
+    reason = models.CharField(
+        max_length=20, choices=AssessmentReason.choices, default=AssessmentReason.ANNUAL_REVIEW
+    )
+    counts_as_annual_review = models.BooleanField(
+        default=True,
+        help_text="Whether completing it restarts the 12-month annual-review clock.",
+    )
     notification = models.OneToOneField(
         Notification,
         models.PROTECT,
@@ -262,15 +300,26 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
         null=True,
         blank=True,
         choices=CYCLE_YEARS,
-        help_text="For annual reviews: the year of the three-year cycle. Empty for G8.13.",
+        help_text="For annual reviews: the year of the three-year cycle. Empty for the others.",
     )
     systems_in_scope = models.ManyToManyField(UserSystem, blank=True, related_name="assessments")
     scope = PlainTextField(max_length=2000, blank=True)
     due_date = models.DateField()
     state = FSMField(
-        default=A.REQUIRED, choices=A.choices, protected=True, db_index=True, max_length=20
+        default=A.REQUIRED, choices=A.choices, protected=True, db_index=True, max_length=30
     )
     cio_name = PlainCharField("User CIO", max_length=200, blank=True)
+    self_assessment_submitted_at = models.DateTimeField(null=True, blank=True)
+    self_assessment_submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="self_assessments_submitted",
+    )
+    self_assessment_notes = PlainTextField(
+        "notes for the CIO", max_length=5000, blank=True, help_text="From the User, with its files."
+    )
     fieldwork_start_date = models.DateField(null=True, blank=True)
     fieldwork_end_date = models.DateField(null=True, blank=True)
     report_received_date = models.DateField(null=True, blank=True)
@@ -310,10 +359,33 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
                 condition=~Q(state=A.COMPLETED) | ~Q(assurance_status=""),
                 name="assessment_completed_has_assurance_status",
             ),
+            # An annual review is the annual review; a case's assessment is never one.
+            models.CheckConstraint(
+                condition=~Q(reason=AssessmentReason.ANNUAL_REVIEW)
+                | Q(counts_as_annual_review=True, notification__isnull=True),
+                name="assessment_annual_review_counts",
+            ),
+            # Only the G8.13 assessments recorded before types were asked have none.
+            models.CheckConstraint(
+                condition=~Q(kind="") | Q(reason=AssessmentReason.G8_13),
+                name="assessment_type_recorded",
+            ),
         ]
 
     def __str__(self):
         return f"{self.get_kind_display()} – {self.organisation} (due {self.due_date:%d/%m/%Y})"
+
+    def get_kind_display(self) -> str:
+        return AssessmentKind(self.kind).label if self.kind else TYPE_NOT_RECORDED
+
+    @property
+    def is_self_assessment(self) -> bool:
+        return self.kind == AssessmentKind.USSA
+
+    @property
+    def awaits_self_assessment(self) -> bool:
+        """A USSA the User has not yet submitted: the next step is the User's, not SECAS's."""
+        return self.is_self_assessment and self.state == A.REQUIRED
 
     @property
     def is_open(self) -> bool:
@@ -325,7 +397,7 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
 
     @property
     def is_annual_review(self) -> bool:
-        return self.notification_id is None
+        return self.reason == AssessmentReason.ANNUAL_REVIEW
 
     def is_overdue_on(self, today: date) -> bool:
         return self.is_open and self.due_date < today
@@ -340,6 +412,7 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=A.REQUIRED,
         target=A.SCHEDULED,
+        conditions=[is_assessed_by_the_cio],
         permission=fsm_permission("assessments.record_assessment_steps"),
         custom={"label": "Schedule (CIO booked)"},
     )
@@ -382,7 +455,41 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
     @fsm_log_description
     @transition(
         field=state,
-        source=A.REPORT_RECEIVED,
+        source=A.REQUIRED,
+        target=A.SELF_ASSESSMENT_SUBMITTED,
+        conditions=[is_self_assessed],
+        permission=fsm_permission("assessments.submit_self_assessment"),
+        custom={"label": "Submit the self-assessment"},
+    )
+    def submit_self_assessment(self, *, notes, by=None, description=None):
+        self.self_assessment_notes = notes
+        self.self_assessment_submitted_at = timezone.now()
+        self.self_assessment_submitted_by = by
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=A.SELF_ASSESSMENT_SUBMITTED,
+        target=A.CIO_REVIEW_RECORDED,
+        conditions=[is_self_assessed],
+        permission=fsm_permission("assessments.record_assessment_steps"),
+        custom={"label": "Record the CIO's review"},
+    )
+    def record_cio_review(
+        self, *, cio_name, reviewed_on, response_due_date, by=None, description=None
+    ):
+        self.cio_name = cio_name
+        # No CIO fieldwork in a self-assessment: its review ends the assessment work (assumed).
+        self.fieldwork_end_date = reviewed_on
+        self.report_received_date = reviewed_on
+        self.response_due_date = response_due_date
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=[A.REPORT_RECEIVED, A.CIO_REVIEW_RECORDED],
         target=A.RESPONSE_RECEIVED,
         permission=fsm_permission("assessments.record_assessment_steps"),
         custom={"label": "Record the User's response as received"},
@@ -404,11 +511,74 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
         self.completed_at = timezone.now()
 
 
+class AnnualReviewFlagChange(models.Model):
+    """SECAS changed whether an assessment counts as the annual review, and said why."""
+
+    assessment = models.ForeignKey(Assessment, models.PROTECT, related_name="flag_changes")
+    counts_as_annual_review = models.BooleanField(help_text="The value it was changed to.")
+    reason = PlainTextField(max_length=2000)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="annual_review_flag_changes"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="flag_change_has_reason")
+        ]
+
+    def __str__(self):
+        says = "counts" if self.counts_as_annual_review else "does not count"
+        return f"{self.assessment}: {says} as the annual review"
+
+
+class SelfAssessmentFile(models.Model):
+    """A file the User sent with its self-assessment (USSA), checked like notification files."""
+
+    assessment = models.ForeignKey(Assessment, models.PROTECT, related_name="self_assessment_files")
+    file = models.FileField(upload_to=attachment_upload_to, max_length=255)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    tlp = models.CharField(
+        "TLP marking", max_length=10, choices=TLPMarking.choices, default=TLPMarking.AMBER
+    )
+    description = PlainCharField(max_length=255, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="self_assessment_files_uploaded"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+
+    def __str__(self):
+        return f"{self.original_name} [{self.get_tlp_display()}]"
+
+
+class SelfAssessmentFileDownload(models.Model):
+    """Who downloaded which self-assessment file, and when."""
+
+    file = models.ForeignKey(SelfAssessmentFile, models.PROTECT, related_name="downloads")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="self_assessment_file_downloads"
+    )
+    downloaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-downloaded_at"]
+
+    def __str__(self):
+        when = timezone.localtime(self.downloaded_at)
+        return f"{self.file} by {self.user} at {when:%d/%m/%Y %H:%M}"
+
+
 class AssuranceRecordQuerySet(models.QuerySet):
     def annual(self) -> "AssuranceRecordQuerySet":
-        """Records of the three-year cycle's assessments: a targeted G8.13 one, covering only
-        the new system, neither restarts the 12-month clock nor moves the cycle on."""
-        return self.exclude(kind=AssessmentKind.G8_13)
+        """Records that count as the annual review: only they restart the 12-month clock and
+        move the cycle on. An ad-hoc one does so only when the SSC decided it counts."""
+        return self.filter(counts_as_annual_review=True)
 
 
 class AssuranceRecord(models.Model):
@@ -416,7 +586,19 @@ class AssuranceRecord(models.Model):
 
     organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="assurance_records")
     status = models.CharField(max_length=40, choices=AssuranceStatus.choices)
-    kind = models.CharField(max_length=10, choices=AssessmentKind.choices)
+    kind = models.CharField(
+        "type",
+        max_length=10,
+        choices=AssessmentKind.choices,
+        blank=True,
+        help_text="Empty only for G8.13 assessments recorded before the type was asked.",
+    )
+    reason = models.CharField(
+        max_length=20, choices=AssessmentReason.choices, default=AssessmentReason.ANNUAL_REVIEW
+    )
+    counts_as_annual_review = models.BooleanField(
+        default=True, help_text="Whether this record restarts the 12-month annual-review clock."
+    )
     cycle_year = models.PositiveSmallIntegerField(choices=CYCLE_YEARS, default=1)
     fieldwork_end_date = models.DateField(
         help_text="The annual review is due 12 months after this date."
@@ -445,6 +627,9 @@ class AssuranceRecord(models.Model):
 
     def __str__(self):
         return f"{self.organisation}: {self.get_status_display()} ({self.effective_date:%d/%m/%Y})"
+
+    def get_kind_display(self) -> str:
+        return AssessmentKind(self.kind).label if self.kind else TYPE_NOT_RECORDED
 
     @property
     def next_annual_review_date(self) -> date:

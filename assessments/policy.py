@@ -10,6 +10,7 @@ from users.policy import (
     on_committee_side,
     on_secas_side,
     prepares_for,
+    submits_for,
 )
 
 rules.add_perm("assessments.view_committee_pages", on_committee_side)
@@ -33,5 +34,16 @@ rules.add_perm(
 )
 rules.add_perm(
     "assessments.record_assessment_steps",
+    is_secas & holds_model_permission("assessments.manage_assessment"),
+)
+
+# A self-assessment (USSA) is the User's: its submitters send it; SECAS records the CIO's review.
+rules.add_perm("assessments.view_own_assessment", prepares_for)
+rules.add_perm("assessments.submit_self_assessment", submits_for)
+# Its files: the organisation's people, and SECAS (who passes them to the CIO).
+rules.add_perm("assessments.view_self_assessment", prepares_for | on_secas_side)
+# Whether an ad-hoc assessment counts as the annual review: SECAS, saying why.
+rules.add_perm(
+    "assessments.change_counts_as_annual_review",
     is_secas & holds_model_permission("assessments.manage_assessment"),
 )

@@ -333,7 +333,8 @@ def assessment_responses(today: date, people: Recipients) -> list[Due]:
     """The User's response to the assessment report, before and after its due date."""
     horizon = today + timedelta(days=RESPONSE_DUE_DAYS)
     waiting = Assessment.objects.filter(
-        state=AssessmentState.REPORT_RECEIVED,
+        # After a CIO's report, or a CIO's review of a self-assessment (USSA).
+        state__in=[AssessmentState.REPORT_RECEIVED, AssessmentState.CIO_REVIEW_RECORDED],
         response_due_date__lte=horizon,
         organisation__is_active=True,
     ).select_related("organisation", "notification")

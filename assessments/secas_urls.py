@@ -37,6 +37,11 @@ urlpatterns = [
     path("secas/export/<slug:name>.csv", secas.ExportView.as_view(), name="export"),
     path("secas/assessments/<int:pk>/", secas.AssessmentView.as_view(), name="assessment"),
     path(
+        "secas/assessments/<int:pk>/counts-as-annual-review/",
+        secas.CountsAsAnnualReviewView.as_view(),
+        name="assessment_counts",
+    ),
+    path(
         "secas/assessments/<int:pk>/<slug:step>/",
         secas.AssessmentStepView.as_view(),
         name="assessment_step",

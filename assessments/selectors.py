@@ -44,6 +44,7 @@ from assessments.models import (
     Decision,
     LatestAssurance,
     Reminder,
+    SelfAssessmentFile,
     SSCMeeting,
 )
 from notifications.eligibility import Eligibility
@@ -131,6 +132,42 @@ def assessments_visible_to(user, within: QuerySet | None = None) -> QuerySet[Ass
     return queryset.filter(
         _about_visible_organisations(user, "organisation", "assessments.view_assessment")
     )
+
+
+def get_own_self_assessment(user, pk) -> Assessment:
+    """A self-assessment (USSA) of one of the person's own organisations, or 404."""
+    assessment = (
+        Assessment.objects.select_related("organisation")
+        .filter(pk=pk, kind=AssessmentKind.USSA)
+        .first()
+    )
+    if assessment is None or not allows(user, "assessments.view_own_assessment", assessment):
+        raise Http404("No such self-assessment.")
+    return assessment
+
+
+def get_visible_self_assessment_file(user, pk) -> SelfAssessmentFile:
+    file = (
+        SelfAssessmentFile.objects.select_related("assessment__organisation").filter(pk=pk).first()
+    )
+    if file is None or not allows(user, "assessments.view_self_assessment", file.assessment):
+        raise Http404("No such file.")
+    return file
+
+
+def self_assessments_to_submit(organisation) -> QuerySet[Assessment]:
+    """The organisation's self-assessments waiting for it to submit them (its home page)."""
+    return (
+        Assessment.objects.filter(
+            organisation=organisation, kind=AssessmentKind.USSA, state=AssessmentState.REQUIRED
+        )
+        .only("kind", "state", "due_date", "organisation_id")
+        .order_by("due_date", "pk")
+    )
+
+
+def flag_changes(assessment: Assessment) -> list:
+    return list(assessment.flag_changes.select_related("changed_by").order_by("changed_at", "pk"))
 
 
 def assurance_records_visible_to(user, within: QuerySet | None = None) -> QuerySet[AssuranceRecord]:
@@ -703,6 +740,7 @@ def outstanding_assessments(*, stage: str = "") -> QuerySet[Assessment]:
         queryset.select_related("organisation", "notification")
         .only(
             "kind",
+            "reason",
             "state",
             "due_date",
             "cio_name",

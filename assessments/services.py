@@ -8,16 +8,23 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django_fsm_log.models import StateLog
 
 from assessments.models import (
     AgendaItem,
+    AnnualReviewFlagChange,
     Assessment,
     AssessmentKind,
+    AssessmentReason,
+    AssessmentState,
     AssuranceRecord,
     Decision,
     LatestAssurance,
     MeetingConflict,
+    SelfAssessmentFile,
+    SelfAssessmentFileDownload,
     SSCMeeting,
+    annual_review_due_date,
 )
 from assessments.selectors import (
     expected_annual_review_kind,
@@ -105,11 +112,14 @@ def decide(
     outcome: str,
     rationale: str,
     meeting: SSCMeeting,
-    assessment_kind: str = AssessmentKind.G8_13,
+    assessment_kind: str = "",
     assessment_scope: str = "",
     assessment_due_date: date | None = None,
+    assessment_counts_as_annual_review: bool = False,
 ) -> Decision:
-    """Record the SSC's decision with its rationale and meeting; open the assessment it requires."""
+    """Record the SSC's decision with its rationale and meeting; open the assessment it requires
+    (reason G8.13, of the type and scope the SSC chose, counting as the annual review only when
+    the SSC said so)."""
     rationale = (rationale or "").strip()
     if not rationale:
         raise TransitionRefused("A decision needs a written rationale.")
@@ -133,6 +143,8 @@ def decide(
             raise TransitionRefused("Please give the date by which the assessment is due.")
         if assessment_due_date <= timezone.localdate():
             raise TransitionRefused("The assessment due date must be after today.")
+        if assessment_kind not in AssessmentKind.values:
+            raise TransitionRefused("Please choose the type of assessment: FUSA, VUSA or USSA.")
         transition_name = "decide_assessment_required"
     elif outcome == Decision.Outcome.NO_ASSESSMENT:
         transition_name = "decide_no_assessment"
@@ -160,6 +172,8 @@ def decide(
             assessment = Assessment.objects.create(
                 organisation=locked.organisation,
                 kind=assessment_kind,
+                reason=AssessmentReason.G8_13,
+                counts_as_annual_review=bool(assessment_counts_as_annual_review),
                 notification=locked,
                 scope=assessment_scope,
                 due_date=assessment_due_date,
@@ -322,6 +336,24 @@ def lock_assessment(assessment: Assessment) -> Assessment:
     )
 
 
+CIO_STEPS = ("schedule", "start_fieldwork", "receive_report")
+SELF_ASSESSMENT_STEPS = ("submit_self_assessment", "record_cio_review")
+
+
+def _check_type(assessment: Assessment, step: str) -> None:
+    """Refuse, in words, a step of the other lifecycle: a USSA has no CIO fieldwork."""
+    if assessment.is_self_assessment and step in CIO_STEPS:
+        raise TransitionRefused(
+            "This is a self-assessment (USSA): the User submits it and the CIO reviews it; "
+            "there is no CIO booking, fieldwork or report to record."
+        )
+    if not assessment.is_self_assessment and step in SELF_ASSESSMENT_STEPS:
+        raise TransitionRefused(
+            f"This is a {assessment.get_kind_display()}: the CIO carries it out, so there is no "
+            "self-assessment to submit or review."
+        )
+
+
 def schedule_assessment(
     *,
     assessment: Assessment,
@@ -337,6 +369,7 @@ def schedule_assessment(
         raise TransitionRefused("Fieldwork cannot end before it starts.")
     with transaction.atomic():
         locked = lock_assessment(assessment)
+        _check_type(locked, "schedule")
         perform_transition(
             locked,
             "schedule",
@@ -352,6 +385,7 @@ def schedule_assessment(
 def start_fieldwork(*, assessment: Assessment, by: User, started_on: date) -> Assessment:
     with transaction.atomic():
         locked = lock_assessment(assessment)
+        _check_type(locked, "start_fieldwork")
         if locked.fieldwork_end_date and started_on > locked.fieldwork_end_date:
             booked_end = f"{locked.fieldwork_end_date:%d/%m/%Y}"
             raise TransitionRefused(f"Fieldwork cannot start after its booked end ({booked_end}).")
@@ -372,6 +406,7 @@ def record_report(
         raise TransitionRefused("The response cannot be due before the report was received.")
     with transaction.atomic():
         locked = lock_assessment(assessment)
+        _check_type(locked, "receive_report")
         if locked.fieldwork_start_date and fieldwork_ended_on < locked.fieldwork_start_date:
             raise TransitionRefused("Fieldwork cannot end before it started.")
         perform_transition(
@@ -381,6 +416,130 @@ def record_report(
             received_on=received_on,
             fieldwork_ended_on=fieldwork_ended_on,
             response_due_date=response_due_date,
+        )
+    return locked
+
+
+def submit_self_assessment(
+    *, assessment: Assessment, by: User, notes: str = "", files=()
+) -> Assessment:
+    """The User submits its self-assessment (USSA) with its files (each already checked by the
+    form: type, size, name); SECAS is told, and the CIO's review follows."""
+    notes = (notes or "").strip()
+    files = list(files)
+    if not files:
+        raise TransitionRefused("Please attach the self-assessment: at least one file.")
+    with transaction.atomic():
+        locked = lock_assessment(assessment)
+        _check_type(locked, "submit_self_assessment")
+        perform_transition(
+            locked,
+            "submit_self_assessment",
+            by=by,
+            notes=notes,
+            description=f"Self-assessment submitted with {len(files)} "
+            f"file{'s' if len(files) != 1 else ''}",
+        )
+        for upload, kind, tlp, description in files:
+            SelfAssessmentFile.objects.create(
+                assessment=locked,
+                file=upload,
+                original_name=upload.safe_name,
+                content_type=kind.content_type,
+                size=upload.size,
+                tlp=tlp,
+                description=description,
+                uploaded_by=by,
+            )
+        queue_email(
+            kind="self_assessment_submitted",
+            to=recipients_for("self_assessment_submitted", organisation=locked.organisation),
+            template="self_assessment_submitted",
+            context={
+                "assessment": locked,
+                "submitted_by": by,
+                "assessment_url": portal_link("secas:assessment", locked.pk),
+            },
+            organisation=locked.organisation,
+        )
+    return locked
+
+
+def record_cio_review(
+    *,
+    assessment: Assessment,
+    by: User,
+    cio_name: str,
+    reviewed_on: date,
+    response_due_date: date,
+) -> Assessment:
+    """The CIO's review of a self-assessment is recorded; the User's response is due by a date."""
+    if not (cio_name or "").strip():
+        raise TransitionRefused("Please name the User CIO who reviewed the self-assessment.")
+    if response_due_date < reviewed_on:
+        raise TransitionRefused("The response cannot be due before the CIO's review.")
+    with transaction.atomic():
+        locked = lock_assessment(assessment)
+        _check_type(locked, "record_cio_review")
+        submitted = locked.self_assessment_submitted_at
+        if submitted and reviewed_on < timezone.localtime(submitted).date():
+            raise TransitionRefused(
+                "The CIO cannot have reviewed the self-assessment before it was submitted "
+                f"({timezone.localtime(submitted):%d/%m/%Y})."
+            )
+        perform_transition(
+            locked,
+            "record_cio_review",
+            by=by,
+            cio_name=cio_name.strip(),
+            reviewed_on=reviewed_on,
+            response_due_date=response_due_date,
+            description=f"Reviewed by CIO {cio_name.strip()} on {reviewed_on:%d/%m/%Y}",
+        )
+    return locked
+
+
+def record_download(*, file: SelfAssessmentFile, by: User, request=None):
+    record_event(
+        SecurityEvent.Kind.DOWNLOAD,
+        actor=by,
+        request=request,
+        organisation=file.assessment.organisation,
+        summary=f"{by} downloaded {file.original_name} ({file.get_tlp_display()}) "
+        f"from the self-assessment for {file.assessment}",
+    )
+    return SelfAssessmentFileDownload.objects.create(file=file, user=by)
+
+
+def change_counts_as_annual_review(
+    *, assessment: Assessment, by: User, counts_as_annual_review: bool, reason: str
+) -> Assessment:
+    """SECAS changes whether an ad-hoc or follow-up assessment counts as the annual review, saying
+    why; logged. An annual review always counts, and a completed one's record stands."""
+    reason = (reason or "").strip()
+    if not allows(by, "assessments.change_counts_as_annual_review", assessment):
+        raise TransitionRefused("Only SECAS can change whether an assessment counts.")
+    if not reason:
+        raise TransitionRefused("Please say why the flag changes.")
+    with transaction.atomic():
+        locked = lock_assessment(assessment)
+        if locked.is_annual_review:
+            raise TransitionRefused("An annual review always counts as the annual review.")
+        if locked.is_completed:
+            raise TransitionRefused(
+                "This assessment is complete: its assurance record is part of the history. "
+                "Add a correction to the assurance history instead."
+            )
+        if locked.counts_as_annual_review == counts_as_annual_review:
+            says = "already counts" if counts_as_annual_review else "already does not count"
+            raise TransitionRefused(f"This assessment {says} as the annual review.")
+        locked.counts_as_annual_review = counts_as_annual_review
+        locked.save(update_fields=["counts_as_annual_review"])
+        AnnualReviewFlagChange.objects.create(
+            assessment=locked,
+            counts_as_annual_review=counts_as_annual_review,
+            reason=reason,
+            changed_by=by,
         )
     return locked
 
@@ -411,7 +570,9 @@ def complete_assessment(
             organisation=locked.organisation,
             status=assurance_status,
             kind=locked.kind,
-            cycle_year=locked.cycle_year or (latest_cycle_year(locked.organisation)),
+            reason=locked.reason,
+            counts_as_annual_review=locked.counts_as_annual_review,
+            cycle_year=cycle_year_of(locked),
             # Completion follows the report, which records the end of fieldwork.
             fieldwork_end_date=cast(date, locked.fieldwork_end_date),
             effective_date=timezone.localdate(),
@@ -428,9 +589,9 @@ def complete_assessment(
                 by=by,
                 description=f"Assessment completed: {AssuranceStatus(assurance_status).label}",
             )
-        else:
-            # An annual review completed: the next one is due 12 months after its fieldwork.
-            next_annual_review(locked.organisation)
+        if locked.counts_as_annual_review:
+            # It counted as the annual review: the next one is due 12 months after its fieldwork.
+            move_annual_review_on(locked, by=by)
         queue_assessment_outcome(locked)
     return locked
 
@@ -460,9 +621,55 @@ def queue_assessment_outcome(assessment: Assessment) -> None:
 
 
 def latest_cycle_year(organisation: Organisation) -> int:
-    """A G8.13 assessment does not move the three-year cycle on."""
+    """An assessment that does not count as the annual review does not move the cycle on."""
     last = latest_annual_assurance(organisation)
     return last.cycle_year if last else 1
+
+
+def cycle_year_of(assessment: Assessment) -> int:
+    """An annual review's own year; an ad-hoc one counting as the annual review takes the year of
+    the review it stands for; one that does not count stays in the current year."""
+    if assessment.cycle_year:
+        return assessment.cycle_year
+    if not assessment.counts_as_annual_review:
+        return latest_cycle_year(assessment.organisation)
+    review = open_annual_review(assessment.organisation)
+    if review is not None and review.cycle_year:
+        return review.cycle_year
+    last = latest_annual_assurance(assessment.organisation)
+    return last.cycle_year % 3 + 1 if last else 1
+
+
+def move_annual_review_on(completed: Assessment, *, by: User) -> Assessment:
+    """After an assessment that counts as the annual review: the open review not yet started
+    (one the completed ad-hoc assessment stood for) moves to the next cycle year, due 12 months
+    after this fieldwork; with none open, the next is opened from the cycle matrix."""
+    review = open_annual_review(completed.organisation)
+    if review is None or review.pk == completed.pk:
+        return next_annual_review(completed.organisation)
+    if review.state != AssessmentState.REQUIRED:
+        # Already booked or under way: SECAS settles it, the flag does not undo CIO work.
+        return review
+    last = latest_annual_assurance(completed.organisation)
+    cycle_year = last.cycle_year % 3 + 1 if last else 1
+    review.cycle_year = cycle_year
+    review.kind = expected_annual_review_kind(completed.organisation, cycle_year)
+    review.due_date = next_annual_review_due_after(completed)
+    review.save(update_fields=["cycle_year", "kind", "due_date"])
+    StateLog.objects.create(
+        content_object=review,
+        transition="move_on",
+        source_state=review.state,
+        state=review.state,
+        by=by,
+        description=f"Moved on: {completed} counted as the annual review; now year {cycle_year}, "
+        f"due by {review.due_date:%d/%m/%Y}",
+    )
+    return review
+
+
+def next_annual_review_due_after(completed: Assessment) -> date:
+    return annual_review_due_date(cast(date, completed.fieldwork_end_date))
 
 
 def check_assurance_record(*, record: AssuranceRecord, systems, by: User) -> None:

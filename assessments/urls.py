@@ -1,7 +1,7 @@
 from django.urls import path
 
 from assessments import views
-from assessments.views import systems
+from assessments.views import self_assessment, systems
 
 app_name = "assessments"
 
@@ -48,6 +48,21 @@ urlpatterns = [
         "systems/<int:pk>/notify-change/",
         systems.NotifyChangeView.as_view(),
         name="system_notify_change",
+    ),
+    path(
+        "assessments/<int:pk>/self-assessment/",
+        self_assessment.SelfAssessmentView.as_view(),
+        name="self_assessment",
+    ),
+    path(
+        "assessments/<int:pk>/self-assessment/submit/",
+        self_assessment.SubmitSelfAssessmentView.as_view(),
+        name="submit_self_assessment",
+    ),
+    path(
+        "assessments/self-assessment-files/<int:pk>/",
+        self_assessment.SelfAssessmentFileView.as_view(),
+        name="self_assessment_file",
     ),
     path("ssc/meetings/", views.MeetingListView.as_view(), name="meetings"),
     path("ssc/meetings/<int:pk>/", views.MeetingView.as_view(), name="meeting"),

@@ -844,6 +844,9 @@ class Builder:
         return Assessment(
             organisation=organisation,
             kind=kind,
+            # A case's assessment is ad hoc (G8.13) and, by default, not the annual review.
+            reason="g8_13" if notification else "annual_review",
+            counts_as_annual_review=notification is None,
             notification=notification,
             cycle_year=cycle_year,
             scope="Targeted assessment of the new User System."
@@ -867,7 +870,7 @@ class Builder:
                 index = rng.randint(0, 4)
                 due = x.decided_at.date() + timedelta(days=rng.randint(90, 200))
             assessment = self.assessment(
-                x.organisation, "g8_13", due, index, x.decided_at, notification=x
+                x.organisation, "fusa", due, index, x.decided_at, notification=x
             )
             rows.append((assessment, [t["system"].pk]))
         self.save_assessments(rows)

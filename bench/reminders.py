@@ -136,7 +136,7 @@ def build(scale: float) -> dict[str, int]:
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group
 
-    from assessments.models import Assessment, AssessmentKind, AssessmentState
+    from assessments.models import Assessment, AssessmentKind, AssessmentReason, AssessmentState
     from notifications.models import (
         AssuranceStatus,
         DeliveryModel,
@@ -237,7 +237,9 @@ def build(scale: float) -> dict[str, int]:
         is_open = notification.state == NotificationState.ASSESSMENT_REQUIRED
         assessment = Assessment(
             organisation=notification.organisation,
-            kind=AssessmentKind.G8_13,
+            kind=AssessmentKind.FUSA,
+            reason=AssessmentReason.G8_13,
+            counts_as_annual_review=False,
             notification=notification,
             scope=f"Targeted assessment of {notification.system_name} under G8.13.",
             due_date=spread_due_date(rng) if is_open else notification.submitted_at.date(),

@@ -146,6 +146,7 @@ AUDIENCES: dict[str, tuple[Audience, ...]] = {
     "rapporteur_assigned": (_rapporteur,),
     "decision_letter": (_case_contacts,),
     "assessment_completed": (_case_contacts, _organisation_people),
+    "self_assessment_submitted": (_secas,),
 }
 
 

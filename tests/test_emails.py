@@ -22,6 +22,7 @@ from notifications.workdays import add_working_days
 from sscportal.mail.models import OutboundEmail
 from sscportal.mail.tasks import deliver_pending_emails
 from tests import factories
+from tests.assessments.test_lifecycle import checked_upload
 from users.models import SECAS_STAFF_GROUP, SSC_MEMBERS_GROUP, Membership, User
 
 LABELS = ("G8.13", "CIO", "SSC", "SECAS", "FUSA", "VUSA", "USSA")
@@ -44,7 +45,25 @@ def submit(organisation, preparer, submitter, **content):
     return intake.submit_notification(notification=draft, by=submitter, declaration_accepted=True)
 
 
-def take_to_the_end(assessment, secas, *, status):
+def take_to_the_end(assessment, secas, *, status, submitter=None):
+    if assessment.is_self_assessment:
+        # The User submits its self-assessment; the CIO's review is recorded, then the outcome.
+        assessment = committee.submit_self_assessment(
+            assessment=assessment, by=submitter, files=[checked_upload("self-assessment.pdf")]
+        )
+        assessment = committee.record_cio_review(
+            assessment=assessment,
+            by=secas,
+            cio_name="Assure CIO Ltd",
+            reviewed_on=START + datetime.timedelta(days=4),
+            response_due_date=START + datetime.timedelta(days=20),
+        )
+        committee.record_response(
+            assessment=assessment, by=secas, received_on=START + datetime.timedelta(days=6)
+        )
+        return committee.complete_assessment(
+            assessment=assessment, by=secas, assurance_status=status
+        )
     assessment = committee.schedule_assessment(
         assessment=assessment,
         by=secas,
@@ -109,7 +128,7 @@ def everything(rendered, organisation, other_organisation, preparer, submitter, 
             assessment_kind="ussa",
             assessment_due_date=START + datetime.timedelta(days=90),
         )
-        take_to_the_end(required.assessment, secas, status="deferred")
+        take_to_the_end(required.assessment, secas, status="deferred", submitter=submitter)
         # No assessment needed; a late notice; a withdrawal; an annual review completed.
         decided = submit(organisation, preparer, submitter)
         committee.start_review(
@@ -154,6 +173,7 @@ def everything(rendered, organisation, other_organisation, preparer, submitter, 
             notification=g8_13,
             by=rapporteur,
             outcome="assessment_required",
+            assessment_kind="fusa",
             rationale="Never assessed.",
             meeting=meeting,
             assessment_due_date=RUN + datetime.timedelta(days=7),

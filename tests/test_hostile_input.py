@@ -128,7 +128,7 @@ def test_a_replayed_decision_is_told_it_was_already_decided(
         "outcome": "assessment_required",
         "rationale": "Never assessed.",
         "meeting": meeting.pk,
-        "assessment_kind": "g8_13",
+        "assessment_kind": "fusa",
         "assessment_due_date": (timezone.localdate() + datetime.timedelta(days=30)).isoformat(),
     }
     url = reverse("assessments:decide", args=[under_review.pk])

@@ -35,6 +35,7 @@ def test_the_case_page_shows_the_assessment_stage_with_its_capitals(
         notification=under_review,
         by=ssc_member,
         outcome="assessment_required",
+        assessment_kind="fusa",
         rationale="Never assessed.",
         meeting=meeting,
         assessment_due_date=timezone.localdate() + datetime.timedelta(days=60),

@@ -21,12 +21,19 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import AnonymousUser, Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django_fsm import has_transition_perm
 
-from assessments.models import Assessment, AssuranceRecord, MeetingConflict, Reminder
+from assessments.models import (
+    Assessment,
+    AssuranceRecord,
+    MeetingConflict,
+    Reminder,
+    SelfAssessmentFile,
+)
 from assessments.services import decide, start_review
 from notifications import services as intake
 from notifications.models import Attachment, AttachmentDownload, Message
@@ -166,6 +173,13 @@ PAGES = {
     "assessments:system_go_live": Page("post", "system", "notifications.view_systems"),
     "assessments:system_retire": Page("post", "system", "notifications.view_systems"),
     "assessments:system_notify_change": Page("post", "system", "notifications.view_systems"),
+    # A self-assessment (USSA): the organisation's people see it (its submitters send it, the
+    # service refusing the others); its files are theirs and SECAS's.
+    "assessments:self_assessment": Page("get", "ussa", "assessments.view_own_assessment"),
+    "assessments:submit_self_assessment": Page("post", "ussa", "assessments.view_own_assessment"),
+    "assessments:self_assessment_file": Page(
+        "get", "ussa_file", "assessments.view_self_assessment"
+    ),
     "assessments:meetings": Page("get", None, "assessments.view_committee_pages"),
     "assessments:meeting": Page("get", "meeting", "assessments.view_committee_pages"),
     "assessments:attendance": Page("post", "meeting", "assessments.view_committee_pages", ok=302),
@@ -191,6 +205,7 @@ PAGES = {
     "secas:export": Page("get", "export", "assessments.view_secas_pages"),
     "secas:assessment": Page("get", "assessment", "assessments.view_secas_pages"),
     "secas:assessment_step": Page("post", "assessment_step", "assessments.view_secas_pages"),
+    "secas:assessment_counts": Page("post", "assessment", "assessments.view_secas_pages"),
     "secas:case_communications": Page("get", "notification_pk", "assessments.view_secas_pages"),
     "secas:organisation_communications": Page(
         "get", "organisation_pk_comms", "assessments.view_secas_pages"
@@ -318,6 +333,20 @@ def world(
         cycle_year=1,
         due_date=timezone.localdate() + datetime.timedelta(days=60),
     )
+    ussa = Assessment.objects.create(
+        organisation=organisation,
+        kind="ussa",
+        cycle_year=3,
+        due_date=timezone.localdate() + datetime.timedelta(days=90),
+    )
+    ussa_file = SelfAssessmentFile.objects.create(
+        assessment=ussa,
+        file=ContentFile(PDF_BYTES, name="self-assessment.pdf"),
+        original_name="self-assessment.pdf",
+        content_type="application/pdf",
+        size=len(PDF_BYTES),
+        uploaded_by=submitter,
+    )
     reader = factories.MembershipFactory(organisation=organisation).user
     feed = CalendarFeed.objects.create(user=reader, token="matrix-test-token")
     # Someone outside PEOPLE is invited, so no person in the matrix may answer it.
@@ -360,6 +389,8 @@ def world(
         "export": ({"name": "assessments"}, None),
         "assessment": ({"pk": review.pk}, review),
         "assessment_step": ({"pk": review.pk, "step": "schedule"}, review),
+        "ussa": ({"pk": ussa.pk}, ussa),
+        "ussa_file": ({"pk": ussa_file.pk}, ussa),
         "notification_pk": ({"notification_pk": case.pk}, case),
         "invitation": ({"pk": invitation.pk}, invitation),
         "admin_view_on_site": (

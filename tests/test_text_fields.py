@@ -35,6 +35,8 @@ SYSTEM_WRITTEN = {
     "notifications.Notification.reference",
     "notifications.Attachment.original_name",
     "notifications.Attachment.content_type",
+    "assessments.SelfAssessmentFile.original_name",
+    "assessments.SelfAssessmentFile.content_type",
     "mail.OutboundEmail.kind",
     "mail.OutboundEmail.subject",
     "mail.OutboundEmail.body_text",

@@ -13,6 +13,7 @@ browser tests build their data from these:
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentKind, AssessmentState, Decision, SSCMeeting
@@ -20,15 +21,19 @@ from assessments.services import (
     complete_assessment,
     decide,
     next_annual_review,
+    record_cio_review,
     record_report,
     record_response,
     schedule_assessment,
     start_fieldwork,
     start_review,
+    submit_self_assessment,
 )
-from notifications.models import DeliveryModel, Notification, SharedResourceProvider
+from notifications import filetypes
+from notifications.models import DeliveryModel, Notification, SharedResourceProvider, TLPMarking
 from notifications.services import create_draft, submit_notification
-from users.models import Organisation, User, UserRole
+from users.models import Membership, Organisation, User, UserRole
+from users.policy import SUBMITTING_ROLES
 
 CLOUD_REGIONS = "UK South (London) and UK West (Cardiff) cloud regions"
 
@@ -145,6 +150,7 @@ def assessment_required(
     due_date: date,
     rationale: str,
     scope: str = "",
+    kind: str = AssessmentKind.FUSA,
 ) -> Assessment:
     """An SSC member decides that a G8.13 assessment is required; returns the one it opens."""
     decide(
@@ -153,7 +159,7 @@ def assessment_required(
         outcome=Decision.Outcome.ASSESSMENT_REQUIRED,
         rationale=rationale,
         meeting=meeting,
-        assessment_kind=AssessmentKind.G8_13,
+        assessment_kind=kind,
         assessment_scope=scope,
         assessment_due_date=due_date,
     )
@@ -186,20 +192,72 @@ class AssessmentPlan:
 
 
 STATE_ORDER = list(AssessmentState.values)
+# A self-assessment's steps stand where the CIO's would in a plan written for either type.
+SELF_ASSESSMENT_TARGETS = {
+    AssessmentState.SCHEDULED: AssessmentState.REQUIRED,
+    AssessmentState.FIELDWORK: AssessmentState.SELF_ASSESSMENT_SUBMITTED,
+    AssessmentState.REPORT_RECEIVED: AssessmentState.CIO_REVIEW_RECORDED,
+}
+DEMO_PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def submitter_for(organisation: Organisation) -> User:
+    membership = (
+        Membership.objects.filter(
+            organisation=organisation, is_active=True, role__in=SUBMITTING_ROLES
+        )
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    if membership is None:
+        raise ValueError(f"{organisation} has no submitter to send its self-assessment.")
+    return membership.user
+
+
+def self_assessment_submitted(assessment: Assessment) -> Assessment:
+    """The organisation's submitter sends its self-assessment with one (PDF) file."""
+    upload = SimpleUploadedFile("self-assessment.pdf", DEMO_PDF, content_type="application/pdf")
+    upload.safe_name = "self-assessment.pdf"  # type: ignore[attr-defined]
+    return submit_self_assessment(
+        assessment=assessment,
+        by=submitter_for(assessment.organisation),
+        notes="Completed questionnaire and the evidence index.",
+        files=[(upload, filetypes.sniff(upload), TLPMarking.AMBER, "Self-assessment")],
+    )
 
 
 def advance_assessment(
     assessment: Assessment, *, by: User, plan: AssessmentPlan, today: date | None = None
 ) -> Assessment:
-    """Take an assessment through the services, one step at a time, up to plan.target."""
+    """Take an assessment through the services, one step at a time, up to plan.target (the
+    self-assessment's own steps for a USSA)."""
     today = today or timezone.localdate()
 
     def day(offset: int) -> date:
         return today + timedelta(days=offset)
 
-    while STATE_ORDER.index(assessment.state) < STATE_ORDER.index(plan.target):
+    target = plan.target
+    if assessment.is_self_assessment:
+        target = SELF_ASSESSMENT_TARGETS.get(target, target)
+    while STATE_ORDER.index(assessment.state) < STATE_ORDER.index(target):
         state = assessment.state
-        if state == AssessmentState.REQUIRED:
+        if state == AssessmentState.REQUIRED and assessment.is_self_assessment:
+            assessment = self_assessment_submitted(assessment)
+        elif state == AssessmentState.SELF_ASSESSMENT_SUBMITTED:
+            assessment = record_cio_review(
+                assessment=assessment,
+                by=by,
+                cio_name=plan.cio,
+                # Reviewed no earlier than it was submitted (today), the response due after.
+                reviewed_on=max(day(plan.report), today),
+                response_due_date=max(day(plan.response_due), today + timedelta(days=14)),
+            )
+        elif state == AssessmentState.CIO_REVIEW_RECORDED:
+            assessment = record_response(
+                assessment=assessment, by=by, received_on=day(plan.response)
+            )
+        elif state == AssessmentState.REQUIRED:
             assessment = schedule_assessment(
                 assessment=assessment,
                 by=by,

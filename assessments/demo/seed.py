@@ -43,7 +43,7 @@ from assessments.demo.register import (
     seed_providers,
 )
 from assessments.demo.scenarios import AssessmentPlan
-from assessments.models import Assessment, AssessmentState
+from assessments.models import Assessment, AssessmentKind, AssessmentState
 from notifications.models import (
     AssuranceStatus,
     DeliveryModel,
@@ -153,7 +153,14 @@ class DemoSeed:
         )
 
     def require_assessment(
-        self, case: Notification, *, by: str, due_in_days: int, rationale: str, scope: str
+        self,
+        case: Notification,
+        *,
+        by: str,
+        due_in_days: int,
+        rationale: str,
+        scope: str,
+        kind: str = AssessmentKind.FUSA,
     ) -> Assessment:
         return scenarios.assessment_required(
             case,
@@ -162,6 +169,7 @@ class DemoSeed:
             due_date=self.day(due_in_days),
             rationale=rationale,
             scope=scope,
+            kind=kind,
         )
 
     def advance(self, assessment: Assessment, plan: AssessmentPlan) -> Assessment:
@@ -337,6 +345,42 @@ class DemoSeed:
                 assessment,
                 AssessmentPlan(AssessmentState.SCHEDULED, "Northgate Cyber Assurance Ltd", 12, 16),
             )
+
+        # Self-assessments (USSA) under G8.13: one submitted by the User, one reviewed by the CIO.
+        for org_key, system_name, role, target in [
+            (
+                "pennine",
+                "Pennine Fault Alert Relay",
+                "electricity-distributor",
+                AssessmentState.SELF_ASSESSMENT_SUBMITTED,
+            ),
+            (
+                "harbourside",
+                "Harbourside Export Tariff Portal",
+                "export-supplier",
+                AssessmentState.CIO_REVIEW_RECORDED,
+            ),
+        ]:
+            if case := self.new_case(
+                org_key,
+                system_name=system_name,
+                purpose="A customer-facing service reusing the first system's DCC connection.",
+                go_live=self.day(75),
+                delivery=IN_HOUSE,
+                roles=(role,),
+                smets2=4_000,
+            ):
+                self.review(case, rapporteur=MEMBER, meeting=CURRENT)
+                assessment = self.require_assessment(
+                    case,
+                    by=MEMBER,
+                    due_in_days=45,
+                    rationale="Same ISMS and controls as the first system: a self-assessment "
+                    "of the new system, reviewed by the CIO, is enough.",
+                    scope="The new system only.",
+                    kind=AssessmentKind.USSA,
+                )
+                self.advance(assessment, AssessmentPlan(target, "Albion Assurance LLP", 0, 0))
 
         # Closed: assessed under G8.13 and deferred, so a second system is at risk.
         if kestrel := self.new_case(

@@ -130,6 +130,7 @@ class OrganisationHomeView(LoginRequiredMixin, TemplateView):
                 if counts.get(value)
             ],
             waiting=selectors.waiting_on_organisation(organisation),
+            self_assessments=list(ssc.self_assessments_to_submit(organisation)[:10]),
             today=timezone.localdate(),
         )
         return context

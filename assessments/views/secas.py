@@ -27,6 +27,7 @@ STEP_FORMS = {
     "schedule": forms.ScheduleForm,
     "start_fieldwork": forms.StartFieldworkForm,
     "receive_report": forms.RecordReportForm,
+    "record_cio_review": forms.RecordCioReviewForm,
     "receive_response": forms.RecordResponseForm,
     "complete": forms.CompleteForm,
 }
@@ -34,6 +35,7 @@ STEP_SERVICES = {
     "schedule": services.schedule_assessment,
     "start_fieldwork": services.start_fieldwork,
     "receive_report": services.record_report,
+    "record_cio_review": services.record_cio_review,
     "receive_response": services.record_response,
     "complete": services.complete_assessment,
 }
@@ -339,9 +341,41 @@ class AssessmentView(SecasMixin, TemplateView):
             step_label=available[0].custom.get("label") if available else "",
             step_form=kwargs.get("step_form") or (STEP_FORMS[step]() if step else None),
             history=ssc.assessment_history(assessment),
+            flag_changes=ssc.flag_changes(assessment),
+            files=list(assessment.self_assessment_files.select_related("uploaded_by")),
+            counts_form=kwargs.get("counts_form")
+            or forms.CountsAsAnnualReviewForm(
+                initial={
+                    "counts_as_annual_review": "yes" if assessment.counts_as_annual_review else "no"
+                }
+            ),
             **ssc.systems_in_scope(assessment),
         )
         return context
+
+
+class CountsAsAnnualReviewView(SecasMixin, View):
+    """SECAS changes whether an ad-hoc assessment counts as the annual review, saying why."""
+
+    def post(self, request, pk):
+        assessment = get_object_or_404(ssc.assessments_visible_to(request.user), pk=pk)
+        form = forms.CountsAsAnnualReviewForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Nothing was changed: please correct the form.")
+            view = AssessmentView(request=request, kwargs={"pk": pk})
+            return view.render_to_response(
+                view.get_context_data(assessment=assessment, counts_form=form)
+            )
+        try:
+            services.change_counts_as_annual_review(
+                assessment=assessment, by=request.user, **form.cleaned_data
+            )
+        except TransitionRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            says = "counts" if form.cleaned_data["counts_as_annual_review"] else "does not count"
+            messages.success(request, f"Recorded: the assessment now {says} as the annual review.")
+        return redirect("secas:assessment", pk=pk)
 
 
 class AssessmentStepView(SecasMixin, View):

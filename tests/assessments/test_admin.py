@@ -72,7 +72,7 @@ def test_a_decision_from_the_admin_opens_the_assessment(client, under_review, ss
         {
             "rationale": "Never assessed.",
             "meeting": meeting.pk,
-            "assessment_kind": "g8_13",
+            "assessment_kind": "fusa",
             "assessment_scope": "Whole system",
             "assessment_due_date": due.isoformat(),
         },
@@ -176,6 +176,7 @@ def test_a_conflicted_member_sees_nothing_of_the_organisation_anywhere_in_the_ad
         notification=under_review,
         by=ssc_member,
         outcome=Decision.Outcome.ASSESSMENT_REQUIRED,
+        assessment_kind="fusa",
         rationale="Confidential reasoning.",
         meeting=meeting,
         assessment_due_date=timezone.localdate() + datetime.timedelta(days=60),

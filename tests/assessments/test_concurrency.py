@@ -52,6 +52,7 @@ def test_two_members_deciding_at_once_produce_exactly_one_decision(
                 outcome=outcome,
                 rationale=f"Decided by {member}",
                 meeting=meeting,
+                assessment_kind="fusa",
                 assessment_due_date=timezone.localdate() + datetime.timedelta(days=60),
             )
             outcomes[member.full_name] = "decided"
@@ -83,3 +84,82 @@ def test_two_members_deciding_at_once_produce_exactly_one_decision(
     assert Assessment.objects.filter(notification=case).count() == (
         1 if decision.outcome == Decision.Outcome.ASSESSMENT_REQUIRED else 0
     )
+
+
+def _at_once(*actions):
+    """Run each action in its own thread and connection, released together; their outcomes."""
+    start = threading.Barrier(len(actions))
+    outcomes: list[str] = []
+
+    def run(action):
+        try:
+            start.wait(timeout=10)
+            action()
+            outcomes.append("done")
+        except TransitionRefused as refusal:
+            outcomes.append(str(refusal))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_submitters_sending_the_self_assessment_at_once_send_it_once(organisation):
+    from assessments.models import SelfAssessmentFile
+    from tests.assessments.test_lifecycle import checked_upload
+
+    people = [factories.MembershipFactory(organisation=organisation, role="submitter").user]
+    people.append(factories.MembershipFactory(organisation=organisation, role="admin").user)
+    ussa = Assessment.objects.create(
+        organisation=organisation,
+        kind="ussa",
+        reason="g8_13",
+        counts_as_annual_review=False,
+        due_date=timezone.localdate() + datetime.timedelta(days=60),
+    )
+    outcomes = _at_once(
+        *(
+            lambda person=person: services.submit_self_assessment(
+                assessment=ussa, by=person, files=[checked_upload(f"{person.pk}.pdf")]
+            )
+            for person in people
+        )
+    )
+    assert outcomes.count("done") == 1
+    assert any("is not possible" in outcome for outcome in outcomes)
+    assert SelfAssessmentFile.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_secas_staff_changing_the_flag_at_once_record_one_change(organisation):
+    from assessments.models import AnnualReviewFlagChange
+
+    staff = [factories.secas_user(full_name=f"Secas {n}") for n in range(2)]
+    assessment = Assessment.objects.create(
+        organisation=organisation,
+        kind="fusa",
+        reason="g8_13",
+        counts_as_annual_review=False,
+        due_date=timezone.localdate() + datetime.timedelta(days=60),
+    )
+    outcomes = _at_once(
+        *(
+            lambda person=person: services.change_counts_as_annual_review(
+                assessment=assessment,
+                by=person,
+                counts_as_annual_review=True,
+                reason=f"Agreed ({person.pk}).",
+            )
+            for person in staff
+        )
+    )
+    assert sorted(outcomes) == ["This assessment already counts as the annual review.", "done"]
+    assert AnnualReviewFlagChange.objects.count() == 1

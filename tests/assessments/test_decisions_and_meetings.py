@@ -77,6 +77,7 @@ def test_a_decision_the_service_refuses_keeps_what_was_typed(
     data.update(
         {
             "outcome": "assessment_required",
+            "assessment_kind": "fusa",
             "rationale": RATIONALE,
             "meeting": str(meeting.pk),
             "assessment_due_date": timezone.localdate().isoformat(),  # today: refused
@@ -306,7 +307,7 @@ def test_a_due_date_in_the_past_is_an_error_beside_the_field(
             "outcome": "assessment_required",
             "rationale": RATIONALE,
             "meeting": meeting.pk,
-            "assessment_kind": "g8_13",
+            "assessment_kind": "fusa",
             "assessment_due_date": timezone.localdate().isoformat(),
         },
     )

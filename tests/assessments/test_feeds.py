@@ -259,6 +259,7 @@ def test_a_decided_go_live_leaves_the_calendar_and_its_assessment_arrives(
         notification=under_review,
         by=ssc_member,
         outcome="assessment_required",
+        assessment_kind="fusa",
         rationale="Never assessed; in-house.",
         meeting=meeting,
         assessment_due_date=datetime.date(2027, 5, 14),

@@ -7,9 +7,19 @@ from django_fsm_log.models import StateLog
 
 from assessments import services
 from assessments.models import Assessment, Decision
+from notifications import filetypes
 from notifications import services as intake
 from notifications.models import Notification
 from tests import factories
+from tests.uploads import PDF_BYTES, upload
+
+
+def checked_upload(name: str, content: bytes = PDF_BYTES, tlp: str = "amber"):
+    """A file as the self-assessment form hands it to the service: checked, kind and safe name."""
+    file = upload(name, content)
+    file.kind = filetypes.sniff(file)
+    file.safe_name = name
+    return (file, file.kind, tlp, "")
 
 
 def all_transition_names(model) -> set[str]:
@@ -31,6 +41,7 @@ def test_every_transition_of_both_lifecycles_is_logged_with_its_actor(
         notification=first,
         by=ssc_member,
         outcome=Decision.Outcome.ASSESSMENT_REQUIRED,
+        assessment_kind="fusa",
         rationale="Never assessed.",
         meeting=meeting,
         assessment_due_date=timezone.localdate() + datetime.timedelta(days=60),
@@ -69,6 +80,35 @@ def test_every_transition_of_both_lifecycles_is_logged_with_its_actor(
     )
     third = factories.NotificationFactory(organisation=organisation, created_by=preparer)
     intake.withdraw_notification(notification=third, by=submitter, reason="Not needed.")
+
+    # Journey 4: a self-assessment (USSA), submitted by the User and reviewed by the CIO.
+    fourth = factories.NotificationFactory(organisation=organisation, created_by=preparer)
+    intake.submit_notification(notification=fourth, by=submitter, declaration_accepted=True)
+    services.start_review(notification=fourth, by=secas, rapporteur=ssc_member, meeting=meeting)
+    services.decide(
+        notification=fourth,
+        by=ssc_member,
+        outcome=Decision.Outcome.ASSESSMENT_REQUIRED,
+        assessment_kind="ussa",
+        rationale="A self-assessment will do.",
+        meeting=meeting,
+        assessment_due_date=timezone.localdate() + datetime.timedelta(days=60),
+    )
+    ussa = Assessment.objects.get(notification=fourth)
+    services.submit_self_assessment(
+        assessment=ussa, by=submitter, files=[checked_upload("self-assessment.pdf")]
+    )
+    services.record_cio_review(
+        assessment=ussa,
+        by=secas,
+        cio_name="Example CIO LLP",
+        reviewed_on=timezone.localdate() + datetime.timedelta(days=10),
+        response_due_date=timezone.localdate() + datetime.timedelta(days=30),
+    )
+    services.record_response(
+        assessment=ussa, by=secas, received_on=timezone.localdate() + datetime.timedelta(days=20)
+    )
+    services.complete_assessment(assessment=ussa, by=secas, assurance_status="approved")
 
     logged = StateLog.objects.all()
     assert {row.transition for row in logged} == (

@@ -80,3 +80,58 @@ def test_the_cycle_matrix_gains_size_keeping_every_existing_row_and_edit():
         )
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+BEFORE_REASON = ("assessments", "0014_cycle_constraint_size_triage")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_existing_assessments_and_records_keep_their_meaning_as_reason_type_and_flag():
+    organisation = factories.OrganisationFactory()
+    cases = [factories.NotificationFactory(organisation=organisation) for _ in range(2)]
+    executor = MigrationExecutor(connection)
+    latest_nodes = executor.loader.graph.leaf_nodes()
+    try:
+        old = migrate([BEFORE_REASON])
+        assessment = old.get_model("assessments", "Assessment")
+        record = old.get_model("assessments", "AssuranceRecord")
+        due = datetime.date(2027, 6, 1)
+        annual = assessment.objects.create(
+            organisation_id=organisation.pk, kind="vusa", due_date=due
+        )
+        old_g8_13 = assessment.objects.create(
+            organisation_id=organisation.pk, kind="g8_13", notification_id=cases[0].pk, due_date=due
+        )
+        typed_g8_13 = assessment.objects.create(
+            organisation_id=organisation.pk, kind="fusa", notification_id=cases[1].pk, due_date=due
+        )
+        dates = {
+            "fieldwork_end_date": datetime.date(2026, 3, 1),
+            "effective_date": datetime.date(2026, 4, 1),
+        }
+        annual_record = record.objects.create(
+            organisation_id=organisation.pk, status="approved", kind="fusa", **dates
+        )
+        g8_13_record = record.objects.create(
+            organisation_id=organisation.pk,
+            status="deferred",
+            kind="g8_13",
+            assessment_id=old_g8_13.pk,
+            **dates,
+        )
+        new = migrate(latest_nodes)
+        assessment = new.get_model("assessments", "Assessment")
+        record = new.get_model("assessments", "AssuranceRecord")
+
+        def meaning(row):
+            return (row.kind, row.reason, row.counts_as_annual_review)
+
+        assert meaning(assessment.objects.get(pk=annual.pk)) == ("vusa", "annual_review", True)
+        # The old "type" G8.13 was a reason: no type is invented for it.
+        assert meaning(assessment.objects.get(pk=old_g8_13.pk)) == ("", "g8_13", False)
+        # A G8.13 case given a type moved the clock before; it still does until SECAS says.
+        assert meaning(assessment.objects.get(pk=typed_g8_13.pk)) == ("fusa", "g8_13", True)
+        assert meaning(record.objects.get(pk=annual_record.pk)) == ("fusa", "annual_review", True)
+        assert meaning(record.objects.get(pk=g8_13_record.pk)) == ("", "g8_13", False)
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -62,7 +62,9 @@ def test_open_overdue_and_completed_mean_the_same_in_a_query_and_on_a_row(organi
         ),
         "g8_13 late": Assessment.objects.create(
             organisation=organisation,
-            kind="g8_13",
+            kind="fusa",
+            reason="g8_13",
+            counts_as_annual_review=False,
             notification=factories.NotificationFactory(organisation=organisation),
             due_date=today - datetime.timedelta(days=30),
         ),
@@ -104,7 +106,11 @@ def test_the_next_annual_review_has_one_answer_before_and_after_it_is_opened(org
     )
     # A targeted G8.13 record never restarts the clock.
     factories.AssuranceRecordFactory(
-        organisation=organisation, kind="g8_13", fieldwork_end_date=datetime.date(2026, 9, 30)
+        organisation=organisation,
+        kind="fusa",
+        reason="g8_13",
+        counts_as_annual_review=False,
+        fieldwork_end_date=datetime.date(2026, 9, 30),
     )
     assert next_annual_review_due(organisation) == datetime.date(2027, 3, 31)
     review = next_annual_review(organisation)

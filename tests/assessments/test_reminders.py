@@ -223,7 +223,12 @@ def test_no_chasing_once_the_question_is_answered(under_review, ssc_member, subm
 def test_g8_13_assessment_reminders_before_the_due_date(organisation, submitted, days_before, step):
     due = MONDAY + datetime.timedelta(days=days_before)
     Assessment.objects.create(
-        organisation=organisation, kind="g8_13", notification=submitted, due_date=due
+        organisation=organisation,
+        kind="fusa",
+        reason="g8_13",
+        counts_as_annual_review=False,
+        notification=submitted,
+        due_date=due,
     )
     with at(MONDAY):
         send_reminders()
@@ -385,14 +390,21 @@ def test_an_inactive_organisation_is_not_reminded(annual_review):
     assert reminders(K.ANNUAL_REVIEW) == []
 
 
-def test_the_users_response_to_an_assessment_report_is_chased(organisation, submitter, settings):
+@pytest.mark.parametrize(
+    ("kind", "state"), [("fusa", "report_received"), ("ussa", "cio_review_recorded")]
+)
+def test_the_users_response_to_an_assessment_report_is_chased(
+    organisation, submitter, settings, kind, state
+):
     assessment = Assessment.objects.create(
         organisation=organisation,
-        kind="g8_13",
+        kind=kind,
+        reason="g8_13",
+        counts_as_annual_review=False,
         due_date=MONDAY + datetime.timedelta(days=60),
         response_due_date=MONDAY + datetime.timedelta(days=5),
     )
-    Assessment.objects.filter(pk=assessment.pk).update(state="report_received")
+    Assessment.objects.filter(pk=assessment.pk).update(state=state)
     with at(MONDAY):
         send_reminders()
     (before,) = [e for e in emails(K.ASSESSMENT_DUE) if "response" in e.subject]
@@ -532,7 +544,12 @@ def test_a_go_live_reminder_caught_up_late_says_how_many_working_days_really_rem
 def test_each_assessment_reminder_says_how_long_remains(organisation, submitted, due_in_days, says):
     due = MONDAY + datetime.timedelta(days=due_in_days)
     Assessment.objects.create(
-        organisation=organisation, kind="g8_13", notification=submitted, due_date=due
+        organisation=organisation,
+        kind="fusa",
+        reason="g8_13",
+        counts_as_annual_review=False,
+        notification=submitted,
+        due_date=due,
     )
     with at(MONDAY):
         send_reminders()
@@ -547,7 +564,12 @@ def test_each_assessment_reminder_says_how_long_remains(organisation, submitted,
 def test_the_30_and_7_day_assessment_reminders_differ(organisation, submitted):
     due = MONDAY + datetime.timedelta(days=30)
     Assessment.objects.create(
-        organisation=organisation, kind="g8_13", notification=submitted, due_date=due
+        organisation=organisation,
+        kind="fusa",
+        reason="g8_13",
+        counts_as_annual_review=False,
+        notification=submitted,
+        due_date=due,
     )
     with at(MONDAY):
         send_reminders()
@@ -567,7 +589,9 @@ def test_the_30_and_7_day_assessment_reminders_differ(organisation, submitted):
 def test_the_report_response_reminder_says_how_long_remains(organisation, due_in_days, says):
     assessment = Assessment.objects.create(
         organisation=organisation,
-        kind="g8_13",
+        kind="fusa",
+        reason="g8_13",
+        counts_as_annual_review=False,
         due_date=MONDAY + datetime.timedelta(days=60),
         response_due_date=MONDAY + datetime.timedelta(days=due_in_days),
     )
@@ -607,7 +631,9 @@ def every_audience(organisation, preparer, submitter, chair, annual_review):
     case = submit_for_go_live(organisation, preparer, submitter, add_working_days(MONDAY, 5))
     Assessment.objects.create(
         organisation=organisation,
-        kind="g8_13",
+        kind="fusa",
+        reason="g8_13",
+        counts_as_annual_review=False,
         notification=case,
         due_date=MONDAY - datetime.timedelta(days=2),
         scope="Targeted assessment of the new system.",
@@ -708,7 +734,9 @@ def scan_queries(count: int) -> int:
         case = factories.NotificationFactory(organisation=organisation)
         Assessment.objects.create(
             organisation=organisation,
-            kind="g8_13",
+            kind="fusa",
+            reason="g8_13",
+            counts_as_annual_review=False,
             notification=case,
             due_date=MONDAY - datetime.timedelta(days=3),
             scope="Targeted assessment.",

@@ -112,7 +112,9 @@ def test_organisations_at_risk_are_flagged_early(client, organisation, other_org
     record = AssuranceRecord.objects.create(
         organisation=organisation,
         status="deferred",
-        kind="g8_13",
+        kind="fusa",
+        reason="g8_13",
+        counts_as_annual_review=False,
         fieldwork_end_date=datetime.date(2026, 9, 1),
         effective_date=datetime.date(2026, 10, 1),
     )
@@ -198,6 +200,7 @@ def test_secas_tracks_an_assessment_to_completion_from_its_page(
         notification=under_review,
         by=ssc_member,
         outcome=Decision.Outcome.ASSESSMENT_REQUIRED,
+        assessment_kind="fusa",
         rationale="Never assessed.",
         meeting=meeting,
         assessment_due_date=timezone.localdate() + datetime.timedelta(days=60),
@@ -317,7 +320,9 @@ def test_a_later_approval_clears_the_at_risk_flag(client, organisation, secas):
         record = AssuranceRecord.objects.create(
             organisation=organisation,
             status=status,
-            kind="g8_13",
+            kind="fusa",
+            reason="g8_13",
+            counts_as_annual_review=False,
             fieldwork_end_date=datetime.date(year, 1, 10),
             effective_date=datetime.date(year, 2, 1),
         )
@@ -373,7 +378,7 @@ def test_a_date_far_in_the_future_is_refused_in_plain_english(
             "outcome": "assessment_required",
             "rationale": "Never assessed.",
             "meeting": meeting.pk,
-            "assessment_kind": "g8_13",
+            "assessment_kind": "fusa",
             "assessment_due_date": "9999-12-31",
         },
     )

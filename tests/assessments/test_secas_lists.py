@@ -360,7 +360,9 @@ def test_only_a_later_systems_latest_deferral_puts_its_organisation_at_risk(
         entry = AssuranceRecord.objects.create(
             organisation=owner,
             status=status,
-            kind="g8_13",
+            kind="fusa",
+            reason="g8_13",
+            counts_as_annual_review=False,
             fieldwork_end_date=day - datetime.timedelta(days=30),
             effective_date=day,
             **({"recorded_at": recorded_at} if recorded_at else {}),
@@ -392,7 +394,9 @@ def test_every_organisation_listed_at_risk_says_why_even_after_a_system_moved(
     entry = AssuranceRecord.objects.create(
         organisation=organisation,
         status="rejected",
-        kind="g8_13",
+        kind="fusa",
+        reason="g8_13",
+        counts_as_annual_review=False,
         fieldwork_end_date=datetime.date(2026, 4, 1),
         effective_date=datetime.date(2026, 5, 1),
     )
@@ -539,6 +543,7 @@ def test_the_decision_chart_is_read_from_aggregates(
         notification=under_review,
         by=ssc_member,
         outcome=Decision.Outcome.ASSESSMENT_REQUIRED,
+        assessment_kind="fusa",
         rationale="Never assessed.",
         meeting=meeting,
         assessment_due_date=timezone.localdate() + datetime.timedelta(days=60),

@@ -9,6 +9,7 @@ from assessments.models import (
     AgendaItem,
     Assessment,
     AssessmentKind,
+    AssessmentReason,
     AssessmentState,
     AssuranceRecord,
     Decision,
@@ -27,6 +28,7 @@ def decide_required(notification, by, meeting, **overrides):
         "notification": notification,
         "by": by,
         "outcome": Decision.Outcome.ASSESSMENT_REQUIRED,
+        "assessment_kind": "fusa",
         "rationale": "Never assessed; in-house build.",
         "meeting": meeting,
         "assessment_scope": "The new customer portal and its DCC connection.",
@@ -77,7 +79,9 @@ def test_a_draft_cannot_be_triaged(draft, secas, ssc_member, meeting):
         services.start_review(notification=draft, by=secas, rapporteur=ssc_member, meeting=meeting)
 
 
-def test_deciding_assessment_required_opens_a_g8_13_assessment(under_review, ssc_member, meeting):
+def test_deciding_assessment_required_opens_an_ad_hoc_assessment_of_the_chosen_type(
+    under_review, ssc_member, meeting
+):
     decision = decide_required(under_review, ssc_member, meeting)
 
     under_review.refresh_from_db()
@@ -85,7 +89,8 @@ def test_deciding_assessment_required_opens_a_g8_13_assessment(under_review, ssc
     assert decision.decided_by == ssc_member
     assert decision.meeting == meeting
     assessment = Assessment.objects.get(notification=under_review)
-    assert assessment.kind == AssessmentKind.G8_13
+    assert (assessment.kind, assessment.reason) == (AssessmentKind.FUSA, AssessmentReason.G8_13)
+    assert assessment.counts_as_annual_review is False
     assert assessment.state == A.REQUIRED
     assert list(assessment.systems_in_scope.all()) == [under_review.user_system]
     log = StateLog.objects.for_(under_review).latest()

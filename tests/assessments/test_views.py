@@ -30,7 +30,7 @@ def decide_post(client, case, meeting, **overrides):
         "outcome": "assessment_required",
         "rationale": "Never assessed; in-house.",
         "meeting": meeting.pk,
-        "assessment_kind": "g8_13",
+        "assessment_kind": "fusa",
         "assessment_scope": "The whole system",
         "assessment_due_date": DUE,
     } | overrides

@@ -68,6 +68,7 @@ def test_a_case_goes_from_triage_to_a_decision_letter(live_server, page):
     page.get_by_label("Rationale").fill("A new in-house system that has never been assessed.")
     page.get_by_label("Meeting at which the decision was taken").select_option(str(meeting.pk))
     due = timezone.localdate() + datetime.timedelta(days=90)
+    page.get_by_label("Assessment type (if required)").select_option("fusa")
     page.get_by_label("Assessment due by (if required)").fill(due.isoformat())
     page.get_by_role("button", name="Record the decision").click()
     page.get_by_text(f"Decision recorded on {case.reference}").wait_for()
