@@ -19,6 +19,7 @@ from assessments.models import (
     MeetingConflict,
     SSCMeeting,
 )
+from assessments.remediation import create_remediation_plan
 from assessments.selectors import (
     expected_annual_review_kind,
     latest_annual_assurance,
@@ -390,11 +391,20 @@ def record_response(*, assessment: Assessment, by: User, received_on: date) -> A
 
 
 def complete_assessment(
-    *, assessment: Assessment, by: User, assurance_status: str, notes: str = ""
+    *,
+    assessment: Assessment,
+    by: User,
+    assurance_status: str,
+    notes: str = "",
+    steps: list | None = None,
 ) -> Assessment:
-    """Record the SSC's assurance outcome; this updates the history and closes the notification."""
+    """Record the SSC's assurance outcome; this updates the history and closes the notification.
+    "Approved subject to steps" takes its steps (remediation.StepPlan) and opens their plan."""
     if assurance_status not in AssuranceStatus.values:
         raise TransitionRefused("Please choose the assurance status the SSC set.")
+    subject_to_steps = assurance_status == AssuranceStatus.APPROVED_SUBJECT_TO_STEPS
+    if steps and not subject_to_steps:
+        raise TransitionRefused("Only “Approved subject to steps” comes with remediation steps.")
     with transaction.atomic():
         locked = lock_assessment(assessment)
         perform_transition(
@@ -417,6 +427,8 @@ def complete_assessment(
         )
         record.systems.set(locked.systems_in_scope.all())
         LatestAssurance.objects.refresh(record.systems.values("pk"))
+        if subject_to_steps:
+            create_remediation_plan(record=record, steps=steps or [], by=by)
         if locked.notification is not None:
             notification = lock_notification(locked.notification)
             perform_transition(

@@ -35,6 +35,8 @@ SYSTEM_WRITTEN = {
     "notifications.Notification.reference",
     "notifications.Attachment.original_name",
     "notifications.Attachment.content_type",
+    "assessments.StepEvidence.original_name",
+    "assessments.StepEvidence.content_type",
     "mail.OutboundEmail.kind",
     "mail.OutboundEmail.subject",
     "mail.OutboundEmail.body_text",

@@ -130,6 +130,9 @@ class OrganisationHomeView(LoginRequiredMixin, TemplateView):
                 if counts.get(value)
             ],
             waiting=selectors.waiting_on_organisation(organisation),
+            open_steps=list(
+                ssc.open_steps_of(organisation)[: ssc.OPEN_STEPS_SHOWN]  # capped: a home page
+            ),
             today=timezone.localdate(),
         )
         return context
