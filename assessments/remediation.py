@@ -160,7 +160,8 @@ def add_step_evidence(
             )
         if not locked.is_with_the_user:
             raise TransitionRefused(
-                f"This step is {in_sentence(locked.get_state_display())}: no more evidence is needed."
+                f"This step is {in_sentence(locked.get_state_display())}: "
+                "no more evidence is needed."
             )
         return StepEvidence.objects.create(
             step=locked,
