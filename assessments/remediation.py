@@ -22,7 +22,13 @@ from assessments.models import (
     StepState,
 )
 from notifications.models import AssuranceStatus
-from notifications.services import TransitionRefused, in_sentence, perform_transition
+from notifications.recipients import portal_link, recipients_for
+from notifications.services import (
+    TransitionRefused,
+    in_sentence,
+    perform_transition,
+    queue_email,
+)
 from users.models import SecurityEvent, User
 from users.policy import allows
 from users.security import record_event
@@ -117,6 +123,18 @@ def send_back_step(*, step: RemediationStep, by: User, reason: str) -> Remediati
     with transaction.atomic():
         locked = lock_step(step)
         perform_transition(locked, "send_back", by=by, reason=reason, description=reason)
+        organisation = locked.plan.organisation
+        queue_email(
+            kind="remediation_step_sent_back",
+            to=recipients_for("remediation_step_sent_back", organisation=organisation),
+            template="remediation_step_sent_back",
+            context={
+                "step": locked,
+                "organisation": organisation,
+                "step_url": portal_link("assessments:remediation_step", locked.pk),
+            },
+            organisation=organisation,
+        )
     return locked
 
 

@@ -17,6 +17,7 @@ from assessments.models import (
     Decision,
     LatestAssurance,
     MeetingConflict,
+    RemediationStep,
     SSCMeeting,
 )
 from assessments.remediation import create_remediation_plan
@@ -460,6 +461,9 @@ def queue_assessment_outcome(assessment: Assessment) -> None:
             "organisation": organisation,
             "status": AssuranceStatus(assessment.assurance_status),
             "next_steps": AssuranceStatus(assessment.assurance_status).next_steps,
+            "remediation_steps": list(
+                RemediationStep.objects.filter(plan__assessment=assessment).order_by("position")
+            ),
             "next_review": next_review,
             "organisation_url": portal_link("organisation_home", organisation.pk),
         },

@@ -146,6 +146,7 @@ AUDIENCES: dict[str, tuple[Audience, ...]] = {
     "rapporteur_assigned": (_rapporteur,),
     "decision_letter": (_case_contacts,),
     "assessment_completed": (_case_contacts, _organisation_people),
+    "remediation_step_sent_back": (_organisation_people,),
 }
 
 

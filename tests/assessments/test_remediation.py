@@ -23,6 +23,7 @@ from assessments.models import (
 from assessments.reminders import find_due, send_reminders
 from notifications.models import AssuranceStatus, UserSystem
 from notifications.services import TransitionRefused
+from sscportal.mail.models import OutboundEmail
 from tests import factories
 from tests.uploads import PDF_BYTES, upload
 
@@ -124,6 +125,8 @@ def test_a_step_due_today_or_earlier_is_refused(ready, secas):
 
 
 def test_completion_opens_the_plan_with_its_steps(plan, ready):
+    email = OutboundEmail.objects.filter(kind="assessment_completed").first()
+    assert "1. Rotate the signing keys. – owner: Kim Owner" in email.body_text
     assert plan.record.status == SUBJECT_TO_STEPS
     assert plan.record.assessment == ready
     steps = list(plan.steps.all())
@@ -171,12 +174,20 @@ def test_only_secas_accepts_a_step(plan, submitter):
         remediation.accept_step(step=step, by=submitter)
 
 
-def test_sending_back_needs_a_reason_and_the_user_can_do_it_again(plan, secas, submitter):
+def test_sending_back_needs_a_reason_tells_the_user_and_they_can_do_it_again(
+    plan, secas, submitter, django_capture_on_commit_callbacks
+):
     step = plan.steps.first()
     done(step, submitter)
     with pytest.raises(TransitionRefused, match="say why"):
         remediation.send_back_step(step=step, by=secas, reason="  ")
-    remediation.send_back_step(step=step, by=secas, reason="The evidence is for another system.")
+    with django_capture_on_commit_callbacks(execute=True):
+        remediation.send_back_step(
+            step=step, by=secas, reason="The evidence is for another system."
+        )
+    sent = OutboundEmail.objects.filter(kind="remediation_step_sent_back")
+    assert submitter.email in {address for email in sent for address in email.to}
+    assert "The evidence is for another system." in sent.first().body_text
     step.refresh_from_db()
     assert step.state == StepState.SENT_BACK
     assert step.sent_back_reason == "The evidence is for another system."
