@@ -52,6 +52,8 @@ def create_remediation_plan(
     """Open the plan for an "Approved subject to steps" record; called inside its transaction."""
     if record.status != AssuranceStatus.APPROVED_SUBJECT_TO_STEPS:
         raise TransitionRefused("Only “Approved subject to steps” comes with a remediation plan.")
+    if record.assessment is None:
+        raise TransitionRefused("A remediation plan follows an assessment recorded on the portal.")
     if not steps:
         raise TransitionRefused(
             "“Approved subject to steps” needs at least one step, with an owner and a due date."
