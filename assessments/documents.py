@@ -9,7 +9,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from assessments import selectors
-from assessments.models import TYPE_NOT_RECORDED, Assessment, AssessmentKind, AssessmentState
+from assessments.models import (
+    TYPE_NOT_RECORDED,
+    Assessment,
+    AssessmentKind,
+    AssessmentState,
+    StepState,
+)
 from notifications.models import (
     EligibilityFinding,
     EmployedEarly,
@@ -99,6 +105,7 @@ def _local(moment) -> str:
 KIND = {**dict(AssessmentKind.choices), "": TYPE_NOT_RECORDED}
 STAGE = dict(AssessmentState.choices)
 NOTIFICATION_STATE = dict(NotificationState.choices)
+STEP_STATE = dict(StepState.choices)
 ELIGIBILITY_FINDING = dict(EligibilityFinding.choices)
 
 
@@ -243,6 +250,14 @@ def _employed_early_rows(today) -> Iterator[list]:
         yield [name, system_name, EMPLOYED_EARLY.get(flag, flag), _d(began), _d(planned)]
 
 
+def _overdue_step_rows(today) -> Iterator[list]:
+    rows = selectors.overdue_steps(today).values_list(
+        "plan__organisation__name", "position", "description", "owner_name", "due_date", "state"
+    )
+    for name, position, description, owner, due_date, state in rows.iterator(chunk_size=CHUNK):
+        yield [name, position, description, owner, _d(due_date), STEP_STATE.get(state, state)]
+
+
 def _at_risk_rows(today) -> Iterator[list]:
     organisations = selectors.organisations_at_risk(today).iterator(chunk_size=CHUNK)
     for chunk in chunks(organisations, CHUNK):
@@ -304,6 +319,11 @@ SECAS_TABLES = {
         ["Organisation", "Reasons"],
         _at_risk_rows,
         lambda today: selectors.organisations_at_risk(today).count(),
+    ),
+    "overdue-remediation-steps": Table(
+        ["Organisation", "Step", "Description", "Owner", "Due", "State"],
+        _overdue_step_rows,
+        lambda today: selectors.overdue_steps(today).count(),
     ),
     "decisions-by-month": Table(
         ["Month", "No assessment", "Assessment required", "Median working days to decide"],

@@ -11,6 +11,7 @@ from assessments.models import (
     AssuranceRecord,
     Decision,
     MeetingConflict,
+    RemediationStep,
     SSCMeeting,
 )
 from notifications.forms import SensibleDateField
@@ -214,6 +215,43 @@ class CompleteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=limit_of(AssuranceRecord, "notes"),
         required=False,
+    )
+
+
+class RemediationStepForm(forms.Form):
+    """One step of "Approved subject to steps", as the SSC set it."""
+
+    description = CleanCharField(
+        label="Step",
+        max_length=limit_of(RemediationStep, "description"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    owner_name = CleanCharField(
+        label="Owner at the User", max_length=limit_of(RemediationStep, "owner_name")
+    )
+    owner_email = forms.EmailField(label="Owner's email", max_length=254)
+    due_date = SensibleDateField(label="Due by", widget=DATE_WIDGET, error_messages=DATE_ERRORS)
+
+
+# Blank rows are left out; "at least one step" is the service's rule, said in its words.
+RemediationStepFormSet = forms.formset_factory(RemediationStepForm, extra=3, max_num=20)
+
+
+class StepDoneForm(forms.Form):
+    note = CleanCharField(
+        label="What was done",
+        max_length=limit_of(RemediationStep, "done_note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Please say briefly what was done."},
+    )
+
+
+class SendBackForm(forms.Form):
+    reason = CleanCharField(
+        label="Why is it sent back?",
+        max_length=limit_of(RemediationStep, "sent_back_reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Please say why the step is sent back."},
     )
 
 

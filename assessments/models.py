@@ -730,6 +730,8 @@ class Reminder(models.Model):
         ASSESSMENT_OVERDUE = "assessment_overdue", "Assessment overdue"
         TRIAGE_LATE = "triage_late", "Triage late"
         DECISION_LATE = "decision_late", "Decision late"
+        REMEDIATION_STEP_DUE = "remediation_step_due", "Remediation step due soon"
+        REMEDIATION_STEP_OVERDUE = "remediation_step_overdue", "Remediation step overdue"
         WEEKLY_DIGEST = "weekly_digest", "Weekly digest of everything outstanding"
 
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -759,3 +761,193 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} – {self.target} ({self.milestone:%d/%m/%Y})"
+
+
+# --- Remediation plans (Approved subject to steps) -------------------------------------------
+
+
+class RemediationPlan(models.Model):
+    """The steps the SSC set with "Approved subject to steps"; it closes when all are accepted."""
+
+    assessment = models.OneToOneField(Assessment, models.PROTECT, related_name="remediation_plan")
+    organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="remediation_plans")
+    record = models.OneToOneField(
+        AssuranceRecord,
+        models.PROTECT,
+        related_name="remediation_plan",
+        help_text="The Approved subject to steps record the plan belongs to.",
+    )
+    closing_record = models.OneToOneField(
+        AssuranceRecord,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="closed_remediation_plan",
+        help_text="The Approved record added when every step was accepted.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="remediation_plans_created"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Remediation plan – {self.organisation} ({self.created_at:%d/%m/%Y})"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+class StepState(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done, awaiting SECAS"
+    SENT_BACK = "sent_back", "Sent back to the User"
+    ACCEPTED = "accepted", "Accepted"
+
+
+# With the User: not yet done, or sent back; these are the ones that can be overdue.
+STEPS_WITH_THE_USER = (StepState.OPEN, StepState.SENT_BACK)
+
+
+class RemediationStepQuerySet(models.QuerySet):
+    def with_the_user(self) -> "RemediationStepQuerySet":
+        return self.filter(state__in=STEPS_WITH_THE_USER)
+
+    def overdue(self, today: date) -> "RemediationStepQuerySet":
+        return self.with_the_user().filter(due_date__lt=today)
+
+
+class RemediationStep(ConcurrentTransitionMixin, models.Model):
+    """One step of a plan: the User does it, with evidence; SECAS accepts it or sends it back."""
+
+    plan = models.ForeignKey(RemediationPlan, models.PROTECT, related_name="steps")
+    position = models.PositiveSmallIntegerField(default=1)
+    description = PlainTextField(max_length=2000)
+    owner_name = PlainCharField("owner at the User", max_length=200)
+    owner_email = models.EmailField("owner's email", max_length=254)
+    due_date = models.DateField()
+    state = FSMField(
+        default=StepState.OPEN,
+        choices=StepState.choices,
+        protected=True,
+        db_index=True,
+        max_length=20,
+    )
+    done_note = PlainTextField("what was done", max_length=5000, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    sent_back_reason = PlainTextField(max_length=5000, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RemediationStepQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plan", "position", "pk"]
+        # The overdue steps SECAS's dashboard and the reminder run read: those with the User.
+        indexes = [
+            models.Index(
+                fields=["due_date"],
+                condition=Q(state__in=sorted(STEPS_WITH_THE_USER)),
+                name="remediation_step_with_user",
+            )
+        ]
+
+    def __str__(self):
+        return f"Step {self.position} of {self.plan.organisation}'s remediation plan"
+
+    @property
+    def organisation(self):
+        return self.plan.organisation
+
+    @property
+    def is_with_the_user(self) -> bool:
+        return self.state in STEPS_WITH_THE_USER
+
+    def is_overdue_on(self, today: date) -> bool:
+        return self.is_with_the_user and self.due_date < today
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_overdue_on(timezone.localdate())
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=[StepState.OPEN, StepState.SENT_BACK],
+        target=StepState.DONE,
+        permission=fsm_permission("assessments.complete_remediation_step"),
+        custom={"label": "Mark the step done"},
+    )
+    def mark_done(self, *, note, by=None, description=None):
+        self.done_note = note
+        self.done_at = timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=StepState.DONE,
+        target=StepState.ACCEPTED,
+        permission=fsm_permission("assessments.review_remediation_step"),
+        custom={"label": "Accept the step"},
+    )
+    def accept(self, *, by=None, description=None):
+        self.accepted_at = timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=StepState.DONE,
+        target=StepState.SENT_BACK,
+        permission=fsm_permission("assessments.review_remediation_step"),
+        custom={"label": "Send the step back"},
+    )
+    def send_back(self, *, reason, by=None, description=None):
+        self.sent_back_reason = reason
+
+
+class StepEvidence(models.Model):
+    """A file showing a step was done, with the same checks and marking as case attachments."""
+
+    step = models.ForeignKey(RemediationStep, models.PROTECT, related_name="evidence")
+    file = models.FileField(upload_to=attachment_upload_to, max_length=255)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    tlp = models.CharField(
+        "TLP marking", max_length=10, choices=TLPMarking.choices, default=TLPMarking.AMBER
+    )
+    description = PlainCharField(max_length=255, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="step_evidence_uploaded"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+        verbose_name_plural = "step evidence"
+
+    def __str__(self):
+        return f"{self.original_name} [{self.get_tlp_display()}]"
+
+
+class StepEvidenceDownload(models.Model):
+    """Who downloaded which piece of evidence, and when."""
+
+    evidence = models.ForeignKey(StepEvidence, models.PROTECT, related_name="downloads")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="step_evidence_downloads"
+    )
+    downloaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-downloaded_at"]
+
+    def __str__(self):
+        when = timezone.localtime(self.downloaded_at)
+        return f"{self.evidence} by {self.user} at {when:%d/%m/%Y %H:%M}"

@@ -47,3 +47,11 @@ rules.add_perm(
     "assessments.change_counts_as_annual_review",
     is_secas & holds_model_permission("assessments.manage_assessment"),
 )
+# Remediation steps: the User's submitters mark them done with evidence; SECAS reviews them.
+rules.add_perm("assessments.complete_remediation_step", submits_for)
+rules.add_perm(
+    "assessments.review_remediation_step",
+    is_secas & holds_model_permission("assessments.manage_assessment"),
+)
+# A step's page and its evidence: the organisation's people, and SECAS.
+rules.add_perm("assessments.view_remediation_step", prepares_for | on_secas_side)

@@ -17,7 +17,13 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
-from assessments.models import Assessment, AssessmentState, AssuranceRecord, Reminder
+from assessments.models import (
+    Assessment,
+    AssessmentState,
+    AssuranceRecord,
+    RemediationStep,
+    Reminder,
+)
 from assessments.selectors import paused_working_days, ssc_chairs
 from assessments.services import next_annual_review
 from notifications.models import (
@@ -38,6 +44,7 @@ GO_LIVE_WORKING_DAYS = (10, 5)
 INFORMATION_DUE_WORKING_DAYS = 2
 ASSESSMENT_DUE_DAYS = (30, 7)
 RESPONSE_DUE_DAYS = 7
+REMEDIATION_STEP_DUE_DAYS = (14, 3)
 BATCH = 1000
 # What an assessment's reminder says, and no more: the scans read thousands of rows. The
 # lifecycle state is always loaded, or building each row would query it (django-fsm).
@@ -367,6 +374,49 @@ def assessment_responses(today: date, people: Recipients) -> list[Due]:
     return found
 
 
+def remediation_steps(today: date, people: Recipients) -> list[Due]:
+    """Each step still with the User: 14 and 3 days before its due date, and once after it."""
+    horizon = today + timedelta(days=max(REMEDIATION_STEP_DUE_DAYS))
+    steps = (
+        RemediationStep.objects.with_the_user()
+        .filter(due_date__lte=horizon, plan__organisation__is_active=True)
+        .select_related("plan__organisation")
+    )
+    found = []
+    for step in steps.iterator(chunk_size=BATCH):
+        overdue = step.due_date < today
+        organisation = step.plan.organisation
+        to = people.organisation(organisation)
+        if step.owner_email and step.owner_email not in to:
+            to.append(step.owner_email)
+        found.append(
+            Due(
+                kind=Reminder.Kind.REMEDIATION_STEP_OVERDUE
+                if overdue
+                else Reminder.Kind.REMEDIATION_STEP_DUE,
+                target=f"remediation_step:{step.pk}",
+                milestone=step.due_date,
+                step=0
+                if overdue
+                else nearest_step((step.due_date - today).days, REMEDIATION_STEP_DUE_DAYS),
+                to=to,
+                committee=people.secas if overdue else [],
+                headline=(
+                    f"{organisation.name} – remediation step {step.position}: "
+                    f"{due_in_days(step.due_date, today)}" + (" and not done." if overdue else ".")
+                ),
+                lines=[f"The step: {step.description}", f"Owner: {step.owner_name}."],
+                action=(
+                    "Upload the evidence and mark the step done on its page; SECAS then "
+                    "accepts it. Your status reads Approved once every step is accepted."
+                ),
+                url=portal_link("assessments:remediation_step", step.pk),
+                organisation=organisation,
+            )
+        )
+    return found
+
+
 def late_cases(today: date, people: Recipients) -> list[Due]:
     cases = (
         Notification.objects.undecided()
@@ -433,6 +483,7 @@ def weekly_digest(today: date, people: Recipients, found: list[Due]) -> list[Due
     overdue = Assessment.objects.overdue(today).count()
     late = Notification.objects.undecided().late().count()
     employed_early = UserSystem.objects.exclude(employed_early="").count()
+    overdue_steps = RemediationStep.objects.overdue(today).count()
     return [
         Due(
             kind=Reminder.Kind.WEEKLY_DIGEST,
@@ -449,6 +500,7 @@ def weekly_digest(today: date, people: Recipients, found: list[Due]) -> list[Due
                 f"Open assessments: {open_assessments.count()} ({overdue} overdue).",
                 f"User Systems employed before notice or before the SSC's decision: "
                 f"{employed_early}.",
+                f"Remediation steps overdue (still with the User): {overdue_steps}.",
                 f"Reminders due in today's run: {len(found)}.",
             ],
             action="Open the SECAS dashboard for the detail and the CSV exports.",
@@ -479,6 +531,7 @@ def find_due(today: date) -> list[Due]:
         *information_requests(today, people),
         *assessments_due(today, people),
         *assessment_responses(today, people),
+        *remediation_steps(today, people),
         *late_cases(today, people),
     ]
     return found + weekly_digest(today, people, found)

@@ -25,6 +25,11 @@ urlpatterns = [
         name="employed_early",
     ),
     path(
+        "secas/overdue-remediation-steps/",
+        secas.OverdueStepListView.as_view(),
+        name="overdue_steps",
+    ),
+    path(
         "secas/organisations-at-risk/",
         secas.AtRiskListView.as_view(),
         name="organisations_at_risk",

@@ -43,9 +43,12 @@ from assessments.models import (
     AssuranceRecord,
     Decision,
     LatestAssurance,
+    RemediationPlan,
+    RemediationStep,
     Reminder,
     SelfAssessmentFile,
     SSCMeeting,
+    StepState,
 )
 from notifications.eligibility import Eligibility
 from notifications.models import (
@@ -1284,3 +1287,62 @@ def systems_employed_early() -> QuerySet[UserSystem]:
         .select_related("organisation")
         .order_by("-began_employing_date", "-pk")
     )
+
+
+# --- Remediation plans -----------------------------------------------------------------------
+
+OPEN_STEPS_SHOWN = 20
+
+
+def remediation_plan_of(assessment: Assessment) -> RemediationPlan | None:
+    """The assessment's plan with its steps and their evidence, or None."""
+    return (
+        RemediationPlan.objects.filter(assessment=assessment)
+        .select_related("closing_record")
+        .prefetch_related("steps__evidence")
+        .first()
+    )
+
+
+def open_steps_of(organisation) -> QuerySet[RemediationStep]:
+    """The organisation's steps still with it (open or sent back), earliest due first."""
+    return (
+        RemediationStep.objects.with_the_user()
+        .filter(plan__organisation=organisation)
+        .order_by("due_date", "pk")
+    )
+
+
+def overdue_steps(today: date) -> QuerySet[RemediationStep]:
+    """Steps past their due date and still with the User, most overdue first."""
+    return (
+        RemediationStep.objects.overdue(today)
+        .select_related("plan__organisation")
+        .order_by("due_date", "pk")
+    )
+
+
+def get_visible_step(user, pk) -> RemediationStep:
+    step = (
+        RemediationStep.objects.select_related("plan__organisation", "plan__assessment")
+        .filter(pk=pk)
+        .first()
+    )
+    if step is None or not allows(user, "assessments.view_remediation_step", step):
+        raise Http404("No such remediation step.")
+    return step
+
+
+def step_history(step: RemediationStep) -> list[dict]:
+    """Who did what to the step, when and why, oldest first."""
+    labels = dict(StepState.choices)
+    logs = StateLog.objects.for_(step).select_related("by").order_by("timestamp", "pk")
+    return [
+        {
+            "state": labels.get(log.state, log.state),
+            "by": log.by,
+            "timestamp": log.timestamp,
+            "description": log.description,
+        }
+        for log in logs
+    ]

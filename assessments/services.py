@@ -21,11 +21,13 @@ from assessments.models import (
     Decision,
     LatestAssurance,
     MeetingConflict,
+    RemediationStep,
     SelfAssessmentFile,
     SelfAssessmentFileDownload,
     SSCMeeting,
     annual_review_due_date,
 )
+from assessments.remediation import create_remediation_plan
 from assessments.selectors import (
     expected_annual_review_kind,
     latest_annual_assurance,
@@ -552,11 +554,20 @@ def record_response(*, assessment: Assessment, by: User, received_on: date) -> A
 
 
 def complete_assessment(
-    *, assessment: Assessment, by: User, assurance_status: str, notes: str = ""
+    *,
+    assessment: Assessment,
+    by: User,
+    assurance_status: str,
+    notes: str = "",
+    steps: list | None = None,
 ) -> Assessment:
-    """Record the SSC's assurance outcome; this updates the history and closes the notification."""
+    """Record the SSC's assurance outcome; this updates the history and closes the notification.
+    "Approved subject to steps" takes its steps (remediation.StepPlan) and opens their plan."""
     if assurance_status not in AssuranceStatus.values:
         raise TransitionRefused("Please choose the assurance status the SSC set.")
+    subject_to_steps = assurance_status == AssuranceStatus.APPROVED_SUBJECT_TO_STEPS
+    if steps and not subject_to_steps:
+        raise TransitionRefused("Only “Approved subject to steps” comes with remediation steps.")
     with transaction.atomic():
         locked = lock_assessment(assessment)
         perform_transition(
@@ -581,6 +592,8 @@ def complete_assessment(
         )
         record.systems.set(locked.systems_in_scope.all())
         LatestAssurance.objects.refresh(record.systems.values("pk"))
+        if subject_to_steps:
+            create_remediation_plan(record=record, steps=steps or [], by=by)
         if locked.notification is not None:
             notification = lock_notification(locked.notification)
             perform_transition(
@@ -612,6 +625,9 @@ def queue_assessment_outcome(assessment: Assessment) -> None:
             "organisation": organisation,
             "status": AssuranceStatus(assessment.assurance_status),
             "next_steps": AssuranceStatus(assessment.assurance_status).next_steps,
+            "remediation_steps": list(
+                RemediationStep.objects.filter(plan__assessment=assessment).order_by("position")
+            ),
             "next_review": next_review,
             "organisation_url": portal_link("organisation_home", organisation.pk),
         },

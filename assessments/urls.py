@@ -1,7 +1,7 @@
 from django.urls import path
 
 from assessments import views
-from assessments.views import self_assessment, systems
+from assessments.views import remediation, self_assessment, systems
 
 app_name = "assessments"
 
@@ -40,6 +40,32 @@ urlpatterns = [
         "organisations/<int:pk>/systems/",
         systems.OrganisationSystemsView.as_view(),
         name="organisation_systems",
+    ),
+    path("remediation-steps/<int:pk>/", remediation.StepView.as_view(), name="remediation_step"),
+    path(
+        "remediation-steps/<int:pk>/evidence/",
+        remediation.StepEvidenceUploadView.as_view(),
+        name="remediation_evidence_upload",
+    ),
+    path(
+        "remediation-steps/<int:pk>/done/",
+        remediation.StepDoneView.as_view(),
+        name="remediation_step_done",
+    ),
+    path(
+        "remediation-steps/<int:pk>/accept/",
+        remediation.StepAcceptView.as_view(),
+        name="remediation_step_accept",
+    ),
+    path(
+        "remediation-steps/<int:pk>/send-back/",
+        remediation.StepSendBackView.as_view(),
+        name="remediation_step_send_back",
+    ),
+    path(
+        "remediation-evidence/<int:pk>/",
+        remediation.EvidenceDownloadView.as_view(),
+        name="remediation_evidence_download",
     ),
     path("systems/<int:pk>/", systems.SystemView.as_view(), name="system"),
     path("systems/<int:pk>/go-live/", systems.RecordGoLiveView.as_view(), name="system_go_live"),

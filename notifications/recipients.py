@@ -147,6 +147,7 @@ AUDIENCES: dict[str, tuple[Audience, ...]] = {
     "decision_letter": (_case_contacts,),
     "assessment_completed": (_case_contacts, _organisation_people),
     "self_assessment_submitted": (_secas,),
+    "remediation_step_sent_back": (_organisation_people,),
 }
 
 

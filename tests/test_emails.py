@@ -13,16 +13,20 @@ from django.contrib.auth.models import Group
 from django.test.signals import template_rendered
 from django.utils import timezone
 
+from assessments import remediation
 from assessments import services as committee
 from assessments.models import Assessment, Reminder
+from assessments.remediation import StepPlan
 from assessments.reminders import send_reminders
 from notifications import services as intake
+from notifications.filetypes import sniff
 from notifications.models import Notification
 from notifications.workdays import add_working_days
 from sscportal.mail.models import OutboundEmail
 from sscportal.mail.tasks import deliver_pending_emails
 from tests import factories
 from tests.assessments.test_lifecycle import checked_upload
+from tests.uploads import PDF_BYTES, upload
 from users.models import SECAS_STAFF_GROUP, SSC_MEMBERS_GROUP, Membership, User
 
 LABELS = ("G8.13", "CIO", "SSC", "SECAS", "FUSA", "VUSA", "USSA")
@@ -45,7 +49,7 @@ def submit(organisation, preparer, submitter, **content):
     return intake.submit_notification(notification=draft, by=submitter, declaration_accepted=True)
 
 
-def take_to_the_end(assessment, secas, *, status, submitter=None):
+def take_to_the_end(assessment, secas, *, status, submitter=None, steps=None):
     if assessment.is_self_assessment:
         # The User submits its self-assessment; the CIO's review is recorded, then the outcome.
         assessment = committee.submit_self_assessment(
@@ -62,7 +66,7 @@ def take_to_the_end(assessment, secas, *, status, submitter=None):
             assessment=assessment, by=secas, received_on=START + datetime.timedelta(days=6)
         )
         return committee.complete_assessment(
-            assessment=assessment, by=secas, assurance_status=status
+            assessment=assessment, by=secas, assurance_status=status, steps=steps
         )
     assessment = committee.schedule_assessment(
         assessment=assessment,
@@ -82,7 +86,9 @@ def take_to_the_end(assessment, secas, *, status, submitter=None):
     committee.record_response(
         assessment=assessment, by=secas, received_on=START + datetime.timedelta(days=6)
     )
-    return committee.complete_assessment(assessment=assessment, by=secas, assurance_status=status)
+    return committee.complete_assessment(
+        assessment=assessment, by=secas, assurance_status=status, steps=steps
+    )
 
 
 @pytest.fixture
@@ -151,6 +157,28 @@ def everything(rendered, organisation, other_organisation, preparer, submitter, 
             organisation=other_organisation, kind="fusa", cycle_year=1, due_date=RUN
         )
         take_to_the_end(review, secas, status="approved")
+        # Approved subject to steps: one step due soon and one overdue on the reminder run.
+        stepped = Assessment.objects.create(
+            organisation=other_organisation, kind="vusa", cycle_year=2, due_date=RUN
+        )
+        take_to_the_end(
+            stepped,
+            secas,
+            status="approved_subject_to_steps",
+            steps=[
+                StepPlan("Rotate the keys.", "Kim Owner", "kim@example.org", RUN + one() * 3),
+                StepPlan("Patch the head end.", "Kim Owner", "kim@example.org", RUN - one()),
+            ],
+        )
+        # The first step done with evidence, and sent back by SECAS.
+        first = stepped.remediation_plan.steps.get(position=1)
+        evidence = upload("evidence.pdf", PDF_BYTES)
+        evidence.safe_name = "evidence.pdf"
+        remediation.add_step_evidence(
+            step=first, by=other_people, upload=evidence, kind=sniff(evidence), tlp="amber"
+        )
+        remediation.mark_step_done(step=first, by=other_people, note="Keys rotated.")
+        remediation.send_back_step(step=first, by=secas, reason="Show the new key's fingerprint.")
 
         # What the reminder run on RUN finds due.
         submit(  # go-live near, undecided; triage and decision late

@@ -36,7 +36,7 @@ from assessments.models import (
 )
 from assessments.services import decide, start_review
 from notifications import services as intake
-from notifications.models import Attachment, AttachmentDownload, Message
+from notifications.models import AssuranceStatus, Attachment, AttachmentDownload, Message
 from sscportal.mail.models import OutboundEmail
 from tests import factories
 from tests.uploads import PDF_BYTES, upload
@@ -180,6 +180,26 @@ PAGES = {
     "assessments:self_assessment_file": Page(
         "get", "ussa_file", "assessments.view_self_assessment"
     ),
+    # A remediation step: its organisation's people and SECAS; each action asks its own rule
+    # inside (a refusal, or an empty form, is a message and a redirect).
+    "assessments:remediation_step": Page(
+        "get", "remediation_step", "assessments.view_remediation_step"
+    ),
+    "assessments:remediation_evidence_upload": Page(
+        "post", "remediation_step", "assessments.view_remediation_step", ok=302
+    ),
+    "assessments:remediation_step_done": Page(
+        "post", "remediation_step", "assessments.view_remediation_step", ok=302
+    ),
+    "assessments:remediation_step_accept": Page(
+        "post", "remediation_step", "assessments.view_remediation_step", ok=302
+    ),
+    "assessments:remediation_step_send_back": Page(
+        "post", "remediation_step", "assessments.view_remediation_step", ok=302
+    ),
+    "assessments:remediation_evidence_download": Page(
+        "get", "remediation_evidence", "assessments.view_remediation_step"
+    ),
     "assessments:meetings": Page("get", None, "assessments.view_committee_pages"),
     "assessments:meeting": Page("get", "meeting", "assessments.view_committee_pages"),
     "assessments:attendance": Page("post", "meeting", "assessments.view_committee_pages", ok=302),
@@ -201,6 +221,7 @@ PAGES = {
     "secas:without_first_system": Page("get", None, "assessments.view_secas_pages"),
     "secas:employed_early": Page("get", None, "assessments.view_secas_pages"),
     "secas:organisations_at_risk": Page("get", None, "assessments.view_secas_pages"),
+    "secas:overdue_steps": Page("get", None, "assessments.view_secas_pages"),
     "secas:register_history": Page("get", None, "assessments.view_secas_pages"),
     "secas:export": Page("get", "export", "assessments.view_secas_pages"),
     "secas:assessment": Page("get", "assessment", "assessments.view_secas_pages"),
@@ -354,6 +375,7 @@ def world(
         organisation=organisation, is_active=False, invitation=Membership.Invitation.PENDING
     )
     attachment = Attachment.objects.get()
+    step, evidence = _remediation_step(organisation, secas, submitter)
     people = {
         PREPARER: preparer,
         SUBMITTER: submitter,
@@ -391,6 +413,8 @@ def world(
         "assessment_step": ({"pk": review.pk, "step": "schedule"}, review),
         "ussa": ({"pk": ussa.pk}, ussa),
         "ussa_file": ({"pk": ussa_file.pk}, ussa),
+        "remediation_step": ({"pk": step.pk}, step),
+        "remediation_evidence": ({"pk": evidence.pk}, step),
         "notification_pk": ({"notification_pk": case.pk}, case),
         "invitation": ({"pk": invitation.pk}, invitation),
         "admin_view_on_site": (
@@ -414,6 +438,39 @@ def world(
         "assessments.assessment": review,
     }
     return objects, people, preferred
+
+
+def _remediation_step(organisation, secas, submitter):
+    """A plan with one step and one piece of evidence, as "Approved subject to steps" leaves."""
+    from assessments.remediation import StepPlan, add_step_evidence, create_remediation_plan
+    from notifications.filetypes import sniff
+
+    record = AssuranceRecord.objects.create(
+        organisation=organisation,
+        status=AssuranceStatus.APPROVED_SUBJECT_TO_STEPS,
+        kind="fusa",
+        fieldwork_end_date=timezone.localdate(),
+        effective_date=timezone.localdate(),
+        assessment=Assessment.objects.create(
+            organisation=organisation, kind="fusa", due_date=timezone.localdate()
+        ),
+    )
+    plan = create_remediation_plan(
+        record=record,
+        steps=[StepPlan("Patch it", "Pat Owner", "pat@example.org", _in_days(30))],
+        by=secas,
+    )
+    step = plan.steps.get()
+    file = upload("evidence.pdf", PDF_BYTES)
+    file.safe_name = "evidence.pdf"
+    evidence = add_step_evidence(
+        step=step, by=submitter, upload=file, kind=sniff(file), tlp="amber"
+    )
+    return step, evidence
+
+
+def _in_days(days):
+    return timezone.localdate() + datetime.timedelta(days=days)
 
 
 def _admin_records(people, organisation, case, attachment, meeting):

@@ -37,6 +37,8 @@ SYSTEM_WRITTEN = {
     "notifications.Attachment.content_type",
     "assessments.SelfAssessmentFile.original_name",
     "assessments.SelfAssessmentFile.content_type",
+    "assessments.StepEvidence.original_name",
+    "assessments.StepEvidence.content_type",
     "mail.OutboundEmail.kind",
     "mail.OutboundEmail.subject",
     "mail.OutboundEmail.body_text",

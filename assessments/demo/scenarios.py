@@ -189,6 +189,7 @@ class AssessmentPlan:
     response: int = -4
     outcome: str = ""
     notes: str = ""
+    steps: tuple = ()  # remediation.StepPlan, for "Approved subject to steps"
 
 
 STATE_ORDER = list(AssessmentState.values)
@@ -283,7 +284,11 @@ def advance_assessment(
             )
         else:
             assessment = complete_assessment(
-                assessment=assessment, by=by, assurance_status=plan.outcome, notes=plan.notes
+                assessment=assessment,
+                by=by,
+                assurance_status=plan.outcome,
+                notes=plan.notes,
+                steps=list(plan.steps),
             )
     return assessment
 

@@ -13,6 +13,7 @@ import base64
 from collections import Counter
 from datetime import date, timedelta
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from assessments.demo import scenarios
@@ -43,7 +44,15 @@ from assessments.demo.register import (
     seed_providers,
 )
 from assessments.demo.scenarios import AssessmentPlan
-from assessments.models import Assessment, AssessmentKind, AssessmentState
+from assessments.models import (
+    Assessment,
+    AssessmentKind,
+    AssessmentState,
+    RemediationPlan,
+    RemediationStep,
+)
+from assessments.remediation import StepPlan, add_step_evidence, mark_step_done
+from notifications.filetypes import sniff
 from notifications.models import (
     AssuranceStatus,
     DeliveryModel,
@@ -412,6 +421,27 @@ class DemoSeed:
                 today=self.today,
             )
 
+        # Assessed under G8.13 and approved subject to steps: one step done and awaiting
+        # SECAS, one overdue.
+        if grid := self.new_case(
+            "kestrel",
+            system_name="Kestrel Tariff Comparison Service",
+            purpose="Tariff comparison for consumers from consented half-hourly data.",
+            go_live=self.day(45),
+            delivery=IN_HOUSE,
+            roles=("other-user",),
+        ):
+            self.review(grid, rapporteur=MEMBER, meeting=CURRENT)
+            assessment = self.require_assessment(
+                grid,
+                by=CHAIR,
+                due_in_days=30,
+                rationale="A new analytics platform outside the first system's ISMS scope: "
+                "assessment required under G8.13.",
+                scope="G3–G6 obligations as they apply to the new platform.",
+            )
+            self.remediation_plan(assessment, owner=submitter_of("kestrel"))
+
         # Withdrawn before any decision.
         if withdrawn := self.new_case(
             "fenland",
@@ -437,6 +467,50 @@ class DemoSeed:
             roles=("import-supplier",),
             smets2=12_000,
         )
+
+    def remediation_plan(self, assessment: Assessment, *, owner: str) -> None:
+        """Completed "Approved subject to steps"; the plan was set weeks ago, so a step is late."""
+        person = self.people[owner]
+        steps = (
+            StepPlan(
+                "Move privileged access reviews from quarterly to monthly.",
+                person.full_name,
+                person.email,
+                self.day(30),
+            ),
+            StepPlan(
+                "Extend security monitoring to the platform's cloud administration accounts.",
+                person.full_name,
+                person.email,
+                self.day(60),
+            ),
+        )
+        scenarios.assessment_completed(
+            assessment,
+            by=self.people[SECAS],
+            outcome=AssuranceStatus.APPROVED_SUBJECT_TO_STEPS,
+            notes="Approved subject to two steps on privileged access and monitoring.",
+            plan=AssessmentPlan(steps=steps),
+            today=self.today,
+        )
+        plan = RemediationPlan.objects.get(assessment=assessment)
+        first, second = plan.steps.order_by("position")
+        # The service takes only future dates; the demo backdates the plan so one step is late.
+        RemediationPlan.objects.filter(pk=plan.pk).update(
+            created_at=timezone.now() - timedelta(days=40)
+        )
+        RemediationStep.objects.filter(pk=first.pk).update(due_date=self.day(-9))
+        evidence = ContentFile(b"%PDF-1.7\n% Demo evidence\n%%EOF\n", name="monitoring.pdf")
+        evidence.safe_name = "monitoring-coverage.pdf"
+        add_step_evidence(
+            step=second, by=person, upload=evidence, kind=sniff(evidence), tlp="amber"
+        )
+        mark_step_done(
+            step=second,
+            by=person,
+            note="Monitoring now covers the cloud administration accounts; report attached.",
+        )
+        self.created["remediation plans"] += 1
 
     def seed_register_lifecycle(self) -> None:
         """Systems the register has learnt about: one in use before the SSC's decision, one

@@ -131,6 +131,9 @@ class OrganisationHomeView(LoginRequiredMixin, TemplateView):
             ],
             waiting=selectors.waiting_on_organisation(organisation),
             self_assessments=list(ssc.self_assessments_to_submit(organisation)[:10]),
+            open_steps=list(
+                ssc.open_steps_of(organisation)[: ssc.OPEN_STEPS_SHOWN]  # capped: a home page
+            ),
             today=timezone.localdate(),
         )
         return context

@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 from assessments import charts, documents, forms, services
 from assessments import selectors as ssc
 from assessments.models import OPEN_ASSESSMENT_STATES
+from assessments.remediation import StepPlan
 from notifications.models import UNDECIDED_STATES, Notification, NotificationState
 from notifications.services import TransitionRefused, in_sentence
 from sscportal.exports import streaming_csv
@@ -88,6 +89,8 @@ class SecasDashboardView(SecasMixin, TemplateView):
             late=list(ssc.late_notifications()[:DASHBOARD_ROWS]),
             employed_early=list(ssc.systems_employed_early()[:DASHBOARD_ROWS]),
             employed_early_total=ssc.systems_employed_early().count(),
+            overdue_steps=list(ssc.overdue_steps(today)[:DASHBOARD_ROWS]),
+            overdue_steps_total=ssc.overdue_steps(today).count(),
             late_total=ssc.shown_count(late_total),
             late_count=late_total,
             at_risk=ssc.risk_reasons(at_risk[:DASHBOARD_ROWS], today),
@@ -286,6 +289,15 @@ class EmployedEarlyListView(SecasListView):
         return ssc.systems_employed_early()
 
 
+class OverdueStepListView(SecasListView):
+    title = "Overdue remediation steps"
+    table = "assessments/_secas_overdue_steps_list.html"
+    export = "overdue-remediation-steps"
+
+    def queryset(self, today):
+        return ssc.overdue_steps(today)
+
+
 class AtRiskListView(SecasListView):
     title = "Organisations at risk"
     table = "assessments/_secas_at_risk_list.html"
@@ -340,6 +352,10 @@ class AssessmentView(SecasMixin, TemplateView):
             step=step,
             step_label=available[0].custom.get("label") if available else "",
             step_form=kwargs.get("step_form") or (STEP_FORMS[step]() if step else None),
+            steps_formset=kwargs.get("steps_formset")
+            or (forms.RemediationStepFormSet(prefix="steps") if step == "complete" else None),
+            plan=ssc.remediation_plan_of(assessment),
+            today=timezone.localdate(),
             history=ssc.assessment_history(assessment),
             flag_changes=ssc.flag_changes(assessment),
             files=list(assessment.self_assessment_files.select_related("uploaded_by")),
@@ -384,14 +400,23 @@ class AssessmentStepView(SecasMixin, View):
         if step not in STEP_FORMS:
             raise Http404("No such step.")
         form = STEP_FORMS[step](request.POST)
-        if not form.is_valid():
+        extra = {}
+        formset = None
+        if step == "complete" and "steps-TOTAL_FORMS" in request.POST:
+            # "Approved subject to steps" comes with its steps, set in the same form.
+            formset = forms.RemediationStepFormSet(request.POST, prefix="steps")
+        if not form.is_valid() or (formset is not None and not formset.is_valid()):
             messages.error(request, "Nothing was recorded: please correct the form.")
             view = AssessmentView(request=request, kwargs={"pk": pk})
             return view.render_to_response(
-                view.get_context_data(assessment=assessment, step_form=form)
+                view.get_context_data(assessment=assessment, step_form=form, steps_formset=formset)
             )
+        if formset is not None:
+            extra["steps"] = [StepPlan(**row.cleaned_data) for row in formset if row.cleaned_data]
         try:
-            STEP_SERVICES[step](assessment=assessment, by=request.user, **form.cleaned_data)
+            STEP_SERVICES[step](
+                assessment=assessment, by=request.user, **form.cleaned_data, **extra
+            )
         except TransitionRefused as refusal:
             messages.error(request, str(refusal))
         else:

@@ -233,8 +233,21 @@ def test_secas_tracks_an_assessment_to_completion_from_its_page(
         },
     )
     step("receive_response", {"received_on": "2027-02-20"})
-    response = step("complete", {"assurance_status": "approved_subject_to_steps"})
+    due = (timezone.localdate() + datetime.timedelta(days=90)).isoformat()
+    response = step(
+        "complete",
+        {
+            "assurance_status": "approved_subject_to_steps",
+            "steps-TOTAL_FORMS": "3",
+            "steps-INITIAL_FORMS": "0",
+            "steps-0-description": "Rotate the signing keys.",
+            "steps-0-owner_name": "Kim Owner",
+            "steps-0-owner_email": "kim@example.org",
+            "steps-0-due_date": due,
+        },
+    )
     assert "Recorded: the assessment is now completed." in text(response)
+    assert "Rotate the signing keys." in text(response)
     under_review.refresh_from_db()
     assert under_review.state == NotificationState.CLOSED
     assert AssuranceRecord.objects.get(assessment=assessment).status == "approved_subject_to_steps"

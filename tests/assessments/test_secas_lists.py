@@ -19,10 +19,19 @@ from django.utils import timezone
 
 from assessments import documents, services
 from assessments import selectors as ssc
-from assessments.models import Assessment, AssuranceRecord, Decision, LatestAssurance
+from assessments.models import (
+    Assessment,
+    AssessmentState,
+    AssuranceRecord,
+    Decision,
+    LatestAssurance,
+    RemediationPlan,
+    RemediationStep,
+)
 from assessments.views.secas import DASHBOARD_ROWS, PAGE_SIZE
 from notifications import services as intake
 from notifications.models import (
+    AssuranceStatus,
     EligibilityFinding,
     EmployedEarly,
     InformationRequest,
@@ -45,6 +54,7 @@ LISTS = [
     "secas:late_notifications",
     "secas:organisations_at_risk",
     "secas:without_first_system",
+    "secas:overdue_steps",
 ]
 
 
@@ -106,7 +116,7 @@ def busy(db, preparer):
             for index, organisation in enumerate(organisations)
         ]
     )
-    Assessment.objects.bulk_create(
+    assessments = Assessment.objects.bulk_create(
         [
             Assessment(
                 organisation=organisation,
@@ -115,6 +125,53 @@ def busy(db, preparer):
                 due_date=today - datetime.timedelta(days=index + 1),
             )
             for index, organisation in enumerate(organisations)
+        ]
+    )
+    # And each a remediation plan with an overdue step (its record from an earlier assessment).
+    earlier = Assessment.objects.bulk_create(
+        [
+            Assessment(organisation=assessment.organisation, kind="vusa", due_date=today)
+            for assessment in assessments
+        ]
+    )
+    Assessment.objects.filter(pk__in=[a.pk for a in earlier]).update(
+        state=AssessmentState.COMPLETED,
+        assurance_status=AssuranceStatus.APPROVED_SUBJECT_TO_STEPS,
+    )
+    records = AssuranceRecord.objects.bulk_create(
+        [
+            AssuranceRecord(
+                organisation=assessment.organisation,
+                assessment=assessment,
+                status=AssuranceStatus.APPROVED_SUBJECT_TO_STEPS,
+                kind="vusa",
+                fieldwork_end_date=today - datetime.timedelta(days=200),
+                effective_date=today - datetime.timedelta(days=150),
+            )
+            for assessment in earlier
+        ]
+    )
+    plans = RemediationPlan.objects.bulk_create(
+        [
+            RemediationPlan(
+                assessment=record.assessment,
+                organisation=record.organisation,
+                record=record,
+                created_by=preparer,
+            )
+            for record in records
+        ]
+    )
+    RemediationStep.objects.bulk_create(
+        [
+            RemediationStep(
+                plan=plan,
+                description=f"Busy step {index}",
+                owner_name="Owner",
+                owner_email="owner@busy.example.org",
+                due_date=today - datetime.timedelta(days=index + 1),
+            )
+            for index, plan in enumerate(plans)
         ]
     )
     UserSystem.objects.bulk_create(
@@ -147,6 +204,7 @@ def test_the_dashboard_shows_the_most_urgent_rows_of_each_table_with_the_totals(
         ("reviews-heading", "Annual reviews in the next 12 months", "secas:annual_reviews"),
         ("late-heading", "Late notifications", "secas:late_notifications"),
         ("risk-heading", "Organisations at risk", "secas:organisations_at_risk"),
+        ("overdue-steps-heading", "Overdue remediation steps", "secas:overdue_steps"),
         (
             "without-first-system-heading",
             "Notified without an approved first system",
@@ -278,6 +336,7 @@ def documents_name(url_name: str) -> str:
         "secas:late_notifications": "late-notifications",
         "secas:organisations_at_risk": "organisations-at-risk",
         "secas:without_first_system": "without-approved-first-system",
+        "secas:overdue_steps": "overdue-remediation-steps",
     }[url_name]
 
 
@@ -569,6 +628,7 @@ OTHER_TABLES = {
     "without-approved-first-system": ["assessments_assessment", "assessments_decision"],
     "employed-early": ["notifications_informationrequest", "assessments_decision"],
     "decisions-by-month": ["assessments_assessment", "assessments_assurancerecord"],
+    "overdue-remediation-steps": ["notifications_informationrequest", "assessments_decision"],
 }
 
 

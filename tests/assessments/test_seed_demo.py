@@ -339,3 +339,12 @@ def test_the_demo_shows_a_system_in_use_before_its_decision_and_a_change_notifie
     assert change.delivery_model == DeliveryModel.IN_HOUSE
     assert change.changes_system.delivery_model == DeliveryModel.SRP
     assert change.changes_system.employed_early == ""
+
+
+def test_the_demo_shows_a_remediation_plan_with_an_overdue_step(seeded):
+    from assessments.models import RemediationPlan, RemediationStep, StepState
+
+    plan = RemediationPlan.objects.get()
+    assert plan.record.status == AssuranceStatus.APPROVED_SUBJECT_TO_STEPS
+    assert RemediationStep.objects.overdue(timezone.localdate()).filter(plan=plan).count() == 1
+    assert plan.steps.filter(state=StepState.DONE, evidence__isnull=False).exists()

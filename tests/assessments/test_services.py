@@ -14,6 +14,7 @@ from assessments.models import (
     AssuranceRecord,
     Decision,
 )
+from assessments.remediation import StepPlan
 from notifications.models import NotificationState
 from notifications.services import TransitionRefused
 from tests import factories
@@ -226,7 +227,14 @@ def run_assessment_to_the_end(assessment, secas, status="approved"):
         response_due_date=datetime.date(2027, 2, 5),
     )
     services.record_response(assessment=assessment, by=secas, received_on=datetime.date(2027, 2, 1))
-    return services.complete_assessment(assessment=assessment, by=secas, assurance_status=status)
+    # "Approved subject to steps" comes with its steps (tests/assessments/test_remediation.py).
+    steps = None
+    if status == "approved_subject_to_steps":
+        due = timezone.localdate() + datetime.timedelta(days=30)
+        steps = [StepPlan("Rotate the keys.", "Kim Owner", "kim@example.org", due)]
+    return services.complete_assessment(
+        assessment=assessment, by=secas, assurance_status=status, steps=steps
+    )
 
 
 def test_completing_the_assessment_closes_the_notification_and_records_assurance(

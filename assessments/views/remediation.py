@@ -1,0 +1,135 @@
+"""Remediation steps: the User's page to show a step done, and SECAS's accept or send back."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect
+from django.utils.http import content_disposition_header
+from django.views import View
+from django.views.generic import TemplateView
+
+from assessments import forms, remediation
+from assessments import selectors as ssc
+from assessments.models import StepEvidence
+from notifications.forms import AttachmentForm
+from notifications.services import TransitionRefused, in_sentence
+from users.policy import allows
+
+
+class StepView(LoginRequiredMixin, TemplateView):
+    """One step: what is asked, by when, its evidence and history, and the next action."""
+
+    template_name = "assessments/remediation_step.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        step = ssc.get_visible_step(self.request.user, self.kwargs["pk"])
+        available = {t.name for t in step.get_available_user_state_transitions(self.request.user)}
+        context.update(
+            can_mark_done="mark_done" in available,
+            can_review="accept" in available,
+            step=step,
+            plan=step.plan,
+            evidence=list(step.evidence.all()),
+            history=ssc.step_history(step),
+            evidence_form=AttachmentForm(),
+            done_form=forms.StepDoneForm(),
+            send_back_form=forms.SendBackForm(),
+        )
+        return context
+
+
+class StepActionView(LoginRequiredMixin, View):
+    """A POST-only step action: validate, call the service, say what happened, go back."""
+
+    http_method_names = ["post"]
+    form_class: type = forms.StepDoneForm
+
+    def act(self, step, form):
+        raise NotImplementedError
+
+    def post(self, request, pk):
+        step = ssc.get_visible_step(request.user, pk)
+        form = self.form_class(request.POST, request.FILES)
+        if not form.is_valid():
+            errors = [error for field_errors in form.errors.values() for error in field_errors]
+            messages.error(request, "Nothing was recorded: " + " ".join(errors))
+            return redirect("assessments:remediation_step", pk=pk)
+        try:
+            done = self.act(step, form)
+        except TransitionRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, done)
+        return redirect("assessments:remediation_step", pk=pk)
+
+
+class StepEvidenceUploadView(StepActionView):
+    form_class = AttachmentForm
+
+    def act(self, step, form):
+        upload = form.cleaned_data["file"]
+        evidence = remediation.add_step_evidence(
+            step=step,
+            by=self.request.user,
+            upload=upload,
+            kind=upload.kind,
+            tlp=form.cleaned_data["tlp"],
+            description=form.cleaned_data["description"],
+        )
+        return f"Added {evidence.original_name} ({evidence.get_tlp_display()})."
+
+
+class StepDoneView(StepActionView):
+    form_class = forms.StepDoneForm
+
+    def act(self, step, form):
+        step = remediation.mark_step_done(
+            step=step, by=self.request.user, note=form.cleaned_data["note"]
+        )
+        return f"Recorded: the step is now {in_sentence(step.get_state_display())}."
+
+
+class StepAcceptView(StepActionView):
+    form_class = forms.forms.Form
+
+    def act(self, step, form):
+        step = remediation.accept_step(step=step, by=self.request.user)
+        step.plan.refresh_from_db()
+        if step.plan.is_closed:
+            return "Accepted. Every step is accepted: the plan is closed; the status is Approved."
+        return "Accepted."
+
+
+class StepSendBackView(StepActionView):
+    form_class = forms.SendBackForm
+
+    def act(self, step, form):
+        remediation.send_back_step(
+            step=step, by=self.request.user, reason=form.cleaned_data["reason"]
+        )
+        return "Sent back to the User with your reason."
+
+
+class EvidenceDownloadView(LoginRequiredMixin, View):
+    http_method_names = ["get"]
+
+    def get(self, request, pk):
+        evidence = StepEvidence.objects.select_related("step__plan__organisation").filter(pk=pk)
+        found = evidence.first()
+        if found is None or not allows(
+            request.user, "assessments.view_remediation_step", found.step
+        ):
+            raise Http404("No such file.")
+        try:
+            handle = found.file.open("rb")
+        except FileNotFoundError as missing:
+            raise Http404("The file is missing from storage.") from missing
+        remediation.record_evidence_download(evidence=found, by=request.user, request=request)
+        response = FileResponse(handle, content_type=found.content_type)
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=found.original_name
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
