@@ -13,6 +13,7 @@ from django_fsm_log.models import StateLog
 from assessments import remediation, services
 from assessments.models import (
     Assessment,
+    AssessmentReason,
     AssuranceRecord,
     LatestAssurance,
     RemediationPlan,
@@ -228,6 +229,27 @@ def test_the_plan_closes_when_every_step_is_accepted_and_the_status_reads_approv
     assert LatestAssurance.objects.get(user_system=system).status == AssuranceStatus.APPROVED
     # The history keeps both: subject to steps, then approved.
     assert AssuranceRecord.objects.filter(organisation=ready.organisation).count() == 2
+
+
+def test_closing_an_ad_hoc_plan_keeps_its_reason_and_does_not_count_as_the_annual_review(
+    ready, secas, submitter
+):
+    Assessment.objects.filter(pk=ready.pk).update(
+        reason=AssessmentReason.G8_13, counts_as_annual_review=False
+    )
+    ready.refresh_from_db()
+    services.complete_assessment(
+        assessment=ready, by=secas, assurance_status=SUBJECT_TO_STEPS, steps=[a_step()]
+    )
+    plan = RemediationPlan.objects.get(assessment=ready)
+    step = plan.steps.get()
+    done(step, submitter)
+    remediation.accept_step(step=step, by=secas)
+    plan.refresh_from_db()
+    closing = plan.closing_record
+    assert closing.reason == AssessmentReason.G8_13
+    assert not closing.counts_as_annual_review
+    assert not AssuranceRecord.objects.annual().filter(organisation=ready.organisation).exists()
 
 
 # --- Reminders -------------------------------------------------------------------------------
