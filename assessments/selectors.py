@@ -35,6 +35,7 @@ from django_fsm_log.models import StateLog
 
 from assessments.models import (
     OPEN_ASSESSMENT_STATES,
+    TYPE_NOT_RECORDED,
     AgendaItem,
     Assessment,
     AssessmentCycleRule,
@@ -918,7 +919,8 @@ def risk_reasons(organisations, today) -> list[dict]:
     )
     for organisation_id, kind, due_date in overdue:
         reasons[organisation_id].append(
-            f"{AssessmentKind(kind).label} overdue since {due_date:%d/%m/%Y}"
+            f"{AssessmentKind(kind).label if kind else TYPE_NOT_RECORDED} overdue since "
+            f"{due_date:%d/%m/%Y}"
         )
     return [
         {"organisation": organisation, "reasons": reasons[organisation.pk]}

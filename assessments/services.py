@@ -338,7 +338,8 @@ def lock_assessment(assessment: Assessment) -> Assessment:
     )
 
 
-CIO_STEPS = ("schedule", "start_fieldwork", "receive_report")
+# Only the booking is refused: a USSA booked under the old lifecycle may still finish it.
+CIO_STEPS = ("schedule",)
 SELF_ASSESSMENT_STEPS = ("submit_self_assessment", "record_cio_review")
 
 

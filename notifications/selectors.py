@@ -124,7 +124,7 @@ STAFF_TRANSITION_TITLES = {
 }
 
 
-def _actor_names(actors, *, organisation, viewer_is_staff: bool) -> dict:
+def actor_names(actors, *, organisation, viewer_is_staff: bool) -> dict:
     """How each person in a timeline is shown to the viewer, decided for all of them at once."""
     people = {actor.pk: actor for actor in actors if actor is not None}
     if viewer_is_staff:
@@ -159,7 +159,7 @@ def timeline_for(notification: Notification, *, viewer) -> list[dict]:
     # The case page and the notification page have usually fetched the files already.
     prefetch_related_objects([notification], "attachments__uploaded_by")
     attachments = list(notification.attachments.all())
-    names = _actor_names(
+    names = actor_names(
         [log.by for log in logs]
         + [message.author for message in messages]
         + [attachment.uploaded_by for attachment in attachments],

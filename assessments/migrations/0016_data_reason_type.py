@@ -28,11 +28,20 @@ def forwards(apps, schema_editor):
     )
 
 
+# The self-assessment states the old lifecycle does not know, mapped to the nearest it does
+# (a reviewed self-assessment has its report and response dates, as a received report has).
+OLD_STATE_OF = {"self_assessment_submitted": "required", "cio_review_recorded": "report_received"}
+
+
 def backwards(apps, schema_editor):
     Assessment = apps.get_model("assessments", "Assessment")
     AssuranceRecord = apps.get_model("assessments", "AssuranceRecord")
-    Assessment.objects.filter(kind="").update(kind=OLD_G8_13)
-    AssuranceRecord.objects.filter(kind="").update(kind=OLD_G8_13)
+    for new_state, old_state in OLD_STATE_OF.items():
+        Assessment.objects.filter(state=new_state).update(state=old_state)
+    # An ad-hoc row that does not count was the old G8.13 type: it must not move the clock.
+    for model in (Assessment, AssuranceRecord):
+        model.objects.filter(kind="").update(kind=OLD_G8_13)
+        model.objects.filter(reason="g8_13", counts_as_annual_review=False).update(kind=OLD_G8_13)
 
 
 class Migration(migrations.Migration):

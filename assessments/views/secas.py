@@ -362,7 +362,7 @@ class AssessmentView(SecasMixin, TemplateView):
             counts_form=kwargs.get("counts_form")
             or forms.CountsAsAnnualReviewForm(
                 initial={
-                    "counts_as_annual_review": "yes" if assessment.counts_as_annual_review else "no"
+                    "counts_as_annual_review": str(bool(assessment.counts_as_annual_review))
                 }
             ),
             **ssc.systems_in_scope(assessment),

@@ -11,6 +11,7 @@ from django.views.generic import TemplateView
 from assessments import forms, services
 from assessments import selectors as ssc
 from notifications.forms import AttachmentForm
+from notifications.selectors import actor_names
 from notifications.services import TransitionRefused
 from users.policy import allows
 
@@ -48,9 +49,22 @@ class SelfAssessmentView(LoginRequiredMixin, TemplateView):
             and allows(self.request.user, "assessments.submit_self_assessment", assessment),
             form=kwargs.get("form") or forms.SelfAssessmentForm(),
             file_forms=kwargs.get("file_forms") or file_forms(),
-            history=ssc.assessment_history(assessment),
+            history=self.history_as_seen(assessment),
         )
         return context
+
+    def history_as_seen(self, assessment) -> list:
+        """A User sees "SECAS" or "The SSC" for committee staff, as on a case's timeline."""
+        history = ssc.assessment_history(assessment)
+        names = actor_names(
+            [entry["by"] for entry in history],
+            organisation=assessment.organisation,
+            viewer_is_staff=allows(self.request.user, "notifications.see_staff_names", assessment),
+        )
+        return [
+            {**entry, "shown_by": names.get(entry["by"].pk, "–") if entry["by"] else "–"}
+            for entry in history
+        ]
 
 
 class SubmitSelfAssessmentView(LoginRequiredMixin, View):

@@ -2,6 +2,7 @@
 flag (the clock follows the flag), and the self-assessment (USSA) lifecycle beside the CIO's."""
 
 import datetime
+import re
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -597,3 +598,71 @@ def test_secas_lists_each_open_assessment_with_its_reason_and_type(client, organ
     assert "Follow-up assessment" in page
     assert "Assessment (type not recorded)" in page
     assert "Verification User Security Assessment (VUSA)" in page
+
+
+# --- Found by review: legacy rows, the flag's saved answer, names shown to the User -------------
+
+
+def test_an_overdue_assessment_of_no_recorded_type_is_listed_not_a_crash(
+    client, organisation, secas
+):
+    legacy = Assessment.objects.create(
+        organisation=organisation,
+        kind="",
+        reason="g8_13",
+        counts_as_annual_review=False,
+        due_date=timezone.localdate() - datetime.timedelta(days=3),
+    )
+    assert legacy.pk
+    client.force_login(secas)
+    for name in ("secas:dashboard", "secas:organisations_at_risk"):
+        page = client.get(reverse(name))
+        assert page.status_code == 200, name
+        assert "Assessment (type not recorded) overdue since" in page.content.decode()
+
+
+def test_a_self_assessment_booked_under_the_old_lifecycle_can_still_finish(organisation, secas):
+    legacy = ad_hoc(organisation, kind="ussa")
+    Assessment.objects.filter(pk=legacy.pk).update(
+        state=A.SCHEDULED,
+        cio_name="Example CIO LLP",
+        fieldwork_start_date=DUE,
+        fieldwork_end_date=DUE,
+    )
+    services.start_fieldwork(assessment=legacy, by=secas, started_on=DUE)
+    legacy.refresh_from_db()
+    assert legacy.state == A.FIELDWORK
+
+
+def test_the_flag_form_shows_the_saved_answer(client, organisation, secas):
+    for counts in (True, False):
+        assessment = ad_hoc(organisation, counts=counts)
+        client.force_login(secas)
+        page = client.get(reverse("secas:assessment", args=[assessment.pk])).content.decode()
+        checked = re.search(
+            r'<input[^>]*name="counts_as_annual_review"[^>]*value="(True|False)"[^>]*checked', page
+        ) or re.search(
+            r'<input[^>]*checked[^>]*name="counts_as_annual_review"[^>]*value="(True|False)"', page
+        )
+        assert checked is not None, counts
+        assert checked.group(1) == str(counts)
+
+
+def test_the_user_sees_secas_not_a_name_in_the_self_assessment_history(
+    client, organisation, submitter, secas
+):
+    ussa = ad_hoc(organisation, kind="ussa")
+    services.submit_self_assessment(assessment=ussa, by=submitter, files=[checked_upload("a.pdf")])
+    reviewed = timezone.localdate() + datetime.timedelta(days=7)
+    services.record_cio_review(
+        assessment=ussa,
+        by=secas,
+        cio_name="Example CIO LLP",
+        reviewed_on=reviewed,
+        response_due_date=reviewed + datetime.timedelta(days=28),
+    )
+    client.force_login(submitter)
+    page = client.get(reverse("assessments:self_assessment", args=[ussa.pk])).content.decode()
+    assert secas.full_name not in page
+    assert "SECAS ·" in page
+    assert submitter.full_name in page  # a colleague is named
