@@ -361,9 +361,7 @@ class AssessmentView(SecasMixin, TemplateView):
             files=list(assessment.self_assessment_files.select_related("uploaded_by")),
             counts_form=kwargs.get("counts_form")
             or forms.CountsAsAnnualReviewForm(
-                initial={
-                    "counts_as_annual_review": str(bool(assessment.counts_as_annual_review))
-                }
+                initial={"counts_as_annual_review": str(bool(assessment.counts_as_annual_review))}
             ),
             **ssc.systems_in_scope(assessment),
         )
