@@ -140,9 +140,31 @@ def send_back_step(*, step: RemediationStep, by: User, reason: str) -> Remediati
     return locked
 
 
-def close_plan(*, plan: RemediationPlan, by: User) -> AssuranceRecord:
-    """Every step accepted: the status in force becomes Approved, as a new history record."""
+def plan_still_in_force(plan: RemediationPlan) -> bool:
+    """Whether the plan's "subject to steps" record is still the status in force: a later
+    outcome (another assessment, a correction) replaces it, and the plan then changes nothing."""
     subject_to_steps = plan.record
+    systems = list(subject_to_steps.systems.values_list("pk", flat=True))
+    if systems:
+        return LatestAssurance.objects.filter(
+            user_system__in=systems, record=subject_to_steps
+        ).exists()
+    latest = (
+        AssuranceRecord.objects.filter(organisation=plan.organisation)
+        .order_by("-effective_date", "-recorded_at", "-pk")
+        .first()
+    )
+    return latest is not None and latest.pk == subject_to_steps.pk
+
+
+def close_plan(*, plan: RemediationPlan, by: User) -> AssuranceRecord | None:
+    """Every step accepted: the status in force becomes Approved, as a new history record,
+    unless a later outcome has replaced the plan's; then the plan just closes."""
+    subject_to_steps = plan.record
+    if not plan_still_in_force(plan):
+        plan.closed_at = timezone.now()
+        plan.save(update_fields=["closed_at"])
+        return None
     record = AssuranceRecord.objects.create(
         organisation=plan.organisation,
         status=AssuranceStatus.APPROVED,

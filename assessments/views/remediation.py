@@ -32,9 +32,9 @@ class StepView(LoginRequiredMixin, TemplateView):
             plan=step.plan,
             evidence=list(step.evidence.all()),
             history=ssc.step_history(step),
-            evidence_form=AttachmentForm(),
-            done_form=forms.StepDoneForm(),
-            send_back_form=forms.SendBackForm(),
+            evidence_form=kwargs.get("evidence_form") or AttachmentForm(),
+            done_form=kwargs.get("done_form") or forms.StepDoneForm(),
+            send_back_form=kwargs.get("send_back_form") or forms.SendBackForm(),
         )
         return context
 
@@ -44,6 +44,7 @@ class StepActionView(LoginRequiredMixin, View):
 
     http_method_names = ["post"]
     form_class: type = forms.StepDoneForm
+    form_name = ""  # the page's name for this form, so a refusal shows it with what was typed
 
     def act(self, step, form):
         raise NotImplementedError
@@ -54,18 +55,25 @@ class StepActionView(LoginRequiredMixin, View):
         if not form.is_valid():
             errors = [error for field_errors in form.errors.values() for error in field_errors]
             messages.error(request, "Nothing was recorded: " + " ".join(errors))
-            return redirect("assessments:remediation_step", pk=pk)
+            return self.render_step(pk, form)
         try:
             done = self.act(step, form)
         except TransitionRefused as refusal:
             messages.error(request, str(refusal))
-        else:
-            messages.success(request, done)
+            return self.render_step(pk, form)
+        messages.success(request, done)
         return redirect("assessments:remediation_step", pk=pk)
+
+    def render_step(self, pk, form):
+        """The step's page again, this form keeping what was typed (files must be chosen again)."""
+        view = StepView(request=self.request, kwargs={"pk": pk})
+        extra = {self.form_name: form} if self.form_name else {}
+        return view.render_to_response(view.get_context_data(**extra))
 
 
 class StepEvidenceUploadView(StepActionView):
     form_class = AttachmentForm
+    form_name = "evidence_form"
 
     def act(self, step, form):
         upload = form.cleaned_data["file"]
@@ -82,6 +90,7 @@ class StepEvidenceUploadView(StepActionView):
 
 class StepDoneView(StepActionView):
     form_class = forms.StepDoneForm
+    form_name = "done_form"
 
     def act(self, step, form):
         step = remediation.mark_step_done(
@@ -96,13 +105,19 @@ class StepAcceptView(StepActionView):
     def act(self, step, form):
         step = remediation.accept_step(step=step, by=self.request.user)
         step.plan.refresh_from_db()
-        if step.plan.is_closed:
+        if step.plan.is_closed and step.plan.closing_record_id:
             return "Accepted. Every step is accepted: the plan is closed; the status is Approved."
+        if step.plan.is_closed:
+            return (
+                "Accepted. Every step is accepted and the plan is closed; a later outcome is "
+                "in force, so the status is unchanged."
+            )
         return "Accepted."
 
 
 class StepSendBackView(StepActionView):
     form_class = forms.SendBackForm
+    form_name = "send_back_form"
 
     def act(self, step, form):
         remediation.send_back_step(

@@ -416,13 +416,18 @@ class AssessmentStepView(SecasMixin, View):
                 assessment=assessment, by=request.user, **form.cleaned_data, **extra
             )
         except TransitionRefused as refusal:
+            # Shown again with what was typed (the status, notes and every step row).
             messages.error(request, str(refusal))
-        else:
             assessment.refresh_from_db()
-            messages.success(
-                request,
-                f"Recorded: the assessment is now {in_sentence(assessment.get_state_display())}.",
+            view = AssessmentView(request=request, kwargs={"pk": pk})
+            return view.render_to_response(
+                view.get_context_data(assessment=assessment, step_form=form, steps_formset=formset)
             )
+        assessment.refresh_from_db()
+        messages.success(
+            request,
+            f"Recorded: the assessment is now {in_sentence(assessment.get_state_display())}.",
+        )
         return redirect("secas:assessment", pk=pk)
 
 

@@ -437,3 +437,68 @@ def test_overdue_steps_are_on_the_secas_dashboard_with_a_list_and_csv(client, pl
     assert rows[0] == ["Organisation", "Step", "Description", "Owner", "Due", "State"]
     assert rows[1][2] == "Rotate the signing keys."
     assert len(rows) == 2
+
+
+# --- Found by review: a later outcome stands; what was typed is kept ------------------------------
+
+
+def test_a_plan_closing_after_a_later_outcome_leaves_that_outcome_in_force(
+    plan, secas, submitter, ready
+):
+    system = ready.systems_in_scope.get()
+    later = AssuranceRecord(
+        organisation=ready.organisation,
+        status=AssuranceStatus.REJECTED,
+        kind="fusa",
+        reason=plan.record.reason,
+        counts_as_annual_review=plan.record.counts_as_annual_review,
+        cycle_year=plan.record.cycle_year,
+        fieldwork_end_date=plan.record.fieldwork_end_date,
+        effective_date=timezone.localdate(),
+        notes="A later outcome.",
+    )
+    services.record_assurance_history(record=later, systems=[system], by=secas)
+    for step in plan.steps.all():
+        done(step, submitter)
+        remediation.accept_step(step=step, by=secas)
+    plan.refresh_from_db()
+    assert plan.is_closed
+    assert plan.closing_record is None
+    assert LatestAssurance.objects.get(user_system=system).status == AssuranceStatus.REJECTED
+
+
+def test_a_refused_done_keeps_the_note_that_was_typed(client, plan, submitter):
+    first = plan.steps.first()
+    client.force_login(submitter)
+    response = client.post(
+        reverse("assessments:remediation_step_done", args=[first.pk]),
+        {"note": "UNIQUE-TYPED-NOTE"},
+    )
+    page = text(response)
+    assert "upload the evidence" in page
+    assert "UNIQUE-TYPED-NOTE" in page
+
+
+def test_a_refused_completion_keeps_the_status_notes_and_steps_typed(client, ready, secas):
+    client.force_login(secas)
+    url = reverse("secas:assessment_step", args=[ready.pk, "complete"])
+    response = client.post(
+        url,
+        {
+            "assurance_status": SUBJECT_TO_STEPS,
+            "notes": "MYNOTES",
+            "steps-TOTAL_FORMS": "1",
+            "steps-INITIAL_FORMS": "0",
+            "steps-0-description": "Rotate the keys.",
+            "steps-0-owner_name": "Kim Owner",
+            "steps-0-owner_email": "kim@example.org",
+            "steps-0-due_date": timezone.localdate().isoformat(),
+        },
+    )
+    page = text(response)
+    assert "after today" in page
+    assert "MYNOTES" in page
+    assert 'value="Kim Owner"' in page
+    assert "Rotate the keys." in page
+    ready.refresh_from_db()
+    assert not ready.is_completed
