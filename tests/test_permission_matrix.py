@@ -181,21 +181,21 @@ PAGES = {
         "get", "ussa_file", "assessments.view_self_assessment"
     ),
     # A remediation step: its organisation's people and SECAS; each action asks its own rule
-    # inside (a refusal, or an empty form, is a message and a redirect).
+    # inside (a refusal, or an empty form, is a message on the page shown again).
     "assessments:remediation_step": Page(
         "get", "remediation_step", "assessments.view_remediation_step"
     ),
     "assessments:remediation_evidence_upload": Page(
-        "post", "remediation_step", "assessments.view_remediation_step", ok=302
+        "post", "remediation_step", "assessments.view_remediation_step"
     ),
     "assessments:remediation_step_done": Page(
-        "post", "remediation_step", "assessments.view_remediation_step", ok=302
+        "post", "remediation_step", "assessments.view_remediation_step"
     ),
     "assessments:remediation_step_accept": Page(
-        "post", "remediation_step", "assessments.view_remediation_step", ok=302
+        "post", "remediation_step", "assessments.view_remediation_step"
     ),
     "assessments:remediation_step_send_back": Page(
-        "post", "remediation_step", "assessments.view_remediation_step", ok=302
+        "post", "remediation_step", "assessments.view_remediation_step"
     ),
     "assessments:remediation_evidence_download": Page(
         "get", "remediation_evidence", "assessments.view_remediation_step"

@@ -470,7 +470,6 @@ def test_the_user_reaches_its_self_assessment_from_its_home_page_and_submits_it(
     assert download.status_code == 200
     assert download["Content-Disposition"].startswith("attachment")
     assert b"".join(download.streaming_content) == PDF_BYTES
-    download.close()
     assert SelfAssessmentFileDownload.objects.get().user == submitter
 
 

@@ -416,7 +416,6 @@ def test_evidence_downloads_are_logged_and_kept_to_the_organisation_and_secas(
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
     assert b"".join(response.streaming_content) == PDF_BYTES
-    response.close()
     assert StepEvidenceDownload.objects.get().user == secas
 
 
