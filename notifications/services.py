@@ -604,17 +604,20 @@ def _open_change(system: UserSystem) -> Notification | None:
     )
 
 
+def _not_in_use_refusal(system: UserSystem) -> str:
+    """Why no change can be notified for this system, or "" when it is planned or live."""
+    if system.is_in_use:
+        return ""
+    return (
+        f"{system.name} is {in_sentence(system.get_status_display())}: a change can only be "
+        "notified for a planned or live system."
+    )
+
+
 def _change_refusal(notification: Notification) -> str:
     """Why a change notification cannot be submitted now, or ""."""
     system = notification.changes_system
-    if system is None:
-        return ""
-    if not system.is_in_use:
-        return (
-            f"{system.name} is {in_sentence(system.get_status_display())}: a change can only be "
-            "notified for a planned or live system."
-        )
-    return ""
+    return _not_in_use_refusal(system) if system is not None else ""
 
 
 def start_change_notification(*, system: UserSystem, by: User) -> Notification:
@@ -626,11 +629,8 @@ def start_change_notification(*, system: UserSystem, by: User) -> Notification:
             raise TransitionRefused(
                 "You can only notify changes to your own organisation's systems."
             )
-        if not locked.is_in_use:
-            raise TransitionRefused(
-                f"{locked.name} is {in_sentence(locked.get_status_display())}: a change can "
-                "only be notified for a planned or live system."
-            )
+        if refusal := _not_in_use_refusal(locked):
+            raise TransitionRefused(refusal)
         if open_change := _open_change(locked):
             raise TransitionRefused(
                 f"A change to {locked.name} is already being notified under "
