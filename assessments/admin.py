@@ -7,6 +7,7 @@ from assessments.models import (
     AgendaItem,
     Assessment,
     AssessmentCycleRule,
+    AssessmentDecision,
     AssuranceRecord,
     Decision,
     MeetingConflict,
@@ -202,6 +203,34 @@ class DecisionAdmin(VisibleRowsAdminMixin, admin.ModelAdmin):
         return False
 
 
+@admin.register(AssessmentDecision)
+class AssessmentDecisionAdmin(VisibleRowsAdminMixin, admin.ModelAdmin):
+    """Recorded only by the decision service; read here, never changed."""
+
+    visible_to = staticmethod(ssc.assessment_decisions_visible_to)
+    list_display = [
+        "assessment",
+        "status",
+        "proposed_status",
+        "meeting",
+        "panel_meeting_date",
+        "decided_by",
+        "decided_at",
+    ]
+    list_filter = ["status", "meeting"]
+    search_fields = ["assessment__organisation__name", "rationale"]
+    list_select_related = ["assessment__organisation", "meeting", "decided_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Assessment)
 class AssessmentAdmin(VisibleRowsAdminMixin, ServiceTransitionAdminMixin, admin.ModelAdmin):
     """Assessments are opened only by the services (a G8.13 decision, the annual cycle), and
@@ -239,7 +268,8 @@ class AssessmentAdmin(VisibleRowsAdminMixin, ServiceTransitionAdminMixin, admin.
         "receive_report": forms.RecordReportForm,
         "record_cio_review": forms.RecordCioReviewForm,
         "receive_response": forms.RecordResponseForm,
-        "complete": forms.CompleteForm,
+        "propose_outcome": forms.ProposeOutcomeForm,
+        "withdraw_proposal": forms.WithdrawProposalForm,
     }
     transition_services = {
         "schedule": lambda obj, user, **data: services.schedule_assessment(
@@ -257,7 +287,12 @@ class AssessmentAdmin(VisibleRowsAdminMixin, ServiceTransitionAdminMixin, admin.
         "receive_response": lambda obj, user, **data: services.record_response(
             assessment=obj, by=user, **data
         ),
-        "complete": lambda obj, user, **data: services.complete_assessment(
+        # Replacing a proposal, and the decision itself, are on the SECAS and committee pages,
+        # beside the proposal they follow.
+        "propose_outcome": lambda obj, user, **data: services.propose_outcome(
+            assessment=obj, by=user, **data
+        ),
+        "withdraw_proposal": lambda obj, user, **data: services.withdraw_proposal(
             assessment=obj, by=user, **data
         ),
     }

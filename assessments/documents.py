@@ -14,9 +14,11 @@ from assessments.models import (
     Assessment,
     AssessmentKind,
     AssessmentState,
+    RemediationStep,
     StepState,
 )
 from notifications.models import (
+    AssuranceStatus,
     EligibilityFinding,
     EmployedEarly,
     InformationRequest,
@@ -27,12 +29,16 @@ from sscportal.exports import chunks, csv_text
 CHUNK = 500  # rows per database fetch and per piece of the response
 
 
+def render_html(template: str, context: dict) -> str:
+    """The HTML a PDF is printed from (its text is what the tests read)."""
+    return render_to_string(template, {"generated_at": timezone.now(), **context})
+
+
 def render_pdf(template: str, context: dict) -> bytes:
-    # Imported here: WeasyPrint loads Pango at import, which only these two documents need.
+    # Imported here: WeasyPrint loads Pango at import, which only these documents need.
     from weasyprint import HTML
 
-    html = render_to_string(template, {"generated_at": timezone.now(), **context})
-    return HTML(string=html).write_pdf()
+    return HTML(string=render_html(template, context)).write_pdf()
 
 
 def decision_letter_pdf(decision, *, assessment=None, annual_review=None) -> bytes:
@@ -45,6 +51,37 @@ def decision_letter_pdf(decision, *, assessment=None, annual_review=None) -> byt
             "annual_review": annual_review,
         },
     )
+
+
+def assessment_decision_letter_context(decision) -> dict:
+    """What the letter of an assessment's decision says: the record, the reasons, what next."""
+    assessment = decision.assessment
+    organisation = assessment.organisation
+    status = AssuranceStatus(decision.status)
+    return {
+        "decision": decision,
+        "assessment": assessment,
+        "organisation": organisation,
+        "notification": assessment.notification,
+        "next_steps": status.next_steps,
+        "remediation_steps": list(
+            RemediationStep.objects.filter(plan__assessment=assessment).order_by("position")
+        ),
+        # The review open now; the letter is also downloaded long after the decision.
+        "next_review": selectors.open_annual_review(organisation),
+        **selectors.systems_in_scope(assessment),
+    }
+
+
+ASSESSMENT_LETTER = "assessments/assessment_decision_letter_pdf.html"
+
+
+def assessment_decision_letter_html(decision) -> str:
+    return render_html(ASSESSMENT_LETTER, assessment_decision_letter_context(decision))
+
+
+def assessment_decision_letter_pdf(decision) -> bytes:
+    return render_pdf(ASSESSMENT_LETTER, assessment_decision_letter_context(decision))
 
 
 MINUTES_COLUMNS = [
@@ -79,15 +116,91 @@ def minutes_rows(decisions) -> list[list[str]]:
     return rows
 
 
-def minutes_csv(decisions) -> str:
-    return csv_text(MINUTES_COLUMNS, minutes_rows(decisions))
+def _systems_of(assessment) -> str:
+    # Prefetched by selectors.assessment_decisions_at: no query per row.
+    return "; ".join(system.name for system in assessment.systems_in_scope.all())
 
 
-def minutes_pdf(meeting, decisions) -> bytes:
-    return render_pdf(
-        "assessments/minutes_pdf.html",
-        {"meeting": meeting, "columns": MINUTES_COLUMNS, "rows": minutes_rows(decisions)},
+def _proposal_note(decision) -> str:
+    if not decision.differs_from_proposal:
+        return ""
+    return f" (SECAS proposed {decision.get_proposed_status_display()})"
+
+
+def outcome_minutes_rows(decisions) -> list[list[str]]:
+    """The assessment outcomes decided at the meeting, in the notification decisions' columns:
+    the case's reference when the assessment followed one, its reason otherwise."""
+    rows = []
+    for decision in decisions:
+        assessment = decision.assessment
+        notification = assessment.notification
+        rows.append(
+            [
+                notification.reference if notification else assessment.get_reason_display(),
+                assessment.organisation.name,
+                _systems_of(assessment),
+                f"{assessment.get_kind_display()} – assurance status: "
+                f"{decision.get_status_display()}{_proposal_note(decision)}",
+                decision.rationale,
+                str(decision.decided_by),
+                f"{timezone.localtime(decision.decided_at):%d/%m/%Y %H:%M}",
+                "",
+            ]
+        )
+    return rows
+
+
+OUTCOME_MINUTES_COLUMNS = [
+    "Organisation",
+    "Assessment",
+    "User Systems in scope",
+    "Proposed by SECAS",
+    "Decided",
+    "Rationale",
+    "Decided by",
+    "Decided at",
+]
+
+
+def outcome_minutes_table(decisions) -> list[list[str]]:
+    """The same outcomes as the PDF's own table, the proposal beside the decision."""
+    return [
+        [
+            decision.assessment.organisation.name,
+            decision.assessment.get_kind_display(),
+            _systems_of(decision.assessment),
+            decision.get_proposed_status_display(),
+            decision.get_status_display(),
+            decision.rationale,
+            str(decision.decided_by),
+            f"{timezone.localtime(decision.decided_at):%d/%m/%Y %H:%M}",
+        ]
+        for decision in decisions
+    ]
+
+
+def minutes_csv(decisions, outcomes=()) -> str:
+    return csv_text(MINUTES_COLUMNS, minutes_rows(decisions) + outcome_minutes_rows(outcomes))
+
+
+def minutes_context(meeting, decisions, outcomes=()) -> dict:
+    return {
+        "meeting": meeting,
+        "columns": MINUTES_COLUMNS,
+        "rows": minutes_rows(decisions),
+        "outcome_columns": OUTCOME_MINUTES_COLUMNS,
+        "outcome_rows": outcome_minutes_table(outcomes),
+    }
+
+
+def minutes_html(meeting, decisions, outcomes=()) -> str:
+    return render_html(
+        "assessments/minutes_pdf.html", minutes_context(meeting, decisions, outcomes)
     )
+
+
+def minutes_pdf(meeting, decisions, outcomes=()) -> bytes:
+    return render_pdf("assessments/minutes_pdf.html", minutes_context(meeting, decisions, outcomes))
 
 
 # --- SECAS's tables ---------------------------------------------------------------------------

@@ -7,10 +7,11 @@ from assessments import selectors
 from assessments.models import (
     AnnualReviewFlagChange,
     Assessment,
+    AssessmentDecision,
     AssessmentKind,
-    AssuranceRecord,
     Decision,
     MeetingConflict,
+    OutcomeProposal,
     RemediationStep,
     SSCMeeting,
 )
@@ -209,12 +210,101 @@ class RecordResponseForm(forms.Form):
     )
 
 
-class CompleteForm(forms.Form):
-    assurance_status = forms.ChoiceField(choices=AssuranceStatus.choices)
-    notes = CleanCharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=limit_of(AssuranceRecord, "notes"),
-        required=False,
+def assurance_status_field(label: str, required_message: str) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        choices=AssuranceStatus.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": required_message},
+    )
+
+
+class IdsOfItsOwn:
+    """A form that shares its page with others: its fields' ids start with its own word."""
+
+    id_prefix = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class ProposeOutcomeForm(IdsOfItsOwn, forms.Form):
+    """SECAS's proposal to the SSC, after the User's response; posted again to replace it."""
+
+    id_prefix = "proposal"
+
+    status = assurance_status_field(
+        "Proposed assurance status", "Please choose the assurance status you propose."
+    )
+    rationale = CleanCharField(
+        label="Reasons for the proposal",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=limit_of(OutcomeProposal, "rationale"),
+        help_text="What the report and the User's response show. SSC members read this first.",
+        error_messages={
+            "required": "Please give the reasons for the proposal: the SSC reads them."
+        },
+    )
+    # The standing proposal this one replaces, as the page showed it (none for a first one).
+    replaces = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+
+class WithdrawProposalForm(IdsOfItsOwn, forms.Form):
+    id_prefix = "withdraw"
+    reason = CleanCharField(
+        label="Why is the proposal withdrawn?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=limit_of(OutcomeProposal, "withdrawal_reason"),
+        error_messages={"required": "Please say why the proposal is withdrawn."},
+    )
+
+
+DECISION_RATIONALE_HELP = "The reasons given to the User; they appear in the decision letter."
+
+
+class OutcomeDecisionForm(forms.Form):
+    """The SSC's decision on a proposed outcome, recorded against the meeting that took it."""
+
+    meeting = MeetingChoiceField(
+        queryset=None,
+        label="Meeting at which the decision was taken",
+        help_text="Meetings held in the last 6 months.",
+        error_messages={"required": "Please choose the meeting at which it was decided."},
+    )
+    status = assurance_status_field(
+        "Assurance status decided", "Please choose the assurance status decided."
+    )
+    rationale = CleanCharField(
+        label="Rationale",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=limit_of(AssessmentDecision, "rationale"),
+        help_text=DECISION_RATIONALE_HELP,
+        error_messages={"required": "A decision needs a written rationale."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = recent_meetings_held()
+
+
+class PanelDecisionForm(IdsOfItsOwn, forms.Form):
+    """The Panel's decision after an initial FUSA, as SECAS records it."""
+
+    id_prefix = "panel"
+
+    panel_meeting_date = SensibleDateField(
+        label="Date of the Panel meeting", widget=DATE_WIDGET, error_messages=DATE_ERRORS
+    )
+    status = assurance_status_field(
+        "Assurance status the Panel set", "Please choose the assurance status decided."
+    )
+    rationale = CleanCharField(
+        label="The Panel's reasons",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=limit_of(AssessmentDecision, "rationale"),
+        help_text=DECISION_RATIONALE_HELP,
+        error_messages={"required": "A decision needs a written rationale."},
     )
 
 

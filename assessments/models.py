@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -236,6 +237,7 @@ class AssessmentState(models.TextChoices):
     FIELDWORK = "fieldwork", "Fieldwork"
     REPORT_RECEIVED = "report_received", "Report received"
     RESPONSE_RECEIVED = "response_received", "Response received"
+    OUTCOME_PROPOSED = "outcome_proposed", "Outcome proposed"
     COMPLETED = "completed", "Completed"
 
 
@@ -497,14 +499,56 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
     def receive_response(self, *, received_on, by=None, description=None):
         self.response_received_date = received_on
 
+    @property
+    def awaits_the_committee(self) -> bool:
+        """SECAS has proposed an outcome: the SSC (or the Panel) decides it next."""
+        return self.state == A.OUTCOME_PROPOSED
+
     @fsm_log_by
     @fsm_log_description
     @transition(
         field=state,
         source=A.RESPONSE_RECEIVED,
+        target=A.OUTCOME_PROPOSED,
+        permission=fsm_permission("assessments.propose_outcome"),
+        custom={"label": "Propose the outcome to the SSC"},
+    )
+    def propose_outcome(self, *, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=A.OUTCOME_PROPOSED,
+        target=A.OUTCOME_PROPOSED,
+        permission=fsm_permission("assessments.propose_outcome"),
+        custom={"label": "Replace the proposed outcome"},
+    )
+    def replace_proposal(self, *, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=A.OUTCOME_PROPOSED,
+        target=A.RESPONSE_RECEIVED,
+        permission=fsm_permission("assessments.propose_outcome"),
+        custom={"label": "Withdraw the proposed outcome"},
+    )
+    def withdraw_proposal(self, *, by=None, description=None):
+        pass
+
+    # Only through a decision (services.decide_assessment_outcome), never a button of its own.
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=A.OUTCOME_PROPOSED,
         target=A.COMPLETED,
-        permission=fsm_permission("assessments.record_assessment_steps"),
-        custom={"label": "Complete with an assurance status"},
+        permission=fsm_permission("assessments.record_outcome"),
+        custom={"label": "Record the decided outcome", "admin": False},
     )
     def complete(self, *, assurance_status, by=None, description=None):
         self.assurance_status = assurance_status
@@ -531,6 +575,129 @@ class AnnualReviewFlagChange(models.Model):
     def __str__(self):
         says = "counts" if self.counts_as_annual_review else "does not count"
         return f"{self.assessment}: {says} as the annual review"
+
+
+class OutcomeProposalQuerySet(models.QuerySet):
+    def standing(self) -> "OutcomeProposalQuerySet":
+        """Not withdrawn: the proposal before the committee, or the one it decided."""
+        return self.filter(withdrawn_at__isnull=True)
+
+
+class OutcomeProposal(models.Model):
+    """The assurance status SECAS proposes to the SSC after the User's response, with its
+    reasons. Withdrawn or replaced ones stay on the record; at most one stands at a time."""
+
+    assessment = models.ForeignKey(Assessment, models.PROTECT, related_name="outcome_proposals")
+    status = models.CharField("proposed status", max_length=40, choices=AssuranceStatus.choices)
+    rationale = PlainTextField(max_length=5000)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="outcome_proposals"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="outcome_proposals_withdrawn",
+    )
+    withdrawal_reason = PlainTextField(max_length=2000, blank=True)
+
+    objects = OutcomeProposalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["proposed_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(rationale=""), name="outcome_proposal_has_reason"),
+            models.UniqueConstraint(
+                fields=["assessment"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="outcome_proposal_one_standing",
+            ),
+        ]
+        # The committee's queue of outcomes awaiting a decision, oldest proposal first.
+        indexes = [
+            models.Index(
+                fields=["proposed_at"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="outcome_proposal_standing",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.assessment}: proposed {self.get_status_display()}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
+class AssessmentDecision(models.Model):
+    """The assurance status set for an assessment: by the SSC at a meeting, or by the Panel
+    after an initial FUSA (recorded by SECAS with the Panel meeting's date); with its reasons
+    and, for the record, what SECAS had proposed."""
+
+    # One decision per assessment, enforced by the database as well as the state machine.
+    assessment = models.OneToOneField(Assessment, models.PROTECT, related_name="decision")
+    status = models.CharField("assurance status", max_length=40, choices=AssuranceStatus.choices)
+    rationale = PlainTextField(max_length=5000)
+    meeting = models.ForeignKey(
+        SSCMeeting,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assessment_decisions",
+        help_text="The SSC meeting that decided; empty when the Panel did.",
+    )
+    panel_meeting_date = models.DateField(
+        null=True, blank=True, help_text="When the Panel decided, after an initial FUSA."
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="assessment_decisions_taken"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+    proposal = models.OneToOneField(
+        OutcomeProposal, models.PROTECT, related_name="decision", null=True, blank=True
+    )
+    proposed_status = models.CharField(max_length=40, choices=AssuranceStatus.choices)
+    proposal_rationale = PlainTextField(max_length=5000)
+
+    class Meta:
+        ordering = ["-decided_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(rationale=""), name="assessment_decision_has_rationale"
+            ),
+            # At an SSC meeting, or by the Panel on a date: one or the other, never both.
+            models.CheckConstraint(
+                condition=Q(meeting__isnull=False, panel_meeting_date__isnull=True)
+                | Q(meeting__isnull=True, panel_meeting_date__isnull=False),
+                name="assessment_decision_meeting_or_panel",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.assessment}: {self.get_status_display()}"
+
+    @property
+    def organisation(self):
+        return self.assessment.organisation
+
+    @property
+    def is_panel_decision(self) -> bool:
+        return self.panel_meeting_date is not None
+
+    @property
+    def decided_on(self) -> date:
+        """The day the status was set: the meeting's, or the Panel's."""
+        if self.meeting is not None:
+            return self.meeting.date
+        return cast(date, self.panel_meeting_date)
+
+    @property
+    def differs_from_proposal(self) -> bool:
+        return self.status != self.proposed_status
 
 
 class SelfAssessmentFile(models.Model):

@@ -55,3 +55,34 @@ rules.add_perm(
 )
 # A step's page and its evidence: the organisation's people, and SECAS.
 rules.add_perm("assessments.view_remediation_step", prepares_for | on_secas_side)
+
+# --- The assurance status: SECAS proposes, the SSC decides (or the Panel, after an initial FUSA)
+rules.add_perm(
+    "assessments.propose_outcome",
+    is_secas & holds_model_permission("assessments.manage_assessment"),
+)
+# The same members, by the same rule, as decide on notifications: an SSC member without a
+# conflict with the organisation (the object is an assessment or an organisation).
+decides_for_the_ssc = (
+    is_ssc_member & holds_model_permission("notifications.decide_notification") & ~conflicted_with
+)
+rules.add_perm("assessments.decide_outcome", decides_for_the_ssc)
+# The Panel decides after an initial FUSA; SECAS records what it decided.
+rules.add_perm(
+    "assessments.record_panel_decision",
+    is_secas & holds_model_permission("assessments.manage_assessment"),
+)
+# The completion step itself, which only a decision takes.
+rules.add_perm(
+    "assessments.record_outcome",
+    decides_for_the_ssc | (is_secas & holds_model_permission("assessments.manage_assessment")),
+)
+# An assessment's page for the committee (the proposal, the history, the decision form):
+# SECAS and SSC members without a conflict.
+rules.add_perm("assessments.view_committee_assessment", on_committee_side & ~conflicted_with)
+# The letter of an assessment's decision: the organisation's people, SECAS, and SSC members
+# without a conflict.
+rules.add_perm(
+    "assessments.view_assessment_decision_letter",
+    prepares_for | (on_committee_side & ~conflicted_with),
+)

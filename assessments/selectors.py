@@ -39,11 +39,13 @@ from assessments.models import (
     AgendaItem,
     Assessment,
     AssessmentCycleRule,
+    AssessmentDecision,
     AssessmentKind,
     AssessmentState,
     AssuranceRecord,
     Decision,
     LatestAssurance,
+    OutcomeProposal,
     RemediationPlan,
     RemediationStep,
     Reminder,
@@ -186,6 +188,17 @@ def decisions_visible_to(user, within: QuerySet | None = None) -> QuerySet[Decis
     return queryset.filter(
         _about_visible_organisations(
             user, "notification__organisation", "assessments.view_decision"
+        )
+    )
+
+
+def assessment_decisions_visible_to(
+    user, within: QuerySet | None = None
+) -> QuerySet[AssessmentDecision]:
+    queryset = AssessmentDecision.objects.all() if within is None else within
+    return queryset.filter(
+        _about_visible_organisations(
+            user, "assessment__organisation", "assessments.view_assessmentdecision"
         )
     )
 
@@ -1348,3 +1361,105 @@ def step_history(step: RemediationStep) -> list[dict]:
         }
         for log in logs
     ]
+
+
+# --- Outcomes: SECAS proposes, the SSC (or the Panel) decides ---------------------------------
+
+OUTCOMES_SHOWN = 20
+
+
+def is_initial_fusa(assessment: Assessment) -> bool:
+    """Whether the Panel, rather than the SSC, sets this assessment's status.
+
+    Assumed: an initial FUSA is a FUSA of an organisation with no earlier assurance record of
+    any kind (not from the portal, nor entered from before it), so the first one it ever has.
+    Any record, whatever its status or type, means the organisation has been through one.
+    """
+    if assessment.kind != AssessmentKind.FUSA:
+        return False
+    return (
+        not AssuranceRecord.objects.filter(organisation_id=assessment.organisation_id)
+        .exclude(assessment_id=assessment.pk)
+        .exists()
+    )
+
+
+def standing_proposal(assessment: Assessment) -> OutcomeProposal | None:
+    """The proposal before the committee (or the one it decided), with who made it."""
+    return (
+        OutcomeProposal.objects.standing()
+        .filter(assessment=assessment)
+        .select_related("proposed_by")
+        .first()
+    )
+
+
+def withdrawn_proposals(assessment: Assessment) -> list[OutcomeProposal]:
+    return list(
+        OutcomeProposal.objects.filter(assessment=assessment, withdrawn_at__isnull=False)
+        .select_related("proposed_by", "withdrawn_by")
+        .order_by("proposed_at", "pk")[:OUTCOMES_SHOWN]
+    )
+
+
+def decision_of(assessment: Assessment) -> AssessmentDecision | None:
+    return (
+        AssessmentDecision.objects.filter(assessment=assessment)
+        .select_related("decided_by", "meeting")
+        .first()
+    )
+
+
+def outcomes_awaiting_decision(user) -> QuerySet[OutcomeProposal]:
+    """Proposed outcomes the committee has yet to decide, oldest first; a member never sees
+    those of organisations they are conflicted with (or work for)."""
+    require_committee_side(user)
+    return (
+        OutcomeProposal.objects.standing()
+        .filter(assessment__state=AssessmentState.OUTCOME_PROPOSED)
+        .filter(outside_conflicts(user, "assessment__organisation"))
+        .select_related("assessment__organisation", "proposed_by")
+        .order_by("proposed_at", "pk")
+    )
+
+
+def assessment_decisions_at(meeting: SSCMeeting, user) -> QuerySet[AssessmentDecision]:
+    """The assessment outcomes decided at a meeting, those the person may see."""
+    require_committee_side(user)
+    return (
+        AssessmentDecision.objects.filter(meeting=meeting)
+        .filter(outside_conflicts(user, "assessment__organisation"))
+        .select_related("assessment__organisation", "assessment__notification", "decided_by")
+        .prefetch_related(
+            Prefetch(
+                "assessment__systems_in_scope",
+                queryset=UserSystem.objects.only("name").order_by("name", "pk"),
+            )
+        )
+        .order_by("decided_at", "pk")
+    )
+
+
+def get_committee_assessment(user, pk) -> Assessment:
+    """An assessment as the committee sees it: SECAS, and SSC members without a conflict."""
+    assessment = (
+        Assessment.objects.select_related("organisation", "notification").filter(pk=pk).first()
+    )
+    if assessment is None or not allows(user, "assessments.view_committee_assessment", assessment):
+        raise Http404("No such assessment.")
+    return assessment
+
+
+def get_decided_assessment_for_letter(user, pk) -> AssessmentDecision:
+    decision = (
+        AssessmentDecision.objects.select_related(
+            "assessment__organisation", "assessment__notification", "meeting", "decided_by"
+        )
+        .filter(assessment_id=pk)
+        .first()
+    )
+    if decision is None or not allows(
+        user, "assessments.view_assessment_decision_letter", decision.assessment
+    ):
+        raise Http404("No decision letter.")
+    return decision

@@ -14,6 +14,7 @@ from assessments.models import (
     AgendaItem,
     AnnualReviewFlagChange,
     Assessment,
+    AssessmentDecision,
     AssessmentKind,
     AssessmentReason,
     AssessmentState,
@@ -21,6 +22,7 @@ from assessments.models import (
     Decision,
     LatestAssurance,
     MeetingConflict,
+    OutcomeProposal,
     RemediationStep,
     SelfAssessmentFile,
     SelfAssessmentFileDownload,
@@ -30,9 +32,11 @@ from assessments.models import (
 from assessments.remediation import create_remediation_plan
 from assessments.selectors import (
     expected_annual_review_kind,
+    is_initial_fusa,
     latest_annual_assurance,
     next_annual_review_due,
     open_annual_review,
+    standing_proposal,
 )
 from notifications.models import AssuranceStatus, Notification, NotificationState
 from notifications.recipients import portal_link, recipients_for
@@ -107,6 +111,29 @@ def _already_decided_message(notification: Notification) -> str:
     )
 
 
+def check_decision_meeting(
+    meeting: SSCMeeting | None, *, organisation: Organisation, subject: str = "this case"
+) -> None:
+    """The SSC decides at a meeting that has taken place and is quorate for the organisation
+    (members with a conflict do not count), unless it decides by correspondence. Notification
+    decisions and assessment outcomes both ask this."""
+    if meeting is None:
+        raise TransitionRefused("Please choose the SSC meeting at which the decision was taken.")
+    if meeting.date > timezone.localdate():
+        raise TransitionRefused(
+            f"The meeting of {meeting.date:%d/%m/%Y} has not taken place yet: record the "
+            "decision against the meeting at which it was taken."
+        )
+    quorum = meeting.quorum_for(organisation)
+    if meeting.kind != SSCMeeting.Kind.WRITTEN and not quorum.is_quorate:
+        raise TransitionRefused(
+            f"The meeting of {meeting.date:%d/%m/%Y} is not quorate for {subject}: "
+            f"{quorum.voting} of the {quorum.needed} members needed are recorded as attending "
+            f"without a conflict of interest with {organisation}. "
+            "Record the attendance on the meeting page first."
+        )
+
+
 def decide(
     *,
     notification: Notification,
@@ -125,21 +152,7 @@ def decide(
     rationale = (rationale or "").strip()
     if not rationale:
         raise TransitionRefused("A decision needs a written rationale.")
-    if meeting is None:
-        raise TransitionRefused("Please choose the SSC meeting at which the decision was taken.")
-    if meeting.date > timezone.localdate():
-        raise TransitionRefused(
-            f"The meeting of {meeting.date:%d/%m/%Y} has not taken place yet: record the "
-            "decision against the meeting at which it was taken."
-        )
-    quorum = meeting.quorum_for(notification.organisation)
-    if meeting.kind != SSCMeeting.Kind.WRITTEN and not quorum.is_quorate:
-        raise TransitionRefused(
-            f"The meeting of {meeting.date:%d/%m/%Y} is not quorate for this case: "
-            f"{quorum.voting} of the {quorum.needed} members needed are recorded as attending "
-            f"without a conflict of interest with {notification.organisation}. "
-            "Record the attendance on the meeting page first."
-        )
+    check_decision_meeting(meeting, organisation=notification.organisation)
     if outcome == Decision.Outcome.ASSESSMENT_REQUIRED:
         if assessment_due_date is None:
             raise TransitionRefused("Please give the date by which the assessment is due.")
@@ -561,8 +574,11 @@ def complete_assessment(
     assurance_status: str,
     notes: str = "",
     steps: list | None = None,
+    effective_date: date | None = None,
 ) -> Assessment:
-    """Record the SSC's assurance outcome; this updates the history and closes the notification.
+    """Record the assurance outcome decided; this updates the history and closes the
+    notification. The completion step of `decide_assessment_outcome` (which records the
+    decision first, in the same transaction), never called on its own: it follows a proposal.
     "Approved subject to steps" takes its steps (remediation.StepPlan) and opens their plan."""
     if assurance_status not in AssuranceStatus.values:
         raise TransitionRefused("Please choose the assurance status the SSC set.")
@@ -587,7 +603,7 @@ def complete_assessment(
             cycle_year=cycle_year_of(locked),
             # Completion follows the report, which records the end of fieldwork.
             fieldwork_end_date=cast(date, locked.fieldwork_end_date),
-            effective_date=timezone.localdate(),
+            effective_date=effective_date or timezone.localdate(),
             assessment=locked,
             notes=notes,
         )
@@ -611,30 +627,232 @@ def complete_assessment(
 
 
 def queue_assessment_outcome(assessment: Assessment) -> None:
-    """Tell the User the assurance status an assessment ended with, and what happens next."""
+    """The decision letter to the User, by email: what was decided and by whom, the reasons,
+    and what happens next (with the steps, for "Approved subject to steps"). The PDF is
+    generated from the same record."""
+    decision = AssessmentDecision.objects.select_related("meeting").get(assessment=assessment)
     organisation = assessment.organisation
     notification = assessment.notification
-    next_review = open_annual_review(organisation)
+    status = AssuranceStatus(decision.status)
     queue_email(
-        kind="assessment_completed",
+        kind="assessment_decision_letter",
         to=recipients_for(
-            "assessment_completed", notification=notification, organisation=organisation
+            "assessment_decision_letter", notification=notification, organisation=organisation
         ),
-        template="assessment_completed",
+        template="assessment_decision_letter",
         context={
             "assessment": assessment,
+            "decision": decision,
             "organisation": organisation,
-            "status": AssuranceStatus(assessment.assurance_status),
-            "next_steps": AssuranceStatus(assessment.assurance_status).next_steps,
+            "status": status,
+            "next_steps": status.next_steps,
             "remediation_steps": list(
                 RemediationStep.objects.filter(plan__assessment=assessment).order_by("position")
             ),
-            "next_review": next_review,
+            "next_review": open_annual_review(organisation),
+            "letter_url": portal_link("assessments:assessment_decision_letter", assessment.pk),
             "organisation_url": portal_link("organisation_home", organisation.pk),
         },
         notification=notification,
         organisation=organisation,
     )
+
+
+# --- The outcome: SECAS proposes, the SSC (or the Panel) decides --------------------------------
+
+
+def _already_decided_outcome_message(assessment: Assessment) -> str:
+    """Who decided the assessment's outcome first, when, and what; empty if nobody has."""
+    decision = (
+        AssessmentDecision.objects.select_related("decided_by")
+        .filter(assessment=assessment)
+        .first()
+    )
+    if decision is None:
+        return ""
+    when = timezone.localtime(decision.decided_at)
+    status = in_sentence(decision.get_status_display())
+    if decision.is_panel_decision:
+        return (
+            f"This assessment was already decided: {decision.decided_by} recorded the Panel's "
+            f"decision on {when:%d/%m/%Y} at {when:%H:%M}: {status}."
+        )
+    return (
+        f"This assessment was already decided by {decision.decided_by} "
+        f"on {when:%d/%m/%Y} at {when:%H:%M}: {status}."
+    )
+
+
+def propose_outcome(
+    *,
+    assessment: Assessment,
+    by: User,
+    status: str,
+    rationale: str,
+    replaces: int | None = None,
+) -> OutcomeProposal:
+    """SECAS proposes the assurance status, with its reasons, once the User's response is in;
+    the SSC then decides. A standing proposal is replaced only by someone who has seen it
+    (`replaces` is its id), so two people proposing at once never silently overwrite."""
+    rationale = (rationale or "").strip()
+    if status not in AssuranceStatus.values:
+        raise TransitionRefused("Please choose the assurance status you propose.")
+    if not rationale:
+        raise TransitionRefused("Please give the reasons for the proposal: the SSC reads them.")
+    label = AssuranceStatus(status).label
+    with transaction.atomic():
+        locked = lock_assessment(assessment)
+        if locked.is_completed and (message := _already_decided_outcome_message(locked)):
+            raise TransitionRefused(message)
+        standing = standing_proposal(locked) if locked.awaits_the_committee else None
+        if standing is None:
+            perform_transition(
+                locked, "propose_outcome", by=by, description=f"Proposed: {label}. {rationale}"
+            )
+        else:
+            if replaces != standing.pk:
+                when = timezone.localtime(standing.proposed_at)
+                raise TransitionRefused(
+                    f"{standing.proposed_by} proposed "
+                    f"{in_sentence(standing.get_status_display())} on {when:%d/%m/%Y} at "
+                    f"{when:%H:%M}. Read that proposal before replacing it."
+                )
+            perform_transition(
+                locked,
+                "replace_proposal",
+                by=by,
+                description=f"Proposal of {standing.get_status_display()} replaced: "
+                f"{label}. {rationale}",
+            )
+            _withdraw(standing, by=by, reason="Replaced by a new proposal.")
+        return OutcomeProposal.objects.create(
+            assessment=locked, status=status, rationale=rationale, proposed_by=by
+        )
+
+
+def _withdraw(proposal: OutcomeProposal, *, by: User, reason: str) -> None:
+    proposal.withdrawn_at = timezone.now()
+    proposal.withdrawn_by = by
+    proposal.withdrawal_reason = reason
+    proposal.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+
+
+def withdraw_proposal(*, assessment: Assessment, by: User, reason: str) -> OutcomeProposal:
+    """SECAS takes its proposal back before the committee decides, saying why; the assessment
+    waits for a new one."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise TransitionRefused("Please say why the proposal is withdrawn.")
+    with transaction.atomic():
+        locked = lock_assessment(assessment)
+        if locked.is_completed and (message := _already_decided_outcome_message(locked)):
+            raise TransitionRefused(message)
+        standing = standing_proposal(locked) if locked.awaits_the_committee else None
+        label = standing.get_status_display() if standing else ""
+        perform_transition(
+            locked,
+            "withdraw_proposal",
+            by=by,
+            description=f"Proposal of {label} withdrawn: {reason}",
+        )
+        # The transition passed, so the assessment awaited the committee: a proposal stood.
+        proposal = cast(OutcomeProposal, standing)
+        _withdraw(proposal, by=by, reason=reason)
+    return proposal
+
+
+def decide_assessment_outcome(
+    *,
+    assessment: Assessment,
+    by: User,
+    status: str,
+    rationale: str,
+    meeting: SSCMeeting | None = None,
+    panel_meeting_date: date | None = None,
+    steps: list | None = None,
+    **completion,
+) -> AssessmentDecision:
+    """The assurance status, decided after SECAS's proposal (it may differ from it), with its
+    reasons; the assessment then completes (`complete_assessment`, given `steps` and the rest
+    of `completion` unchanged) and the User is sent the decision letter.
+
+    Either an SSC member without a conflict records it against a meeting that has taken place
+    and was quorate for the organisation (the rules of notification decisions), or, after an
+    initial FUSA only, SECAS records the Panel's decision with the Panel meeting's date.
+    """
+    rationale = (rationale or "").strip()
+    if status not in AssuranceStatus.values:
+        raise TransitionRefused("Please choose the assurance status decided.")
+    if not rationale:
+        raise TransitionRefused("A decision needs a written rationale.")
+    if meeting is not None and panel_meeting_date is not None:
+        raise TransitionRefused(
+            "Record the decision against the SSC meeting or the Panel meeting's date, not both."
+        )
+    organisation = assessment.organisation
+    today = timezone.localdate()
+    if panel_meeting_date is None:
+        if not allows(by, "assessments.decide_outcome", assessment):
+            if conflicted_with(by, assessment):
+                raise TransitionRefused(
+                    f"{by} has a conflict of interest with {organisation} and cannot decide "
+                    "its assessment."
+                )
+            raise TransitionRefused(
+                "Only an SSC member who decides for the committee can record its decision."
+            )
+        check_decision_meeting(meeting, organisation=organisation, subject="this assessment")
+    else:
+        if not allows(by, "assessments.record_panel_decision", assessment):
+            raise TransitionRefused("Only SECAS records the Panel's decision.")
+        if panel_meeting_date > today:
+            raise TransitionRefused(
+                f"The Panel meeting of {panel_meeting_date:%d/%m/%Y} has not taken place yet: "
+                "record the Panel's decision once it has been taken."
+            )
+    with transaction.atomic():
+        locked = lock_assessment(assessment)
+        if not locked.awaits_the_committee:
+            if message := _already_decided_outcome_message(locked):
+                raise TransitionRefused(message)
+            raise TransitionRefused(
+                "The outcome is decided on SECAS's proposal, and none stands: this assessment "
+                f"is {in_sentence(locked.get_state_display())}."
+            )
+        if panel_meeting_date is not None and not is_initial_fusa(locked):
+            raise TransitionRefused(
+                "The Panel sets the status only after an initial FUSA (an organisation's first "
+                "assessment): the SSC decides this one at a meeting."
+            )
+        proposal = cast(OutcomeProposal, standing_proposal(locked))
+        decision = AssessmentDecision.objects.create(
+            assessment=locked,
+            status=status,
+            rationale=rationale,
+            meeting=meeting if panel_meeting_date is None else None,
+            panel_meeting_date=panel_meeting_date,
+            decided_by=by,
+            proposal=proposal,
+            proposed_status=proposal.status,
+            proposal_rationale=proposal.rationale,
+        )
+        complete_assessment(
+            assessment=locked,
+            by=by,
+            assurance_status=status,
+            notes=rationale,
+            steps=steps,
+            effective_date=decision.decided_on,
+            **completion,
+        )
+        record_event(
+            SecurityEvent.Kind.DECISION,
+            actor=by,
+            organisation=organisation,
+            summary=f"{by} recorded the {'Panel' if panel_meeting_date else 'SSC'}'s decision "
+            f"on {locked}: {decision.get_status_display()}",
+        )
+    return decision
 
 
 def latest_cycle_year(organisation: Organisation) -> int:

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from assessments import views
-from assessments.views import remediation, self_assessment, systems
+from assessments.views import committee, remediation, self_assessment, systems
 
 app_name = "assessments"
 
@@ -89,6 +89,21 @@ urlpatterns = [
         "assessments/self-assessment-files/<int:pk>/",
         self_assessment.SelfAssessmentFileView.as_view(),
         name="self_assessment_file",
+    ),
+    path(
+        "ssc/assessments/<int:pk>/",
+        committee.CommitteeAssessmentView.as_view(),
+        name="committee_assessment",
+    ),
+    path(
+        "ssc/assessments/<int:pk>/decide/",
+        committee.DecideOutcomeView.as_view(),
+        name="decide_outcome",
+    ),
+    path(
+        "assessments/<int:pk>/decision-letter.pdf",
+        committee.AssessmentDecisionLetterView.as_view(),
+        name="assessment_decision_letter",
     ),
     path("ssc/meetings/", views.MeetingListView.as_view(), name="meetings"),
     path("ssc/meetings/<int:pk>/", views.MeetingView.as_view(), name="meeting"),

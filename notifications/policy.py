@@ -35,8 +35,16 @@ rules.add_perm(
     "notifications.decide",
     is_ssc_member & holds_model_permission("notifications.decide_notification") & ~conflicted_with,
 )
+# A case closes when its assessment's outcome is decided: by SECAS (recording the Panel's
+# decision), or by the SSC member who decided it, by the same rule as deciding the case.
 rules.add_perm(
-    "notifications.close", is_secas & holds_model_permission("notifications.close_notification")
+    "notifications.close",
+    (is_secas & holds_model_permission("notifications.close_notification"))
+    | (
+        is_ssc_member
+        & holds_model_permission("notifications.decide_notification")
+        & ~conflicted_with
+    ),
 )
 # Who SECAS may name as a case's rapporteur: an SSC member without a conflict.
 rules.add_perm("notifications.be_rapporteur", is_ssc_member & ~conflicted_with)

@@ -145,7 +145,9 @@ AUDIENCES: dict[str, tuple[Audience, ...]] = {
     "message_to_user": (_case_contacts,),
     "rapporteur_assigned": (_rapporteur,),
     "decision_letter": (_case_contacts,),
-    "assessment_completed": (_case_contacts, _organisation_people),
+    # The SSC's (or the Panel's) decision on an assessment: the case's contacts when it
+    # followed a notification, and the organisation's people.
+    "assessment_decision_letter": (_case_contacts, _organisation_people),
     "self_assessment_submitted": (_secas,),
     "remediation_step_sent_back": (_organisation_people,),
 }

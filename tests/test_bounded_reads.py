@@ -35,6 +35,8 @@ GROWING_TABLES = {
     "assessments_assessment",
     "assessments_assurancerecord",
     "assessments_decision",
+    "assessments_assessmentdecision",
+    "assessments_outcomeproposal",
     "assessments_agendaitem",
     "assessments_sscmeeting",
     "assessments_reminder",

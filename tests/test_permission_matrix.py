@@ -39,6 +39,7 @@ from notifications import services as intake
 from notifications.models import AssuranceStatus, Attachment, AttachmentDownload, Message
 from sscportal.mail.models import OutboundEmail
 from tests import factories
+from tests.assessments import journey
 from tests.uploads import PDF_BYTES, upload
 from users.models import SSC_CHAIR_GROUP, CalendarFeed, Membership, SecurityEvent, User
 from users.policy import (
@@ -199,6 +200,18 @@ PAGES = {
     ),
     "assessments:remediation_evidence_download": Page(
         "get", "remediation_evidence", "assessments.view_remediation_step"
+    ),
+    # An assessment's outcome: the committee's page (SECAS, members without a conflict), the
+    # decision posted from it (the service asks who may decide: a refusal is a message), and
+    # the decision letter (the organisation's people too).
+    "assessments:committee_assessment": Page(
+        "get", "proposed_assessment", "assessments.view_committee_assessment"
+    ),
+    "assessments:decide_outcome": Page(
+        "post", "proposed_assessment", "assessments.view_committee_assessment"
+    ),
+    "assessments:assessment_decision_letter": Page(
+        "get", "decided_assessment", "assessments.view_assessment_decision_letter"
     ),
     "assessments:meetings": Page("get", None, "assessments.view_committee_pages"),
     "assessments:meeting": Page("get", "meeting", "assessments.view_committee_pages"),
@@ -368,6 +381,13 @@ def world(
         size=len(PDF_BYTES),
         uploaded_by=submitter,
     )
+    # One outcome awaiting the committee, one decided at the meeting.
+    proposed = journey.outcome_proposed(
+        _ad_hoc(organisation, "fusa"), by=secas, status="approved", user_by=submitter
+    )
+    decided_assessment = journey.outcome_decided(
+        _ad_hoc(organisation, "vusa"), by=secas, status="deferred", meeting=meeting
+    )
     reader = factories.MembershipFactory(organisation=organisation).user
     feed = CalendarFeed.objects.create(user=reader, token="matrix-test-token")
     # Someone outside PEOPLE is invited, so no person in the matrix may answer it.
@@ -412,6 +432,8 @@ def world(
         "assessment": ({"pk": review.pk}, review),
         "assessment_step": ({"pk": review.pk, "step": "schedule"}, review),
         "ussa": ({"pk": ussa.pk}, ussa),
+        "proposed_assessment": ({"pk": proposed.pk}, proposed),
+        "decided_assessment": ({"pk": decided_assessment.pk}, decided_assessment),
         "ussa_file": ({"pk": ussa_file.pk}, ussa),
         "remediation_step": ({"pk": step.pk}, step),
         "remediation_evidence": ({"pk": evidence.pk}, step),
@@ -438,6 +460,16 @@ def world(
         "assessments.assessment": review,
     }
     return objects, people, preferred
+
+
+def _ad_hoc(organisation, kind):
+    return Assessment.objects.create(
+        organisation=organisation,
+        kind=kind,
+        reason="g8_13",
+        counts_as_annual_review=False,
+        due_date=timezone.localdate() + datetime.timedelta(days=60),
+    )
 
 
 def _remediation_step(organisation, secas, submitter):

@@ -7,7 +7,9 @@ browser tests build their data from these:
     case = submitted_case(organisation=org, by=submitter, system_name="Meter Asset Portal")
     case = case_under_review(case, by=secas, rapporteur=member, meeting=next_meeting)
     assessment = assessment_required(case, by=member, meeting=held, due_date=due, rationale="…")
-    assessment_completed(assessment, by=secas, outcome=AssuranceStatus.APPROVED)
+    assessment_completed(
+        assessment, by=secas, outcome=AssuranceStatus.APPROVED, decided_by=member, meeting=held
+    )
 """
 
 from dataclasses import dataclass, replace
@@ -18,9 +20,10 @@ from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentKind, AssessmentState, Decision, SSCMeeting
 from assessments.services import (
-    complete_assessment,
     decide,
+    decide_assessment_outcome,
     next_annual_review,
+    propose_outcome,
     record_cio_review,
     record_report,
     record_response,
@@ -228,11 +231,21 @@ def self_assessment_submitted(assessment: Assessment) -> Assessment:
     )
 
 
+OUTCOME_REASONS = "The report and the User's response support this status."
+
+
 def advance_assessment(
-    assessment: Assessment, *, by: User, plan: AssessmentPlan, today: date | None = None
+    assessment: Assessment,
+    *,
+    by: User,
+    plan: AssessmentPlan,
+    today: date | None = None,
+    decided_by: User | None = None,
+    meeting: SSCMeeting | None = None,
 ) -> Assessment:
     """Take an assessment through the services, one step at a time, up to plan.target (the
-    self-assessment's own steps for a USSA)."""
+    self-assessment's own steps for a USSA): SECAS (`by`) records each step and proposes the
+    outcome; an SSC member (`decided_by`) decides it at `meeting`."""
     today = today or timezone.localdate()
 
     def day(offset: int) -> date:
@@ -282,14 +295,26 @@ def advance_assessment(
             assessment = record_response(
                 assessment=assessment, by=by, received_on=day(plan.response)
             )
-        else:
-            assessment = complete_assessment(
+        elif state == AssessmentState.RESPONSE_RECEIVED:
+            propose_outcome(
                 assessment=assessment,
                 by=by,
-                assurance_status=plan.outcome,
-                notes=plan.notes,
+                status=plan.outcome,
+                rationale=plan.notes or OUTCOME_REASONS,
+            )
+            assessment.refresh_from_db()
+        else:
+            if decided_by is None or meeting is None:
+                raise ValueError("An outcome is decided by an SSC member at a meeting.")
+            decide_assessment_outcome(
+                assessment=assessment,
+                by=decided_by,
+                meeting=meeting,
+                status=plan.outcome,
+                rationale=plan.notes or OUTCOME_REASONS,
                 steps=list(plan.steps),
             )
+            assessment.refresh_from_db()
     return assessment
 
 
@@ -298,13 +323,17 @@ def assessment_completed(
     *,
     by: User,
     outcome: str,
+    decided_by: User,
+    meeting: SSCMeeting,
     notes: str = "",
     plan: AssessmentPlan | None = None,
     today: date | None = None,
 ) -> Assessment:
-    """SECAS (`by`) records each step up to the SSC's assurance outcome, on the plan's dates
-    (fieldwork three weeks ago when no plan is given)."""
+    """SECAS (`by`) records each step and proposes the outcome, on the plan's dates (fieldwork
+    three weeks ago when no plan is given); the SSC member `decided_by` decides it at `meeting`."""
     plan = replace(
         plan or AssessmentPlan(), target=AssessmentState.COMPLETED, outcome=outcome, notes=notes
     )
-    return advance_assessment(assessment, by=by, plan=plan, today=today)
+    return advance_assessment(
+        assessment, by=by, plan=plan, today=today, decided_by=decided_by, meeting=meeting
+    )

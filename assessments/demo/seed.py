@@ -99,6 +99,19 @@ ANNUAL_REVIEWS = {
         response_due=-2,
         response=-3,
     ),
+    # SECAS has proposed the outcome; the committee has yet to decide it.
+    "fenland": AssessmentPlan(
+        AssessmentState.OUTCOME_PROPOSED,
+        "Severn Security Consulting Ltd",
+        -70,
+        -60,
+        report=-40,
+        response_due=-10,
+        response=-12,
+        outcome=AssuranceStatus.APPROVED,
+        notes="The report finds every G3–G6 obligation met; the User's response closes the "
+        "two observations on patch timing.",
+    ),
 }
 
 
@@ -415,6 +428,8 @@ class DemoSeed:
             scenarios.assessment_completed(
                 assessment,
                 by=self.people[SECAS],
+                decided_by=self.people[MEMBER],
+                meeting=self.meetings[CURRENT],
                 outcome=AssuranceStatus.DEFERRED,
                 notes="Deferred: logging and monitoring of the provider's administrators "
                 "do not meet G5; reassessment after remediation.",
@@ -488,6 +503,8 @@ class DemoSeed:
         scenarios.assessment_completed(
             assessment,
             by=self.people[SECAS],
+            decided_by=self.people[CHAIR],
+            meeting=self.meetings[CURRENT],
             outcome=AssuranceStatus.APPROVED_SUBJECT_TO_STEPS,
             notes="Approved subject to two steps on privileged access and monitoring.",
             plan=AssessmentPlan(steps=steps),

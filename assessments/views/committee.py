@@ -19,6 +19,7 @@ from assessments import documents, forms, services
 from assessments import selectors as ssc
 from assessments.filters import CaseQueueFilter
 from assessments.models import Assessment, AssuranceRecord, Decision, SSCMeeting
+from assessments.remediation import StepPlan
 from assessments.triage import facts_for, suggest
 from notifications import selectors
 from notifications import services as intake
@@ -140,6 +141,7 @@ class OrganisationHomeView(LoginRequiredMixin, TemplateView):
 
 
 CASES_PER_PAGE = 25
+OUTCOMES_PER_PAGE = 10
 
 
 class CommitteeMixin(LoginRequiredMixin):
@@ -183,7 +185,12 @@ class DashboardView(CommitteeMixin, TemplateView):
             }
             for case in page.object_list
         ]
+        outcomes = ssc.outcomes_awaiting_decision(user)
         context.update(
+            outcomes_page=Paginator(outcomes, OUTCOMES_PER_PAGE).get_page(
+                self.request.GET.get("outcomes_page")
+            ),
+            outcomes_query=query_without(self.request, "outcomes_page"),
             form=queue.form,
             page=page,
             rows=rows,
@@ -475,6 +482,121 @@ class DecisionLetterView(LoginRequiredMixin, View):
         return response
 
 
+# --- Assessment outcomes: SECAS proposes, the SSC decides -----------------------------------------
+
+
+class CommitteeAssessmentView(CommitteeMixin, TemplateView):
+    """An assessment as the committee sees it: what was assessed, SECAS's proposal, the history,
+    and, for a member who may decide, the decision form."""
+
+    template_name = "assessments/committee_assessment.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        assessment = kwargs.get("assessment") or ssc.get_committee_assessment(
+            user, self.kwargs["pk"]
+        )
+        proposal = ssc.standing_proposal(assessment)
+        can_decide = (
+            assessment.awaits_the_committee
+            and proposal is not None
+            and allows(user, "assessments.decide_outcome", assessment)
+        )
+        initial = {"status": proposal.status} if proposal else {}
+        meeting = self.request.GET.get("meeting", "")
+        if meeting.isdigit():
+            # Opened from a meeting's page: that meeting is the likely one.
+            initial["meeting"] = int(meeting)
+        decision = ssc.decision_of(assessment)
+        context.update(
+            assessment=assessment,
+            organisation=assessment.organisation,
+            proposal=proposal,
+            withdrawn_proposals=ssc.withdrawn_proposals(assessment),
+            decision=decision,
+            is_initial_fusa=ssc.is_initial_fusa(assessment),
+            can_decide=can_decide,
+            decision_form=(
+                kwargs.get("decision_form") or forms.OutcomeDecisionForm(initial=initial)
+            )
+            if can_decide
+            else None,
+            steps_formset=(
+                kwargs.get("steps_formset") or forms.RemediationStepFormSet(prefix="steps")
+            )
+            if can_decide
+            else None,
+            plan=ssc.remediation_plan_of(assessment) if decision else None,
+            history=ssc.assessment_history(assessment),
+            today=timezone.localdate(),
+            **ssc.systems_in_scope(assessment),
+        )
+        return context
+
+
+class DecideOutcomeView(CommitteeMixin, View):
+    """The SSC's decision on a proposed outcome; shown again, with what was typed, if refused."""
+
+    def post(self, request, pk):
+        assessment = ssc.get_committee_assessment(request.user, pk)
+        form = forms.OutcomeDecisionForm(request.POST)
+        formset = forms.RemediationStepFormSet(request.POST, prefix="steps")
+        # A form without the steps' rows (none were offered) is read as having none.
+        has_rows = "steps-TOTAL_FORMS" in request.POST
+        if not form.is_valid() or (has_rows and not formset.is_valid()):
+            messages.error(request, "No decision has been recorded: please correct the form.")
+            return self.render_again(assessment, form, formset if has_rows else None)
+        steps = (
+            [StepPlan(**row.cleaned_data) for row in formset if row.cleaned_data]
+            if has_rows
+            else []
+        )
+        try:
+            decision = services.decide_assessment_outcome(
+                assessment=assessment, by=request.user, steps=steps or None, **form.cleaned_data
+            )
+        except TransitionRefused as refusal:
+            messages.error(request, str(refusal))
+            assessment.refresh_from_db()
+            return self.render_again(assessment, form, formset if has_rows else None)
+        messages.success(
+            request,
+            f"Decision recorded: {decision.get_status_display()}. The decision letter has been "
+            f"sent to {assessment.organisation}.",
+        )
+        return redirect("assessments:committee_assessment", pk=pk)
+
+    def render_again(self, assessment, form, formset):
+        view = CommitteeAssessmentView(request=self.request, kwargs={"pk": assessment.pk})
+        context = view.get_context_data(
+            assessment=assessment, decision_form=form, steps_formset=formset
+        )
+        return view.render_to_response(context)
+
+
+class AssessmentDecisionLetterView(LoginRequiredMixin, View):
+    """The letter of an assessment's decision as a PDF: the organisation's people, SECAS, and
+    SSC members without a conflict."""
+
+    def get(self, request, pk):
+        decision = ssc.get_decided_assessment_for_letter(request.user, pk)
+        organisation = decision.assessment.organisation
+        pdf = documents.assessment_decision_letter_pdf(decision)
+        record_event(
+            SecurityEvent.Kind.DOWNLOAD,
+            actor=request.user,
+            request=request,
+            organisation=organisation,
+            summary=f"{request.user} downloaded the decision letter of {decision.assessment}",
+        )
+        response = HttpResponse(pdf, content_type="application/pdf")
+        name = f"assessment-{decision.assessment_id}-decision-letter.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
 # --- Meetings ------------------------------------------------------------------------------------
 
 
@@ -546,7 +668,14 @@ class MeetingView(CommitteeMixin, TemplateView):
                     else None,
                 }
             )
+        outcomes = ssc.assessment_decisions_at(meeting, user)
+        awaiting = ssc.outcomes_awaiting_decision(user)
         context.update(
+            outcomes=list(outcomes[: ssc.OUTCOMES_SHOWN]),
+            outcome_count=outcomes.count(),
+            awaiting_outcomes=list(awaiting[: ssc.OUTCOMES_SHOWN]),
+            awaiting_outcome_count=awaiting.count(),
+            decidable=decidable,
             meeting=meeting,
             attendees=attendees,
             former_members=ssc.former_members_recorded(meeting) if attendees else set(),
@@ -624,6 +753,7 @@ class MinutesView(CommitteeMixin, View):
             raise Http404("Minutes come as CSV or PDF.")
         meeting = get_object_or_404(SSCMeeting, pk=pk)
         decisions = list(ssc.decisions_at(meeting, request.user))
+        outcomes = list(ssc.assessment_decisions_at(meeting, request.user))
         name = f"ssc-minutes-extract-{meeting.date:%Y-%m-%d}"
         record_event(
             SecurityEvent.Kind.EXPORT,
@@ -633,11 +763,12 @@ class MinutesView(CommitteeMixin, View):
         )
         if extension == "csv":
             response = HttpResponse(
-                documents.minutes_csv(decisions), content_type="text/csv; charset=utf-8"
+                documents.minutes_csv(decisions, outcomes), content_type="text/csv; charset=utf-8"
             )
         else:
             response = HttpResponse(
-                documents.minutes_pdf(meeting, decisions), content_type="application/pdf"
+                documents.minutes_pdf(meeting, decisions, outcomes),
+                content_type="application/pdf",
             )
         response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
         response["Cache-Control"] = "private, no-store"

@@ -24,13 +24,21 @@ from users.models import Organisation, SecurityEvent
 from users.policy import allows
 from users.security import record_event
 
-STEP_FORMS = {
+# The next step of the lifecycle, offered on the assessment's page as its one form.
+NEXT_STEP_FORMS = {
     "schedule": forms.ScheduleForm,
     "start_fieldwork": forms.StartFieldworkForm,
     "receive_report": forms.RecordReportForm,
     "record_cio_review": forms.RecordCioReviewForm,
     "receive_response": forms.RecordResponseForm,
-    "complete": forms.CompleteForm,
+    "propose_outcome": forms.ProposeOutcomeForm,
+}
+# Everything posted to a step's address: the next step, and what can be done to a proposal
+# standing before the committee (replace it, withdraw it, or record the Panel's decision on it).
+STEP_FORMS = {
+    **NEXT_STEP_FORMS,
+    "withdraw_proposal": forms.WithdrawProposalForm,
+    "record_panel_decision": forms.PanelDecisionForm,
 }
 STEP_SERVICES = {
     "schedule": services.schedule_assessment,
@@ -38,8 +46,29 @@ STEP_SERVICES = {
     "receive_report": services.record_report,
     "record_cio_review": services.record_cio_review,
     "receive_response": services.record_response,
-    "complete": services.complete_assessment,
+    "propose_outcome": services.propose_outcome,
+    "withdraw_proposal": services.withdraw_proposal,
+    "record_panel_decision": services.decide_assessment_outcome,
 }
+# The steps whose form carries remediation steps, for "Approved subject to steps".
+STEPS_WITH_A_PLAN = {"record_panel_decision"}
+
+
+def step_done_message(step: str, assessment, result) -> str:
+    """What the person is told once a step is recorded."""
+    if step == "propose_outcome":
+        return (
+            f"Proposed to the SSC: {result.get_status_display()}. The assessment now awaits "
+            "the committee's decision."
+        )
+    if step == "withdraw_proposal":
+        return "Proposal withdrawn: the assessment waits for a new proposal."
+    if step == "record_panel_decision":
+        return (
+            f"The Panel's decision is recorded: {result.get_status_display()}. The decision "
+            "letter has been sent to the User."
+        )
+    return f"Recorded: the assessment is now {in_sentence(assessment.get_state_display())}."
 
 
 class SecasMixin(LoginRequiredMixin):
@@ -333,27 +362,60 @@ class ExportView(SecasMixin, View):
 
 
 class AssessmentView(SecasMixin, TemplateView):
-    """One assessment: where it stands, its history, and the form for its next step."""
+    """One assessment: where it stands, its history, and the form for its next step; once an
+    outcome is proposed, the proposal with what SECAS may do to it."""
 
     template_name = "assessments/assessment_detail.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        user = self.request.user
         assessment = kwargs.get("assessment") or get_object_or_404(
-            ssc.assessments_visible_to(self.request.user).select_related(
-                "organisation", "notification"
-            ),
+            ssc.assessments_visible_to(user).select_related("organisation", "notification"),
             pk=self.kwargs["pk"],
         )
-        available = list(assessment.get_available_user_state_transitions(self.request.user))
+        # Forms posted and shown again with what was typed, by step.
+        bound = kwargs.get("bound", {})
+        available = [
+            transition
+            for transition in assessment.get_available_user_state_transitions(user)
+            if transition.name in NEXT_STEP_FORMS
+        ]
         step = available[0].name if available else None
+        proposal = ssc.standing_proposal(assessment)
+        awaiting = assessment.awaits_the_committee and proposal is not None
+        panel = awaiting and ssc.is_initial_fusa(assessment)
         context.update(
             assessment=assessment,
             step=step,
             step_label=available[0].custom.get("label") if available else "",
-            step_form=kwargs.get("step_form") or (STEP_FORMS[step]() if step else None),
+            step_form=bound.get(step) or (NEXT_STEP_FORMS[step]() if step else None),
+            proposal=proposal,
+            withdrawn_proposals=ssc.withdrawn_proposals(assessment),
+            decision=ssc.decision_of(assessment),
+            can_change_proposal=awaiting
+            and allows(user, "assessments.propose_outcome", assessment),
+            replace_form=(
+                bound.get("propose_outcome")
+                or forms.ProposeOutcomeForm(
+                    initial={"replaces": proposal.pk, "status": proposal.status}
+                )
+            )
+            if awaiting
+            else None,
+            withdraw_form=(bound.get("withdraw_proposal") or forms.WithdrawProposalForm())
+            if awaiting
+            else None,
+            panel_form=(
+                bound.get("record_panel_decision")
+                or forms.PanelDecisionForm(initial={"status": proposal.status}, auto_id="panel_%s")
+            )
+            if panel
+            else None,
             steps_formset=kwargs.get("steps_formset")
-            or (forms.RemediationStepFormSet(prefix="steps") if step == "complete" else None),
+            or (forms.RemediationStepFormSet(prefix="steps") if panel else None),
+            can_record_panel_decision=panel
+            and allows(user, "assessments.record_panel_decision", assessment),
             plan=ssc.remediation_plan_of(assessment),
             today=timezone.localdate(),
             history=ssc.assessment_history(assessment),
@@ -400,35 +462,32 @@ class AssessmentStepView(SecasMixin, View):
         form = STEP_FORMS[step](request.POST)
         extra = {}
         formset = None
-        if step == "complete" and "steps-TOTAL_FORMS" in request.POST:
+        if step in STEPS_WITH_A_PLAN and "steps-TOTAL_FORMS" in request.POST:
             # "Approved subject to steps" comes with its steps, set in the same form.
             formset = forms.RemediationStepFormSet(request.POST, prefix="steps")
         if not form.is_valid() or (formset is not None and not formset.is_valid()):
             messages.error(request, "Nothing was recorded: please correct the form.")
-            view = AssessmentView(request=request, kwargs={"pk": pk})
-            return view.render_to_response(
-                view.get_context_data(assessment=assessment, step_form=form, steps_formset=formset)
-            )
+            return self.render_again(request, assessment, step, form, formset)
         if formset is not None:
             extra["steps"] = [StepPlan(**row.cleaned_data) for row in formset if row.cleaned_data]
         try:
-            STEP_SERVICES[step](
+            result = STEP_SERVICES[step](
                 assessment=assessment, by=request.user, **form.cleaned_data, **extra
             )
         except TransitionRefused as refusal:
-            # Shown again with what was typed (the status, notes and every step row).
+            # Shown again with what was typed (the status, the reasons and every step row).
             messages.error(request, str(refusal))
             assessment.refresh_from_db()
-            view = AssessmentView(request=request, kwargs={"pk": pk})
-            return view.render_to_response(
-                view.get_context_data(assessment=assessment, step_form=form, steps_formset=formset)
-            )
+            return self.render_again(request, assessment, step, form, formset)
         assessment.refresh_from_db()
-        messages.success(
-            request,
-            f"Recorded: the assessment is now {in_sentence(assessment.get_state_display())}.",
-        )
+        messages.success(request, step_done_message(step, assessment, result))
         return redirect("secas:assessment", pk=pk)
+
+    def render_again(self, request, assessment, step, form, formset):
+        view = AssessmentView(request=request, kwargs={"pk": assessment.pk})
+        return view.render_to_response(
+            view.get_context_data(assessment=assessment, bound={step: form}, steps_formset=formset)
+        )
 
 
 class CommunicationsView(SecasMixin, TemplateView):

@@ -6,8 +6,11 @@ import datetime
 from django.utils import timezone
 
 from assessments import services
-from assessments.models import Assessment
+from assessments.models import Assessment, AssessmentState
+from assessments.remediation import StepPlan
 from notifications import filetypes
+from notifications.models import AssuranceStatus
+from tests import factories
 from tests.uploads import PDF_BYTES, upload
 
 
@@ -58,3 +61,48 @@ def response_received(assessment: Assessment, *, by, user_by=None) -> Assessment
     """Up to the User's response: the assessment now awaits its outcome."""
     report_received(assessment, by=by, user_by=user_by)
     return services.record_response(assessment=assessment, by=by, received_on=timezone.localdate())
+
+
+def outcome_proposed(
+    assessment: Assessment,
+    *,
+    by,
+    status: str,
+    user_by=None,
+    rationale: str = "The report and the User's response support this status.",
+) -> Assessment:
+    """Up to the User's response (unless it is already in), then SECAS (`by`) proposes."""
+    assessment.refresh_from_db()  # the services return their own, locked, copy
+    if assessment.state != AssessmentState.RESPONSE_RECEIVED:
+        response_received(assessment, by=by, user_by=user_by)
+    services.propose_outcome(assessment=assessment, by=by, status=status, rationale=rationale)
+    assessment.refresh_from_db()
+    return assessment
+
+
+def outcome_decided(assessment: Assessment, *, by, status: str, user_by=None, **decision):
+    """Up to the User's response, SECAS (`by`) proposes `status` (or `proposed`), and an SSC
+    member decides `status` at a meeting held today that is quorate for the organisation.
+
+    `decision` goes to services.decide_assessment_outcome: `decided_by` and `meeting` to use
+    given ones, `rationale`, `steps` (one step due in 30 days for "Approved subject to steps"
+    when none are given), and any argument of complete_assessment.
+    """
+    outcome_proposed(assessment, by=by, status=decision.pop("proposed", status), user_by=user_by)
+    member = decision.pop("decided_by", None) or factories.ssc_user(full_name="Deciding Member")
+    # Quorum one, the deciding member attending: quorate whatever the organisation.
+    meeting = decision.pop("meeting", None) or factories.SSCMeetingFactory(attendees=[member])
+    if status == AssuranceStatus.APPROVED_SUBJECT_TO_STEPS and "steps" not in decision:
+        decision["steps"] = [
+            StepPlan("Rotate the keys.", "Kim Owner", "kim@example.org", in_days(30))
+        ]
+    services.decide_assessment_outcome(
+        assessment=assessment,
+        by=member,
+        meeting=meeting,
+        status=status,
+        rationale=decision.pop("rationale", "Decided on the report and the User's response."),
+        **decision,
+    )
+    assessment.refresh_from_db()
+    return assessment

@@ -65,7 +65,29 @@ def test_every_transition_of_both_lifecycles_is_logged_with_its_actor(
     services.record_response(
         assessment=assessment, by=secas, received_on=datetime.date(2027, 2, 20)
     )
-    services.complete_assessment(assessment=assessment, by=secas, assurance_status="approved")
+    # SECAS proposes, replaces, withdraws and proposes again; the organisation's first FUSA,
+    # so the Panel decides and SECAS records it.
+    first_proposal = services.propose_outcome(
+        assessment=assessment, by=secas, status="deferred", rationale="Gaps in G5."
+    )
+    services.propose_outcome(
+        assessment=assessment,
+        by=secas,
+        status="approved",
+        rationale="Gaps closed.",
+        replaces=first_proposal.pk,
+    )
+    services.withdraw_proposal(assessment=assessment, by=secas, reason="The CIO revises it.")
+    services.propose_outcome(
+        assessment=assessment, by=secas, status="approved", rationale="Revised report."
+    )
+    services.decide_assessment_outcome(
+        assessment=assessment,
+        by=secas,
+        status="approved",
+        rationale="The Panel approved.",
+        panel_meeting_date=timezone.localdate(),
+    )
 
     # Journey 2: decided with no assessment. Journey 3: withdrawn.
     second = factories.NotificationFactory(organisation=organisation, created_by=preparer)
@@ -108,7 +130,12 @@ def test_every_transition_of_both_lifecycles_is_logged_with_its_actor(
     services.record_response(
         assessment=ussa, by=secas, received_on=timezone.localdate() + datetime.timedelta(days=20)
     )
-    services.complete_assessment(assessment=ussa, by=secas, assurance_status="approved")
+    services.propose_outcome(
+        assessment=ussa, by=secas, status="approved", rationale="Self-assessment sound."
+    )
+    services.decide_assessment_outcome(
+        assessment=ussa, by=ssc_member, status="approved", rationale="Agreed.", meeting=meeting
+    )
 
     logged = StateLog.objects.all()
     assert {row.transition for row in logged} == (
@@ -119,4 +146,6 @@ def test_every_transition_of_both_lifecycles_is_logged_with_its_actor(
     assert ("submit", submitter.pk) in actors
     assert ("start_review", secas.pk) in actors
     assert ("decide_no_assessment", ssc_member.pk) in actors
-    assert ("close", secas.pk) in actors
+    assert ("close", secas.pk) in actors  # the Panel's decision, recorded by SECAS
+    assert ("close", ssc_member.pk) in actors  # the SSC's decision on the USSA
+    assert ("complete", ssc_member.pk) in actors

@@ -26,6 +26,7 @@ from assessments.selectors import latest_annual_assurance, next_annual_review_du
 from notifications.services import TransitionRefused
 from sscportal.mail.models import OutboundEmail
 from tests import factories
+from tests.assessments import journey
 from tests.assessments.test_lifecycle import checked_upload
 from tests.uploads import PDF_BYTES, WINDOWS_EXECUTABLE, upload
 
@@ -69,9 +70,7 @@ def run_cio_assessment(assessment, secas, *, fieldwork_end=datetime.date(2026, 1
     services.record_response(
         assessment=assessment, by=secas, received_on=fieldwork_end + datetime.timedelta(days=40)
     )
-    return services.complete_assessment(
-        assessment=assessment, by=secas, assurance_status="approved"
-    )
+    return journey.outcome_decided(assessment, by=secas, status="approved")
 
 
 # --- Part 1: reason, type, scope and the flag, at the decision ---------------------------------
@@ -430,7 +429,7 @@ def test_a_self_assessment_runs_to_its_outcome_and_its_review_ends_the_work(
         response_due_date=reviewed + datetime.timedelta(days=28),
     )
     services.record_response(assessment=ussa, by=secas, received_on=reviewed)
-    services.complete_assessment(assessment=ussa, by=secas, assurance_status="approved")
+    journey.outcome_decided(ussa, by=secas, status="approved")
     ussa.refresh_from_db()
     assert ussa.state == A.COMPLETED
     record = AssuranceRecord.objects.get(assessment=ussa)

@@ -69,17 +69,29 @@ def ready(organisation, secas):
         response_due_date=in_days(-5),
     )
     services.record_response(assessment=assessment, by=secas, received_on=in_days(-6))
+    services.propose_outcome(
+        assessment=assessment, by=secas, status=SUBJECT_TO_STEPS, rationale="Two gaps to close."
+    )
+    assessment.refresh_from_db()
     return assessment
 
 
-@pytest.fixture
-def plan(ready, secas):
-    services.complete_assessment(
-        assessment=ready,
-        by=secas,
-        assurance_status=SUBJECT_TO_STEPS,
-        steps=[a_step(), a_step("Retest the firewall.", due=60)],
+def decide(assessment, status=SUBJECT_TO_STEPS, steps=None):
+    """An SSC member decides the proposed outcome at a quorate meeting held today."""
+    member = factories.ssc_user(full_name="Deciding Member")
+    return services.decide_assessment_outcome(
+        assessment=assessment,
+        by=member,
+        meeting=factories.SSCMeetingFactory(attendees=[member]),
+        status=status,
+        rationale="Decided on the report.",
+        steps=steps,
     )
+
+
+@pytest.fixture
+def plan(ready):
+    decide(ready, steps=[a_step(), a_step("Retest the firewall.", due=60)])
     return RemediationPlan.objects.get(assessment=ready)
 
 
@@ -103,9 +115,7 @@ def done(step, by):
 
 def test_approved_subject_to_steps_needs_at_least_one_step(ready, secas):
     with pytest.raises(TransitionRefused, match="at least one step"):
-        services.complete_assessment(
-            assessment=ready, by=secas, assurance_status=SUBJECT_TO_STEPS, steps=[]
-        )
+        decide(ready, steps=[])
     ready.refresh_from_db()
     assert ready.is_open
     assert not AssuranceRecord.objects.exists()
@@ -113,20 +123,16 @@ def test_approved_subject_to_steps_needs_at_least_one_step(ready, secas):
 
 def test_steps_come_only_with_approved_subject_to_steps(ready, secas):
     with pytest.raises(TransitionRefused, match="Only “Approved subject to steps”"):
-        services.complete_assessment(
-            assessment=ready, by=secas, assurance_status="approved", steps=[a_step()]
-        )
+        decide(ready, status="approved", steps=[a_step()])
 
 
 def test_a_step_due_today_or_earlier_is_refused(ready, secas):
     with pytest.raises(TransitionRefused, match="Step 1's due date must be after today"):
-        services.complete_assessment(
-            assessment=ready, by=secas, assurance_status=SUBJECT_TO_STEPS, steps=[a_step(due=0)]
-        )
+        decide(ready, steps=[a_step(due=0)])
 
 
 def test_completion_opens_the_plan_with_its_steps(plan, ready):
-    email = OutboundEmail.objects.filter(kind="assessment_completed").first()
+    email = OutboundEmail.objects.filter(kind="assessment_decision_letter").first()
     assert "1. Rotate the signing keys. – owner: Kim Owner" in email.body_text
     assert plan.record.status == SUBJECT_TO_STEPS
     assert plan.record.assessment == ready
@@ -238,9 +244,7 @@ def test_closing_an_ad_hoc_plan_keeps_its_reason_and_does_not_count_as_the_annua
         reason=AssessmentReason.G8_13, counts_as_annual_review=False
     )
     ready.refresh_from_db()
-    services.complete_assessment(
-        assessment=ready, by=secas, assurance_status=SUBJECT_TO_STEPS, steps=[a_step()]
-    )
+    decide(ready, steps=[a_step()])
     plan = RemediationPlan.objects.get(assessment=ready)
     step = plan.steps.get()
     done(step, submitter)
@@ -292,11 +296,13 @@ def test_the_weekly_digest_counts_overdue_steps(plan):
 # --- Pages -----------------------------------------------------------------------------------
 
 
-def test_secas_completes_with_steps_on_the_assessment_page(client, ready, secas):
-    client.force_login(secas)
-    url = reverse("secas:assessment_step", args=[ready.pk, "complete"])
+def test_the_ssc_decides_with_steps_on_the_committee_page(client, ready, ssc_member, meeting):
+    client.force_login(ssc_member)
+    url = reverse("assessments:decide_outcome", args=[ready.pk])
     form = {
-        "assurance_status": SUBJECT_TO_STEPS,
+        "meeting": meeting.pk,
+        "status": SUBJECT_TO_STEPS,
+        "rationale": "Two gaps to close.",
         "steps-TOTAL_FORMS": "3",
         "steps-INITIAL_FORMS": "0",
     }
@@ -325,6 +331,9 @@ def test_secas_completes_with_steps_on_the_assessment_page(client, ready, secas)
         },
         follow=True,
     )
+    assert "Decision recorded: Approved subject to steps." in text(response)
+    client.force_login(factories.secas_user())
+    response = client.get(reverse("secas:assessment", args=[ready.pk]))
     page = text(response)
     assert "Remediation plan" in page
     assert "Rotate the keys." in page
@@ -478,14 +487,17 @@ def test_a_refused_done_keeps_the_note_that_was_typed(client, plan, submitter):
     assert "UNIQUE-TYPED-NOTE" in page
 
 
-def test_a_refused_completion_keeps_the_status_notes_and_steps_typed(client, ready, secas):
-    client.force_login(secas)
-    url = reverse("secas:assessment_step", args=[ready.pk, "complete"])
+def test_a_refused_decision_keeps_the_status_rationale_and_steps_typed(
+    client, ready, ssc_member, meeting
+):
+    client.force_login(ssc_member)
+    url = reverse("assessments:decide_outcome", args=[ready.pk])
     response = client.post(
         url,
         {
-            "assurance_status": SUBJECT_TO_STEPS,
-            "notes": "MYNOTES",
+            "meeting": meeting.pk,
+            "status": SUBJECT_TO_STEPS,
+            "rationale": "MYNOTES",
             "steps-TOTAL_FORMS": "1",
             "steps-INITIAL_FORMS": "0",
             "steps-0-description": "Rotate the keys.",

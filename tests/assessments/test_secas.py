@@ -1,5 +1,6 @@
 import csv
 import datetime
+import html
 import io
 
 import pytest
@@ -233,11 +234,25 @@ def test_secas_tracks_an_assessment_to_completion_from_its_page(
         },
     )
     step("receive_response", {"received_on": "2027-02-20"})
-    due = (timezone.localdate() + datetime.timedelta(days=90)).isoformat()
     response = step(
-        "complete",
+        "propose_outcome",
+        {"status": "approved_subject_to_steps", "rationale": "Two gaps; steps will close them."},
+    )
+    page = html.unescape(text(response))
+    assert (
+        "Proposed to the SSC: Approved subject to steps. The assessment now awaits the "
+        "committee's decision." in page
+    )
+    assert "the committee's page of this assessment" in page
+    # The SSC member decides it on the committee's page of the assessment.
+    client.force_login(ssc_member)
+    due = (timezone.localdate() + datetime.timedelta(days=90)).isoformat()
+    response = client.post(
+        reverse("assessments:decide_outcome", args=[assessment.pk]),
         {
-            "assurance_status": "approved_subject_to_steps",
+            "meeting": meeting.pk,
+            "status": "approved_subject_to_steps",
+            "rationale": "Two gaps; steps will close them.",
             "steps-TOTAL_FORMS": "3",
             "steps-INITIAL_FORMS": "0",
             "steps-0-description": "Rotate the signing keys.",
@@ -245,9 +260,13 @@ def test_secas_tracks_an_assessment_to_completion_from_its_page(
             "steps-0-owner_email": "kim@example.org",
             "steps-0-due_date": due,
         },
+        follow=True,
     )
-    assert "Recorded: the assessment is now completed." in text(response)
-    assert "Rotate the signing keys." in text(response)
+    assert "Decision recorded: Approved subject to steps." in text(response)
+    client.force_login(secas)
+    page = text(client.get(url))
+    assert "This assessment is complete." in page
+    assert "Rotate the signing keys." in page
     under_review.refresh_from_db()
     assert under_review.state == NotificationState.CLOSED
     assert AssuranceRecord.objects.get(assessment=assessment).status == "approved_subject_to_steps"
@@ -277,11 +296,14 @@ def test_a_step_out_of_order_is_refused_with_a_message(client, organisation, sec
     )
     client.force_login(secas)
     response = client.post(
-        reverse("secas:assessment_step", args=[review.pk, "complete"]),
-        {"assurance_status": "approved"},
+        reverse("secas:assessment_step", args=[review.pk, "propose_outcome"]),
+        {"status": "approved", "rationale": "Too early."},
         follow=True,
     )
     assert "is not possible" in text(response)
+    # Completing is no step of SECAS's page: the decision completes the assessment.
+    complete = reverse("secas:assessment_step", args=[review.pk, "complete"])
+    assert client.post(complete, {"assurance_status": "approved"}).status_code == 404
     review.refresh_from_db()
     assert review.state == "required"
 

@@ -308,7 +308,11 @@ def test_the_scenarios_take_a_case_to_its_outcome_each_step_by_the_person_named(
         rationale="Never assessed.",
     )
     assessment = scenarios.assessment_completed(
-        assessment, by=secas, outcome=AssuranceStatus.APPROVED
+        assessment,
+        by=secas,
+        outcome=AssuranceStatus.APPROVED,
+        decided_by=ssc_member,
+        meeting=meeting,
     )
 
     case.refresh_from_db()
@@ -317,10 +321,18 @@ def test_the_scenarios_take_a_case_to_its_outcome_each_step_by_the_person_named(
         ("submit", submitter.pk),
         ("start_review", secas.pk),
         ("decide_assessment_required", ssc_member.pk),
-        ("close", secas.pk),
+        ("close", ssc_member.pk),
     ]
     assert assessment.state == AssessmentState.COMPLETED
-    assert set(StateLog.objects.for_(assessment).values_list("by", flat=True)) == {secas.pk}
+    # SECAS records each step and proposes; the SSC member decides, which completes it.
+    assert list(StateLog.objects.for_(assessment).order_by("pk").values_list("transition", "by"))[
+        -2:
+    ] == [("propose_outcome", secas.pk), ("complete", ssc_member.pk)]
+    assert set(
+        StateLog.objects.for_(assessment)
+        .exclude(transition="complete")
+        .values_list("by", flat=True)
+    ) == {secas.pk}
     assert assessment.fieldwork_end_date == timezone.localdate() - timedelta(days=17)
 
 

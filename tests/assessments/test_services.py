@@ -18,6 +18,7 @@ from assessments.remediation import StepPlan
 from notifications.models import NotificationState
 from notifications.services import TransitionRefused
 from tests import factories
+from tests.assessments import journey
 
 S = NotificationState
 A = AssessmentState
@@ -232,9 +233,8 @@ def run_assessment_to_the_end(assessment, secas, status="approved"):
     if status == "approved_subject_to_steps":
         due = timezone.localdate() + datetime.timedelta(days=30)
         steps = [StepPlan("Rotate the keys.", "Kim Owner", "kim@example.org", due)]
-    return services.complete_assessment(
-        assessment=assessment, by=secas, assurance_status=status, steps=steps
-    )
+    # SECAS proposes the status and an SSC member decides it at a quorate meeting.
+    return journey.outcome_decided(assessment, by=secas, status=status, steps=steps)
 
 
 def test_completing_the_assessment_closes_the_notification_and_records_assurance(
@@ -260,7 +260,8 @@ def test_completing_the_assessment_closes_the_notification_and_records_assurance
         ("start_fieldwork", secas.pk),
         ("receive_report", secas.pk),
         ("receive_response", secas.pk),
-        ("complete", secas.pk),
+        ("propose_outcome", secas.pk),
+        ("complete", completed.decision.decided_by_id),
     ]
     assert StateLog.objects.for_(under_review).latest().transition == "close"
 
@@ -398,7 +399,7 @@ def test_the_user_is_told_the_assurance_status_when_its_g8_13_assessment_complet
     run_assessment_to_the_end(
         Assessment.objects.get(notification=under_review), secas, status=status
     )
-    told = outbox("assessment_completed")
+    told = outbox("assessment_decision_letter")
     assert set(told) == {
         submitter.email,
         org_admin.email,
@@ -422,11 +423,11 @@ def test_the_organisation_is_told_when_its_annual_review_completes_and_when_the_
         organisation=organisation, kind="fusa", cycle_year=1, due_date=datetime.date(2027, 1, 31)
     )
     run_assessment_to_the_end(review, secas, status="approved")
-    told = outbox("assessment_completed")
+    told = outbox("assessment_decision_letter")
     # Its contact and the people who act for it; not a preparer.
     assert set(told) == {organisation.contact_email, submitter.email}
     email = told[submitter.email]
-    assert "Full User Security Assessment (FUSA) complete" in email.subject
+    assert "the SSC's decision on your Full User Security Assessment (FUSA)" in email.subject
     assert "Assurance status: Approved" in email.body_text
     assert (
         "Your next annual review (Verification User Security Assessment (VUSA)) is due by "

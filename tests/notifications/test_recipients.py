@@ -82,7 +82,7 @@ def test_an_organisations_people_are_its_contact_and_those_who_may_submit(
     leaver = factories.MembershipFactory(organisation=organisation, role=Membership.Role.ADMIN)
     leaver.is_active = False
     leaver.save()
-    found = addresses("assessment_completed", organisation=organisation)
+    found = addresses("assessment_decision_letter", organisation=organisation)
     assert found[0] == organisation.contact_email
     assert set(found[1:]) == {submitter.email, org_admin.email}
 
@@ -100,7 +100,7 @@ def test_every_email_the_portal_queues_has_an_audience():
         "message_to_user",
         "rapporteur_assigned",
         "decision_letter",
-        "assessment_completed",
+        "assessment_decision_letter",
     } <= set(AUDIENCES)
 
 
