@@ -163,3 +163,41 @@ def test_two_secas_staff_changing_the_flag_at_once_record_one_change(organisatio
     )
     assert sorted(outcomes) == ["This assessment already counts as the annual review.", "done"]
     assert AnnualReviewFlagChange.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_members_deciding_an_outcome_at_once_record_one_decision(organisation, secas):
+    from assessments.models import AssessmentDecision, AssuranceRecord
+    from tests.assessments import journey
+
+    members = [factories.ssc_user(full_name=f"Member {n}") for n in range(2)]
+    meeting = factories.SSCMeetingFactory(attendees=members)
+    assessment = Assessment.objects.create(
+        organisation=organisation,
+        kind="vusa",
+        reason="g8_13",
+        counts_as_annual_review=False,
+        due_date=timezone.localdate() + datetime.timedelta(days=60),
+    )
+    journey.outcome_proposed(assessment, by=secas, status="deferred")
+    outcomes = _at_once(
+        *(
+            lambda member=member, status=status: services.decide_assessment_outcome(
+                assessment=assessment,
+                by=member,
+                meeting=meeting,
+                status=status,
+                rationale=f"Decided by {member}",
+            )
+            for member, status in zip(members, ["approved", "rejected"], strict=True)
+        )
+    )
+    assert outcomes.count("done") == 1
+    (refusal,) = [outcome for outcome in outcomes if outcome != "done"]
+    decision = AssessmentDecision.objects.get()
+    assert f"already decided by {decision.decided_by} on" in refusal
+    assert refusal.endswith(f": {decision.status}.")
+    assert AssuranceRecord.objects.filter(assessment=assessment).count() == 1
+    assessment.refresh_from_db()
+    assert assessment.assurance_status == decision.status
