@@ -523,7 +523,7 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
         source=A.OUTCOME_PROPOSED,
         target=A.OUTCOME_PROPOSED,
         permission=fsm_permission("assessments.propose_outcome"),
-        custom={"label": "Replace the proposed outcome"},
+        custom={"label": "Replace the proposed outcome", "admin": False},
     )
     def replace_proposal(self, *, by=None, description=None):
         pass
