@@ -320,6 +320,11 @@ def test_secas_records_the_panels_decision_after_an_initial_fusa(organisation, s
     assert AssuranceRecord.objects.get(assessment=fusa).effective_date == panel_day
     letter = OutboundEmail.objects.filter(kind="assessment_decision_letter", to=[submitter.email])
     assert "The SEC Panel, at its meeting of" in letter.get().body_text
+    assert "the Panel's decision on your Full User Security Assessment" in letter.get().subject
+    text = documents.assessment_decision_letter_html(decision)
+    assert f"By the Panel at its meeting of {panel_day:%-d %B %Y}" in text
+    assert "The Panel's reasons" in text
+    assert "SECAS, on behalf of the SEC Panel" in text
 
 
 def test_the_panel_decides_only_after_an_initial_fusa(organisation, secas):

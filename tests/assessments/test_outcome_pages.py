@@ -392,3 +392,16 @@ def test_the_dashboard_shows_outcomes_awaiting_a_decision_a_page_at_a_time(
     client.force_login(conflicted_member)
     shown = page(client.get(reverse("assessments:dashboard")))
     assert "Assessment outcomes awaiting the committee (0)" in shown
+
+
+def test_an_assessment_completed_before_decisions_were_kept_says_so(
+    client, organisation, ssc_member
+):
+    older = ad_hoc(organisation)
+    Assessment.objects.filter(pk=older.pk).update(
+        state=A.COMPLETED, assurance_status="approved", completed_at=timezone.now()
+    )
+    client.force_login(ssc_member)
+    shown = page(client.get(committee_url(older)))
+    assert "Completed with the assurance status Approved, recorded before" in shown
+    assert "Record the SSC's decision" not in shown
