@@ -793,7 +793,7 @@ def decide_assessment_outcome(
     today = timezone.localdate()
     if panel_meeting_date is None:
         if not allows(by, "assessments.decide_outcome", assessment):
-            if conflicted_with(by, assessment):
+            if allows(by, "assessments.attend_meeting") and conflicted_with(by, assessment):
                 raise TransitionRefused(
                     f"{by} has a conflict of interest with {organisation} and cannot decide "
                     "its assessment."
