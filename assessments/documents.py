@@ -262,7 +262,11 @@ def _at_risk_rows(today) -> Iterator[list]:
     organisations = selectors.organisations_at_risk(today).iterator(chunk_size=CHUNK)
     for chunk in chunks(organisations, CHUNK):
         for entry in selectors.risk_reasons(chunk, today):
-            yield [entry["organisation"].name, "; ".join(entry["reasons"])]
+            yield [
+                entry["organisation"].name,
+                "; ".join(entry["reasons"]),
+                "; ".join(follow_up["text"] for follow_up in entry["follow_ups"]),
+            ]
 
 
 def _month_rows(today) -> Iterator[list]:
@@ -316,7 +320,7 @@ SECAS_TABLES = {
         lambda today: selectors.systems_employed_early().count(),
     ),
     "organisations-at-risk": Table(
-        ["Organisation", "Reasons"],
+        ["Organisation", "Reasons", "Open follow-up assessments"],
         _at_risk_rows,
         lambda today: selectors.organisations_at_risk(today).count(),
     ),

@@ -1,9 +1,12 @@
 from dateutil.relativedelta import relativedelta
 from django import forms
+from django.conf import settings
 from django.db.models import Q
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from assessments import selectors
+from assessments.follow_up import FollowUpPlan
 from assessments.models import (
     AnnualReviewFlagChange,
     Assessment,
@@ -210,12 +213,42 @@ class RecordResponseForm(forms.Form):
 
 
 class CompleteForm(forms.Form):
+    """The outcome; Deferred and Rejected take the follow-up's type and due date, or defaults.
+    Its cleaned data carries `follow_up` (a FollowUpPlan or None), the service's argument."""
+
     assurance_status = forms.ChoiceField(choices=AssuranceStatus.choices)
     notes = CleanCharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=limit_of(AssuranceRecord, "notes"),
         required=False,
     )
+    follow_up_kind = forms.ChoiceField(
+        choices=[("", "The default"), *AssessmentKind.choices],
+        label="Follow-up type (Deferred or Rejected only)",
+        help_text="Left as the default: a FUSA after Rejected; the same type after Deferred.",
+        required=False,
+    )
+    follow_up_due_date = SensibleDateField(
+        label="Follow-up due by (Deferred or Rejected only)",
+        widget=DATE_WIDGET,
+        error_messages=DATE_ERRORS,
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        months = max(settings.FOLLOW_UP_ASSESSMENT_MONTHS, 1)
+        self.fields[
+            "follow_up_due_date"
+        ].help_text = f"Left blank: {months} month{pluralize(months)} after the decision."
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.pop("follow_up_kind", "")
+        due_date = cleaned.pop("follow_up_due_date", None)
+        plan = FollowUpPlan(kind=kind, due_date=due_date)
+        cleaned["follow_up"] = plan if kind or due_date else None
+        return cleaned
 
 
 class RemediationStepForm(forms.Form):

@@ -19,12 +19,13 @@ from django.utils import timezone
 
 from assessments.models import (
     Assessment,
+    AssessmentReason,
     AssessmentState,
     AssuranceRecord,
     RemediationStep,
     Reminder,
 )
-from assessments.selectors import paused_working_days, ssc_chairs
+from assessments.selectors import paused_working_days
 from assessments.services import next_annual_review
 from notifications.models import (
     InformationRequest,
@@ -32,7 +33,7 @@ from notifications.models import (
     UserSystem,
 )
 from notifications.recipients import case_url, notification_url, portal_link
-from notifications.selectors import submitting_memberships
+from notifications.selectors import ssc_chairs, submitting_memberships
 from notifications.services import EmailAbout, save_emails
 from notifications.workdays import add_working_days, working_days_left, working_days_since
 from sscportal.mail.services import build_deferred_email
@@ -46,6 +47,10 @@ ASSESSMENT_DUE_DAYS = (30, 7)
 RESPONSE_DUE_DAYS = 7
 REMEDIATION_STEP_DUE_DAYS = (14, 3)
 BATCH = 1000
+FOLLOW_UP_LINE = (
+    "A follow-up assessment: the SSC's last outcome was Deferred or Rejected, and the systems "
+    "it covers read Not approved until this one is complete."
+)
 # What an assessment's reminder says, and no more: the scans read thousands of rows. The
 # lifecycle state is always loaded, or building each row would query it (django-fsm).
 REVIEW_FIELDS = (
@@ -289,14 +294,14 @@ def information_requests(today: date, people: Recipients) -> list[Due]:
 
 def assessments_due(today: date, people: Recipients) -> list[Due]:
     horizon = today + timedelta(days=max(ASSESSMENT_DUE_DAYS))
-    # G8.13 assessments are reminded before and after; annual reviews only once overdue,
-    # since their own 90/30/7-day reminders already run before.
+    # G8.13 assessments and follow-ups are reminded before and after; annual reviews only once
+    # overdue, since their own 90/30/7-day reminders already run before.
     assessments = (
         Assessment.objects.open()
         .filter(due_date__lte=horizon, organisation__is_active=True)
-        .exclude(notification__isnull=True, due_date__gte=today)
+        .exclude(reason=AssessmentReason.ANNUAL_REVIEW, due_date__gte=today)
         .select_related("organisation", "notification")
-        .only(*REVIEW_FIELDS, "scope", "notification__id", "notification__state")
+        .only(*REVIEW_FIELDS, "reason", "scope", "notification__id", "notification__state")
     )
     found = []
     for assessment in assessments.iterator(chunk_size=BATCH):
@@ -321,6 +326,7 @@ def assessments_due(today: date, people: Recipients) -> list[Due]:
                 ),
                 lines=[
                     f"Current stage: {assessment.get_state_display()}.",
+                    *([FOLLOW_UP_LINE] if assessment.reason == AssessmentReason.FOLLOW_UP else []),
                     *([assessment.scope] if assessment.scope else []),
                 ],
                 action=(

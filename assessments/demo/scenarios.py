@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from assessments.follow_up import FollowUpPlan
 from assessments.models import Assessment, AssessmentKind, AssessmentState, Decision, SSCMeeting
 from assessments.services import (
     complete_assessment,
@@ -190,6 +191,7 @@ class AssessmentPlan:
     outcome: str = ""
     notes: str = ""
     steps: tuple = ()  # remediation.StepPlan, for "Approved subject to steps"
+    follow_up: FollowUpPlan | None = None  # for Deferred or Rejected: the defaults otherwise
 
 
 STATE_ORDER = list(AssessmentState.values)
@@ -289,6 +291,7 @@ def advance_assessment(
                 assurance_status=plan.outcome,
                 notes=plan.notes,
                 steps=list(plan.steps),
+                follow_up=plan.follow_up,
             )
     return assessment
 

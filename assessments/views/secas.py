@@ -341,7 +341,7 @@ class AssessmentView(SecasMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         assessment = kwargs.get("assessment") or get_object_or_404(
             ssc.assessments_visible_to(self.request.user).select_related(
-                "organisation", "notification"
+                "organisation", "notification", "follows"
             ),
             pk=self.kwargs["pk"],
         )
@@ -355,6 +355,7 @@ class AssessmentView(SecasMixin, TemplateView):
             steps_formset=kwargs.get("steps_formset")
             or (forms.RemediationStepFormSet(prefix="steps") if step == "complete" else None),
             plan=ssc.remediation_plan_of(assessment),
+            follow_up=ssc.follow_up_of(assessment),
             today=timezone.localdate(),
             history=ssc.assessment_history(assessment),
             flag_changes=ssc.flag_changes(assessment),
