@@ -490,6 +490,7 @@ def weekly_digest(today: date, people: Recipients, found: list[Due]) -> list[Due
     late = Notification.objects.undecided().late().count()
     employed_early = UserSystem.objects.exclude(employed_early="").count()
     overdue_steps = RemediationStep.objects.overdue(today).count()
+    follow_ups = open_assessments.filter(reason=AssessmentReason.FOLLOW_UP).count()
     return [
         Due(
             kind=Reminder.Kind.WEEKLY_DIGEST,
@@ -504,6 +505,7 @@ def weekly_digest(today: date, people: Recipients, found: list[Due]) -> list[Due
                 f"({awaiting_triage} awaiting triage, {late} notified late).",
                 f"Questions waiting for the User's answer: {open_questions}.",
                 f"Open assessments: {open_assessments.count()} ({overdue} overdue).",
+                f"Follow-up assessments open after Deferred or Rejected: {follow_ups}.",
                 f"User Systems employed before notice or before the SSC's decision: "
                 f"{employed_early}.",
                 f"Remediation steps overdue (still with the User): {overdue_steps}.",

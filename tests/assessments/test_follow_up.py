@@ -27,7 +27,7 @@ from assessments.models import (
     LatestAssurance,
     Reminder,
 )
-from assessments.reminders import send_reminders
+from assessments.reminders import FOLLOW_UP_LINE, find_due, send_reminders
 from assessments.selectors import organisations_at_risk
 from notifications.models import AssuranceStatus
 from notifications.services import TransitionRefused
@@ -441,6 +441,10 @@ def test_a_follow_up_gets_its_reminders_before_and_after_its_due_date(awaiting, 
     reminded = Reminder.objects.get(target=target, kind=Reminder.Kind.ASSESSMENT_DUE)
     assert submitter.email in reminded.recipients
     assert django_settings.SECAS_MAILBOX in reminded.recipients
+    [due_soon] = [due for due in find_due(TODAY()) if due.target == target]
+    assert FOLLOW_UP_LINE in due_soon.lines
+    [digest] = [due for due in find_due(TODAY()) if due.kind == Reminder.Kind.WEEKLY_DIGEST]
+    assert "Follow-up assessments open after Deferred or Rejected: 1." in digest.lines
 
 
 # --- Through the SECAS assessment page ----------------------------------------------------------
