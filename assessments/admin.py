@@ -303,6 +303,7 @@ class AssessmentAdmin(VisibleRowsAdminMixin, ServiceTransitionAdminMixin, admin.
     readonly_fields = [
         "organisation",
         "notification",
+        "follows",
         "reason",
         "counts_as_annual_review",
         "self_assessment_submitted_at",

@@ -69,6 +69,7 @@ def assessment_decision_letter_context(decision) -> dict:
         ),
         # The review open now; the letter is also downloaded long after the decision.
         "next_review": selectors.open_annual_review(organisation),
+        "follow_up": selectors.follow_up_of(assessment),
         **selectors.systems_in_scope(assessment),
     }
 
@@ -375,7 +376,11 @@ def _at_risk_rows(today) -> Iterator[list]:
     organisations = selectors.organisations_at_risk(today).iterator(chunk_size=CHUNK)
     for chunk in chunks(organisations, CHUNK):
         for entry in selectors.risk_reasons(chunk, today):
-            yield [entry["organisation"].name, "; ".join(entry["reasons"])]
+            yield [
+                entry["organisation"].name,
+                "; ".join(entry["reasons"]),
+                "; ".join(follow_up["text"] for follow_up in entry["follow_ups"]),
+            ]
 
 
 def _month_rows(today) -> Iterator[list]:
@@ -429,7 +434,7 @@ SECAS_TABLES = {
         lambda today: selectors.systems_employed_early().count(),
     ),
     "organisations-at-risk": Table(
-        ["Organisation", "Reasons"],
+        ["Organisation", "Reasons", "Open follow-up assessments"],
         _at_risk_rows,
         lambda today: selectors.organisations_at_risk(today).count(),
     ),

@@ -1,9 +1,12 @@
 from dateutil.relativedelta import relativedelta
 from django import forms
+from django.conf import settings
 from django.db.models import Q
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from assessments import selectors
+from assessments.follow_up import FollowUpPlan
 from assessments.models import (
     AnnualReviewFlagChange,
     Assessment,
@@ -260,11 +263,46 @@ class WithdrawProposalForm(IdsOfItsOwn, forms.Form):
     )
 
 
+class FollowUpFields(forms.Form):
+    """Deferred and Rejected take the follow-up's type and due date, or the defaults. The
+    cleaned data carries `follow_up` (a FollowUpPlan or None), the service's argument."""
+
+    follow_up_kind = forms.ChoiceField(
+        choices=[("", "The default"), *AssessmentKind.choices],
+        label="Follow-up type (Deferred or Rejected only)",
+        help_text="Left as the default: a FUSA after Rejected; the same type after Deferred.",
+        required=False,
+    )
+    follow_up_due_date = SensibleDateField(
+        label="Follow-up due by (Deferred or Rejected only)",
+        widget=DATE_WIDGET,
+        error_messages=DATE_ERRORS,
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        months = max(settings.FOLLOW_UP_ASSESSMENT_MONTHS, 1)
+        self.fields[
+            "follow_up_due_date"
+        ].help_text = f"Left blank: {months} month{pluralize(months)} after the decision."
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.pop("follow_up_kind", "")
+        due_date = cleaned.pop("follow_up_due_date", None)
+        plan = FollowUpPlan(kind=kind, due_date=due_date)
+        cleaned["follow_up"] = plan if kind or due_date else None
+        return cleaned
+
+
 DECISION_RATIONALE_HELP = "The reasons given to the User; they appear in the decision letter."
 
 
-class OutcomeDecisionForm(forms.Form):
+class OutcomeDecisionForm(FollowUpFields):
     """The SSC's decision on a proposed outcome, recorded against the meeting that took it."""
+
+    field_order = ["meeting", "status", "rationale"]
 
     meeting = MeetingChoiceField(
         queryset=None,
@@ -288,8 +326,10 @@ class OutcomeDecisionForm(forms.Form):
         self.fields["meeting"].queryset = recent_meetings_held()
 
 
-class PanelDecisionForm(IdsOfItsOwn, forms.Form):
+class PanelDecisionForm(IdsOfItsOwn, FollowUpFields):
     """The Panel's decision after an initial FUSA, as SECAS records it."""
+
+    field_order = ["panel_meeting_date", "status", "rationale"]
 
     id_prefix = "panel"
 

@@ -298,6 +298,14 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
         related_name="assessment",
         help_text="The notification whose G8.13 decision required this assessment.",
     )
+    follows = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        help_text="For a follow-up: the assessment whose Deferred or Rejected outcome opened it.",
+    )
     cycle_year = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
@@ -371,6 +379,11 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
             models.CheckConstraint(
                 condition=~Q(kind="") | Q(reason=AssessmentReason.G8_13),
                 name="assessment_type_recorded",
+            ),
+            # Only a follow-up follows another assessment.
+            models.CheckConstraint(
+                condition=Q(follows__isnull=True) | Q(reason=AssessmentReason.FOLLOW_UP),
+                name="assessment_follows_only_as_follow_up",
             ),
         ]
 

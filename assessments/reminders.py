@@ -19,12 +19,13 @@ from django.utils import timezone
 
 from assessments.models import (
     Assessment,
+    AssessmentReason,
     AssessmentState,
     AssuranceRecord,
     RemediationStep,
     Reminder,
 )
-from assessments.selectors import paused_working_days, ssc_chairs
+from assessments.selectors import paused_working_days
 from assessments.services import next_annual_review
 from notifications.models import (
     InformationRequest,
@@ -32,7 +33,7 @@ from notifications.models import (
     UserSystem,
 )
 from notifications.recipients import case_url, notification_url, portal_link
-from notifications.selectors import submitting_memberships
+from notifications.selectors import ssc_chairs, submitting_memberships
 from notifications.services import EmailAbout, save_emails
 from notifications.workdays import add_working_days, working_days_left, working_days_since
 from sscportal.mail.services import build_deferred_email
@@ -46,6 +47,10 @@ ASSESSMENT_DUE_DAYS = (30, 7)
 RESPONSE_DUE_DAYS = 7
 REMEDIATION_STEP_DUE_DAYS = (14, 3)
 BATCH = 1000
+FOLLOW_UP_LINE = (
+    "A follow-up assessment: the SSC's last outcome was Deferred or Rejected, and the systems "
+    "it covers read Not approved until this one is complete."
+)
 # What an assessment's reminder says, and no more: the scans read thousands of rows. The
 # lifecycle state is always loaded, or building each row would query it (django-fsm).
 REVIEW_FIELDS = (
@@ -289,14 +294,14 @@ def information_requests(today: date, people: Recipients) -> list[Due]:
 
 def assessments_due(today: date, people: Recipients) -> list[Due]:
     horizon = today + timedelta(days=max(ASSESSMENT_DUE_DAYS))
-    # G8.13 assessments are reminded before and after; annual reviews only once overdue,
-    # since their own 90/30/7-day reminders already run before.
+    # G8.13 assessments and follow-ups are reminded before and after; annual reviews only once
+    # overdue, since their own 90/30/7-day reminders already run before.
     assessments = (
         Assessment.objects.open()
         .filter(due_date__lte=horizon, organisation__is_active=True)
-        .exclude(notification__isnull=True, due_date__gte=today)
+        .exclude(reason=AssessmentReason.ANNUAL_REVIEW, due_date__gte=today)
         .select_related("organisation", "notification")
-        .only(*REVIEW_FIELDS, "scope", "notification__id", "notification__state")
+        .only(*REVIEW_FIELDS, "reason", "scope", "notification__id", "notification__state")
     )
     found = []
     for assessment in assessments.iterator(chunk_size=BATCH):
@@ -321,6 +326,7 @@ def assessments_due(today: date, people: Recipients) -> list[Due]:
                 ),
                 lines=[
                     f"Current stage: {assessment.get_state_display()}.",
+                    *([FOLLOW_UP_LINE] if assessment.reason == AssessmentReason.FOLLOW_UP else []),
                     *([assessment.scope] if assessment.scope else []),
                 ],
                 action=(
@@ -484,6 +490,7 @@ def weekly_digest(today: date, people: Recipients, found: list[Due]) -> list[Due
     late = Notification.objects.undecided().late().count()
     employed_early = UserSystem.objects.exclude(employed_early="").count()
     overdue_steps = RemediationStep.objects.overdue(today).count()
+    follow_ups = open_assessments.filter(reason=AssessmentReason.FOLLOW_UP).count()
     return [
         Due(
             kind=Reminder.Kind.WEEKLY_DIGEST,
@@ -498,6 +505,7 @@ def weekly_digest(today: date, people: Recipients, found: list[Due]) -> list[Due
                 f"({awaiting_triage} awaiting triage, {late} notified late).",
                 f"Questions waiting for the User's answer: {open_questions}.",
                 f"Open assessments: {open_assessments.count()} ({overdue} overdue).",
+                f"Follow-up assessments open after Deferred or Rejected: {follow_ups}.",
                 f"User Systems employed before notice or before the SSC's decision: "
                 f"{employed_early}.",
                 f"Remediation steps overdue (still with the User): {overdue_steps}.",

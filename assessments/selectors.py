@@ -41,6 +41,8 @@ from assessments.models import (
     AssessmentCycleRule,
     AssessmentDecision,
     AssessmentKind,
+    AssessmentQuerySet,
+    AssessmentReason,
     AssessmentState,
     AssuranceRecord,
     Decision,
@@ -74,8 +76,6 @@ from notifications.workdays import (
 )
 from sscportal.mail.models import OutboundEmail
 from users.models import (
-    SSC_CHAIR_GROUP,
-    SSC_MEMBERS_GROUP,
     ConflictOfInterest,
     Membership,
     Organisation,
@@ -176,6 +176,11 @@ def flag_changes(assessment: Assessment) -> list:
     return list(assessment.flag_changes.select_related("changed_by").order_by("changed_at", "pk"))
 
 
+def follow_up_of(assessment: Assessment) -> Assessment | None:
+    """The follow-up a Deferred or Rejected outcome opened, if any."""
+    return assessment.follow_ups.order_by("-pk").first()
+
+
 def assurance_records_visible_to(user, within: QuerySet | None = None) -> QuerySet[AssuranceRecord]:
     queryset = AssuranceRecord.objects.all() if within is None else within
     return queryset.filter(
@@ -232,13 +237,6 @@ def rapporteur_candidates(organisation) -> QuerySet[User]:
         organisation=organisation, is_active=True, organisation__is_active=True
     ).values("user")
     return ssc_members().exclude(pk__in=conflicted).exclude(pk__in=employed)
-
-
-def ssc_chairs() -> QuerySet[User]:
-    """The SSC's chair(s): active, and still members of the SSC."""
-    return User.objects.filter(groups__name=SSC_CHAIR_GROUP, is_active=True).filter(
-        groups__name=SSC_MEMBERS_GROUP
-    )
 
 
 # What a queue row shows: the wide text columns of a notification stay in the database.
@@ -347,7 +345,8 @@ SYSTEMS_SHOWN = 10
 
 
 def organisation_systems(organisation, *, limit: int = SYSTEMS_SHOWN) -> dict:
-    """The organisation's first system and its most recent ones, with how many there are."""
+    """The organisation's first system and its most recent ones, each with the assurance in
+    force for it, and how many there are."""
     systems = list(
         UserSystem.objects.filter(organisation=organisation)
         .select_related("provider")
@@ -370,7 +369,11 @@ def organisation_systems(organisation, *, limit: int = SYSTEMS_SHOWN) -> dict:
         if len(systems) < limit
         else UserSystem.objects.filter(organisation=organisation).count()
     )
-    return {"shown": systems, "total": total}
+    in_force = assurance_in_force(systems)
+    return {
+        "rows": [{"system": system, "in_force": in_force[system.pk]} for system in systems],
+        "total": total,
+    }
 
 
 def system_ever_assessed(notification: Notification) -> bool:
@@ -870,6 +873,19 @@ def _overdue_assessments(today) -> QuerySet[Assessment]:
     return Assessment.objects.overdue(today)
 
 
+def _open_follow_ups() -> AssessmentQuerySet:
+    return Assessment.objects.open().filter(reason=AssessmentReason.FOLLOW_UP)
+
+
+def _follow_ups_of_outcomes_in_force() -> AssessmentQuerySet:
+    """Open follow-ups whose Deferred or Rejected outcome is still the one in force for a system
+    (a first system's too): a later outcome, or a correction, leaves the follow-up moot."""
+    in_force = LatestAssurance.objects.filter(
+        status__in=AT_RISK_ASSURANCE, record__assessment=OuterRef("follows")
+    )
+    return _open_follow_ups().filter(Exists(in_force))
+
+
 def flagged_assurance(organisation_ids) -> dict[int, list[str]]:
     """Per organisation (of those given: a page's), why its later systems are at risk: the
     Deferred or Rejected records in force for them, latest first. Read by the systems'
@@ -896,13 +912,15 @@ def flagged_assurance(organisation_ids) -> dict[int, list[str]]:
 
 
 def organisations_at_risk(today) -> QuerySet[Organisation]:
-    """A later system assessed Deferred or Rejected, or an assessment overdue (never a
-    declaration of default: the portal only makes the risk visible early). The longest
-    overdue first, then by name. One query: the risk set is never loaded into Python."""
+    """A later system assessed Deferred or Rejected, a follow-up open on an outcome still in
+    force, or an assessment overdue (never a declaration of default: the portal only makes the
+    risk visible early). The longest overdue first, then by name. One query: the risk set is
+    never loaded into Python."""
     overdue = _overdue_assessments(today)
     return (
         Organisation.objects.filter(
             Q(pk__in=_systems_at_risk().values("user_system__organisation"))
+            | Q(pk__in=_follow_ups_of_outcomes_in_force().values("organisation"))
             | Q(pk__in=overdue.values("organisation"))
         )
         .annotate(
@@ -935,10 +953,55 @@ def risk_reasons(organisations, today) -> list[dict]:
             f"{AssessmentKind(kind).label if kind else TYPE_NOT_RECORDED} overdue since "
             f"{due_date:%d/%m/%Y}"
         )
+    follow_ups = open_follow_ups_of(shown, today)
     return [
-        {"organisation": organisation, "reasons": reasons[organisation.pk]}
+        {
+            "organisation": organisation,
+            "reasons": reasons[organisation.pk],
+            "follow_ups": follow_ups.get(organisation.pk, []),
+        }
         for organisation in organisations
     ]
+
+
+def open_follow_ups_of(organisation_ids, today) -> dict[int, list[dict]]:
+    """Per organisation (of those given), its open follow-up assessments, earliest due first,
+    each with what it follows: one query."""
+    rows = (
+        _open_follow_ups()
+        .filter(organisation__in=organisation_ids)
+        .order_by("due_date", "pk")
+        .values_list(
+            "pk",
+            "organisation_id",
+            "kind",
+            "due_date",
+            "follows__assurance_record__status",
+            "follows__assurance_record__effective_date",
+        )
+    )
+    found: dict[int, list[dict]] = defaultdict(list)
+    for pk, organisation_id, kind, due_date, status, decided_on in rows:
+        after = (
+            f" (after {AssuranceStatus(status).label} on {decided_on:%d/%m/%Y})" if status else ""
+        )
+        found[organisation_id].append(
+            {
+                "pk": pk,
+                "due_date": due_date,
+                "is_overdue": due_date < today,
+                "text": f"Follow-up {_short_kind(kind) if kind else 'assessment'} due by "
+                f"{due_date:%d/%m/%Y}{after}",
+            }
+        )
+    return found
+
+
+def organisations_at_risk_for(user, today) -> QuerySet[Organisation]:
+    """The committee's at-risk list: SECAS's, less the organisations the person is conflicted
+    with (an SSC member never sees those)."""
+    require_committee_side(user)
+    return organisations_at_risk(today).filter(outside_conflicts(user, "pk"))
 
 
 # SEC working days in SQL, so a month's decisions can be counted by clock without loading them.
@@ -1215,16 +1278,54 @@ def register_of_systems(organisation) -> QuerySet[UserSystem]:
     """An organisation's systems as its systems page lists them: the first one first."""
     return (
         UserSystem.objects.filter(organisation=organisation)
-        .select_related("provider", "latest_assurance__record__assessment")
+        .select_related("provider")
         .order_by("-is_first_system", "name", "pk")
     )
 
 
-def _record_in_force(system: UserSystem) -> AssuranceRecord | None:
-    try:
-        return system.latest_assurance.record
-    except LatestAssurance.DoesNotExist:
-        return None
+@dataclass(frozen=True)
+class AssuranceInForce:
+    """What the register says of one User System: the assurance record in force for it
+    (LatestAssurance) and, while that reads Deferred or Rejected, the open follow-up that will
+    replace it. "Not approved" is read from the record, never stored a second time."""
+
+    record: AssuranceRecord | None = None
+    follow_up: Assessment | None = None
+
+    @property
+    def is_not_approved(self) -> bool:
+        return self.record is not None and self.record.status in AT_RISK_ASSURANCE
+
+    @property
+    def follow_up_kind(self) -> str:
+        """The follow-up's type as its short name (FUSA), as the register's cells show it."""
+        kind = self.follow_up.kind if self.follow_up is not None else ""
+        return _short_kind(kind) if kind else "assessment"
+
+
+def assurance_in_force(systems) -> dict[int, AssuranceInForce]:
+    """For each system given (a page's), its AssuranceInForce: two queries, whatever the page."""
+    ids = [system.pk for system in systems]
+    latest = list(
+        LatestAssurance.objects.filter(user_system__in=ids).select_related("record") if ids else []
+    )
+    not_approved = {
+        entry.record.assessment_id for entry in latest if entry.status in AT_RISK_ASSURANCE
+    } - {None}
+    # Keyed by the assessment each follows; only Deferred and Rejected outcomes have one.
+    follow_ups: dict[int | None, Assessment] = {}
+    if not_approved:
+        for follow_up in (
+            Assessment.objects.open().filter(follows__in=not_approved).order_by("due_date", "pk")
+        ):
+            follow_ups.setdefault(follow_up.follows_id, follow_up)
+    found = {
+        entry.user_system_id: AssuranceInForce(
+            record=entry.record, follow_up=follow_ups.get(entry.record.assessment_id)
+        )
+        for entry in latest
+    }
+    return {pk: found.get(pk, AssuranceInForce()) for pk in ids}
 
 
 def system_rows(systems) -> list[dict]:
@@ -1241,6 +1342,7 @@ def system_rows(systems) -> list[dict]:
     )
     for notice in notices:
         last_notice.setdefault(notice.user_system_id, notice)
+    in_force = assurance_in_force(systems)
     rows = []
     for system in systems:
         notice = last_notice.get(system.pk)
@@ -1249,7 +1351,7 @@ def system_rows(systems) -> list[dict]:
                 "system": system,
                 "roles": [role.name for role in notice.user_roles.all()] if notice else [],
                 "last_notification": notice,
-                "assurance": _record_in_force(system),
+                "in_force": in_force[system.pk],
             }
         )
     return rows

@@ -10,6 +10,12 @@ from django.db.models import Max
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
+from assessments.follow_up import (
+    FollowUpPlan,
+    check_follow_up,
+    leads_to_follow_up,
+    open_follow_up,
+)
 from assessments.models import (
     AgendaItem,
     AnnualReviewFlagChange,
@@ -32,6 +38,7 @@ from assessments.models import (
 from assessments.remediation import create_remediation_plan
 from assessments.selectors import (
     expected_annual_review_kind,
+    follow_up_of,
     is_initial_fusa,
     latest_annual_assurance,
     next_annual_review_due,
@@ -575,16 +582,19 @@ def complete_assessment(
     notes: str = "",
     steps: list | None = None,
     effective_date: date | None = None,
+    follow_up: FollowUpPlan | None = None,
 ) -> Assessment:
     """Record the assurance outcome decided; this updates the history and closes the
     notification. The completion step of `decide_assessment_outcome` (which records the
     decision first, in the same transaction), never called on its own: it follows a proposal.
-    "Approved subject to steps" takes its steps (remediation.StepPlan) and opens their plan."""
+    "Approved subject to steps" takes its steps (remediation.StepPlan) and opens their plan;
+    Deferred and Rejected open the follow-up assessment (follow_up.FollowUpPlan, or defaults)."""
     if assurance_status not in AssuranceStatus.values:
         raise TransitionRefused("Please choose the assurance status the SSC set.")
     subject_to_steps = assurance_status == AssuranceStatus.APPROVED_SUBJECT_TO_STEPS
     if steps and not subject_to_steps:
         raise TransitionRefused("Only “Approved subject to steps” comes with remediation steps.")
+    check_follow_up(status=assurance_status, plan=follow_up)
     with transaction.atomic():
         locked = lock_assessment(assessment)
         perform_transition(
@@ -611,6 +621,8 @@ def complete_assessment(
         LatestAssurance.objects.refresh(record.systems.values("pk"))
         if subject_to_steps:
             create_remediation_plan(record=record, steps=steps or [], by=by)
+        if leads_to_follow_up(assurance_status):
+            open_follow_up(completed=locked, record=record, by=by, plan=follow_up)
         if locked.notification is not None:
             notification = lock_notification(locked.notification)
             perform_transition(
@@ -650,6 +662,7 @@ def queue_assessment_outcome(assessment: Assessment) -> None:
                 RemediationStep.objects.filter(plan__assessment=assessment).order_by("position")
             ),
             "next_review": open_annual_review(organisation),
+            "follow_up": follow_up_of(assessment),
             "letter_url": portal_link("assessments:assessment_decision_letter", assessment.pk),
             "organisation_url": portal_link("organisation_home", organisation.pk),
         },

@@ -12,6 +12,7 @@ urlpatterns = [
         views.OrganisationNamesView.as_view(),
         name="organisation_names",
     ),
+    path("ssc/at-risk/", views.AtRiskView.as_view(), name="at_risk"),
     path("ssc/cases/<int:pk>/", views.CaseView.as_view(), name="case"),
     path("ssc/cases/<int:pk>/triage/", views.TriageView.as_view(), name="triage"),
     path(

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from notifications import selectors
-from users.policy import allows
+from users.policy import allows, conflicted_with
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,19 @@ def rapporteur(notification) -> list[Recipient]:
     return [committee_member(member)]
 
 
+def ssc_chair(organisation) -> list[Recipient]:
+    """The SSC chair(s), leaving out any with a conflict with the organisation."""
+    return [
+        committee_member(chair)
+        for chair in selectors.ssc_chairs().order_by("full_name", "pk")
+        if not conflicted_with(chair, organisation)
+    ]
+
+
+def _ssc_chair(notification, organisation, by) -> list[Recipient]:
+    return ssc_chair(organisation or notification.organisation)
+
+
 def _secas(notification, organisation, by) -> list[Recipient]:
     return [secas_mailbox()]
 
@@ -150,6 +163,10 @@ AUDIENCES: dict[str, tuple[Audience, ...]] = {
     "assessment_decision_letter": (_case_contacts, _organisation_people),
     "self_assessment_submitted": (_secas,),
     "remediation_step_sent_back": (_organisation_people,),
+    # A follow-up assessment opened after Deferred or Rejected: SECAS books it; the chair
+    # sees the risk (the User hears in its assessment_completed email).
+    "follow_up_opened_secas": (_secas,),
+    "follow_up_opened_chair": (_ssc_chair,),
 }
 
 

@@ -218,6 +218,9 @@ SSC_INFORMATION_RESPONSE_WORKING_DAYS = env_int("SSC_INFORMATION_RESPONSE_WORKIN
 SSC_MEETING_QUORUM = env_int("SSC_MEETING_QUORUM", 5)
 # A party with at most this many Smart Metering Systems is small (as published by SECAS).
 SMALL_PARTY_MAX_SMART_METERING_SYSTEMS = env_int("SMALL_PARTY_MAX_SMART_METERING_SYSTEMS", 250_000)
+# After Deferred or Rejected, the follow-up assessment is due this many months after the
+# decision unless the SSC sets a date.
+FOLLOW_UP_ASSESSMENT_MONTHS = env_int("FOLLOW_UP_ASSESSMENT_MONTHS", 6)
 
 # Sessions end after this many seconds without activity: users.middleware.IdleTimeoutMiddleware
 # renews them, writing at most once a minute rather than on every request.

@@ -8,6 +8,7 @@ from sscportal.pagination import MAX_PAGE, page_number_of
 PAGED_LISTS = [
     "assessments:dashboard",
     "assessments:meetings",
+    "assessments:at_risk",
     "users:audit",
     "secas:awaiting",
     "secas:assessments",

@@ -159,6 +159,8 @@ PAGES = {
     "notifications:attachment_download": Page("get", "attachment", "notifications.prepare"),
     "assessments:dashboard": Page("get", None, "assessments.view_committee_pages"),
     "assessments:organisation_names": Page("get", None, "assessments.view_committee_pages"),
+    # The committee's at-risk list: SECAS and SSC members (each without their conflicts).
+    "assessments:at_risk": Page("get", None, "assessments.view_committee_pages"),
     "assessments:case": Page("get", "case", REVIEWERS),
     "assessments:triage": Page("post", "case", REVIEWERS),
     "assessments:request_information": Page("post", "case", REVIEWERS),

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from sscportal.settings import env_bool
-from tests.test_settings_module import read_setting
+from tests.test_settings_module import ROOT, read_setting
 
 
 @pytest.mark.parametrize("word", ["1", "true", "TRUE", " yes ", "on", "On"])
@@ -52,3 +52,16 @@ def test_a_correctly_spelt_setting_still_starts_the_portal():
     result = read_setting("settings.HTTPS", DJANGO_DEBUG="true", DJANGO_HTTPS="yes")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
+
+
+def test_the_follow_up_assessment_months_are_read_from_the_environment():
+    assert (
+        read_setting("settings.FOLLOW_UP_ASSESSMENT_MONTHS", DJANGO_DEBUG="true").stdout.strip()
+        == "6"
+    )
+    result = read_setting(
+        "settings.FOLLOW_UP_ASSESSMENT_MONTHS", DJANGO_DEBUG="true", FOLLOW_UP_ASSESSMENT_MONTHS="3"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "3"
+    assert "\nFOLLOW_UP_ASSESSMENT_MONTHS=6\n" in (ROOT / ".env.example").read_text()

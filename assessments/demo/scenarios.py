@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from assessments.follow_up import FollowUpPlan
 from assessments.models import Assessment, AssessmentKind, AssessmentState, Decision, SSCMeeting
 from assessments.services import (
     decide,
@@ -193,6 +194,7 @@ class AssessmentPlan:
     outcome: str = ""
     notes: str = ""
     steps: tuple = ()  # remediation.StepPlan, for "Approved subject to steps"
+    follow_up: FollowUpPlan | None = None  # for Deferred or Rejected: the defaults otherwise
 
 
 STATE_ORDER = list(AssessmentState.values)
@@ -313,6 +315,7 @@ def advance_assessment(
                 status=plan.outcome,
                 rationale=plan.notes or OUTCOME_REASONS,
                 steps=list(plan.steps),
+                follow_up=plan.follow_up,
             )
             assessment.refresh_from_db()
     return assessment

@@ -14,10 +14,12 @@ from collections import Counter
 from datetime import date, timedelta
 
 from django.core.files.base import ContentFile
+from django.db.models import F
 from django.utils import timezone
+from django_fsm_log.models import StateLog
 
 from assessments.demo import scenarios
-from assessments.demo.meetings import CURRENT, NEXT, seed_conflict, seed_meetings
+from assessments.demo.meetings import CURRENT, NEXT, PAST_1, seed_conflict, seed_meetings
 from assessments.demo.people import (
     ACCOUNTS,
     CHAIR,
@@ -44,10 +46,13 @@ from assessments.demo.register import (
     seed_providers,
 )
 from assessments.demo.scenarios import AssessmentPlan
+from assessments.follow_up import FollowUpPlan, default_due_date
 from assessments.models import (
     Assessment,
+    AssessmentDecision,
     AssessmentKind,
     AssessmentState,
+    AssuranceRecord,
     RemediationPlan,
     RemediationStep,
 )
@@ -404,7 +409,8 @@ class DemoSeed:
                 )
                 self.advance(assessment, AssessmentPlan(target, "Albion Assurance LLP", 0, 0))
 
-        # Closed: assessed under G8.13 and deferred, so a second system is at risk.
+        # Closed: assessed under G8.13 and deferred five weeks ago, so a second system is at risk
+        # and reads "Not approved"; its follow-up assessment is booked.
         if kestrel := self.new_case(
             "kestrel",
             system_name="Kestrel Analytics Cloud",
@@ -425,16 +431,7 @@ class DemoSeed:
                 "never assessed: assessment required under G8.13.",
                 scope="All G3–G6 obligations for the Other User role on the new system.",
             )
-            scenarios.assessment_completed(
-                assessment,
-                by=self.people[SECAS],
-                decided_by=self.people[MEMBER],
-                meeting=self.meetings[CURRENT],
-                outcome=AssuranceStatus.DEFERRED,
-                notes="Deferred: logging and monitoring of the provider's administrators "
-                "do not meet G5; reassessment after remediation.",
-                today=self.today,
-            )
+            self.deferred_with_follow_up(assessment)
 
         # Assessed under G8.13 and approved subject to steps: one step done and awaiting
         # SECAS, one overdue.
@@ -482,6 +479,51 @@ class DemoSeed:
             roles=("import-supplier",),
             smets2=12_000,
         )
+
+    def deferred_with_follow_up(self, assessment: Assessment) -> None:
+        """Deferred at a meeting weeks ago (fieldwork before that), and the follow-up it opened
+        now booked."""
+        meeting = self.meetings[PAST_1]
+        decided_on = meeting.date
+        ago = (self.today - decided_on).days
+        deferred = scenarios.assessment_completed(
+            assessment,
+            by=self.people[SECAS],
+            decided_by=self.people[MEMBER],
+            meeting=meeting,
+            outcome=AssuranceStatus.DEFERRED,
+            notes="Deferred: logging and monitoring of the provider's administrators "
+            "do not meet G5; reassessment after remediation.",
+            plan=AssessmentPlan(
+                fieldwork_start=-ago - 40,
+                fieldwork_end=-ago - 36,
+                report=-ago - 25,
+                response_due=-ago - 12,
+                response=-ago - 14,
+                follow_up=FollowUpPlan(
+                    due_date=default_due_date(decided_on),
+                    scope="The findings on logging and monitoring of the provider's "
+                    "administrators, and the G5 controls they affect.",
+                ),
+            ),
+            today=self.today,
+        )
+        # The service records today's decision; the demo moves it, and the assessment's log
+        # (in order) and the follow-up's opening, weeks back.
+        decided_at = timezone.now() - timedelta(days=ago)
+        follow_up = deferred.follow_ups.get()
+        Assessment.objects.filter(pk=deferred.pk).update(completed_at=decided_at)
+        AssuranceRecord.objects.filter(assessment=deferred).update(
+            effective_date=decided_on, recorded_at=decided_at
+        )
+        AssessmentDecision.objects.filter(assessment=deferred).update(decided_at=decided_at)
+        StateLog.objects.for_(deferred).update(timestamp=F("timestamp") - timedelta(days=ago))
+        StateLog.objects.for_(follow_up).update(timestamp=decided_at)
+        self.advance(
+            follow_up,
+            AssessmentPlan(AssessmentState.SCHEDULED, "Northgate Cyber Assurance Ltd", 28, 32),
+        )
+        self.created["follow-up assessments"] += 1
 
     def remediation_plan(self, assessment: Assessment, *, owner: str) -> None:
         """Completed "Approved subject to steps"; the plan was set weeks ago, so a step is late."""

@@ -22,7 +22,7 @@ def grant(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assessments", "0018_remediation_plan"),
+        ("assessments", "0020_follow_up"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

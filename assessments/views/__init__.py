@@ -1,6 +1,7 @@
 """Views of the SSC's side: the committee's pages and SECAS's tracking pages."""
 
 from assessments.views.committee import (
+    AtRiskView,
     AttendanceView,
     CaseView,
     ConfirmNonComplianceView,
@@ -30,6 +31,7 @@ from assessments.views.secas import (
 __all__ = [
     "AssessmentStepView",
     "AssessmentView",
+    "AtRiskView",
     "AttendanceView",
     "CaseView",
     "CommunicationsView",

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
@@ -18,7 +18,7 @@ from django_fsm import has_transition_perm
 from assessments import documents, forms, services
 from assessments import selectors as ssc
 from assessments.filters import CaseQueueFilter
-from assessments.models import Assessment, AssuranceRecord, Decision, SSCMeeting
+from assessments.models import Assessment, Decision, SSCMeeting
 from assessments.remediation import StepPlan
 from assessments.triage import facts_for, suggest
 from notifications import selectors
@@ -32,7 +32,7 @@ from notifications.models import (
 from notifications.services import TransitionRefused
 from notifications.workdays import working_days_since
 from sscportal.http import safe_next_url
-from sscportal.pagination import CappedPaginator
+from sscportal.pagination import CappedPaginator, page_number_of
 from users import services as register
 from users.models import Organisation, SecurityEvent
 from users.policy import allows
@@ -73,19 +73,11 @@ class OrganisationHomeView(LoginRequiredMixin, TemplateView):
         systems_page = Paginator(
             UserSystem.objects.filter(organisation=organisation)
             .select_related("provider")
-            .prefetch_related(
-                # Only each system's latest record is shown, so only it is loaded.
-                Prefetch(
-                    "assurance_records",
-                    queryset=AssuranceRecord.objects.order_by("-effective_date", "-recorded_at")[
-                        :1
-                    ],
-                    to_attr="latest_assurance_records",
-                )
-            )
             .order_by("-is_first_system", "name", "pk"),
             SYSTEMS_PER_PAGE,
         ).get_page(self.request.GET.get("systems_page"))
+        # The record in force for each system shown, and its open follow-up.
+        in_force = ssc.assurance_in_force(systems_page.object_list)
         notifications = (
             Notification.objects.filter(organisation=organisation)
             .only(*HOME_COLUMNS)
@@ -114,12 +106,12 @@ class OrganisationHomeView(LoginRequiredMixin, TemplateView):
             latest_assurance=latest_assurance,
             next_annual_review_date=ssc.next_annual_review_due(organisation),
             systems=[
-                {
-                    "system": system,
-                    "assurance": next(iter(system.latest_assurance_records), None),
-                }
+                {"system": system, "in_force": in_force[system.pk]}
                 for system in systems_page.object_list
             ],
+            follow_ups=ssc.open_follow_ups_of([organisation.pk], timezone.localdate()).get(
+                organisation.pk, []
+            ),
             systems_page=systems_page,
             systems_query=query_without(self.request, "systems_page"),
             page=page,
@@ -202,6 +194,32 @@ class DashboardView(CommitteeMixin, TemplateView):
         return context
 
 
+AT_RISK_PER_PAGE = 25
+
+
+class AtRiskView(CommitteeMixin, TemplateView):
+    """The organisations at risk, as SECAS's list shows them, for the committee: an SSC member's
+    list leaves out the organisations they are conflicted with."""
+
+    template_name = "assessments/at_risk.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        today = timezone.localdate()
+        number = page_number_of(self.request.GET.get("page"))
+        page = Paginator(ssc.organisations_at_risk_for(user, today), AT_RISK_PER_PAGE).get_page(
+            number
+        )
+        context.update(
+            page=page,
+            rows=ssc.risk_reasons(page.object_list, today),
+            hides_conflicts=not allows(user, "assessments.view_secas_pages"),
+            query_string=query_without(self.request, "page"),
+        )
+        return context
+
+
 class OrganisationNamesView(CommitteeMixin, View):
     """Names for the queue's organisation filter as the person types (JSON, at most 10)."""
 
@@ -254,6 +272,9 @@ class CaseView(CommitteeMixin, TemplateView):
             .order_by("-completed_at")
             .first(),
             systems=ssc.organisation_systems(organisation),
+            case_system_in_force=ssc.assurance_in_force([case.user_system])[case.user_system_id]
+            if case.user_system_id
+            else None,
             system_cases=ssc.system_notifications(case.user_system, user)
             if case.user_system_id
             else [],

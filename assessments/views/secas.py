@@ -371,7 +371,9 @@ class AssessmentView(SecasMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         assessment = kwargs.get("assessment") or get_object_or_404(
-            ssc.assessments_visible_to(user).select_related("organisation", "notification"),
+            ssc.assessments_visible_to(user).select_related(
+                "organisation", "notification", "follows"
+            ),
             pk=self.kwargs["pk"],
         )
         # Forms posted and shown again with what was typed, by step.
@@ -417,6 +419,7 @@ class AssessmentView(SecasMixin, TemplateView):
             can_record_panel_decision=panel
             and allows(user, "assessments.record_panel_decision", assessment),
             plan=ssc.remediation_plan_of(assessment),
+            follow_up=ssc.follow_up_of(assessment),
             today=timezone.localdate(),
             history=ssc.assessment_history(assessment),
             flag_changes=ssc.flag_changes(assessment),

@@ -360,3 +360,41 @@ def test_the_demo_shows_a_remediation_plan_with_an_overdue_step(seeded):
     assert plan.record.status == AssuranceStatus.APPROVED_SUBJECT_TO_STEPS
     assert RemediationStep.objects.overdue(timezone.localdate()).filter(plan=plan).count() == 1
     assert plan.steps.filter(state=StepState.DONE, evidence__isnull=False).exists()
+
+
+def test_the_demo_shows_a_follow_up_in_progress_after_a_deferral_weeks_ago(seeded, client):
+    from django.urls import reverse
+
+    from assessments.models import AssessmentReason
+    from assessments.selectors import organisations_at_risk, risk_reasons
+
+    today = timezone.localdate()
+    deferred = Assessment.objects.get(assurance_status=AssuranceStatus.DEFERRED)
+    assert (today - deferred.assurance_record.effective_date).days >= 28
+    follow_up = deferred.follow_ups.get()
+    assert follow_up.reason == AssessmentReason.FOLLOW_UP
+    assert follow_up.state == AssessmentState.SCHEDULED  # the CIO is booked
+    assert follow_up.due_date > today
+    assert set(follow_up.systems_in_scope.all()) == set(deferred.systems_in_scope.all())
+    opened = StateLog.objects.for_(follow_up).get(transition="open_follow_up")
+    assert opened.by is not None
+    assert opened.timestamp < StateLog.objects.for_(follow_up).get(transition="schedule").timestamp
+
+    # SECAS's at-risk list, the system's page and the organisation's home page all show it.
+    organisation = deferred.organisation
+    [row] = [
+        row
+        for row in risk_reasons(organisations_at_risk(today), today)
+        if row["organisation"] == organisation
+    ]
+    assert [entry["pk"] for entry in row["follow_ups"]] == [follow_up.pk]
+    client.force_login(User.objects.get(email="secas@demo.ssc-portal.test"))
+    system = follow_up.systems_in_scope.get()
+    page = client.get(reverse("assessments:system", args=[system.pk])).content.decode()
+    assert "Not approved" in page
+    assert f"follow-up FUSA due by {follow_up.due_date:%d/%m/%Y}" in page
+    submitter = organisation.memberships.filter(role=Membership.Role.SUBMITTER).first().user
+    client.force_login(submitter)
+    home = client.get(reverse("organisation_home", args=[organisation.pk])).content.decode()
+    assert "Not approved" in home
+    assert f"due by {follow_up.due_date:%d/%m/%Y}" in home
