@@ -19,6 +19,7 @@ from assessments import services
 from assessments.follow_up import FollowUpPlan, open_follow_up
 from assessments.models import (
     Assessment,
+    AssessmentDecision,
     AssessmentKind,
     AssessmentReason,
     AssessmentState,
@@ -157,7 +158,8 @@ def test_a_follow_up_the_outcome_cannot_take_is_refused_and_nothing_is_recorded(
         complete(awaiting, secas, status, follow_up=plan)
 
     awaiting.refresh_from_db()
-    assert awaiting.state == A.RESPONSE_RECEIVED
+    assert awaiting.state == A.OUTCOME_PROPOSED  # the proposal stands; nothing was decided
+    assert not AssessmentDecision.objects.filter(assessment=awaiting).exists()
     assert not AssuranceRecord.objects.filter(assessment=awaiting).exists()
     assert not Assessment.objects.filter(reason=AssessmentReason.FOLLOW_UP).exists()
 
@@ -168,9 +170,10 @@ def test_an_approval_opens_no_follow_up(awaiting, secas):
     assert not outbox("follow_up_opened_secas")
 
 
-def test_opening_is_logged_naming_who_and_what_it_follows(deferred, secas):
+def test_opening_is_logged_naming_who_and_what_it_follows(deferred):
     log = StateLog.objects.for_(deferred).get()
-    assert (log.transition, log.state, log.by) == ("open_follow_up", A.REQUIRED, secas)
+    decider = AssessmentDecision.objects.get(assessment=deferred.follows).decided_by
+    assert (log.transition, log.state, log.by) == ("open_follow_up", A.REQUIRED, decider)
     decided_on = f"{TODAY():%d/%m/%Y}"
     assert log.description == (
         "Opened as the follow-up to the Verification User Security Assessment (VUSA) of "
@@ -198,7 +201,7 @@ def test_secas_can_make_a_follow_up_count_as_the_annual_review(deferred, secas):
 
 
 def test_the_user_is_told_the_follow_ups_type_due_date_and_what_to_do(deferred, submitter):
-    email = outbox("assessment_completed")[submitter.email]
+    email = outbox("assessment_decision_letter")[submitter.email]
     due = f"{deferred.due_date:%d/%m/%Y}"
     assert f"follow-up due by {due}" in email.subject
     assert "Assurance status: Deferred" in email.body_text
