@@ -147,6 +147,10 @@ AUDIENCES: dict[str, tuple[Audience, ...]] = {
     "decision_letter": (_case_contacts,),
     "assessment_completed": (_case_contacts, _organisation_people),
     "self_assessment_submitted": (_secas,),
+    # The report (for a USSA, the CIO's review) is on the portal: the User responds by the date.
+    "assessment_report_ready": (_case_contacts, _organisation_people),
+    # The User uploaded its response on the portal: SECAS takes the assessment on.
+    "assessment_response_submitted": (_secas,),
     "remediation_step_sent_back": (_organisation_people,),
 }
 

@@ -32,6 +32,7 @@ STEP_FORMS = {
     "receive_response": forms.RecordResponseForm,
     "complete": forms.CompleteForm,
 }
+DOCUMENT_STEPS = services.DOCUMENT_STEPS  # their forms take the documents' uploads
 STEP_SERVICES = {
     "schedule": services.schedule_assessment,
     "start_fieldwork": services.start_fieldwork,
@@ -347,6 +348,9 @@ class AssessmentView(SecasMixin, TemplateView):
         )
         available = list(assessment.get_available_user_state_transitions(self.request.user))
         step = available[0].name if available else None
+        if kwargs.get("typed_step", step) != step:
+            # The page was out of date and the assessment has moved on: its next step's form.
+            kwargs = {**kwargs, "step_form": None, "steps_formset": None, "step_file_forms": None}
         context.update(
             assessment=assessment,
             step=step,
@@ -358,7 +362,9 @@ class AssessmentView(SecasMixin, TemplateView):
             today=timezone.localdate(),
             history=ssc.assessment_history(assessment),
             flag_changes=ssc.flag_changes(assessment),
-            files=list(assessment.self_assessment_files.select_related("uploaded_by")),
+            documents=ssc.documents_by_kind(assessment),
+            step_file_forms=kwargs.get("step_file_forms")
+            or (forms.document_forms() if step in DOCUMENT_STEPS else None),
             counts_form=kwargs.get("counts_form")
             or forms.CountsAsAnnualReviewForm(
                 initial={"counts_as_annual_review": str(bool(assessment.counts_as_annual_review))}
@@ -400,17 +406,30 @@ class AssessmentStepView(SecasMixin, View):
         form = STEP_FORMS[step](request.POST)
         extra = {}
         formset = None
+        uploads = None
         if step == "complete" and "steps-TOTAL_FORMS" in request.POST:
             # "Approved subject to steps" comes with its steps, set in the same form.
             formset = forms.RemediationStepFormSet(request.POST, prefix="steps")
-        if not form.is_valid() or (formset is not None and not formset.is_valid()):
+        if step in DOCUMENT_STEPS:
+            uploads = forms.document_forms(request.POST, request.FILES)
+        # Every form is checked (not stopping at the first), so each shows its own errors.
+        results = [form.is_valid()]
+        results += [formset.is_valid()] if formset is not None else []
+        results += [upload.is_valid() for upload in uploads or []]
+        typed = {
+            "typed_step": step,
+            "step_form": form,
+            "steps_formset": formset,
+            "step_file_forms": uploads,
+        }
+        if not all(results):
             messages.error(request, "Nothing was recorded: please correct the form.")
             view = AssessmentView(request=request, kwargs={"pk": pk})
-            return view.render_to_response(
-                view.get_context_data(assessment=assessment, step_form=form, steps_formset=formset)
-            )
+            return view.render_to_response(view.get_context_data(assessment=assessment, **typed))
         if formset is not None:
             extra["steps"] = [StepPlan(**row.cleaned_data) for row in formset if row.cleaned_data]
+        if uploads is not None:
+            extra["documents"] = forms.checked_documents(uploads)
         try:
             STEP_SERVICES[step](
                 assessment=assessment, by=request.user, **form.cleaned_data, **extra
@@ -420,9 +439,7 @@ class AssessmentStepView(SecasMixin, View):
             messages.error(request, str(refusal))
             assessment.refresh_from_db()
             view = AssessmentView(request=request, kwargs={"pk": pk})
-            return view.render_to_response(
-                view.get_context_data(assessment=assessment, step_form=form, steps_formset=formset)
-            )
+            return view.render_to_response(view.get_context_data(assessment=assessment, **typed))
         assessment.refresh_from_db()
         messages.success(
             request,

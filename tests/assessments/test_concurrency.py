@@ -112,7 +112,7 @@ def _at_once(*actions):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_submitters_sending_the_self_assessment_at_once_send_it_once(organisation):
-    from assessments.models import SelfAssessmentFile
+    from assessments.models import AssessmentDocument
     from tests.assessments.test_lifecycle import checked_upload
 
     people = [factories.MembershipFactory(organisation=organisation, role="submitter").user]
@@ -134,7 +134,7 @@ def test_two_submitters_sending_the_self_assessment_at_once_send_it_once(organis
     )
     assert outcomes.count("done") == 1
     assert any("is not possible" in outcome for outcome in outcomes)
-    assert SelfAssessmentFile.objects.count() == 1
+    assert AssessmentDocument.objects.count() == 1
 
 
 @pytest.mark.postgres
