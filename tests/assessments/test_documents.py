@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm_log.models import StateLog
@@ -695,3 +696,39 @@ def test_self_assessment_files_become_self_assessment_documents_with_their_downl
         assert (download.document_id, download.user_id) == (document.pk, person.pk)
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def test_the_home_page_lists_the_assessments_ten_at_a_time_open_ones_first(
+    client, organisation, submitter
+):
+    for days in range(11):
+        Assessment.objects.create(
+            organisation=organisation, kind="vusa", cycle_year=2, due_date=in_days(200 + days)
+        )
+    done = ad_hoc(organisation)
+    Assessment.objects.filter(pk=done.pk).update(state=A.COMPLETED, assurance_status="approved")
+    client.force_login(submitter)
+    home = reverse("organisation_home", args=[organisation.pk])
+    first = text(client.get(home))
+    assert "Assessments 1–10 of 12" in first
+    assert reverse("assessments:assessment", args=[done.pk]) not in first
+    second = text(client.get(home, {"assessments_page": 2}))
+    assert reverse("assessments:assessment", args=[done.pk]) in second
+    assert "Completed: Approved" in second
+
+
+def test_the_users_page_reads_the_same_for_one_document_or_many(
+    client, django_assert_max_num_queries, organisation, awaiting_response, submitter, secas
+):
+    many = at_fieldwork(ad_hoc(organisation), secas)
+    record_the_report(
+        many, secas, documents=[checked_upload(f"part-{n}.pdf", tlp="green") for n in range(6)]
+    )
+    client.force_login(submitter)
+    client.get(reverse("organisation_home", args=[organisation.pk]))  # may write the session
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("assessments:assessment", args=[awaiting_response.pk]))
+    with django_assert_max_num_queries(len(one)):
+        page = text(client.get(reverse("assessments:assessment", args=[many.pk])))
+    assert "part-5.pdf" in page
+    assert "Send your response" in page
