@@ -407,7 +407,8 @@ def start_fieldwork(*, assessment: Assessment, by: User, started_on: date) -> As
 
 def _documents(documents, *, missing: str) -> list:
     """Checked uploads as the forms hand them over: (upload, file kind, TLP, description) each,
-    the upload already checked by AttachmentForm (type, size, safe name). None is refused."""
+    the upload already checked by AttachmentForm (type, size, safe name); none at all is refused
+    with `missing`."""
     documents = list(documents or ())
     if not documents:
         raise TransitionRefused(missing)
