@@ -44,10 +44,11 @@ rules.add_perm("assessments.view_own_assessment", prepares_for)
 rules.add_perm("assessments.submit_self_assessment", submits_for)
 # The User's response to the report: its submitters upload it, as they send a self-assessment.
 rules.add_perm("assessments.submit_assessment_response", submits_for)
-# The response step itself: uploaded by the User, or recorded by SECAS when it came otherwise.
+# The response step itself: recorded by SECAS when it came otherwise, or uploaded by the User
+# (SECAS asked first: its page then needs no membership lookup).
 rules.add_perm(
     "assessments.receive_response",
-    submits_for | (is_secas & holds_model_permission("assessments.manage_assessment")),
+    (is_secas & holds_model_permission("assessments.manage_assessment")) | submits_for,
 )
 # An assessment's documents: the organisation's people, and SECAS (who passes them on).
 rules.add_perm("assessments.view_assessment_documents", prepares_for | on_secas_side)
