@@ -1,5 +1,8 @@
 from django import forms as django_forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.http import Http404
+from django.shortcuts import redirect
 
 from assessments import forms, services
 from assessments import selectors as ssc
@@ -21,7 +24,7 @@ from notifications.admin import (
     ServiceTransitionAdminMixin,
 )
 from notifications.models import Notification
-from notifications.services import TransitionRefused
+from notifications.services import TransitionRefused, step_label
 from sscportal.admin import ActingUserFormMixin, ReadOnlyAdmin, adopt_saved
 from sscportal.history import RegisterHistoryAdmin
 from users.policy import allows
@@ -262,6 +265,8 @@ class AssessmentAdmin(VisibleRowsAdminMixin, ServiceTransitionAdminMixin, admin.
     filter_horizontal = ["systems_in_scope"]
     list_select_related = ["organisation"]
     inlines = [ReadOnlyStateLogInline]
+    # The steps with documents (report, CIO's review, response) keep a form here only so that
+    # their button leads to fsm_transition_view, which sends SECAS to the assessment's page.
     fsm_forms = {
         "schedule": forms.ScheduleForm,
         "start_fieldwork": forms.StartFieldworkForm,
@@ -276,15 +281,6 @@ class AssessmentAdmin(VisibleRowsAdminMixin, ServiceTransitionAdminMixin, admin.
             assessment=obj, by=user, **data
         ),
         "start_fieldwork": lambda obj, user, **data: services.start_fieldwork(
-            assessment=obj, by=user, **data
-        ),
-        "receive_report": lambda obj, user, **data: services.record_report(
-            assessment=obj, by=user, **data
-        ),
-        "record_cio_review": lambda obj, user, **data: services.record_cio_review(
-            assessment=obj, by=user, **data
-        ),
-        "receive_response": lambda obj, user, **data: services.record_response(
             assessment=obj, by=user, **data
         ),
         # Replacing a proposal, and the decision itself, are on the SECAS and committee pages,
@@ -316,12 +312,28 @@ class AssessmentAdmin(VisibleRowsAdminMixin, ServiceTransitionAdminMixin, admin.
         "report_received_date",
         "response_due_date",
         "response_received_date",
+        "response_notes",
         "assurance_status",
         "completed_at",
     ]
 
     def has_add_permission(self, request):
         return False
+
+    def fsm_transition_view(self, request, object_id, transition_name, **kwargs):
+        if transition_name not in services.DOCUMENT_STEPS:
+            return super().fsm_transition_view(request, object_id, transition_name, **kwargs)
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404("No such assessment.")
+        # The admin's step forms take no files: the step is taken where its documents are.
+        self.message_user(
+            request,
+            f"“{step_label(Assessment, transition_name)}” comes with its documents: upload them "
+            "and record the step here, on the assessment's page.",
+            messages.INFO,
+        )
+        return redirect("secas:assessment", pk=obj.pk)
 
 
 class AssuranceRecordAdminForm(django_forms.ModelForm):

@@ -120,7 +120,7 @@ def queue_follow_up_emails(
     *, follow_up: Assessment, completed: Assessment, record: AssuranceRecord
 ) -> None:
     """SECAS (who books it) and the SSC chair (who sees the risk) are told; the User hears in
-    its assessment_completed email."""
+    its decision letter (assessment_decision_letter)."""
     organisation = follow_up.organisation
     names = list(
         follow_up.systems_in_scope.order_by("name", "pk").values_list("name", flat=True)[

@@ -18,7 +18,7 @@ from assessments.models import (
     RemediationStep,
     SSCMeeting,
 )
-from notifications.forms import SensibleDateField
+from notifications.forms import AttachmentForm, SensibleDateField
 from notifications.models import AssuranceStatus, SrpCoverage, UserSystem
 from notifications.selectors import ssc_members
 from sscportal.formfields import CleanCharField, limit_of, yes_no_field
@@ -146,6 +146,40 @@ class AssessmentRequiredDecisionForm(DecisionForm):
     )
 
 
+RESPONSE_DUE_LABEL = "Response due (date set by the SSC)"
+RESPONSE_DUE_HELP = "The User is emailed that the report is on the portal and its response is due."
+DOCUMENT_SLOTS = 3  # files sent with one step; the first is required
+
+
+def document_forms(data=None, files=None, *, slots: int = DOCUMENT_SLOTS) -> list[AttachmentForm]:
+    """One checked-upload form per slot, with a notification file's checks (type by content,
+    size limit, safe name) and its TLP marking; the first slot is required."""
+    return [
+        AttachmentForm(
+            data,
+            files,
+            prefix=f"file{slot}",
+            empty_permitted=slot > 1,
+            use_required_attribute=slot == 1,
+        )
+        for slot in range(1, slots + 1)
+    ]
+
+
+def checked_documents(uploads: list[AttachmentForm]) -> list[tuple]:
+    """The valid uploads as the services take them: (upload, file kind, TLP, description)."""
+    return [
+        (
+            upload.cleaned_data["file"],
+            upload.cleaned_data["file"].kind,
+            upload.cleaned_data["tlp"],
+            upload.cleaned_data.get("description", ""),
+        )
+        for upload in uploads
+        if upload.cleaned_data.get("file")
+    ]
+
+
 class ScheduleForm(forms.Form):
     cio_name = CleanCharField(label="User CIO", max_length=limit_of(Assessment, "cio_name"))
     fieldwork_start_date = SensibleDateField(widget=DATE_WIDGET, error_messages=DATE_ERRORS)
@@ -166,7 +200,10 @@ class RecordReportForm(forms.Form):
         label="Fieldwork ended on", widget=DATE_WIDGET, error_messages=DATE_ERRORS
     )
     response_due_date = SensibleDateField(
-        label="User's response due by", widget=DATE_WIDGET, error_messages=DATE_ERRORS
+        label=RESPONSE_DUE_LABEL,
+        help_text=RESPONSE_DUE_HELP,
+        widget=DATE_WIDGET,
+        error_messages=DATE_ERRORS,
     )
 
 
@@ -178,7 +215,10 @@ class RecordCioReviewForm(forms.Form):
         label="CIO's review completed on", widget=DATE_WIDGET, error_messages=DATE_ERRORS
     )
     response_due_date = SensibleDateField(
-        label="User's response due by", widget=DATE_WIDGET, error_messages=DATE_ERRORS
+        label=RESPONSE_DUE_LABEL,
+        help_text=RESPONSE_DUE_HELP,
+        widget=DATE_WIDGET,
+        error_messages=DATE_ERRORS,
     )
 
 
@@ -187,6 +227,15 @@ class SelfAssessmentForm(forms.Form):
         label="Notes for the CIO (optional)",
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=limit_of(Assessment, "self_assessment_notes"),
+        required=False,
+    )
+
+
+class SubmitResponseForm(forms.Form):
+    notes = CleanCharField(
+        label="A note for SECAS (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limit_of(Assessment, "response_notes"),
         required=False,
     )
 

@@ -18,9 +18,8 @@ from notifications.models import (
     AT_RISK_ASSURANCE,
     AssuranceStatus,
     Notification,
-    TLPMarking,
+    StoredFile,
     UserSystem,
-    attachment_upload_to,
 )
 from sscportal.fields import PlainCharField, PlainTextField
 from users.models import Organisation, PartyCategory, PartySize
@@ -335,6 +334,12 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
     report_received_date = models.DateField(null=True, blank=True)
     response_due_date = models.DateField(null=True, blank=True)
     response_received_date = models.DateField(null=True, blank=True)
+    response_notes = PlainTextField(
+        "notes with the response",
+        max_length=5000,
+        blank=True,
+        help_text="From the User, with its response.",
+    )
     assurance_status = models.CharField(max_length=40, choices=AssuranceStatus.choices, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -401,6 +406,11 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
     def awaits_self_assessment(self) -> bool:
         """A USSA the User has not yet submitted: the next step is the User's, not SECAS's."""
         return self.is_self_assessment and self.state == A.REQUIRED
+
+    @property
+    def awaits_response(self) -> bool:
+        """The report (for a USSA, the CIO's review) is in: the User's response is next."""
+        return self.state in (A.REPORT_RECEIVED, A.CIO_REVIEW_RECORDED)
 
     @property
     def is_open(self) -> bool:
@@ -506,7 +516,8 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[A.REPORT_RECEIVED, A.CIO_REVIEW_RECORDED],
         target=A.RESPONSE_RECEIVED,
-        permission=fsm_permission("assessments.record_assessment_steps"),
+        # SECAS records a response received outside the portal; the User uploads its own.
+        permission=fsm_permission("assessments.receive_response"),
         custom={"label": "Record the User's response as received"},
     )
     def receive_response(self, *, received_on, by=None, description=None):
@@ -713,36 +724,35 @@ class AssessmentDecision(models.Model):
         return self.status != self.proposed_status
 
 
-class SelfAssessmentFile(models.Model):
-    """A file the User sent with its self-assessment (USSA), checked like notification files."""
+class DocumentKind(models.TextChoices):
+    """What an assessment's document is: the User's self-assessment, the report (the CIO's report,
+    or for a USSA the CIO's review), or the User's response to it."""
 
-    assessment = models.ForeignKey(Assessment, models.PROTECT, related_name="self_assessment_files")
-    file = models.FileField(upload_to=attachment_upload_to, max_length=255)
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField()
-    tlp = models.CharField(
-        "TLP marking", max_length=10, choices=TLPMarking.choices, default=TLPMarking.AMBER
-    )
-    description = PlainCharField(max_length=255, blank=True)
+    SELF_ASSESSMENT = "self_assessment", "Self-assessment"
+    REPORT = "report", "Assessment report"
+    RESPONSE = "response", "User's response"
+
+
+class AssessmentDocument(StoredFile):
+    """A document of an assessment, checked like notification files: the User's self-assessment,
+    the assessment report (G8.22) or the User's response (G8.24)."""
+
+    assessment = models.ForeignKey(Assessment, models.PROTECT, related_name="documents")
+    kind = models.CharField(max_length=20, choices=DocumentKind.choices)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="self_assessment_files_uploaded"
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="assessment_documents_uploaded"
     )
-    uploaded_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["uploaded_at"]
-
-    def __str__(self):
-        return f"{self.original_name} [{self.get_tlp_display()}]"
+    class Meta(StoredFile.Meta):
+        ordering = ["uploaded_at", "pk"]
 
 
-class SelfAssessmentFileDownload(models.Model):
-    """Who downloaded which self-assessment file, and when."""
+class AssessmentDocumentDownload(models.Model):
+    """Who downloaded which assessment document, and when."""
 
-    file = models.ForeignKey(SelfAssessmentFile, models.PROTECT, related_name="downloads")
+    document = models.ForeignKey(AssessmentDocument, models.PROTECT, related_name="downloads")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="self_assessment_file_downloads"
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="assessment_document_downloads"
     )
     downloaded_at = models.DateTimeField(default=timezone.now)
 
@@ -751,7 +761,7 @@ class SelfAssessmentFileDownload(models.Model):
 
     def __str__(self):
         when = timezone.localtime(self.downloaded_at)
-        return f"{self.file} by {self.user} at {when:%d/%m/%Y %H:%M}"
+        return f"{self.document} by {self.user} at {when:%d/%m/%Y %H:%M}"
 
 
 class AssuranceRecordQuerySet(models.QuerySet):
@@ -1091,29 +1101,16 @@ class RemediationStep(ConcurrentTransitionMixin, models.Model):
         self.sent_back_reason = reason
 
 
-class StepEvidence(models.Model):
+class StepEvidence(StoredFile):
     """A file showing a step was done, with the same checks and marking as case attachments."""
 
     step = models.ForeignKey(RemediationStep, models.PROTECT, related_name="evidence")
-    file = models.FileField(upload_to=attachment_upload_to, max_length=255)
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField()
-    tlp = models.CharField(
-        "TLP marking", max_length=10, choices=TLPMarking.choices, default=TLPMarking.AMBER
-    )
-    description = PlainCharField(max_length=255, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="step_evidence_uploaded"
     )
-    uploaded_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["uploaded_at"]
+    class Meta(StoredFile.Meta):
         verbose_name_plural = "step evidence"
-
-    def __str__(self):
-        return f"{self.original_name} [{self.get_tlp_display()}]"
 
 
 class StepEvidenceDownload(models.Model):

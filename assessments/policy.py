@@ -37,11 +37,21 @@ rules.add_perm(
     is_secas & holds_model_permission("assessments.manage_assessment"),
 )
 
-# A self-assessment (USSA) is the User's: its submitters send it; SECAS records the CIO's review.
+# An assessment's page on the User's side: the organisation's people (committee accounts use
+# SECAS's page). A self-assessment (USSA) is the User's: its submitters send it; SECAS records
+# the CIO's review.
 rules.add_perm("assessments.view_own_assessment", prepares_for)
 rules.add_perm("assessments.submit_self_assessment", submits_for)
-# Its files: the organisation's people, and SECAS (who passes them to the CIO).
-rules.add_perm("assessments.view_self_assessment", prepares_for | on_secas_side)
+# The User's response to the report: its submitters upload it, as they send a self-assessment.
+rules.add_perm("assessments.submit_assessment_response", submits_for)
+# The response step itself: recorded by SECAS when it came otherwise, or uploaded by the User
+# (SECAS asked first: its page then needs no membership lookup).
+rules.add_perm(
+    "assessments.receive_response",
+    (is_secas & holds_model_permission("assessments.manage_assessment")) | submits_for,
+)
+# An assessment's documents: the organisation's people, and SECAS (who passes them on).
+rules.add_perm("assessments.view_assessment_documents", prepares_for | on_secas_side)
 # Whether an ad-hoc assessment counts as the annual review: SECAS, saying why.
 rules.add_perm(
     "assessments.change_counts_as_annual_review",

@@ -21,7 +21,7 @@ from assessments.models import (
     StepEvidenceDownload,
     StepState,
 )
-from notifications.models import AssuranceStatus
+from notifications.models import AssuranceStatus, stored_file_fields
 from notifications.recipients import portal_link, recipients_for
 from notifications.services import (
     TransitionRefused,
@@ -210,13 +210,8 @@ def add_step_evidence(
             )
         return StepEvidence.objects.create(
             step=locked,
-            file=upload,
-            original_name=upload.safe_name,
-            content_type=kind.content_type,
-            size=upload.size,
-            tlp=tlp,
-            description=description,
             uploaded_by=by,
+            **stored_file_fields(upload=upload, kind=kind, tlp=tlp, description=description),
         )
 
 

@@ -369,9 +369,10 @@ def assessment_responses(today: date, people: Recipients) -> list[Due]:
                     + (" and not received." if overdue else ".")
                 ),
                 action=(
-                    "Send the User Security Assessment Response to SECAS by the date the SSC set."
+                    "Upload the User Security Assessment Response on the assessment's page by "
+                    "the date the SSC set."
                 ),
-                url=_organisation_home(organisation),
+                url=portal_link("assessments:assessment", assessment.pk),
                 committee_url=_assessment_page(assessment),
                 organisation=organisation,
                 notification=assessment.notification,

@@ -40,18 +40,19 @@ from assessments.models import (
     Assessment,
     AssessmentCycleRule,
     AssessmentDecision,
+    AssessmentDocument,
     AssessmentKind,
     AssessmentQuerySet,
     AssessmentReason,
     AssessmentState,
     AssuranceRecord,
     Decision,
+    DocumentKind,
     LatestAssurance,
     OutcomeProposal,
     RemediationPlan,
     RemediationStep,
     Reminder,
-    SelfAssessmentFile,
     SSCMeeting,
     StepState,
 )
@@ -140,25 +141,80 @@ def assessments_visible_to(user, within: QuerySet | None = None) -> QuerySet[Ass
     )
 
 
-def get_own_self_assessment(user, pk) -> Assessment:
-    """A self-assessment (USSA) of one of the person's own organisations, or 404."""
+def get_own_assessment(user, pk) -> Assessment:
+    """An assessment of one of the person's own organisations, or 404 (committee accounts have
+    SECAS's page instead)."""
     assessment = (
-        Assessment.objects.select_related("organisation")
-        .filter(pk=pk, kind=AssessmentKind.USSA)
-        .first()
+        Assessment.objects.select_related("organisation", "notification").filter(pk=pk).first()
     )
     if assessment is None or not allows(user, "assessments.view_own_assessment", assessment):
+        raise Http404("No such assessment.")
+    return assessment
+
+
+def get_own_self_assessment(user, pk) -> Assessment:
+    """A self-assessment (USSA) of one of the person's own organisations, or 404."""
+    assessment = get_own_assessment(user, pk)
+    if assessment.kind != AssessmentKind.USSA:
         raise Http404("No such self-assessment.")
     return assessment
 
 
-def get_visible_self_assessment_file(user, pk) -> SelfAssessmentFile:
-    file = (
-        SelfAssessmentFile.objects.select_related("assessment__organisation").filter(pk=pk).first()
+def get_visible_document(user, pk) -> AssessmentDocument:
+    document = (
+        AssessmentDocument.objects.select_related("assessment__organisation").filter(pk=pk).first()
     )
-    if file is None or not allows(user, "assessments.view_self_assessment", file.assessment):
+    if document is None or not allows(
+        user, "assessments.view_assessment_documents", document.assessment
+    ):
         raise Http404("No such file.")
-    return file
+    return document
+
+
+# The documents an assessment page lists, per kind: a handful each in practice, capped all the same.
+DOCUMENTS_SHOWN = 50
+
+
+def documents_by_kind(assessment: Assessment) -> list[dict]:
+    """The assessment's documents grouped by kind (self-assessment, report, response), oldest
+    first within each, with who uploaded them; kinds without documents are left out."""
+    documents = list(
+        AssessmentDocument.objects.filter(assessment=assessment)
+        .select_related("uploaded_by")
+        .order_by("kind", "uploaded_at", "pk")[:DOCUMENTS_SHOWN]
+    )
+    return [
+        {
+            "kind": kind,
+            "label": label,
+            "documents": [document for document in documents if document.kind == kind],
+        }
+        for kind, label in DocumentKind.choices
+        if any(document.kind == kind for document in documents)
+    ]
+
+
+def organisation_assessments(organisation) -> QuerySet[Assessment]:
+    """The organisation's assessments for its home page: open ones first (earliest due), then
+    completed ones (latest first)."""
+    completed = Q(state=AssessmentState.COMPLETED)
+    return (
+        Assessment.objects.filter(organisation=organisation)
+        .annotate(
+            is_done=Case(When(completed, then=Value(1)), default=Value(0)),
+            open_due=Case(When(~completed, then=F("due_date")), output_field=DateField()),
+        )
+        .only(
+            "kind",
+            "reason",
+            "state",
+            "due_date",
+            "response_due_date",
+            "assurance_status",
+            "organisation_id",
+        )
+        .order_by("is_done", F("open_due").asc(nulls_last=True), "-due_date", "-pk")
+    )
 
 
 def self_assessments_to_submit(organisation) -> QuerySet[Assessment]:
@@ -169,6 +225,19 @@ def self_assessments_to_submit(organisation) -> QuerySet[Assessment]:
         )
         .only("kind", "state", "due_date", "organisation_id")
         .order_by("due_date", "pk")
+    )
+
+
+def responses_to_send(organisation) -> QuerySet[Assessment]:
+    """The organisation's assessments whose report is in and whose response it owes (its home
+    page), the earliest due first."""
+    return (
+        Assessment.objects.filter(
+            organisation=organisation,
+            state__in=[AssessmentState.REPORT_RECEIVED, AssessmentState.CIO_REVIEW_RECORDED],
+        )
+        .only("kind", "state", "due_date", "response_due_date", "organisation_id")
+        .order_by("response_due_date", "pk")
     )
 
 

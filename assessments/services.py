@@ -21,17 +21,18 @@ from assessments.models import (
     AnnualReviewFlagChange,
     Assessment,
     AssessmentDecision,
+    AssessmentDocument,
+    AssessmentDocumentDownload,
     AssessmentKind,
     AssessmentReason,
     AssessmentState,
     AssuranceRecord,
     Decision,
+    DocumentKind,
     LatestAssurance,
     MeetingConflict,
     OutcomeProposal,
     RemediationStep,
-    SelfAssessmentFile,
-    SelfAssessmentFileDownload,
     SSCMeeting,
     annual_review_due_date,
 )
@@ -45,7 +46,12 @@ from assessments.selectors import (
     open_annual_review,
     standing_proposal,
 )
-from notifications.models import AssuranceStatus, Notification, NotificationState
+from notifications.models import (
+    AssuranceStatus,
+    Notification,
+    NotificationState,
+    stored_file_fields,
+)
 from notifications.recipients import portal_link, recipients_for
 from notifications.services import (
     TransitionRefused,
@@ -361,6 +367,9 @@ def lock_assessment(assessment: Assessment) -> Assessment:
 # Only the booking is refused: a USSA booked under the old lifecycle may still finish it.
 CIO_STEPS = ("schedule",)
 SELF_ASSESSMENT_STEPS = ("submit_self_assessment", "record_cio_review")
+# The steps taken with their documents: the report (for a USSA, the CIO's review) and the
+# User's response.
+DOCUMENT_STEPS = ("receive_report", "record_cio_review", "receive_response")
 
 
 def _check_type(assessment: Assessment, step: str) -> None:
@@ -416,6 +425,37 @@ def start_fieldwork(*, assessment: Assessment, by: User, started_on: date) -> As
     return locked
 
 
+def _documents(documents, *, missing: str) -> list:
+    """Checked uploads as the forms hand them over: (upload, file kind, TLP, description) each,
+    the upload already checked by AttachmentForm (type, size, safe name); none at all is refused
+    with `missing`."""
+    documents = list(documents or ())
+    if not documents:
+        raise TransitionRefused(missing)
+    return documents
+
+
+def _store_documents(*, assessment: Assessment, by: User, kind: str, documents) -> None:
+    for upload, file_kind, tlp, description in documents:
+        AssessmentDocument.objects.create(
+            assessment=assessment,
+            kind=kind,
+            uploaded_by=by,
+            **stored_file_fields(
+                upload=upload, kind=file_kind, tlp=tlp, description=description or ""
+            ),
+        )
+
+
+def _files(documents: list) -> str:
+    return f"{len(documents)} file{'s' if len(documents) != 1 else ''}"
+
+
+def _check_response_due(response_due_date: date, *, since: date, after: str) -> None:
+    if response_due_date < since:
+        raise TransitionRefused(f"The response cannot be due before {after}.")
+
+
 def record_report(
     *,
     assessment: Assessment,
@@ -423,10 +463,14 @@ def record_report(
     received_on: date,
     fieldwork_ended_on: date,
     response_due_date: date,
+    documents=(),
 ) -> Assessment:
-    """The CIO's User Security Assessment Report is in; the User's response is due by a date."""
-    if response_due_date < received_on:
-        raise TransitionRefused("The response cannot be due before the report was received.")
+    """The CIO's User Security Assessment Report is in, uploaded with its documents; the User's
+    response is due by the date the SSC set. The User is told the report is on the portal."""
+    documents = _documents(
+        documents, missing="Please attach the assessment report: at least one file."
+    )
+    _check_response_due(response_due_date, since=received_on, after="the report was received")
     with transaction.atomic():
         locked = lock_assessment(assessment)
         _check_type(locked, "receive_report")
@@ -439,7 +483,11 @@ def record_report(
             received_on=received_on,
             fieldwork_ended_on=fieldwork_ended_on,
             response_due_date=response_due_date,
+            description=f"Report received on {received_on:%d/%m/%Y} ({_files(documents)}); "
+            f"response due by {response_due_date:%d/%m/%Y}",
         )
+        _store_documents(assessment=locked, by=by, kind=DocumentKind.REPORT, documents=documents)
+        queue_report_ready(locked)
     return locked
 
 
@@ -449,9 +497,7 @@ def submit_self_assessment(
     """The User submits its self-assessment (USSA) with its files (each already checked by the
     form: type, size, name); SECAS is told, and the CIO's review follows."""
     notes = (notes or "").strip()
-    files = list(files)
-    if not files:
-        raise TransitionRefused("Please attach the self-assessment: at least one file.")
+    files = _documents(files, missing="Please attach the self-assessment: at least one file.")
     with transaction.atomic():
         locked = lock_assessment(assessment)
         _check_type(locked, "submit_self_assessment")
@@ -460,20 +506,11 @@ def submit_self_assessment(
             "submit_self_assessment",
             by=by,
             notes=notes,
-            description=f"Self-assessment submitted with {len(files)} "
-            f"file{'s' if len(files) != 1 else ''}",
+            description=f"Self-assessment submitted with {_files(files)}",
         )
-        for upload, kind, tlp, description in files:
-            SelfAssessmentFile.objects.create(
-                assessment=locked,
-                file=upload,
-                original_name=upload.safe_name,
-                content_type=kind.content_type,
-                size=upload.size,
-                tlp=tlp,
-                description=description,
-                uploaded_by=by,
-            )
+        _store_documents(
+            assessment=locked, by=by, kind=DocumentKind.SELF_ASSESSMENT, documents=files
+        )
         queue_email(
             kind="self_assessment_submitted",
             to=recipients_for("self_assessment_submitted", organisation=locked.organisation),
@@ -495,12 +532,17 @@ def record_cio_review(
     cio_name: str,
     reviewed_on: date,
     response_due_date: date,
+    documents=(),
 ) -> Assessment:
-    """The CIO's review of a self-assessment is recorded; the User's response is due by a date."""
+    """The CIO's review of a self-assessment is recorded with its documents (for a USSA the
+    review is the report); the User's response is due by the date the SSC set, and the User is
+    told the review is on the portal."""
     if not (cio_name or "").strip():
         raise TransitionRefused("Please name the User CIO who reviewed the self-assessment.")
-    if response_due_date < reviewed_on:
-        raise TransitionRefused("The response cannot be due before the CIO's review.")
+    documents = _documents(
+        documents, missing="Please attach the CIO's review (the report): at least one file."
+    )
+    _check_response_due(response_due_date, since=reviewed_on, after="the CIO's review")
     with transaction.atomic():
         locked = lock_assessment(assessment)
         _check_type(locked, "record_cio_review")
@@ -517,21 +559,45 @@ def record_cio_review(
             cio_name=cio_name.strip(),
             reviewed_on=reviewed_on,
             response_due_date=response_due_date,
-            description=f"Reviewed by CIO {cio_name.strip()} on {reviewed_on:%d/%m/%Y}",
+            description=f"Reviewed by CIO {cio_name.strip()} on {reviewed_on:%d/%m/%Y} "
+            f"({_files(documents)}); response due by {response_due_date:%d/%m/%Y}",
         )
+        _store_documents(assessment=locked, by=by, kind=DocumentKind.REPORT, documents=documents)
+        queue_report_ready(locked)
     return locked
 
 
-def record_download(*, file: SelfAssessmentFile, by: User, request=None):
+def queue_report_ready(assessment: Assessment) -> None:
+    """Tell the User its report (for a USSA, the CIO's review) is on the portal, and by when the
+    SSC wants its response."""
+    organisation = assessment.organisation
+    notification = assessment.notification
+    queue_email(
+        kind="assessment_report_ready",
+        to=recipients_for(
+            "assessment_report_ready", notification=notification, organisation=organisation
+        ),
+        template="assessment_report_ready",
+        context={
+            "assessment": assessment,
+            "organisation": organisation,
+            "assessment_url": portal_link("assessments:assessment", assessment.pk),
+        },
+        notification=notification,
+        organisation=organisation,
+    )
+
+
+def record_download(*, document: AssessmentDocument, by: User, request=None):
     record_event(
         SecurityEvent.Kind.DOWNLOAD,
         actor=by,
         request=request,
-        organisation=file.assessment.organisation,
-        summary=f"{by} downloaded {file.original_name} ({file.get_tlp_display()}) "
-        f"from the self-assessment for {file.assessment}",
+        organisation=document.assessment.organisation,
+        summary=f"{by} downloaded {document.original_name} ({document.get_tlp_display()}), "
+        f"{in_sentence(document.get_kind_display())} of {document.assessment}",
     )
-    return SelfAssessmentFileDownload.objects.create(file=file, user=by)
+    return AssessmentDocumentDownload.objects.create(document=document, user=by)
 
 
 def change_counts_as_annual_review(
@@ -567,10 +633,91 @@ def change_counts_as_annual_review(
     return locked
 
 
-def record_response(*, assessment: Assessment, by: User, received_on: date) -> Assessment:
+def record_response(
+    *, assessment: Assessment, by: User, received_on: date, documents=()
+) -> Assessment:
+    """SECAS records a response the User sent outside the portal, uploading its document."""
+    if not allows(by, "assessments.record_assessment_steps", assessment):
+        raise TransitionRefused(
+            "You do not have permission to do this: “Record the User's response as received”."
+        )
+    documents = _documents(
+        documents, missing="Please attach the User's response: at least one file."
+    )
     with transaction.atomic():
         locked = lock_assessment(assessment)
-        perform_transition(locked, "receive_response", by=by, received_on=received_on)
+        _refuse_a_second_response(locked)
+        perform_transition(
+            locked,
+            "receive_response",
+            by=by,
+            received_on=received_on,
+            description=f"Response received on {received_on:%d/%m/%Y} outside the portal "
+            f"({_files(documents)})",
+        )
+        _store_documents(assessment=locked, by=by, kind=DocumentKind.RESPONSE, documents=documents)
+    return locked
+
+
+def _refuse_a_second_response(locked: Assessment) -> None:
+    """A response already received (two people at once, or a page left open): said plainly."""
+    if locked.response_received_date is None:
+        return
+    log = (
+        StateLog.objects.for_(locked)
+        .filter(transition="receive_response")
+        .select_related("by")
+        .order_by("-timestamp", "-pk")
+        .first()
+    )
+    who = f" by {log.by}" if log is not None and log.by is not None else ""
+    raise TransitionRefused(
+        f"The response to this assessment was already received{who} on "
+        f"{locked.response_received_date:%d/%m/%Y}: the page you were on was out of date. "
+        "Nothing more was added."
+    )
+
+
+def submit_response(*, assessment: Assessment, by: User, documents, notes: str = "") -> Assessment:
+    """The User uploads its User Security Assessment Response on the portal: the response is
+    received today, its documents are kept, and SECAS is told what to do next."""
+    notes = (notes or "").strip()
+    if not allows(by, "assessments.submit_assessment_response", assessment):
+        raise TransitionRefused(
+            "Only a submitter or admin of the organisation can send its response."
+        )
+    documents = _documents(documents, missing="Please attach your response: at least one file.")
+    with transaction.atomic():
+        locked = lock_assessment(assessment)
+        _refuse_a_second_response(locked)
+        if not locked.awaits_response:
+            raise TransitionRefused(
+                "The response is sent once the assessment report is on the portal; this "
+                f"assessment is {in_sentence(locked.get_state_display())}."
+            )
+        locked.response_notes = notes  # saved with the transition
+        perform_transition(
+            locked,
+            "receive_response",
+            by=by,
+            received_on=timezone.localdate(),
+            description=f"Response submitted through the portal with {_files(documents)}"
+            + (f": {notes}" if notes else ""),
+        )
+        _store_documents(assessment=locked, by=by, kind=DocumentKind.RESPONSE, documents=documents)
+        queue_email(
+            kind="assessment_response_submitted",
+            to=recipients_for("assessment_response_submitted", organisation=locked.organisation),
+            template="assessment_response_submitted",
+            context={
+                "assessment": locked,
+                "submitted_by": by,
+                "files": len(documents),
+                "assessment_url": portal_link("secas:assessment", locked.pk),
+            },
+            notification=locked.notification,
+            organisation=locked.organisation,
+        )
     return locked
 
 

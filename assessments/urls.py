@@ -1,7 +1,7 @@
 from django.urls import path
 
 from assessments import views
-from assessments.views import committee, remediation, self_assessment, systems
+from assessments.views import committee, own_assessment, remediation, systems
 
 app_name = "assessments"
 
@@ -77,18 +77,34 @@ urlpatterns = [
         name="system_notify_change",
     ),
     path(
+        "assessments/<int:pk>/",
+        own_assessment.AssessmentPageView.as_view(),
+        name="assessment",
+    ),
+    path(
+        "assessments/<int:pk>/response/",
+        own_assessment.SubmitResponseView.as_view(),
+        name="submit_response",
+    ),
+    path(
+        "assessments/documents/<int:pk>/",
+        own_assessment.DocumentView.as_view(),
+        name="document",
+    ),
+    # The self-assessment's own addresses from before its page became the assessment's.
+    path(
         "assessments/<int:pk>/self-assessment/",
-        self_assessment.SelfAssessmentView.as_view(),
+        own_assessment.SelfAssessmentView.as_view(),
         name="self_assessment",
     ),
     path(
         "assessments/<int:pk>/self-assessment/submit/",
-        self_assessment.SubmitSelfAssessmentView.as_view(),
+        own_assessment.SubmitSelfAssessmentView.as_view(),
         name="submit_self_assessment",
     ),
     path(
         "assessments/self-assessment-files/<int:pk>/",
-        self_assessment.SelfAssessmentFileView.as_view(),
+        own_assessment.DocumentView.as_view(),
         name="self_assessment_file",
     ),
     path(

@@ -783,7 +783,42 @@ class TLPMarking(models.TextChoices):
     RED = "red", "TLP:RED"
 
 
-class Attachment(models.Model):
+class StoredFile(models.Model):
+    """A checked upload kept under a random name, with its protective marking: the fields every
+    file of the portal shares (a case's attachments, an assessment's documents, a step's
+    evidence). Abstract: each keeps its own table and columns, and its own uploader link."""
+
+    file = models.FileField(upload_to=attachment_upload_to, max_length=255)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    tlp = models.CharField(
+        "TLP marking", max_length=10, choices=TLPMarking.choices, default=TLPMarking.AMBER
+    )
+    description = PlainCharField(max_length=255, blank=True)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["uploaded_at"]
+
+    def __str__(self):
+        return f"{self.original_name} [{self.get_tlp_display()}]"
+
+
+def stored_file_fields(*, upload, kind, tlp: str, description: str = "") -> dict:
+    """A StoredFile's fields from an upload the AttachmentForm checked (its kind and safe name)."""
+    return {
+        "file": upload,
+        "original_name": upload.safe_name,
+        "content_type": kind.content_type,
+        "size": upload.size,
+        "tlp": tlp,
+        "description": description,
+    }
+
+
+class Attachment(StoredFile):
     """A file supporting a notification or an information response, with its protective marking."""
 
     notification = models.ForeignKey(Notification, models.PROTECT, related_name="attachments")
@@ -794,24 +829,9 @@ class Attachment(models.Model):
         blank=True,
         related_name="attachments",
     )
-    file = models.FileField(upload_to=attachment_upload_to, max_length=255)
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField()
-    tlp = models.CharField(
-        "TLP marking", max_length=10, choices=TLPMarking.choices, default=TLPMarking.AMBER
-    )
-    description = PlainCharField(max_length=255, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="attachments_uploaded"
     )
-    uploaded_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["uploaded_at"]
-
-    def __str__(self):
-        return f"{self.original_name} [{self.get_tlp_display()}]"
 
 
 class AttachmentDownload(models.Model):

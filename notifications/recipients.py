@@ -162,9 +162,13 @@ AUDIENCES: dict[str, tuple[Audience, ...]] = {
     # followed a notification, and the organisation's people.
     "assessment_decision_letter": (_case_contacts, _organisation_people),
     "self_assessment_submitted": (_secas,),
+    # The report (for a USSA, the CIO's review) is on the portal: the User responds by the date.
+    "assessment_report_ready": (_case_contacts, _organisation_people),
+    # The User uploaded its response on the portal: SECAS takes the assessment on.
+    "assessment_response_submitted": (_secas,),
     "remediation_step_sent_back": (_organisation_people,),
     # A follow-up assessment opened after Deferred or Rejected: SECAS books it; the chair
-    # sees the risk (the User hears in its assessment_completed email).
+    # sees the risk (the User hears in its decision letter).
     "follow_up_opened_secas": (_secas,),
     "follow_up_opened_chair": (_ssc_chair,),
 }

@@ -31,6 +31,7 @@ from notifications.models import (
     ReferenceCounter,
     SrpCoverage,
     UserSystem,
+    stored_file_fields,
 )
 from notifications.recipients import (
     Recipient,
@@ -740,13 +741,8 @@ def _store_attachment(
     return Attachment.objects.create(
         notification=notification,
         information_request=information_request,
-        file=upload,
-        original_name=upload.safe_name,
-        content_type=kind.content_type,
-        size=upload.size,
-        tlp=tlp,
-        description=description,
         uploaded_by=by,
+        **stored_file_fields(upload=upload, kind=kind, tlp=tlp, description=description),
     )
 
 

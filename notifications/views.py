@@ -3,6 +3,7 @@
 Every view starts from the selectors, so anything a person may not see answers 404.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from notifications.forms import (
     SubmitForm,
     WithdrawForm,
 )
+from notifications.models import StoredFile
 from notifications.services import TransitionRefused
 from notifications.workdays import working_days_between
 from users.models import Organisation
@@ -389,21 +391,32 @@ class AttachmentUploadView(NotificationActionView):
         return redirect("notifications:edit", pk=self.notification.pk)
 
 
+def stored_file_download(stored: StoredFile, *, record_download: Callable[[], object]):
+    """A stored file as a download, never rendered inline; `record_download` logs it once the
+    file is found (a file missing from storage is a 404, and no download)."""
+    try:
+        handle = stored.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404("The file is missing from storage.") from missing
+    record_download()
+    response = FileResponse(handle, content_type=stored.content_type)
+    # Always a download, never rendered inline, whatever the browser guesses.
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=stored.original_name
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 class AttachmentDownloadView(LoginRequiredMixin, View):
     http_method_names = ["get"]
 
     def get(self, request, pk):
         attachment = selectors.get_visible_attachment(request.user, pk)
-        try:
-            handle = attachment.file.open("rb")
-        except FileNotFoundError as missing:
-            raise Http404("The file is missing from storage.") from missing
-        services.record_download(attachment=attachment, by=request.user, request=request)
-        response = FileResponse(handle, content_type=attachment.content_type)
-        # Always a download, never rendered inline, whatever the browser guesses.
-        response["Content-Disposition"] = content_disposition_header(
-            as_attachment=True, filename=attachment.original_name
+        return stored_file_download(
+            attachment,
+            record_download=lambda: services.record_download(
+                attachment=attachment, by=request.user, request=request
+            ),
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response

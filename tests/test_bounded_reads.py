@@ -40,6 +40,8 @@ GROWING_TABLES = {
     "assessments_agendaitem",
     "assessments_sscmeeting",
     "assessments_reminder",
+    "assessments_assessmentdocument",
+    "assessments_assessmentdocumentdownload",
     "users_securityevent",
     "users_organisation",
     "users_membership",

@@ -67,7 +67,8 @@ def decided(assessment, secas, *, status, steps=None):
 
 def take_to_the_end(assessment, secas, *, status, submitter=None, steps=None):
     if assessment.is_self_assessment:
-        # The User submits its self-assessment; the CIO's review is recorded, then the outcome.
+        # The User submits its self-assessment; the CIO's review is recorded; the User uploads
+        # its response on the portal; then the outcome.
         assessment = committee.submit_self_assessment(
             assessment=assessment, by=submitter, files=[checked_upload("self-assessment.pdf")]
         )
@@ -77,9 +78,10 @@ def take_to_the_end(assessment, secas, *, status, submitter=None, steps=None):
             cio_name="Assure CIO Ltd",
             reviewed_on=START + datetime.timedelta(days=4),
             response_due_date=START + datetime.timedelta(days=20),
+            documents=[checked_upload("cio-review.pdf")],
         )
-        committee.record_response(
-            assessment=assessment, by=secas, received_on=START + datetime.timedelta(days=6)
+        committee.submit_response(
+            assessment=assessment, by=submitter, documents=[checked_upload("response.pdf")]
         )
         return decided(assessment, secas, status=status, steps=steps)
     assessment = committee.schedule_assessment(
@@ -96,9 +98,13 @@ def take_to_the_end(assessment, secas, *, status, submitter=None, steps=None):
         received_on=START + datetime.timedelta(days=5),
         fieldwork_ended_on=START + datetime.timedelta(days=4),
         response_due_date=START + datetime.timedelta(days=20),
+        documents=[checked_upload("report.pdf")],
     )
     committee.record_response(
-        assessment=assessment, by=secas, received_on=START + datetime.timedelta(days=6)
+        assessment=assessment,
+        by=secas,
+        received_on=START + datetime.timedelta(days=6),
+        documents=[checked_upload("response.pdf")],
     )
     return decided(assessment, secas, status=status, steps=steps)
 

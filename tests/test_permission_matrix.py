@@ -29,10 +29,11 @@ from django_fsm import has_transition_perm
 
 from assessments.models import (
     Assessment,
+    AssessmentDocument,
     AssuranceRecord,
+    DocumentKind,
     MeetingConflict,
     Reminder,
-    SelfAssessmentFile,
 )
 from assessments.services import decide, start_review
 from notifications import services as intake
@@ -40,6 +41,7 @@ from notifications.models import AssuranceStatus, Attachment, AttachmentDownload
 from sscportal.mail.models import OutboundEmail
 from tests import factories
 from tests.assessments import journey
+from tests.assessments.journey import report_received
 from tests.uploads import PDF_BYTES, upload
 from users.models import SSC_CHAIR_GROUP, CalendarFeed, Membership, SecurityEvent, User
 from users.policy import (
@@ -176,12 +178,17 @@ PAGES = {
     "assessments:system_go_live": Page("post", "system", "notifications.view_systems"),
     "assessments:system_retire": Page("post", "system", "notifications.view_systems"),
     "assessments:system_notify_change": Page("post", "system", "notifications.view_systems"),
-    # A self-assessment (USSA): the organisation's people see it (its submitters send it, the
-    # service refusing the others); its files are theirs and SECAS's.
-    "assessments:self_assessment": Page("get", "ussa", "assessments.view_own_assessment"),
+    # An assessment on the User's side: the organisation's people see it (its submitters send
+    # the self-assessment and the response, the service refusing the others); its documents are
+    # theirs and SECAS's. Committee accounts have SECAS's page instead.
+    "assessments:assessment": Page("get", "report_in", "assessments.view_own_assessment"),
+    "assessments:submit_response": Page("post", "report_in", "assessments.view_own_assessment"),
+    "assessments:document": Page("get", "report", "assessments.view_assessment_documents"),
+    # The self-assessment's old addresses: the page sends on to the assessment's.
+    "assessments:self_assessment": Page("get", "ussa", "assessments.view_own_assessment", ok=302),
     "assessments:submit_self_assessment": Page("post", "ussa", "assessments.view_own_assessment"),
     "assessments:self_assessment_file": Page(
-        "get", "ussa_file", "assessments.view_self_assessment"
+        "get", "ussa_file", "assessments.view_assessment_documents"
     ),
     # A remediation step: its organisation's people and SECAS; each action asks its own rule
     # inside (a refusal, or an empty form, is a message on the page shown again).
@@ -375,8 +382,9 @@ def world(
         cycle_year=3,
         due_date=timezone.localdate() + datetime.timedelta(days=90),
     )
-    ussa_file = SelfAssessmentFile.objects.create(
+    ussa_file = AssessmentDocument.objects.create(
         assessment=ussa,
+        kind=DocumentKind.SELF_ASSESSMENT,
         file=ContentFile(PDF_BYTES, name="self-assessment.pdf"),
         original_name="self-assessment.pdf",
         content_type="application/pdf",
@@ -390,6 +398,18 @@ def world(
     decided_assessment = journey.outcome_decided(
         _ad_hoc(organisation, "vusa"), by=secas, status="deferred", meeting=meeting
     )
+    # The report is in: the page offers the response form, and lists the report.
+    report_in = report_received(
+        Assessment.objects.create(
+            organisation=organisation,
+            kind="vusa",
+            reason="g8_13",
+            counts_as_annual_review=False,
+            due_date=timezone.localdate() + datetime.timedelta(days=90),
+        ),
+        by=secas,
+    )
+    report = report_in.documents.get()
     reader = factories.MembershipFactory(organisation=organisation).user
     feed = CalendarFeed.objects.create(user=reader, token="matrix-test-token")
     # Someone outside PEOPLE is invited, so no person in the matrix may answer it.
@@ -437,6 +457,8 @@ def world(
         "proposed_assessment": ({"pk": proposed.pk}, proposed),
         "decided_assessment": ({"pk": decided_assessment.pk}, decided_assessment),
         "ussa_file": ({"pk": ussa_file.pk}, ussa),
+        "report_in": ({"pk": report_in.pk}, report_in),
+        "report": ({"pk": report.pk}, report_in),
         "remediation_step": ({"pk": step.pk}, step),
         "remediation_evidence": ({"pk": evidence.pk}, step),
         "notification_pk": ({"notification_pk": case.pk}, case),

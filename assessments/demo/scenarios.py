@@ -221,15 +221,20 @@ def submitter_for(organisation: Organisation) -> User:
     return membership.user
 
 
+def demo_document(name: str, description: str) -> tuple:
+    """One (PDF) file as the upload forms hand it to the services, marked TLP:AMBER."""
+    upload = SimpleUploadedFile(name, DEMO_PDF, content_type="application/pdf")
+    upload.safe_name = name  # type: ignore[attr-defined]
+    return (upload, filetypes.sniff(upload), TLPMarking.AMBER, description)
+
+
 def self_assessment_submitted(assessment: Assessment) -> Assessment:
     """The organisation's submitter sends its self-assessment with one (PDF) file."""
-    upload = SimpleUploadedFile("self-assessment.pdf", DEMO_PDF, content_type="application/pdf")
-    upload.safe_name = "self-assessment.pdf"  # type: ignore[attr-defined]
     return submit_self_assessment(
         assessment=assessment,
         by=submitter_for(assessment.organisation),
         notes="Completed questionnaire and the evidence index.",
-        files=[(upload, filetypes.sniff(upload), TLPMarking.AMBER, "Self-assessment")],
+        files=[demo_document("self-assessment.pdf", "Self-assessment")],
     )
 
 
@@ -268,10 +273,14 @@ def advance_assessment(
                 # Reviewed no earlier than it was submitted (today), the response due after.
                 reviewed_on=max(day(plan.report), today),
                 response_due_date=max(day(plan.response_due), today + timedelta(days=14)),
+                documents=[demo_document("cio-review.pdf", "The User CIO's review")],
             )
         elif state == AssessmentState.CIO_REVIEW_RECORDED:
             assessment = record_response(
-                assessment=assessment, by=by, received_on=day(plan.response)
+                assessment=assessment,
+                by=by,
+                received_on=day(plan.response),
+                documents=[demo_document("response.pdf", "User Security Assessment Response")],
             )
         elif state == AssessmentState.REQUIRED:
             assessment = schedule_assessment(
@@ -292,10 +301,16 @@ def advance_assessment(
                 received_on=day(plan.report),
                 fieldwork_ended_on=day(plan.fieldwork_end),
                 response_due_date=day(plan.response_due),
+                documents=[
+                    demo_document("assessment-report.pdf", "User Security Assessment Report")
+                ],
             )
         elif state == AssessmentState.REPORT_RECEIVED:
             assessment = record_response(
-                assessment=assessment, by=by, received_on=day(plan.response)
+                assessment=assessment,
+                by=by,
+                received_on=day(plan.response),
+                documents=[demo_document("response.pdf", "User Security Assessment Response")],
             )
         elif state == AssessmentState.RESPONSE_RECEIVED:
             propose_outcome(

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assessments", "0018_remediation_plan"),
+        ("assessments", "0019_assessment_documents"),
         ("notifications", "0016_size_triage"),
         ("users", "0013_size_triage"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

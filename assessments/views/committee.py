@@ -40,6 +40,7 @@ from users.security import record_event
 
 NOTIFICATIONS_PER_PAGE = 20
 SYSTEMS_PER_PAGE = 20
+ASSESSMENTS_PER_PAGE = 10
 # What the organisation home's list shows: the wide text columns stay in the database.
 HOME_COLUMNS = (
     "reference",
@@ -124,6 +125,11 @@ class OrganisationHomeView(LoginRequiredMixin, TemplateView):
             ],
             waiting=selectors.waiting_on_organisation(organisation),
             self_assessments=list(ssc.self_assessments_to_submit(organisation)[:10]),
+            responses_due=list(ssc.responses_to_send(organisation)[:10]),
+            assessments_page=Paginator(
+                ssc.organisation_assessments(organisation), ASSESSMENTS_PER_PAGE
+            ).get_page(self.request.GET.get("assessments_page")),
+            assessments_query=query_without(self.request, "assessments_page"),
             open_steps=list(
                 ssc.open_steps_of(organisation)[: ssc.OPEN_STEPS_SHOWN]  # capped: a home page
             ),

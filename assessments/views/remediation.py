@@ -2,9 +2,8 @@
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
-from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -13,6 +12,7 @@ from assessments import selectors as ssc
 from assessments.models import StepEvidence
 from notifications.forms import AttachmentForm
 from notifications.services import TransitionRefused, in_sentence
+from notifications.views import stored_file_download
 from users.policy import allows
 
 
@@ -136,15 +136,9 @@ class EvidenceDownloadView(LoginRequiredMixin, View):
             request.user, "assessments.view_remediation_step", found.step
         ):
             raise Http404("No such file.")
-        try:
-            handle = found.file.open("rb")
-        except FileNotFoundError as missing:
-            raise Http404("The file is missing from storage.") from missing
-        remediation.record_evidence_download(evidence=found, by=request.user, request=request)
-        response = FileResponse(handle, content_type=found.content_type)
-        response["Content-Disposition"] = content_disposition_header(
-            as_attachment=True, filename=found.original_name
+        return stored_file_download(
+            found,
+            record_download=lambda: remediation.record_evidence_download(
+                evidence=found, by=request.user, request=request
+            ),
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response

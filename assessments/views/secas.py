@@ -40,6 +40,7 @@ STEP_FORMS = {
     "withdraw_proposal": forms.WithdrawProposalForm,
     "record_panel_decision": forms.PanelDecisionForm,
 }
+DOCUMENT_STEPS = services.DOCUMENT_STEPS  # their forms take the documents' uploads
 STEP_SERVICES = {
     "schedule": services.schedule_assessment,
     "start_fieldwork": services.start_fieldwork,
@@ -362,8 +363,8 @@ class ExportView(SecasMixin, View):
 
 
 class AssessmentView(SecasMixin, TemplateView):
-    """One assessment: where it stands, its history, and the form for its next step; once an
-    outcome is proposed, the proposal with what SECAS may do to it."""
+    """One assessment: where it stands, its documents, its history, and the form for its next
+    step; once an outcome is proposed, the proposal with what SECAS may do to it."""
 
     template_name = "assessments/assessment_detail.html"
 
@@ -384,6 +385,8 @@ class AssessmentView(SecasMixin, TemplateView):
             if transition.name in NEXT_STEP_FORMS
         ]
         step = available[0].name if available else None
+        # A page out of date (the assessment has moved on) gets the next step's empty uploads.
+        typed_files = kwargs.get("step_file_forms") if kwargs.get("typed_step") == step else None
         proposal = ssc.standing_proposal(assessment)
         awaiting = assessment.awaits_the_committee and proposal is not None
         panel = awaiting and ssc.is_initial_fusa(assessment)
@@ -392,6 +395,8 @@ class AssessmentView(SecasMixin, TemplateView):
             step=step,
             step_label=available[0].custom.get("label") if available else "",
             step_form=bound.get(step) or (NEXT_STEP_FORMS[step]() if step else None),
+            step_file_forms=typed_files
+            or (forms.document_forms() if step in DOCUMENT_STEPS else None),
             proposal=proposal,
             withdrawn_proposals=ssc.withdrawn_proposals(assessment),
             decision=ssc.decision_of(assessment),
@@ -419,11 +424,10 @@ class AssessmentView(SecasMixin, TemplateView):
             can_record_panel_decision=panel
             and allows(user, "assessments.record_panel_decision", assessment),
             plan=ssc.remediation_plan_of(assessment),
-            follow_up=ssc.follow_up_of(assessment),
             today=timezone.localdate(),
             history=ssc.assessment_history(assessment),
             flag_changes=ssc.flag_changes(assessment),
-            files=list(assessment.self_assessment_files.select_related("uploaded_by")),
+            documents=ssc.documents_by_kind(assessment),
             counts_form=kwargs.get("counts_form")
             or forms.CountsAsAnnualReviewForm(
                 initial={"counts_as_annual_review": str(bool(assessment.counts_as_annual_review))}
@@ -465,31 +469,46 @@ class AssessmentStepView(SecasMixin, View):
         form = STEP_FORMS[step](request.POST)
         extra = {}
         formset = None
+        uploads = None
         if step in STEPS_WITH_A_PLAN and "steps-TOTAL_FORMS" in request.POST:
             # "Approved subject to steps" comes with its steps, set in the same form.
             formset = forms.RemediationStepFormSet(request.POST, prefix="steps")
-        if not form.is_valid() or (formset is not None and not formset.is_valid()):
+        if step in DOCUMENT_STEPS:
+            uploads = forms.document_forms(request.POST, request.FILES)
+        # Every form is checked (not stopping at the first), so each shows its own errors.
+        results = [form.is_valid()]
+        results += [formset.is_valid()] if formset is not None else []
+        results += [upload.is_valid() for upload in uploads or []]
+        if not all(results):
             messages.error(request, "Nothing was recorded: please correct the form.")
-            return self.render_again(request, assessment, step, form, formset)
+            return self.render_again(request, assessment, step, form, formset, uploads)
         if formset is not None:
             extra["steps"] = [StepPlan(**row.cleaned_data) for row in formset if row.cleaned_data]
+        if uploads is not None:
+            extra["documents"] = forms.checked_documents(uploads)
         try:
             result = STEP_SERVICES[step](
                 assessment=assessment, by=request.user, **form.cleaned_data, **extra
             )
         except TransitionRefused as refusal:
-            # Shown again with what was typed (the status, the reasons and every step row).
+            # Shown again with what was typed (the status, the reasons, every step row, files).
             messages.error(request, str(refusal))
             assessment.refresh_from_db()
-            return self.render_again(request, assessment, step, form, formset)
+            return self.render_again(request, assessment, step, form, formset, uploads)
         assessment.refresh_from_db()
         messages.success(request, step_done_message(step, assessment, result))
         return redirect("secas:assessment", pk=pk)
 
-    def render_again(self, request, assessment, step, form, formset):
+    def render_again(self, request, assessment, step, form, formset, uploads):
         view = AssessmentView(request=request, kwargs={"pk": assessment.pk})
         return view.render_to_response(
-            view.get_context_data(assessment=assessment, bound={step: form}, steps_formset=formset)
+            view.get_context_data(
+                assessment=assessment,
+                bound={step: form},
+                steps_formset=formset,
+                typed_step=step,
+                step_file_forms=uploads,
+            )
         )
 
 

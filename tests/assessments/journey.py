@@ -27,8 +27,9 @@ def checked_upload(name: str, content: bytes = PDF_BYTES, tlp: str = "amber"):
 
 
 def report_received(assessment: Assessment, *, by, user_by=None) -> Assessment:
-    """FUSA/VUSA: CIO booked, fieldwork, report received. USSA: the User's self-assessment
-    (submitted by `user_by`, a submitter of the organisation) and the CIO's review."""
+    """FUSA/VUSA: CIO booked, fieldwork, report received (with its report document). USSA: the
+    User's self-assessment (submitted by `user_by`, a submitter of the organisation) and the
+    CIO's review (with its document)."""
     if assessment.is_self_assessment:
         services.submit_self_assessment(
             assessment=assessment, by=user_by, files=[checked_upload("self-assessment.pdf")]
@@ -39,6 +40,7 @@ def report_received(assessment: Assessment, *, by, user_by=None) -> Assessment:
             cio_name="A. CIO",
             reviewed_on=timezone.localdate(),
             response_due_date=in_days(14),
+            documents=[checked_upload("cio-review.pdf")],
         )
     services.schedule_assessment(
         assessment=assessment,
@@ -54,13 +56,20 @@ def report_received(assessment: Assessment, *, by, user_by=None) -> Assessment:
         received_on=in_days(-20),
         fieldwork_ended_on=in_days(-30),
         response_due_date=in_days(-5),
+        documents=[checked_upload("assessment-report.pdf")],
     )
 
 
 def response_received(assessment: Assessment, *, by, user_by=None) -> Assessment:
-    """Up to the User's response: the assessment now awaits its outcome."""
+    """Up to the User's response (recorded by SECAS, with its document): the assessment now
+    awaits its outcome."""
     report_received(assessment, by=by, user_by=user_by)
-    return services.record_response(assessment=assessment, by=by, received_on=timezone.localdate())
+    return services.record_response(
+        assessment=assessment,
+        by=by,
+        received_on=timezone.localdate(),
+        documents=[checked_upload("response.pdf")],
+    )
 
 
 def outcome_proposed(

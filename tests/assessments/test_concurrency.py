@@ -112,7 +112,7 @@ def _at_once(*actions):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_submitters_sending_the_self_assessment_at_once_send_it_once(organisation):
-    from assessments.models import SelfAssessmentFile
+    from assessments.models import AssessmentDocument
     from tests.assessments.test_lifecycle import checked_upload
 
     people = [factories.MembershipFactory(organisation=organisation, role="submitter").user]
@@ -134,7 +134,7 @@ def test_two_submitters_sending_the_self_assessment_at_once_send_it_once(organis
     )
     assert outcomes.count("done") == 1
     assert any("is not possible" in outcome for outcome in outcomes)
-    assert SelfAssessmentFile.objects.count() == 1
+    assert AssessmentDocument.objects.count() == 1
 
 
 @pytest.mark.postgres
@@ -201,3 +201,39 @@ def test_two_members_deciding_an_outcome_at_once_record_one_decision(organisatio
     assert AssuranceRecord.objects.filter(assessment=assessment).count() == 1
     assessment.refresh_from_db()
     assert assessment.assurance_status == decision.status
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_submitters_sending_the_response_at_once_send_it_once(organisation):
+    from assessments.models import AssessmentDocument, DocumentKind
+    from sscportal.mail.models import OutboundEmail
+    from tests.assessments.journey import checked_upload, report_received
+
+    secas = factories.secas_user(full_name="Sam Secas")
+    people = [factories.MembershipFactory(organisation=organisation, role="submitter").user]
+    people.append(factories.MembershipFactory(organisation=organisation, role="admin").user)
+    assessment = report_received(
+        Assessment.objects.create(
+            organisation=organisation,
+            kind="fusa",
+            reason="g8_13",
+            counts_as_annual_review=False,
+            due_date=timezone.localdate() + datetime.timedelta(days=60),
+        ),
+        by=secas,
+    )
+    outcomes = _at_once(
+        *(
+            lambda person=person: services.submit_response(
+                assessment=assessment, by=person, documents=[checked_upload(f"{person.pk}.pdf")]
+            )
+            for person in people
+        )
+    )
+    assert outcomes.count("done") == 1
+    (refusal,) = [outcome for outcome in outcomes if outcome != "done"]
+    assert "already received by" in refusal
+    assert "the page you were on was out of date" in refusal
+    assert AssessmentDocument.objects.filter(kind=DocumentKind.RESPONSE).count() == 1
+    assert OutboundEmail.objects.filter(kind="assessment_response_submitted").count() == 1

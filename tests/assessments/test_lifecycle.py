@@ -61,9 +61,13 @@ def test_every_transition_of_both_lifecycles_is_logged_with_its_actor(
         received_on=datetime.date(2027, 2, 1),
         fieldwork_ended_on=datetime.date(2027, 1, 15),
         response_due_date=datetime.date(2027, 3, 1),
+        documents=[checked_upload("report.pdf")],
     )
     services.record_response(
-        assessment=assessment, by=secas, received_on=datetime.date(2027, 2, 20)
+        assessment=assessment,
+        by=secas,
+        received_on=datetime.date(2027, 2, 20),
+        documents=[checked_upload("response.pdf")],
     )
     # SECAS proposes, replaces, withdraws and proposes again; the organisation's first FUSA,
     # so the Panel decides and SECAS records it.
@@ -126,9 +130,13 @@ def test_every_transition_of_both_lifecycles_is_logged_with_its_actor(
         cio_name="Example CIO LLP",
         reviewed_on=timezone.localdate() + datetime.timedelta(days=10),
         response_due_date=timezone.localdate() + datetime.timedelta(days=30),
+        documents=[checked_upload("cio-review.pdf")],
     )
     services.record_response(
-        assessment=ussa, by=secas, received_on=timezone.localdate() + datetime.timedelta(days=20)
+        assessment=ussa,
+        by=secas,
+        received_on=timezone.localdate() + datetime.timedelta(days=20),
+        documents=[checked_upload("response.pdf")],
     )
     services.propose_outcome(
         assessment=ussa, by=secas, status="approved", rationale="Self-assessment sound."

@@ -14,13 +14,13 @@ from assessments import services
 from assessments.models import (
     AnnualReviewFlagChange,
     Assessment,
+    AssessmentDocument,
+    AssessmentDocumentDownload,
     AssessmentKind,
     AssessmentReason,
     AssessmentState,
     AssuranceRecord,
     Decision,
-    SelfAssessmentFile,
-    SelfAssessmentFileDownload,
 )
 from assessments.selectors import latest_annual_assurance, next_annual_review_due
 from notifications.services import TransitionRefused
@@ -66,9 +66,13 @@ def run_cio_assessment(assessment, secas, *, fieldwork_end=datetime.date(2026, 1
         received_on=fieldwork_end + datetime.timedelta(days=20),
         fieldwork_ended_on=fieldwork_end,
         response_due_date=fieldwork_end + datetime.timedelta(days=50),
+        documents=[checked_upload("report.pdf")],
     )
     services.record_response(
-        assessment=assessment, by=secas, received_on=fieldwork_end + datetime.timedelta(days=40)
+        assessment=assessment,
+        by=secas,
+        received_on=fieldwork_end + datetime.timedelta(days=40),
+        documents=[checked_upload("response.pdf")],
     )
     return journey.outcome_decided(assessment, by=secas, status="approved")
 
@@ -366,7 +370,7 @@ def test_the_user_submits_its_self_assessment_with_files_and_secas_is_told(
     ussa.refresh_from_db()
     assert ussa.state == A.SELF_ASSESSMENT_SUBMITTED
     assert ussa.self_assessment_submitted_by == submitter
-    assert sorted(ussa.self_assessment_files.values_list("original_name", "tlp")) == [
+    assert sorted(ussa.documents.values_list("original_name", "tlp")) == [
         ("answers.pdf", "amber"),
         ("evidence.pdf", "red"),
     ]
@@ -381,7 +385,7 @@ def test_a_preparer_cannot_submit_the_self_assessment(organisation, preparer):
         services.submit_self_assessment(
             assessment=ussa, by=preparer, files=[checked_upload("a.pdf")]
         )
-    assert not SelfAssessmentFile.objects.exists()
+    assert not AssessmentDocument.objects.exists()
 
 
 def test_a_self_assessment_needs_a_file(organisation, submitter):
@@ -399,6 +403,7 @@ def test_the_cios_review_cannot_come_before_the_submission(organisation, secas):
             cio_name="CIO",
             reviewed_on=timezone.localdate(),
             response_due_date=DUE,
+            documents=[checked_upload("cio-review.pdf")],
         )
 
 
@@ -412,7 +417,7 @@ def test_a_second_submission_from_a_stale_page_is_refused(organisation, submitte
         services.submit_self_assessment(
             assessment=stale, by=org_admin, files=[checked_upload("second.pdf")]
         )
-    assert list(SelfAssessmentFile.objects.values_list("original_name", flat=True)) == ["first.pdf"]
+    assert list(AssessmentDocument.objects.values_list("original_name", flat=True)) == ["first.pdf"]
 
 
 def test_a_self_assessment_runs_to_its_outcome_and_its_review_ends_the_work(
@@ -427,8 +432,11 @@ def test_a_self_assessment_runs_to_its_outcome_and_its_review_ends_the_work(
         cio_name="Example CIO LLP",
         reviewed_on=reviewed,
         response_due_date=reviewed + datetime.timedelta(days=28),
+        documents=[checked_upload("cio-review.pdf")],
     )
-    services.record_response(assessment=ussa, by=secas, received_on=reviewed)
+    services.record_response(
+        assessment=ussa, by=secas, received_on=reviewed, documents=[checked_upload("response.pdf")]
+    )
     journey.outcome_decided(ussa, by=secas, status="approved")
     ussa.refresh_from_db()
     assert ussa.state == A.COMPLETED
@@ -446,7 +454,7 @@ def test_the_user_reaches_its_self_assessment_from_its_home_page_and_submits_it(
     ussa = ad_hoc(organisation, kind="ussa")
     client.force_login(submitter)
     home = client.get(reverse("organisation_home", args=[organisation.pk])).content.decode()
-    page_url = reverse("assessments:self_assessment", args=[ussa.pk])
+    page_url = reverse("assessments:assessment", args=[ussa.pk])
     assert page_url in home
     assert "Submit the self-assessment" in client.get(page_url).content.decode()
     response = client.post(
@@ -463,13 +471,13 @@ def test_the_user_reaches_its_self_assessment_from_its_home_page_and_submits_it(
     page = response.content.decode()
     assert "Your self-assessment has been submitted" in page
     assert "answers.pdf" in page
-    file = SelfAssessmentFile.objects.get()
+    file = AssessmentDocument.objects.get()
     assert file.tlp == "green"
     download = client.get(reverse("assessments:self_assessment_file", args=[file.pk]))
     assert download.status_code == 200
     assert download["Content-Disposition"].startswith("attachment")
     assert b"".join(download.streaming_content) == PDF_BYTES
-    assert SelfAssessmentFileDownload.objects.get().user == submitter
+    assert AssessmentDocumentDownload.objects.get().user == submitter
 
 
 def test_a_file_that_is_not_what_it_says_is_refused_beside_its_field(
@@ -499,10 +507,10 @@ def test_another_organisation_cannot_see_the_self_assessment_or_its_files(
     services.submit_self_assessment(assessment=ussa, by=submitter, files=[checked_upload("a.pdf")])
     client.force_login(other_submitter)
     assert client.get(reverse("assessments:self_assessment", args=[ussa.pk])).status_code == 404
-    file = SelfAssessmentFile.objects.get()
+    file = AssessmentDocument.objects.get()
     url = reverse("assessments:self_assessment_file", args=[file.pk])
     assert client.get(url).status_code == 404
-    assert not SelfAssessmentFileDownload.objects.exists()
+    assert not AssessmentDocumentDownload.objects.exists()
 
 
 def test_secas_waits_for_the_user_then_records_the_cios_review(
@@ -517,8 +525,8 @@ def test_secas_waits_for_the_user_then_records_the_cios_review(
     services.submit_self_assessment(assessment=ussa, by=submitter, files=[checked_upload("a.pdf")])
     page = client.get(url).content.decode()
     assert "Next step: Record the CIO&#x27;s review" in page
-    file = SelfAssessmentFile.objects.get()
-    assert reverse("assessments:self_assessment_file", args=[file.pk]) in page
+    file = AssessmentDocument.objects.get()
+    assert reverse("assessments:document", args=[file.pk]) in page
     today = timezone.localdate()
     response = client.post(
         reverse("secas:assessment_step", args=[ussa.pk, "record_cio_review"]),
@@ -526,6 +534,10 @@ def test_secas_waits_for_the_user_then_records_the_cios_review(
             "cio_name": "Example CIO LLP",
             "reviewed_on": today.isoformat(),
             "response_due_date": (today + datetime.timedelta(days=20)).isoformat(),
+            "file1-file": upload("cio-review.pdf", PDF_BYTES),
+            "file1-tlp": "amber",
+            "file2-tlp": "amber",
+            "file3-tlp": "amber",
         },
         follow=True,
     )
@@ -658,9 +670,10 @@ def test_the_user_sees_secas_not_a_name_in_the_self_assessment_history(
         cio_name="Example CIO LLP",
         reviewed_on=reviewed,
         response_due_date=reviewed + datetime.timedelta(days=28),
+        documents=[checked_upload("cio-review.pdf")],
     )
     client.force_login(submitter)
-    page = client.get(reverse("assessments:self_assessment", args=[ussa.pk])).content.decode()
+    page = client.get(reverse("assessments:assessment", args=[ussa.pk])).content.decode()
     assert secas.full_name not in page
     assert "SECAS ·" in page
     assert submitter.full_name in page  # a colleague is named

@@ -26,6 +26,7 @@ from notifications.models import AssuranceStatus, UserSystem
 from notifications.services import TransitionRefused
 from sscportal.mail.models import OutboundEmail
 from tests import factories
+from tests.assessments.journey import checked_upload
 from tests.uploads import PDF_BYTES, upload
 
 SUBJECT_TO_STEPS = AssuranceStatus.APPROVED_SUBJECT_TO_STEPS
@@ -67,8 +68,14 @@ def ready(organisation, secas):
         received_on=in_days(-20),
         fieldwork_ended_on=in_days(-30),
         response_due_date=in_days(-5),
+        documents=[checked_upload("report.pdf")],
     )
-    services.record_response(assessment=assessment, by=secas, received_on=in_days(-6))
+    services.record_response(
+        assessment=assessment,
+        by=secas,
+        received_on=in_days(-6),
+        documents=[checked_upload("response.pdf")],
+    )
     services.propose_outcome(
         assessment=assessment, by=secas, status=SUBJECT_TO_STEPS, rationale="Two gaps to close."
     )

@@ -16,6 +16,7 @@ from notifications import services as intake
 from notifications.models import NotificationState, UserSystem
 from sscportal.mail.models import OutboundEmail
 from tests import factories
+from tests.uploads import PDF_BYTES, upload
 
 DASHBOARD = "secas:dashboard"
 
@@ -194,6 +195,16 @@ def test_an_unknown_export_is_404_and_formulas_are_defused(
     assert rows[1][2] == "'=cmd|' /C calc'!A0"
 
 
+def document_post(name: str) -> dict:
+    """What the step's upload fields post: one file in the first slot, the others left empty."""
+    return {
+        "file1-file": upload(name, PDF_BYTES),
+        "file1-tlp": "amber",
+        "file2-tlp": "amber",
+        "file3-tlp": "amber",
+    }
+
+
 def test_secas_tracks_an_assessment_to_completion_from_its_page(
     client, under_review, ssc_member, meeting, secas
 ):
@@ -231,9 +242,10 @@ def test_secas_tracks_an_assessment_to_completion_from_its_page(
             "received_on": "2027-02-01",
             "fieldwork_ended_on": "2027-01-15",
             "response_due_date": "2027-03-01",
+            **document_post("report.pdf"),
         },
     )
-    step("receive_response", {"received_on": "2027-02-20"})
+    step("receive_response", {"received_on": "2027-02-20", **document_post("response.pdf")})
     response = step(
         "propose_outcome",
         {"status": "approved_subject_to_steps", "rationale": "Two gaps; steps will close them."},

@@ -43,6 +43,7 @@ from notifications.services import EmailAbout, save_emails
 from notifications.workdays import local_date, working_days_between
 from sscportal.mail.models import OutboundEmail
 from tests import factories
+from tests.assessments.journey import checked_upload
 from users.models import Organisation
 
 LONDON = ZoneInfo("Europe/London")
@@ -751,6 +752,7 @@ def test_the_assessment_history_runs_the_same_queries_however_long(client, organ
         received_on=datetime.date(2027, 2, 1),
         fieldwork_ended_on=datetime.date(2027, 1, 15),
         response_due_date=datetime.date(2027, 3, 1),
+        documents=[checked_upload("report.pdf")],
     )
     many, page = queries()
     assert many == few

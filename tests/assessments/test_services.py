@@ -19,6 +19,7 @@ from notifications.models import NotificationState
 from notifications.services import TransitionRefused
 from tests import factories
 from tests.assessments import journey
+from tests.assessments.journey import checked_upload
 
 S = NotificationState
 A = AssessmentState
@@ -226,8 +227,14 @@ def run_assessment_to_the_end(assessment, secas, status="approved"):
         received_on=datetime.date(2027, 1, 8),
         fieldwork_ended_on=datetime.date(2026, 12, 11),
         response_due_date=datetime.date(2027, 2, 5),
+        documents=[checked_upload("report.pdf")],
     )
-    services.record_response(assessment=assessment, by=secas, received_on=datetime.date(2027, 2, 1))
+    services.record_response(
+        assessment=assessment,
+        by=secas,
+        received_on=datetime.date(2027, 2, 1),
+        documents=[checked_upload("response.pdf")],
+    )
     # "Approved subject to steps" comes with its steps (tests/assessments/test_remediation.py).
     steps = None
     if status == "approved_subject_to_steps":
