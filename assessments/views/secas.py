@@ -424,6 +424,7 @@ class AssessmentView(SecasMixin, TemplateView):
             can_record_panel_decision=panel
             and allows(user, "assessments.record_panel_decision", assessment),
             plan=ssc.remediation_plan_of(assessment),
+            follow_up=ssc.follow_up_of(assessment),
             today=timezone.localdate(),
             history=ssc.assessment_history(assessment),
             flag_changes=ssc.flag_changes(assessment),
