@@ -2,8 +2,9 @@
 
 `recipients_for(kind, …)` answers for each kind of email, from the table `AUDIENCES`; the
 audiences are the few rules below (a case's contacts on the User's side, the organisation's
-people, SECAS, the rapporteur, the person acting). Links in each email follow the reader:
-committee readers get the SSC's case page, the User's side the notification page.
+people, SECAS, the rapporteur, the acting SSC chair, the person acting). Links in each email
+follow the reader: committee readers get the SSC's case page, the User's side the notification
+page.
 """
 
 from collections.abc import Callable, Iterable
@@ -14,6 +15,7 @@ from django.urls import reverse
 
 from notifications import selectors
 from users.policy import allows
+from users.selectors import acting_chair as acting_chair_for
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,13 @@ def rapporteur(notification) -> list[Recipient]:
     return [committee_member(member)]
 
 
+def acting_chair(organisation) -> list[Recipient]:
+    """Whoever acts as the SSC chair on the organisation's cases: the chair, or the deputy
+    where the chair is conflicted; nobody when neither can act (SECAS is told that itself)."""
+    person = acting_chair_for(organisation)
+    return [committee_member(person)] if person is not None else []
+
+
 def _secas(notification, organisation, by) -> list[Recipient]:
     return [secas_mailbox()]
 
@@ -124,6 +133,10 @@ def _case_contacts(notification, organisation, by) -> list[Recipient]:
 
 def _organisation_people(notification, organisation, by) -> list[Recipient]:
     return organisation_people(organisation or notification.organisation)
+
+
+def _acting_chair(notification, organisation, by) -> list[Recipient]:
+    return acting_chair(organisation or notification.organisation)
 
 
 def _the_person_acting(notification, organisation, by) -> list[Recipient]:
