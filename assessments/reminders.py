@@ -25,7 +25,7 @@ from assessments.models import (
     RemediationStep,
     Reminder,
 )
-from assessments.selectors import paused_working_days
+from assessments.selectors import chair_alert, paused_working_days
 from assessments.services import next_annual_review
 from notifications.models import (
     InformationRequest,
@@ -33,12 +33,12 @@ from notifications.models import (
     UserSystem,
 )
 from notifications.recipients import case_url, notification_url, portal_link
-from notifications.selectors import ssc_chairs, submitting_memberships
+from notifications.selectors import submitting_memberships
 from notifications.services import EmailAbout, save_emails
 from notifications.workdays import add_working_days, working_days_left, working_days_since
 from sscportal.mail.services import build_deferred_email
 from users.models import Organisation
-from users.policy import conflicted_with
+from users.selectors import ActingChair, chair_for, committee_offices
 
 ANNUAL_REVIEW_DAYS = (90, 30, 7)
 GO_LIVE_WORKING_DAYS = (10, 5)
@@ -143,12 +143,13 @@ class Recipients:
             for address in (contact, email):
                 if address and address not in addresses:
                     addresses.append(address)
-        self.chairs = list(ssc_chairs())
+        # Read once: each officer's conflicts are then cached for every case of the run.
+        self.offices = committee_offices()
         self.secas = [settings.SECAS_MAILBOX]
 
-    def chairs_for(self, organisation) -> list[str]:
-        """The SSC chair(s), leaving out any with a conflict with the organisation."""
-        return [chair.email for chair in self.chairs if not conflicted_with(chair, organisation)]
+    def chair_for(self, organisation) -> ActingChair:
+        """Who acts as the SSC chair on the organisation's cases, or why nobody can."""
+        return chair_for(organisation, offices=self.offices)
 
     def organisation(self, organisation) -> list[str]:
         addresses = list(self.by_organisation.get(organisation.pk, []))
@@ -213,6 +214,7 @@ def go_lives(today: date, people: Recipients) -> list[Due]:
         # One measure for the window, the step and the text: workdays.working_days_left.
         remaining = working_days_left(today, case.planned_go_live_date)
         step = nearest_step(remaining, GO_LIVE_WORKING_DAYS)
+        chair = people.chair_for(case.organisation)
         found.append(
             Due(
                 kind=Reminder.Kind.GO_LIVE,
@@ -220,7 +222,7 @@ def go_lives(today: date, people: Recipients) -> list[Due]:
                 milestone=case.planned_go_live_date,
                 step=step,
                 to=people.organisation(case.organisation),
-                committee=[*people.secas, *people.chairs_for(case.organisation)],
+                committee=[*people.secas, *([chair.person.email] if chair.person else [])],
                 headline=(
                     f"{case.reference} is planned to go live {in_working_days(remaining)}, on "
                     f"{long_date(case.planned_go_live_date)}, and the SSC has not decided yet."
@@ -228,11 +230,16 @@ def go_lives(today: date, people: Recipients) -> list[Due]:
                 lines=[
                     f"User System: {case.system_name}, notified by {case.organisation.name}.",
                     f"Current state: {case.get_state_display()}.",
+                    *_acting_chair_lines(chair),
                 ],
                 action=(
                     "SECAS and the SSC chair: consider whether the case can be decided in time. "
                     "The User: answer any open question promptly, and tell SECAS if the go-live "
                     "date moves."
+                    if chair.person
+                    else "SECAS: record a chair or deputy who can act on this case, or arrange "
+                    "for the committee to decide it in time. The User: answer any open question "
+                    "promptly, and tell SECAS if the go-live date moves."
                 ),
                 url=notification_url(case),
                 committee_url=case_url(case),
@@ -241,6 +248,19 @@ def go_lives(today: date, people: Recipients) -> list[Due]:
             )
         )
     return found
+
+
+def _acting_chair_lines(chair: ActingChair) -> list[str]:
+    """Who of the SSC's officers this alert went to, and why not the chair, or that nobody
+    could be told (SECAS then reads it alone)."""
+    if chair.person is None:
+        return [
+            f"No SSC chair could be told: {chair.why}. Record the chair and deputy chair on "
+            f"{portal_link('secas:chair')}"
+        ]
+    if chair.is_deputy:
+        return [f"Sent to the deputy chair, {chair.person}, as {chair.why}."]
+    return []
 
 
 def information_requests(today: date, people: Recipients) -> list[Due]:
@@ -492,6 +512,7 @@ def weekly_digest(today: date, people: Recipients, found: list[Due]) -> list[Due
     employed_early = UserSystem.objects.exclude(employed_early="").count()
     overdue_steps = RemediationStep.objects.overdue(today).count()
     follow_ups = open_assessments.filter(reason=AssessmentReason.FOLLOW_UP).count()
+    alert = chair_alert(people.offices)
     return [
         Due(
             kind=Reminder.Kind.WEEKLY_DIGEST,
@@ -511,6 +532,11 @@ def weekly_digest(today: date, people: Recipients, found: list[Due]) -> list[Due
                 f"{employed_early}.",
                 f"Remediation steps overdue (still with the User): {overdue_steps}.",
                 f"Reminders due in today's run: {len(found)}.",
+                *(
+                    [f"{alert.digest_line} The chair page: {portal_link('secas:chair')}"]
+                    if alert
+                    else []
+                ),
             ],
             action="Open the SECAS dashboard for the detail and the CSV exports.",
             url=portal_link("secas:dashboard"),

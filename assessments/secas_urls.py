@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import history, secas
+from assessments.views import chair, history, secas
 
 app_name = "secas"
 
@@ -39,6 +39,7 @@ urlpatterns = [
         history.RegisterHistoryView.as_view(),
         name="register_history",
     ),
+    path("secas/chair/", chair.ChairView.as_view(), name="chair"),
     path("secas/export/<slug:name>.csv", secas.ExportView.as_view(), name="export"),
     path("secas/assessments/<int:pk>/", secas.AssessmentView.as_view(), name="assessment"),
     path(

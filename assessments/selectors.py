@@ -77,6 +77,7 @@ from notifications.workdays import (
 )
 from sscportal.mail.models import OutboundEmail
 from users.models import (
+    CommitteeOffices,
     ConflictOfInterest,
     Membership,
     Organisation,
@@ -91,6 +92,7 @@ from users.policy import (
     on_secas_side,
     uses_admin_site,
 )
+from users.selectors import acting_chair, chair_for, committee_offices, conflicted_for_both
 
 # The queue's state filter: live cases (awaiting a decision) unless asked for all or one state.
 LIVE_CASES = ""
@@ -306,6 +308,76 @@ def rapporteur_candidates(organisation) -> QuerySet[User]:
         organisation=organisation, is_active=True, organisation__is_active=True
     ).values("user")
     return ssc_members().exclude(pk__in=conflicted).exclude(pk__in=employed)
+
+
+def ssc_chairs(organisation: Organisation | None = None) -> QuerySet[User]:
+    """Who to tell as "the SSC chair": the one person acting as chair (on the organisation's
+    cases, when given: the deputy where the chair is conflicted), or nobody (users.selectors).
+    A query, for callers that address "the chair" as a list."""
+    person = acting_chair(organisation)
+    return User.objects.filter(pk=person.pk) if person is not None else User.objects.none()
+
+
+CHAIR_ALERT_CASES = 5  # the cases the alert names; the rest are counted
+
+
+@dataclass(frozen=True)
+class ChairAlertCase:
+    notification: Notification
+    why: str  # why nobody can act as chair on it
+
+
+@dataclass(frozen=True)
+class ChairAlert:
+    """What SECAS must put right: nobody can act as SSC chair, in general or on open cases."""
+
+    headline: str
+    cases: list[ChairAlertCase]  # the first CHAIR_ALERT_CASES, soonest go-live first
+    case_count: int
+
+    @property
+    def digest_line(self) -> str:
+        if not self.cases:
+            return f"SSC chair: {self.headline}"
+        first = self.cases[0]
+        return (
+            f"SSC chair: {self.headline} For example {first.notification.reference}: {first.why}."
+        )
+
+
+def chair_alert(offices: CommitteeOffices | None = None) -> ChairAlert | None:
+    """None while someone can act as chair on every open case; otherwise what is wrong."""
+    offices = offices if offices is not None else committee_offices()
+    general = chair_for(offices=offices)
+    if general.is_missing:
+        return ChairAlert(
+            headline=f"Nobody can act as SSC chair: {general.why}. Go-live alerts go to "
+            "SECAS alone until a chair or deputy chair is recorded.",
+            cases=[],
+            case_count=0,
+        )
+    blocked = conflicted_for_both(offices)
+    if not blocked:
+        return None
+    cases = Notification.objects.undecided().filter(organisation_id__in=blocked)
+    count = cases.count()
+    if not count:
+        return None
+    first = (
+        cases.select_related("organisation")
+        .only("pk", "reference", "state", "planned_go_live_date", "organisation__name")
+        .order_by("planned_go_live_date", "pk")[:CHAIR_ALERT_CASES]
+    )
+    noun, pronoun = ("case", "it") if count == 1 else ("cases", "them")
+    return ChairAlert(
+        headline=f"Nobody can act as SSC chair on {count} open {noun}, for conflicts of "
+        f"interest. Go-live alerts about {pronoun} go to SECAS alone.",
+        cases=[
+            ChairAlertCase(case, chair_for(case.organisation, offices=offices).why)
+            for case in first
+        ],
+        case_count=count,
+    )
 
 
 # What a queue row shows: the wide text columns of a notification stay in the database.

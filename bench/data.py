@@ -9,7 +9,7 @@ Everything scales with the size, so the 100,000 set has a longer history in ever
 
 - organisations: 3 per 100 notifications (300 at 10,000); the first, the "large" one, holds
   2% of all notifications (200 at 10,000), each of the others a random share;
-- people: three per organisation (admin, submitter, preparer), 12 SSC members (one chair),
+- people: three per organisation (admin, submitter, preparer), 12 SSC members (chair, deputy),
   4 SECAS staff; the bench's SSC member, chair and SECAS accounts have a confirmed TOTP
   device with a known key, so the bench passes the real two-factor page;
 - meetings: one per 50 notifications over eight years (so about 50 items each at every size),
@@ -160,8 +160,8 @@ class Builder:
         from notifications.models import SharedResourceProvider
         from users.models import (
             SECAS_STAFF_GROUP,
-            SSC_CHAIR_GROUP,
             SSC_MEMBERS_GROUP,
+            CommitteeOffices,
             ConflictOfInterest,
             Membership,
             Organisation,
@@ -255,10 +255,13 @@ class Builder:
         bulk(
             through,
             [through(user_id=u.pk, group_id=groups[SSC_MEMBERS_GROUP].pk) for u in committee]
-            + [through(user_id=committee[0].pk, group_id=groups[SSC_CHAIR_GROUP].pk)]
             + [through(user_id=u.pk, group_id=groups[SECAS_STAFF_GROUP].pk) for u in secas],
             self.counts,
             "group memberships",
+        )
+        # The first member is the chair, the second the deputy (as SECAS records them).
+        CommitteeOffices.objects.update_or_create(
+            pk=1, defaults={"chair": committee[0], "deputy": committee[1]}
         )
         key = TOTP_KEY
         bulk(

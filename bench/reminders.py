@@ -144,7 +144,14 @@ def build(scale: float) -> dict[str, int]:
         Notification,
         NotificationState,
     )
-    from users.models import SSC_CHAIR_GROUP, Membership, Organisation, PartyCategory, User
+    from users.models import (
+        SSC_MEMBERS_GROUP,
+        CommitteeOffices,
+        Membership,
+        Organisation,
+        PartyCategory,
+        User,
+    )
 
     rng = random.Random(2027)
     count = round(ORGANISATIONS * scale)
@@ -183,7 +190,8 @@ def build(scale: float) -> dict[str, int]:
     chair = User.objects.create(
         email="chair@ssc.example", full_name="SSC Chair", password=make_password(None)
     )
-    chair.groups.add(Group.objects.get_or_create(name=SSC_CHAIR_GROUP)[0])
+    chair.groups.add(Group.objects.get_or_create(name=SSC_MEMBERS_GROUP)[0])
+    CommitteeOffices.objects.update_or_create(pk=1, defaults={"chair": chair})
 
     # One open annual review per organisation (assessments.services.next_annual_review).
     annual_kinds = [AssessmentKind.FUSA, AssessmentKind.VUSA, AssessmentKind.USSA]

@@ -2,8 +2,9 @@
 
 `recipients_for(kind, …)` answers for each kind of email, from the table `AUDIENCES`; the
 audiences are the few rules below (a case's contacts on the User's side, the organisation's
-people, SECAS, the rapporteur, the person acting). Links in each email follow the reader:
-committee readers get the SSC's case page, the User's side the notification page.
+people, SECAS, the rapporteur, the acting SSC chair, the person acting). Links in each email
+follow the reader: committee readers get the SSC's case page, the User's side the notification
+page.
 """
 
 from collections.abc import Callable, Iterable
@@ -13,7 +14,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from notifications import selectors
-from users.policy import allows, conflicted_with
+from users.policy import allows
+from users.selectors import acting_chair as acting_chair_for
 
 
 @dataclass(frozen=True)
@@ -110,13 +112,16 @@ def rapporteur(notification) -> list[Recipient]:
     return [committee_member(member)]
 
 
+def acting_chair(organisation) -> list[Recipient]:
+    """Whoever acts as the SSC chair on the organisation's cases: the chair, or the deputy
+    where the chair is conflicted; nobody when neither can act (SECAS is told that itself)."""
+    person = acting_chair_for(organisation)
+    return [committee_member(person)] if person is not None else []
+
+
 def ssc_chair(organisation) -> list[Recipient]:
-    """The SSC chair(s), leaving out any with a conflict with the organisation."""
-    return [
-        committee_member(chair)
-        for chair in selectors.ssc_chairs().order_by("full_name", "pk")
-        if not conflicted_with(chair, organisation)
-    ]
+    """The SSC chair as told of a follow-up: whoever acts on the organisation's cases."""
+    return acting_chair(organisation)
 
 
 def _ssc_chair(notification, organisation, by) -> list[Recipient]:
@@ -137,6 +142,10 @@ def _case_contacts(notification, organisation, by) -> list[Recipient]:
 
 def _organisation_people(notification, organisation, by) -> list[Recipient]:
     return organisation_people(organisation or notification.organisation)
+
+
+def _acting_chair(notification, organisation, by) -> list[Recipient]:
+    return acting_chair(organisation or notification.organisation)
 
 
 def _the_person_acting(notification, organisation, by) -> list[Recipient]:

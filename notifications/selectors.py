@@ -16,7 +16,6 @@ from notifications.models import (
 )
 from users.models import (
     SECAS_STAFF_GROUP,
-    SSC_CHAIR_GROUP,
     SSC_MEMBERS_GROUP,
     Membership,
     Organisation,
@@ -100,13 +99,6 @@ def waiting_on_organisation(organisation) -> QuerySet[InformationRequest]:
 def ssc_members() -> QuerySet[User]:
     """Active SSC members, by name: who may be chosen as a rapporteur, attendee or member."""
     return User.objects.filter(groups__name=SSC_MEMBERS_GROUP, is_active=True).order_by("full_name")
-
-
-def ssc_chairs() -> QuerySet[User]:
-    """The SSC's chair(s): active, and still members of the SSC."""
-    return User.objects.filter(groups__name=SSC_CHAIR_GROUP, is_active=True).filter(
-        groups__name=SSC_MEMBERS_GROUP
-    )
 
 
 def submitting_memberships(organisations=None) -> QuerySet[Membership]:

@@ -12,6 +12,7 @@ from notifications.services import next_reference
 from users.models import (
     SECAS_STAFF_GROUP,
     SSC_MEMBERS_GROUP,
+    CommitteeOffices,
     Membership,
     Organisation,
     PartyCategory,
@@ -46,6 +47,21 @@ def secas_user(**kwargs):
 
 def ssc_user(**kwargs):
     return UserFactory(groups=[SSC_MEMBERS_GROUP], is_staff=True, **kwargs)
+
+
+def record_offices(chair=None, deputy=None) -> CommitteeOffices:
+    """The SSC chair and deputy as SECAS would record them (straight to the row, for setup)."""
+    offices, _ = CommitteeOffices.objects.update_or_create(
+        pk=1, defaults={"chair": chair, "deputy": deputy}
+    )
+    return offices
+
+
+def ssc_chair(**kwargs):
+    """An SSC member recorded as the SSC chair (no deputy)."""
+    chair = ssc_user(**kwargs)
+    record_offices(chair=chair)
+    return chair
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.test.signals import template_rendered
 from django.utils import timezone
 
@@ -126,8 +125,7 @@ def everything(rendered, organisation, other_organisation, preparer, submitter, 
     """Every outbox email and every reminder kind."""
     secas = factories.secas_user(full_name="Sam Patel")
     rapporteur = factories.ssc_user(full_name="Chris Member")
-    chair = factories.ssc_user(full_name="Margaret Chair")
-    chair.groups.add(Group.objects.get(name="SSC chair"))
+    factories.ssc_chair(full_name="Margaret Chair")
     other_people = factories.MembershipFactory(
         organisation=other_organisation, role=Membership.Role.SUBMITTER
     ).user

@@ -19,7 +19,7 @@ import pytest
 import rules
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth.models import AnonymousUser, Group
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.test import Client, RequestFactory
@@ -43,7 +43,7 @@ from tests import factories
 from tests.assessments import journey
 from tests.assessments.journey import report_received
 from tests.uploads import PDF_BYTES, upload
-from users.models import SSC_CHAIR_GROUP, CalendarFeed, Membership, SecurityEvent, User
+from users.models import CalendarFeed, Membership, SecurityEvent, User
 from users.policy import (
     allows,
     conflicted_with,
@@ -245,6 +245,8 @@ PAGES = {
     "secas:organisations_at_risk": Page("get", None, "assessments.view_secas_pages"),
     "secas:overdue_steps": Page("get", None, "assessments.view_secas_pages"),
     "secas:register_history": Page("get", None, "assessments.view_secas_pages"),
+    # Seen by SECAS; recording the chair and deputy asks users.record_chair inside.
+    "secas:chair": Page("get", None, "assessments.view_secas_pages"),
     "secas:export": Page("get", "export", "assessments.view_secas_pages"),
     "secas:assessment": Page("get", "assessment", "assessments.view_secas_pages"),
     "secas:assessment_step": Page("post", "assessment_step", "assessments.view_secas_pages"),
@@ -343,8 +345,7 @@ def world(
     client,
 ):
     other = factories.MembershipFactory(organisation=other_organisation, role="admin").user
-    chair = factories.ssc_user(full_name="Cass Chair")
-    chair.groups.add(Group.objects.get_or_create(name=SSC_CHAIR_GROUP)[0])
+    chair = factories.ssc_chair(full_name="Cass Chair")
     superuser = User.objects.create_superuser("root@example.org", "x" * 20, full_name="Root")
     draft = factories.NotificationFactory(organisation=organisation, created_by=preparer)
     client.force_login(preparer)

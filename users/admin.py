@@ -8,8 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from sscportal.admin import ActingUserFormMixin, RefusalAsMessageMixin, adopt_saved
 from sscportal.history import RegisterHistoryAdmin
 from users import services
+from users.forms import CommitteeOfficesForm
 from users.models import (
     CalendarFeed,
+    CommitteeOffices,
     ConflictOfInterest,
     Membership,
     Organisation,
@@ -313,6 +315,33 @@ class ConflictOfInterestAdmin(ActingUserFormMixin, RefusalAsMessageMixin, Regist
                 "organisations' cases again.",
                 messages.SUCCESS,
             )
+
+
+@admin.register(CommitteeOffices)
+class CommitteeOfficesAdmin(ActingUserFormMixin, RefusalAsMessageMixin, RegisterHistoryAdmin):
+    """The SSC chair and deputy: one row, saved through the chair service (as on SECAS's
+    chair page), with history; never deleted."""
+
+    refusals = (services.ChairChangeRefused,)
+    form = CommitteeOfficesForm
+    list_display = ["__str__"]
+
+    def has_add_permission(self, request):
+        return not CommitteeOffices.objects.exists() and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and allows(
+            request.user, "users.record_chair"
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        saved, _ = services.record_committee_offices(
+            chair=obj.chair, deputy=obj.deputy, by=request.user
+        )
+        adopt_saved(obj, saved)
 
 
 @admin.register(SecurityEvent)

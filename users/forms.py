@@ -3,10 +3,13 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q
 
 from sscportal.formfields import CleanCharField, strip_invisible, yes_no_field
-from users.models import Membership, User
+from users.models import CommitteeOffices, Membership, User
 from users.policy import allows
+from users.selectors import office_candidates
+from users.services import ChairChangeRefused, check_committee_offices
 
 EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
 FULL_NAME_MAX_LENGTH = User._meta.get_field("full_name").max_length
@@ -103,3 +106,52 @@ class TwoFactorCodeForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
         error_messages={"required": "Please enter the code."},
     )
+
+
+LEFT_THE_SSC = "no longer an active SSC member"
+
+
+class CommitteeOfficesForm(forms.ModelForm):
+    """Who is the SSC chair and who the deputy: active SSC members (the page and the admin)."""
+
+    acting_user = None  # the person saving: the admin sets it on the class, the page passes it
+
+    class Meta:
+        model = CommitteeOffices
+        fields = ["chair", "deputy"]
+        help_texts = {
+            "chair": "The SSC's Independent Chair: told of go-lives due before a decision.",
+            "deputy": "Acts as chair on a case where the chair cannot, such as one where the "
+            "chair has a conflict of interest.",
+        }
+
+    def __init__(self, *args, acting_user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if acting_user is not None:
+            self.acting_user = acting_user
+        candidates = office_candidates()
+        # Someone recorded who has since left stays listed, saying so, until SECAS replaces them.
+        recorded = [pk for pk in (self.instance.chair_id, self.instance.deputy_id) if pk]
+        choices = User.objects.filter(
+            Q(pk__in=candidates.values("pk")) | Q(pk__in=recorded)
+        ).annotate(is_candidate=Exists(candidates.filter(pk=OuterRef("pk"))))
+        for name in ("chair", "deputy"):
+            field = self.fields[name]
+            field.queryset = choices.order_by("full_name", "email")
+            field.empty_label = "Nobody: leave it empty"
+            field.label_from_instance = lambda person: (
+                str(person)
+                if getattr(person, "is_candidate", True)
+                else f"{person} ({LEFT_THE_SSC})"
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            try:
+                check_committee_offices(
+                    chair=cleaned.get("chair"), deputy=cleaned.get("deputy"), by=self.acting_user
+                )
+            except ChairChangeRefused as refusal:
+                self.add_error(refusal.field, str(refusal))
+        return cleaned

@@ -14,7 +14,6 @@ from sscportal.fields import PlainCharField, PlainTextField
 
 SSC_MEMBERS_GROUP = "SSC members"
 SECAS_STAFF_GROUP = "SECAS staff"
-SSC_CHAIR_GROUP = "SSC chair"
 
 
 def normalise_email(value: str) -> str:
@@ -352,6 +351,51 @@ class ConflictOfInterest(models.Model):
     @property
     def is_current(self) -> bool:
         return self.withdrawn_at is None
+
+
+class CommitteeOffices(models.Model):
+    """The SSC's Independent Chair and a deputy, kept by SECAS: one row (pk 1).
+
+    The deputy acts on a case where the chair cannot (no chair, or a conflict of interest);
+    users.selectors.acting_chair answers who acts for an organisation."""
+
+    # One row with history, not dated appointments: the portal only ever asks who holds the
+    # offices now, and the history already says who held them when and who recorded it.
+    chair = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="SSC chair",
+    )
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="deputy chair",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "SSC chair and deputy"
+        verbose_name_plural = "SSC chair and deputy"
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="committee_offices_one_row"),
+            models.CheckConstraint(
+                condition=~Q(chair=models.F("deputy")),
+                name="committee_offices_chair_is_not_deputy",
+                violation_error_message="The chair and the deputy chair must be two people.",
+            ),
+        ]
+
+    def __str__(self):
+        chair = self.chair or "no chair recorded"
+        deputy = self.deputy or "no deputy recorded"
+        return f"Chair: {chair}; deputy: {deputy}"
 
 
 class CalendarFeed(models.Model):

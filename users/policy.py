@@ -15,8 +15,8 @@ from django.contrib.auth.models import AnonymousUser
 
 from users.models import (
     SECAS_STAFF_GROUP,
-    SSC_CHAIR_GROUP,
     SSC_MEMBERS_GROUP,
+    CommitteeOffices,
     Membership,
     Organisation,
     User,
@@ -71,7 +71,13 @@ def is_ssc_member(user: Person) -> bool:
 
 @rules.predicate
 def is_ssc_chair(user: Person) -> bool:
-    return _active(user) and is_ssc_member(user) and SSC_CHAIR_GROUP in user.group_names
+    """Holds the chair's office (SECAS records it): whether they act on a given case is
+    acts_as_chair's question."""
+    return (
+        _active(user)
+        and is_ssc_member(user)
+        and CommitteeOffices.objects.filter(pk=1, chair=user).exists()
+    )
 
 
 @rules.predicate
@@ -92,7 +98,7 @@ def uses_admin_site(user: Person) -> bool:
 # SSC, SECAS and admin-site accounts: managed by SECAS, never members of a User.
 is_committee_account = uses_admin_site | is_superuser | is_ssc_member | is_secas
 
-COMMITTEE_GROUPS = frozenset({SSC_MEMBERS_GROUP, SSC_CHAIR_GROUP, SECAS_STAFF_GROUP})
+COMMITTEE_GROUPS = frozenset({SSC_MEMBERS_GROUP, SECAS_STAFF_GROUP})
 
 
 def becomes_committee_account(
@@ -166,6 +172,15 @@ def conflicted_with(user: Person, obj: object) -> bool:
     )
 
 
+@rules.predicate
+def acts_as_chair(user: Person, obj: object) -> bool:
+    """Acts as the SSC chair on the organisation's cases (without one, in general): the chair,
+    or the deputy where the chair cannot act."""
+    from users.selectors import acting_chair  # the selectors read this module's predicates
+
+    return _active(user) and acting_chair(organisation_of(obj)) == user
+
+
 # --- The rules of the users app --------------------------------------------------------------
 
 rules.add_perm("users.administer_organisation", administers)
@@ -193,7 +208,7 @@ def target_is_committee_account(user: Person, target: object) -> bool:
     return isinstance(target, User) and bool(is_committee_account(target))
 
 
-# A person's account, flags and groups (SSC, chair, SECAS): SECAS in the admin, but never a
+# A person's account, flags and groups (SSC, SECAS): SECAS in the admin, but never a
 # superuser's (the object is the person whose account it is).
 rules.add_perm(
     "users.change_account",
@@ -206,6 +221,10 @@ rules.add_perm("users.grant_superuser", is_superuser)
 rules.add_perm(
     "users.set_sign_in_details",
     is_superuser | (holds_model_permission("users.change_user") & ~target_is_committee_account),
+)
+# The SSC chair and deputy: SECAS records who holds them.
+rules.add_perm(
+    "users.record_chair", on_secas_side & holds_model_permission("users.change_committeeoffices")
 )
 # Conflicts of interest: SECAS records and withdraws them, for SSC members only.
 rules.add_perm("users.manage_conflicts", holds_model_permission("users.change_conflictofinterest"))

@@ -15,6 +15,7 @@ from sscportal.history import attribute_change
 from sscportal.mail import services as mail
 from sscportal.mail.models import OutboundEmail
 from users.models import (
+    CommitteeOffices,
     ConflictOfInterest,
     Membership,
     Organisation,
@@ -23,7 +24,12 @@ from users.models import (
     User,
     normalise_email,
 )
-from users.policy import allows, becomes_committee_account, is_committee_account
+from users.policy import (
+    allows,
+    becomes_committee_account,
+    is_committee_account,
+    is_ssc_member,
+)
 from users.security import record_event
 
 
@@ -576,3 +582,65 @@ def record_smart_metering_systems(
             update_fields=["smart_metering_systems_count", "smart_metering_systems_counted_date"]
         )
     return locked
+
+
+class ChairChangeRefused(Exception):
+    """A change to the SSC chair or deputy was refused; the message says why, for SECAS."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field  # the form field it is about ("chair", "deputy"), if one
+
+
+def check_committee_offices(*, chair: User | None, deputy: User | None, by: User) -> None:
+    """Refuse, in words, a chair and deputy the rules do not allow (the forms ask first)."""
+    if not allows(by, "users.record_chair"):
+        raise ChairChangeRefused("Only SECAS can record the SSC chair and deputy chair.")
+    for person, office, field in ((chair, "chair", "chair"), (deputy, "deputy chair", "deputy")):
+        if person is not None and not is_ssc_member(person):
+            raise ChairChangeRefused(
+                f"{person} cannot be the {office}: only an active SSC member can. Choose "
+                "another member, or add them to the SSC in the admin first.",
+                field=field,
+            )
+    if chair is not None and deputy is not None and chair.pk == deputy.pk:
+        raise ChairChangeRefused(
+            f"{chair} cannot be both the chair and the deputy chair: choose someone else as "
+            "deputy, or leave the deputy empty.",
+            field="deputy",
+        )
+
+
+def _office_holder(person: User | None) -> str:
+    return str(person) if person is not None else "nobody"
+
+
+def record_committee_offices(
+    *, chair: User | None, deputy: User | None, by: User
+) -> tuple[CommitteeOffices, bool]:
+    """SECAS records who is the SSC chair and who the deputy (either may be left empty).
+    Returns the record and whether anything changed."""
+    with transaction.atomic():
+        # The one row is the lock: two people saving at once cannot interleave their checks.
+        CommitteeOffices.objects.get_or_create(pk=1)
+        offices = CommitteeOffices.objects.select_for_update().get(pk=1)
+        # Fresh from the database: whether each is still an active SSC member is read now.
+        chair = User.objects.get(pk=chair.pk) if chair is not None else None
+        deputy = User.objects.get(pk=deputy.pk) if deputy is not None else None
+        check_committee_offices(chair=chair, deputy=deputy, by=by)
+        if (offices.chair_id, offices.deputy_id) == (
+            getattr(chair, "pk", None),
+            getattr(deputy, "pk", None),
+        ):
+            return offices, False
+        before = f"chair {_office_holder(offices.chair)}, deputy {_office_holder(offices.deputy)}"
+        after = f"chair {_office_holder(chair)}, deputy {_office_holder(deputy)}"
+        offices.chair, offices.deputy = chair, deputy
+        attribute_change(offices, by=by, reason="SSC chair and deputy recorded")
+        offices.save(update_fields=["chair", "deputy"])
+        record_event(
+            SecurityEvent.Kind.ROLE_CHANGE,
+            actor=by,
+            summary=f"{by} recorded the SSC chair and deputy: {before} → {after}",
+        )
+    return offices, True

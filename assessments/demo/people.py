@@ -9,13 +9,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from users.models import (
     SECAS_STAFF_GROUP,
-    SSC_CHAIR_GROUP,
     SSC_MEMBERS_GROUP,
     Membership,
     Organisation,
     User,
 )
 from users.policy import is_secas, is_ssc_member
+from users.selectors import committee_offices
+from users.services import record_committee_offices
 
 # Development only: printed at the end of every run, never to be used on a real deployment.
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105
@@ -51,10 +52,10 @@ MEMBER = f"ssc.member@{DEMO_DOMAIN}"
 MEMBER2 = f"ssc.member2@{DEMO_DOMAIN}"
 MEMBER3 = f"ssc.member3@{DEMO_DOMAIN}"
 CONFLICTED = f"ssc.conflicted@{DEMO_DOMAIN}"
+DEPUTY = MEMBER3  # the deputy chair acts where the chair has a conflict of interest
 # The groups SECAS puts committee people in (in the admin); only the policy reads them.
 SECAS_ROLE = (SECAS_STAFF_GROUP,)
 SSC_ROLE = (SSC_MEMBERS_GROUP,)
-CHAIR_ROLE = (SSC_MEMBERS_GROUP, SSC_CHAIR_GROUP)
 # Everyone who attends the demo meetings; one of them is conflicted on Northwind's cases.
 COMMITTEE = (CHAIR, MEMBER, MEMBER2, MEMBER3, CONFLICTED)
 
@@ -71,10 +72,16 @@ ACCOUNTS = [
         DemoAccount(email, name, title, access, role, is_staff=True)
         for email, name, title, access, role in [
             (SECAS, "Priya Raman", "SECAS Security Analyst", "SECAS staff", SECAS_ROLE),
-            (CHAIR, "Margaret Holloway", "SSC Chair", "SSC member (chair)", CHAIR_ROLE),
+            (CHAIR, "Margaret Holloway", "SSC Chair", "SSC member (chair)", SSC_ROLE),
             (MEMBER, "Daniel Okafor", "SSC member, large supplier seat", "SSC member", SSC_ROLE),
             (MEMBER2, "Rhys Evans", "SSC member, network operator seat", "SSC member", SSC_ROLE),
-            (MEMBER3, "Aisha Begum", "SSC member, independent", "SSC member", SSC_ROLE),
+            (
+                MEMBER3,
+                "Aisha Begum",
+                "SSC member, independent",
+                "SSC member (deputy chair)",
+                SSC_ROLE,
+            ),
             (
                 CONFLICTED,
                 "Fiona McLeod",
@@ -167,6 +174,15 @@ def seed_accounts(orgs: dict[str, Organisation], created: Counter) -> dict[str, 
                 created["memberships"] += 1
     # Fresh instances: group, membership, conflict and permission caches start empty.
     return {u.email: u for u in User.objects.filter(email__endswith=DEMO_DOMAIN)}
+
+
+def seed_chair(people: dict[str, User], created: Counter) -> None:
+    """SECAS records the demo chair and deputy chair, as on its chair page."""
+    offices = committee_offices()
+    if offices.chair_id or offices.deputy_id:
+        return  # already recorded (or changed since by someone trying the demo): left alone
+    record_committee_offices(chair=people[CHAIR], deputy=people[DEPUTY], by=people[SECAS])
+    created["SSC chair and deputy"] += 1
 
 
 def seed_two_factor(people: dict[str, User], created: Counter) -> None:

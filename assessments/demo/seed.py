@@ -33,6 +33,7 @@ from assessments.demo.people import (
     SECAS,
     org_email,
     seed_accounts,
+    seed_chair,
     seed_two_factor,
     submitter_of,
 )
@@ -143,6 +144,7 @@ class DemoSeed:
         self.providers = seed_providers(self.today, self.created)
         self.orgs = seed_organisations(self.today, self.created)
         self.people = seed_accounts(self.orgs, self.created)
+        seed_chair(self.people, self.created)
         seed_first_systems_and_assurance(self.orgs, self.providers, self.today, self.created)
         self.meetings = seed_meetings(self.people, self.today, self.created)
         seed_conflict(self.people, self.orgs["northwind"], self.meetings, self.created)

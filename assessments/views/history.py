@@ -24,7 +24,7 @@ from assessments.views.secas import PAGE_SIZE, SecasMixin
 from notifications.models import SharedResourceProvider, UserSystem
 from sscportal.history import BASELINE_REASON
 from sscportal.pagination import page_number_of
-from users.models import ConflictOfInterest, Membership, Organisation
+from users.models import CommitteeOffices, ConflictOfInterest, Membership, Organisation
 
 PAGES_AHEAD = 4  # as CappedPaginator: count a few pages past the one shown, never the history
 EMPTY = "—"
@@ -83,6 +83,12 @@ REGISTERS = {
     "triage": Register(
         "Triage thresholds", TriageSettings, (), lambda row: "The triage thresholds"
     ),
+    "chair": Register(
+        "SSC chair and deputy",
+        CommitteeOffices,
+        ("chair", "deputy"),
+        lambda row: "The SSC chair and deputy chair",
+    ),
 }
 
 
@@ -95,7 +101,8 @@ def _show(field, value) -> str:
     if value is None or value == "":
         return EMPTY
     if isinstance(value, DeletedObject):
-        return f"(deleted {value.model._meta.verbose_name})"
+        # django-simple-history reports an empty foreign key as a deleted object too.
+        return EMPTY if value.pk is None else f"(deleted {value.model._meta.verbose_name})"
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):

@@ -152,6 +152,7 @@ class SecasDashboardView(SecasMixin, TemplateView):
                 [("days", "Median working days to decision", "chart-primary")],
             ),
             exports=list(documents.SECAS_TABLES),
+            chair_alert=ssc.chair_alert(),
         )
         without_first_system = ssc.capped_count(ssc.without_approved_first_system())
         context.update(

@@ -8,7 +8,6 @@ import datetime
 import pytest
 from dateutil.relativedelta import relativedelta
 from django.conf import settings as django_settings
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -36,7 +35,6 @@ from sscportal.mail.models import OutboundEmail
 from tests import factories
 from tests.assessments import journey
 from tests.html_forms import form_data, postable
-from users.models import SSC_CHAIR_GROUP
 
 A = AssessmentState
 TODAY = timezone.localdate
@@ -77,9 +75,7 @@ def awaiting(under_review, secas, ssc_member, meeting, submitter):
 
 @pytest.fixture
 def chair(db):
-    person = factories.ssc_user(full_name="Margaret Chair")
-    person.groups.add(Group.objects.get(name=SSC_CHAIR_GROUP))
-    return person
+    return factories.ssc_chair(full_name="Margaret Chair")
 
 
 @pytest.fixture
@@ -241,6 +237,14 @@ def test_a_chair_with_a_conflict_is_not_told(awaiting, secas, chair, organisatio
     complete(awaiting, secas, AssuranceStatus.DEFERRED)
     assert outbox("follow_up_opened_chair") == {}
     assert set(outbox("follow_up_opened_secas")) == {django_settings.SECAS_MAILBOX}
+
+
+def test_the_deputy_is_told_where_the_chair_has_a_conflict(awaiting, secas, chair, organisation):
+    deputy = factories.ssc_user(full_name="Dee Deputy")
+    factories.record_offices(chair=chair, deputy=deputy)
+    chair.conflicts_of_interest.create(organisation=organisation, reason="Former employer")
+    complete(awaiting, secas, AssuranceStatus.DEFERRED)
+    assert set(outbox("follow_up_opened_chair")) == {deputy.email}
 
 
 # --- The register: "Not approved", read from the record in force -----------------------------

@@ -5,7 +5,6 @@ import html
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -117,9 +116,7 @@ def test_the_database_refuses_a_second_reminder_for_the_same_milestone(annual_re
 
 @pytest.fixture
 def chair(db):
-    person = factories.ssc_user(full_name="Margaret Chair")
-    person.groups.add(Group.objects.get(name="SSC chair"))
-    return person
+    return factories.ssc_chair(full_name="Margaret Chair")
 
 
 def submit_for_go_live(organisation, preparer, submitter, go_live):
@@ -344,23 +341,97 @@ def test_reminder_emails_are_delivered_through_the_outbox(
     assert not OutboundEmail.objects.filter(sent_at__isnull=True).exists()
 
 
-def test_a_conflicted_or_former_chair_is_not_told(
-    organisation, preparer, submitter, chair, settings
-):
+def go_live_alert_to_committee(organisation, preparer, submitter, settings):
+    """Run the reminders for a case going live in 5 working days; the committee's email."""
     from notifications.workdays import add_working_days
 
-    conflicted_chair = factories.ssc_user(full_name="Conflicted Chair")
-    conflicted_chair.groups.add(Group.objects.get(name="SSC chair"))
-    conflicted_chair.conflicts_of_interest.create(organisation=organisation, reason="Employer")
-    former = factories.UserFactory(full_name="Former Chair")
-    former.groups.add(Group.objects.get(name="SSC chair"))  # no longer an SSC member
     submit_for_go_live(organisation, preparer, submitter, add_working_days(MONDAY, 5))
     with at(MONDAY):
         send_reminders()
-    to_committee = next(e for e in emails(K.GO_LIVE) if settings.SECAS_MAILBOX in e.to)
-    assert chair.email in to_committee.to
-    assert conflicted_chair.email not in to_committee.to
-    assert former.email not in to_committee.to
+    return next(e for e in emails(K.GO_LIVE) if settings.SECAS_MAILBOX in e.to)
+
+
+def test_the_deputy_is_told_when_the_chair_has_a_conflict_with_the_organisation(
+    organisation, preparer, submitter, settings
+):
+    chair = factories.ssc_user(full_name="Conflicted Chair")
+    chair.conflicts_of_interest.create(organisation=organisation, reason="Employer")
+    deputy = factories.ssc_user(full_name="Dana Deputy")
+    factories.record_offices(chair=chair, deputy=deputy)
+    email = go_live_alert_to_committee(organisation, preparer, submitter, settings)
+    assert set(email.to) == {settings.SECAS_MAILBOX, deputy.email}
+    assert (
+        "Sent to the deputy chair, Dana Deputy, as the chair, Conflicted Chair, has a conflict "
+        f"of interest with {organisation.name}." in email.body_text
+    )
+
+
+def test_a_chair_who_has_left_the_ssc_is_not_told_and_the_deputy_acts(
+    organisation, preparer, submitter, settings
+):
+    former = factories.ssc_user(full_name="Former Chair")
+    deputy = factories.ssc_user(full_name="Dana Deputy")
+    factories.record_offices(chair=former, deputy=deputy)
+    former.groups.clear()  # left the SSC after being recorded
+    email = go_live_alert_to_committee(organisation, preparer, submitter, settings)
+    assert set(email.to) == {settings.SECAS_MAILBOX, deputy.email}
+    assert "Former Chair, is no longer an active SSC member" in email.body_text
+
+
+def test_when_both_are_conflicted_secas_alone_is_told_that_no_chair_could_be(
+    organisation, preparer, submitter, settings
+):
+    chair, deputy = factories.ssc_user(), factories.ssc_user()
+    for person in (chair, deputy):
+        person.conflicts_of_interest.create(organisation=organisation, reason="Consultant")
+    factories.record_offices(chair=chair, deputy=deputy)
+    email = go_live_alert_to_committee(organisation, preparer, submitter, settings)
+    assert email.to == [settings.SECAS_MAILBOX]
+    assert "No SSC chair could be told:" in email.body_text
+    assert f"the deputy chair, {deputy}, has a conflict of interest" in email.body_text
+    assert "/secas/chair/" in email.body_text
+    assert "SECAS: record a chair or deputy who can act on this case" in email.body_text
+
+
+def test_with_no_chair_recorded_the_go_live_alert_says_so_to_secas(
+    organisation, preparer, submitter, settings
+):
+    factories.record_offices()
+    email = go_live_alert_to_committee(organisation, preparer, submitter, settings)
+    assert email.to == [settings.SECAS_MAILBOX]
+    assert (
+        "No SSC chair could be told: no chair is recorded, and no deputy chair is recorded."
+        in email.body_text
+    )
+
+
+def test_the_weekly_digest_says_loudly_when_nobody_can_act_as_chair(submitted, settings):
+    factories.record_offices()
+    with at(MONDAY):
+        send_reminders()
+    (digest,) = emails(K.WEEKLY_DIGEST)
+    assert "SSC chair: Nobody can act as SSC chair: no chair is recorded" in digest.body_text
+    assert "/secas/chair/" in digest.body_text
+
+
+def test_the_weekly_digest_names_a_case_nobody_can_act_as_chair_on(submitted, settings):
+    chair = factories.ssc_user(full_name="Cass Chair")
+    chair.conflicts_of_interest.create(organisation=submitted.organisation, reason="Employer")
+    factories.record_offices(chair=chair)
+    with at(MONDAY):
+        send_reminders()
+    (digest,) = emails(K.WEEKLY_DIGEST)
+    assert "Nobody can act as SSC chair on 1 open case" in digest.body_text
+    assert f"For example {submitted.reference}: the chair, Cass Chair, has a conflict" in (
+        digest.body_text
+    )
+
+
+def test_the_weekly_digest_is_quiet_about_the_chair_when_one_can_act(submitted, chair):
+    with at(MONDAY):
+        send_reminders()
+    (digest,) = emails(K.WEEKLY_DIGEST)
+    assert "SSC chair" not in digest.body_text
 
 
 def test_an_organisation_known_only_from_its_history_is_reminded(organisation, submitter):

@@ -172,6 +172,22 @@ def test_people_have_the_access_their_role_needs(seeded):
     assert ConflictOfInterest.objects.filter(member=conflicted, withdrawn_at=None).exists()
 
 
+def test_the_demo_has_a_chair_and_a_deputy_recorded_by_secas(seeded):
+    from assessments.selectors import chair_alert
+    from users.models import CommitteeOffices
+    from users.selectors import acting_chair, committee_offices
+
+    offices = committee_offices()
+    assert offices.chair.email == "chair@demo.ssc-portal.test"
+    assert offices.deputy.email == "ssc.member3@demo.ssc-portal.test"
+    assert is_ssc_member(offices.chair)
+    assert is_ssc_member(offices.deputy)
+    assert CommitteeOffices.history.first().history_user.email == "secas@demo.ssc-portal.test"
+    assert acting_chair() == offices.chair
+    # Nothing for SECAS to put right: someone can act as chair on every demo case.
+    assert chair_alert() is None
+
+
 def test_every_transition_names_who_took_it(seeded):
     assert StateLog.objects.exists()
     assert not StateLog.objects.filter(by__isnull=True).exists()
