@@ -312,6 +312,16 @@ class WithdrawProposalForm(IdsOfItsOwn, forms.Form):
     )
 
 
+def with_current_proposal(form, field: str, proposal):
+    """A posted form shown again after a refusal, now naming the proposal that stands (the one
+    it named was replaced), so posting it again is judged on the proposal on the page."""
+    if form is None or not form.is_bound or proposal is None:
+        return form
+    data = form.data.copy()
+    data[field] = str(proposal.pk)
+    return type(form)(data, auto_id=form.auto_id)
+
+
 class FollowUpFields(forms.Form):
     """Deferred and Rejected take the follow-up's type and due date, or the defaults. The
     cleaned data carries `follow_up` (a FollowUpPlan or None), the service's argument."""
@@ -353,6 +363,9 @@ class OutcomeDecisionForm(FollowUpFields):
 
     field_order = ["meeting", "status", "rationale"]
 
+    # The proposal the page showed: a decision is refused if SECAS has since replaced it.
+    proposal_seen = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
     meeting = MeetingChoiceField(
         queryset=None,
         label="Meeting at which the decision was taken",
@@ -379,6 +392,9 @@ class PanelDecisionForm(IdsOfItsOwn, FollowUpFields):
     """The Panel's decision after an initial FUSA, as SECAS records it."""
 
     field_order = ["panel_meeting_date", "status", "rationale"]
+
+    # The proposal the page showed: a decision is refused if SECAS has since replaced it.
+    proposal_seen = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     id_prefix = "panel"
 

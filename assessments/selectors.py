@@ -1333,9 +1333,14 @@ def _median(histogram: list[tuple[int, int]]):
 SYSTEMS_IN_SCOPE_SHOWN = 50
 
 
-def assessment_history(assessment: Assessment) -> list[dict]:
+# SECAS's proposals to the committee: committee paperwork, never shown to the User.
+PROPOSAL_STEPS = ("propose_outcome", "replace_proposal", "withdraw_proposal")
+
+
+def assessment_history(assessment: Assessment, *, for_the_user: bool = False) -> list[dict]:
     """The assessment's steps, oldest first, with the state's label looked up here rather than
-    by a query per entry (StateLog.get_state_display reads the content type each time)."""
+    by a query per entry (StateLog.get_state_display reads the content type each time). The
+    User's copy leaves out SECAS's proposals: it learns the outcome when the SSC decides."""
     labels = dict(AssessmentState.choices)
     logs = (
         StateLog.objects.for_(assessment)
@@ -1343,6 +1348,8 @@ def assessment_history(assessment: Assessment) -> list[dict]:
         .only("state", "timestamp", "description", "by__full_name", "by__email")
         .order_by("timestamp", "pk")
     )
+    if for_the_user:
+        logs = logs.exclude(transition__in=PROPOSAL_STEPS)
     return [
         {
             "state": labels.get(log.state, log.state),
@@ -1617,8 +1624,9 @@ def is_initial_fusa(assessment: Assessment) -> bool:
     Assumed: an initial FUSA is a FUSA of an organisation with no earlier assurance record of
     any kind (not from the portal, nor entered from before it), so the first one it ever has.
     Any record, whatever its status or type, means the organisation has been through one.
+    An ad-hoc (G8.13) or follow-up FUSA is never the initial one.
     """
-    if assessment.kind != AssessmentKind.FUSA:
+    if assessment.kind != AssessmentKind.FUSA or not assessment.is_annual_review:
         return False
     return (
         not AssuranceRecord.objects.filter(organisation_id=assessment.organisation_id)
@@ -1698,7 +1706,7 @@ def get_decided_assessment_for_letter(user, pk) -> AssessmentDecision:
         AssessmentDecision.objects.select_related(
             "assessment__organisation", "assessment__notification", "meeting", "decided_by"
         )
-        .filter(assessment_id=pk)
+        .filter(assessment__pk=pk)
         .first()
     )
     if decision is None or not allows(

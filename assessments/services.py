@@ -930,6 +930,7 @@ def decide_assessment_outcome(
     meeting: SSCMeeting | None = None,
     panel_meeting_date: date | None = None,
     steps: list | None = None,
+    proposal_seen: int | None = None,
     **completion,
 ) -> AssessmentDecision:
     """The assurance status, decided after SECAS's proposal (it may differ from it), with its
@@ -979,12 +980,32 @@ def decide_assessment_outcome(
                 "The outcome is decided on SECAS's proposal, and none stands: this assessment "
                 f"is {in_sentence(locked.get_state_display())}."
             )
+        if panel_meeting_date is None and is_initial_fusa(locked):
+            raise TransitionRefused(
+                "This is the organisation's initial FUSA: the SEC Panel sets its status, and "
+                "SECAS records the Panel's decision on its page of the assessment."
+            )
         if panel_meeting_date is not None and not is_initial_fusa(locked):
             raise TransitionRefused(
                 "The Panel sets the status only after an initial FUSA (an organisation's first "
                 "assessment): the SSC decides this one at a meeting."
             )
         proposal = cast(OutcomeProposal, standing_proposal(locked))
+        proposed_on = timezone.localtime(proposal.proposed_at).date()
+        # Members decide on the proposal they read here; the Panel's is recorded after the fact.
+        if meeting is not None and panel_meeting_date is None and meeting.date < proposed_on:
+            raise TransitionRefused(
+                f"The meeting of {meeting.date:%d/%m/%Y} was held before SECAS proposed this "
+                f"outcome ({proposed_on:%d/%m/%Y}): record the decision against the meeting that "
+                "considered the proposal."
+            )
+        if proposal_seen is not None and proposal_seen != proposal.pk:
+            when = timezone.localtime(proposal.proposed_at)
+            raise TransitionRefused(
+                f"SECAS changed its proposal since the page was opened: {proposal.proposed_by} "
+                f"now proposes {in_sentence(proposal.get_status_display())} ({when:%d/%m/%Y} at "
+                f"{when:%H:%M}). Read it before recording the decision."
+            )
         decision = AssessmentDecision.objects.create(
             assessment=locked,
             status=status,

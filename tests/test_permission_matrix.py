@@ -13,6 +13,7 @@ import html
 import re
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -27,6 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django_fsm import has_transition_perm
 
+from assessments.filters import CaseQueueFilter
 from assessments.models import (
     Assessment,
     AssessmentDocument,
@@ -43,6 +45,7 @@ from tests import factories
 from tests.assessments import journey
 from tests.assessments.journey import report_received
 from tests.uploads import PDF_BYTES, upload
+from users.filters import AuditTrailFilter
 from users.models import CalendarFeed, Membership, SecurityEvent, User
 from users.policy import (
     allows,
@@ -855,3 +858,76 @@ def test_the_communications_link_is_shown_to_exactly_those_its_page_lets_in(worl
         assert allows(fresh, "notifications.view_communications_log", case) == allows(
             fresh, "assessments.view_secas_pages"
         ), person
+
+
+# Every query parameter a view or filter reads, found in the source so a new one is covered.
+QUERY_PARAMETER = re.compile(r"""GET(?:\.get|\.getlist)?[(\[]["']([a-z_]+)["']""")
+HOSTILE_QUERY_VALUES = ["²", "-1", "9" * 40, "<script>", "1.5", " "]
+
+
+def query_parameters_read() -> set[str]:
+    names = set()
+    for app in ("assessments", "notifications", "users", "sscportal"):
+        for path in (Path(settings.BASE_DIR) / app).rglob("*.py"):
+            names |= set(QUERY_PARAMETER.findall(path.read_text()))
+    for filterset in (CaseQueueFilter, AuditTrailFilter):
+        names |= set(filterset.base_filters)
+    return names
+
+
+def someone_let_in(page, obj, people):
+    """A signed-in person the page answers 200, if any."""
+    return next(
+        (
+            person
+            for person in PEOPLE
+            if person != ANONYMOUS
+            and expected_on_a_page(page, User.objects.get(pk=people[person].pk), obj) == 200
+        ),
+        None,
+    )
+
+
+def test_out_of_range_ids_in_any_address_are_404_never_a_failure(world, client):
+    """Every address with a number in it, asked with a number past any database's integers by
+    someone the real address lets in: 404 (on SQLite such a number overflows unless the lookup
+    goes through the model's own key)."""
+    objects, people, _ = world
+    broken = []
+    for name, page in PAGES.items():
+        url_kwargs, obj = objects[page.key]
+        numbers = {
+            key: 10**30 for key, value in (url_kwargs or {}).items() if isinstance(value, int)
+        }
+        person = someone_let_in(page, obj, people) if numbers else None
+        if person is None:
+            continue
+        sign_in(client, people, person)
+        url = reverse(name, kwargs={**url_kwargs, **numbers})
+        response = ask(client, page.method, url)
+        if response.status_code != 404:
+            broken.append(f"{name} ({page.method.upper()} {url}): {response.status_code}")
+    assert broken == []
+
+
+def test_hostile_query_values_never_break_a_page(world, client):
+    """Each GET page, opened by someone it lets in, with every query parameter the portal reads
+    set to each hostile value at once: a page may ignore or refuse them, never fail."""
+    objects, people, _ = world
+    names = query_parameters_read()
+    assert {"page", "meeting", "state"} <= names  # the scan finds what the views read
+    broken = []
+    for name, page in PAGES.items():
+        if page.method != "get":
+            continue
+        url_kwargs, obj = objects[page.key]
+        url = reverse(name, kwargs=url_kwargs)
+        person = someone_let_in(page, obj, people)
+        if person is None:
+            continue
+        sign_in(client, people, person)
+        for value in HOSTILE_QUERY_VALUES:
+            response = ask(client, "get", f"{url}?{urlencode(dict.fromkeys(names, value))}")
+            if response.status_code >= 500:
+                broken.append(f"{name} with {value!r}: {response.status_code}")
+    assert broken == []

@@ -13,13 +13,20 @@ browser tests build their data from these:
 """
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from assessments.follow_up import FollowUpPlan
-from assessments.models import Assessment, AssessmentKind, AssessmentState, Decision, SSCMeeting
+from assessments.models import (
+    Assessment,
+    AssessmentKind,
+    AssessmentState,
+    Decision,
+    OutcomeProposal,
+    SSCMeeting,
+)
 from assessments.services import (
     decide,
     decide_assessment_outcome,
@@ -323,6 +330,14 @@ def advance_assessment(
         else:
             if decided_by is None or meeting is None:
                 raise ValueError("An outcome is decided by an SSC member at a meeting.")
+            if meeting.date < timezone.localdate():
+                # Decided at a past meeting: SECAS's proposal went to that meeting, so it is
+                # dated the day before.
+                OutcomeProposal.objects.standing().filter(assessment=assessment).update(
+                    proposed_at=timezone.make_aware(
+                        datetime.combine(meeting.date - timedelta(days=1), time(10))
+                    )
+                )
             decide_assessment_outcome(
                 assessment=assessment,
                 by=decided_by,

@@ -525,14 +525,17 @@ class CommitteeAssessmentView(CommitteeMixin, TemplateView):
             user, self.kwargs["pk"]
         )
         proposal = ssc.standing_proposal(assessment)
+        is_initial_fusa = ssc.is_initial_fusa(assessment)
+        # The Panel sets an initial FUSA's status; SECAS records it on its own page.
         can_decide = (
             assessment.awaits_the_committee
             and proposal is not None
+            and not is_initial_fusa
             and allows(user, "assessments.decide_outcome", assessment)
         )
-        initial = {"status": proposal.status} if proposal else {}
+        initial = {"status": proposal.status, "proposal_seen": proposal.pk} if proposal else {}
         meeting = self.request.GET.get("meeting", "")
-        if meeting.isdigit():
+        if meeting.isascii() and meeting.isdigit() and len(meeting) < 10:
             # Opened from a meeting's page: that meeting is the likely one.
             initial["meeting"] = int(meeting)
         decision = ssc.decision_of(assessment)
@@ -542,10 +545,11 @@ class CommitteeAssessmentView(CommitteeMixin, TemplateView):
             proposal=proposal,
             withdrawn_proposals=ssc.withdrawn_proposals(assessment),
             decision=decision,
-            is_initial_fusa=ssc.is_initial_fusa(assessment),
+            is_initial_fusa=is_initial_fusa,
             can_decide=can_decide,
             decision_form=(
-                kwargs.get("decision_form") or forms.OutcomeDecisionForm(initial=initial)
+                forms.with_current_proposal(kwargs.get("decision_form"), "proposal_seen", proposal)
+                or forms.OutcomeDecisionForm(initial=initial)
             )
             if can_decide
             else None,

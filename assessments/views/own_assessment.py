@@ -26,7 +26,7 @@ class AssessmentPageView(LoginRequiredMixin, TemplateView):
         user = self.request.user
         assessment = kwargs.get("assessment") or ssc.get_own_assessment(user, self.kwargs["pk"])
         documents = ssc.documents_by_kind(assessment)
-        history = ssc.assessment_history(assessment)
+        history = ssc.assessment_history(assessment, for_the_user=True)
         names = self.names_as_seen(
             assessment,
             [entry["by"] for entry in history]
@@ -50,6 +50,8 @@ class AssessmentPageView(LoginRequiredMixin, TemplateView):
                 {**entry, "shown_by": names.get(entry["by"].pk, "–") if entry["by"] else "–"}
                 for entry in history
             ],
+            decision=ssc.decision_of(assessment),
+            follow_up=ssc.follow_up_of(assessment),
             **ssc.systems_in_scope(assessment),
         )
         return context

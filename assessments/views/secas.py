@@ -404,7 +404,7 @@ class AssessmentView(SecasMixin, TemplateView):
             can_change_proposal=awaiting
             and allows(user, "assessments.propose_outcome", assessment),
             replace_form=(
-                bound.get("propose_outcome")
+                forms.with_current_proposal(bound.get("propose_outcome"), "replaces", proposal)
                 or forms.ProposeOutcomeForm(
                     initial={"replaces": proposal.pk, "status": proposal.status}
                 )
@@ -415,8 +415,13 @@ class AssessmentView(SecasMixin, TemplateView):
             if awaiting
             else None,
             panel_form=(
-                bound.get("record_panel_decision")
-                or forms.PanelDecisionForm(initial={"status": proposal.status}, auto_id="panel_%s")
+                forms.with_current_proposal(
+                    bound.get("record_panel_decision"), "proposal_seen", proposal
+                )
+                or forms.PanelDecisionForm(
+                    initial={"status": proposal.status, "proposal_seen": proposal.pk},
+                    auto_id="panel_%s",
+                )
             )
             if panel
             else None,

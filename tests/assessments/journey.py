@@ -8,6 +8,7 @@ from django.utils import timezone
 from assessments import services
 from assessments.models import Assessment, AssessmentState
 from assessments.remediation import StepPlan
+from assessments.selectors import is_initial_fusa
 from notifications import filetypes
 from notifications.models import AssuranceStatus
 from tests import factories
@@ -97,6 +98,7 @@ def outcome_decided(assessment: Assessment, *, by, status: str, user_by=None, **
     given ones, `rationale`, `steps` (one step due in 30 days for "Approved subject to steps"
     when none are given), and any argument of complete_assessment.
     """
+    decided_by_given = {key for key in ("decided_by", "meeting") if key in decision}
     outcome_proposed(assessment, by=by, status=decision.pop("proposed", status), user_by=user_by)
     member = decision.pop("decided_by", None) or factories.ssc_user(full_name="Deciding Member")
     # Quorum one, the deciding member attending: quorate whatever the organisation.
@@ -105,6 +107,9 @@ def outcome_decided(assessment: Assessment, *, by, status: str, user_by=None, **
         decision["steps"] = [
             StepPlan("Rotate the keys.", "Kim Owner", "kim@example.org", in_days(30))
         ]
+    if is_initial_fusa(assessment) and not decided_by_given:
+        # The Panel sets an initial FUSA's status; SECAS records it.
+        member, meeting, decision["panel_meeting_date"] = by, None, timezone.localdate()
     services.decide_assessment_outcome(
         assessment=assessment,
         by=member,

@@ -69,8 +69,7 @@ def test_every_transition_of_both_lifecycles_is_logged_with_its_actor(
         received_on=datetime.date(2027, 2, 20),
         documents=[checked_upload("response.pdf")],
     )
-    # SECAS proposes, replaces, withdraws and proposes again; the organisation's first FUSA,
-    # so the Panel decides and SECAS records it.
+    # SECAS proposes, replaces, withdraws and proposes again; the SSC decides.
     first_proposal = services.propose_outcome(
         assessment=assessment, by=secas, status="deferred", rationale="Gaps in G5."
     )
@@ -87,10 +86,10 @@ def test_every_transition_of_both_lifecycles_is_logged_with_its_actor(
     )
     services.decide_assessment_outcome(
         assessment=assessment,
-        by=secas,
+        by=ssc_member,
         status="approved",
-        rationale="The Panel approved.",
-        panel_meeting_date=timezone.localdate(),
+        rationale="Approved on the revised report.",
+        meeting=meeting,
     )
 
     # Journey 2: decided with no assessment. Journey 3: withdrawn.
@@ -154,6 +153,6 @@ def test_every_transition_of_both_lifecycles_is_logged_with_its_actor(
     assert ("submit", submitter.pk) in actors
     assert ("start_review", secas.pk) in actors
     assert ("decide_no_assessment", ssc_member.pk) in actors
-    assert ("close", secas.pk) in actors  # the Panel's decision, recorded by SECAS
+    assert ("close", ssc_member.pk) in actors  # the SSC's decision closes the notification
     assert ("close", ssc_member.pk) in actors  # the SSC's decision on the USSA
     assert ("complete", ssc_member.pk) in actors

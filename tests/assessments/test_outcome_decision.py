@@ -1,6 +1,8 @@
 """The status is a decision: SECAS proposes an outcome, the SSC decides it at a quorate meeting
 (or, after an initial FUSA, SECAS records the Panel's decision); services and the letter."""
 
+import datetime
+
 import pytest
 from django.utils import timezone
 from django_fsm_log.models import StateLog
@@ -200,8 +202,19 @@ def test_the_ssc_decides_a_status_other_than_the_one_proposed(proposed, member, 
 
 def test_the_status_takes_effect_from_the_meetings_date(proposed, member):
     earlier = factories.SSCMeetingFactory(date=journey.in_days(-3), attendees=[member])
+    # Proposed before that meeting, which considered it.
+    OutcomeProposal.objects.filter(assessment=proposed).update(
+        proposed_at=timezone.now() - datetime.timedelta(days=5)
+    )
     decide(proposed, member, earlier)
     assert AssuranceRecord.objects.get(assessment=proposed).effective_date == earlier.date
+
+
+def test_a_meeting_held_before_the_proposal_cannot_have_decided_it(proposed, member):
+    earlier = factories.SSCMeetingFactory(date=journey.in_days(-3), attendees=[member])
+    with pytest.raises(TransitionRefused, match="was held before SECAS proposed this outcome"):
+        decide(proposed, member, earlier)
+    assert not AssessmentDecision.objects.exists()
 
 
 def test_a_decision_needs_a_rationale_and_a_real_status(proposed, member, held):
@@ -297,16 +310,31 @@ def test_extra_completion_arguments_reach_the_completion_step(proposed, member, 
 # --- The Panel, after an initial FUSA ------------------------------------------------------------
 
 
+def first_fusa(organisation):
+    """The FUSA that opens an organisation's cycle (an annual review, year 1)."""
+    return Assessment.objects.create(
+        organisation=organisation, kind="fusa", cycle_year=1, due_date=journey.in_days(60)
+    )
+
+
 def test_an_initial_fusa_is_a_fusa_of_an_organisation_with_no_earlier_record(organisation):
-    fusa = ad_hoc(organisation, kind="fusa")
+    fusa = first_fusa(organisation)
     assert is_initial_fusa(fusa)
     assert not is_initial_fusa(ad_hoc(organisation, kind="vusa"))
+    assert not is_initial_fusa(ad_hoc(organisation, kind="fusa"))  # G8.13 is never initial
     factories.AssuranceRecordFactory(organisation=organisation, status="rejected")
     assert not is_initial_fusa(fusa)
 
 
+def test_an_ssc_member_cannot_decide_an_initial_fusa(organisation, secas, member, held):
+    fusa = journey.outcome_proposed(first_fusa(organisation), by=secas, status="approved")
+    with pytest.raises(TransitionRefused, match="the SEC Panel sets its status"):
+        decide(fusa, member, held)
+    assert not AssessmentDecision.objects.exists()
+
+
 def test_secas_records_the_panels_decision_after_an_initial_fusa(organisation, secas, submitter):
-    fusa = journey.outcome_proposed(ad_hoc(organisation, kind="fusa"), by=secas, status="approved")
+    fusa = journey.outcome_proposed(first_fusa(organisation), by=secas, status="approved")
     panel_day = journey.in_days(-2)
     decision = services.decide_assessment_outcome(
         assessment=fusa,

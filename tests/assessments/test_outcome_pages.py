@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments import services
 from assessments.models import Assessment, AssessmentState, OutcomeProposal
 from notifications.models import UserSystem
 from tests import factories
@@ -138,7 +139,10 @@ def test_a_stale_replacement_is_refused_with_what_was_typed(client, proposed, se
 def test_secas_records_the_panels_decision_after_an_initial_fusa(
     client, organisation, secas, submitter
 ):
-    fusa = journey.outcome_proposed(ad_hoc(organisation, kind="fusa"), by=secas, status="approved")
+    first = Assessment.objects.create(
+        organisation=organisation, kind="fusa", cycle_year=1, due_date=journey.in_days(60)
+    )
+    fusa = journey.outcome_proposed(first, by=secas, status="approved")
     client.force_login(secas)
     url = reverse("secas:assessment", args=[fusa.pk])
     shown = page(client.get(url))
@@ -405,3 +409,96 @@ def test_an_assessment_completed_before_decisions_were_kept_says_so(
     shown = page(client.get(committee_url(older)))
     assert "Completed with the assurance status Approved, recorded before" in shown
     assert "Record the SSC's decision" not in shown
+
+
+# --- What the User sees, and pages left open while someone else acts ----------------------------
+
+
+def test_the_user_never_sees_secas_proposal_or_its_reasons(client, proposed, submitter, secas):
+    services.withdraw_proposal(assessment=proposed, by=secas, reason="WITHDRAWN-REASON")
+    journey.outcome_proposed(proposed, by=secas, status="rejected", rationale="SECRET-REASONS")
+    client.force_login(submitter)
+    shown = page(client.get(reverse("assessments:assessment", args=[proposed.pk])))
+    assert "Outcome proposed" in shown  # where it stands, not what is proposed
+    for committee_text in ("SECRET-REASONS", "WITHDRAWN-REASON", "Logging falls short of G5."):
+        assert committee_text not in shown
+
+
+def test_the_user_sees_the_decision_its_letter_and_the_follow_up(
+    client, organisation, secas, submitter, meeting
+):
+    deferred = journey.outcome_decided(
+        ad_hoc(organisation),
+        by=secas,
+        status="deferred",
+        meeting=meeting,
+        rationale="Logging must improve.",
+    )
+    follow_up = deferred.follow_ups.get()
+    client.force_login(submitter)
+    shown = page(client.get(reverse("assessments:assessment", args=[deferred.pk])))
+    assert "Decided: Deferred" in shown
+    assert f"By the Security Sub-Committee at its meeting of {meeting.date:%d/%m/%Y}." in shown
+    assert "Logging must improve." in shown
+    assert reverse("assessments:assessment_decision_letter", args=[deferred.pk]) in shown
+    assert (
+        f"A follow-up {follow_up.get_kind_display()} is due by {follow_up.due_date:%d/%m/%Y}:"
+        in shown
+    )
+    assert reverse("assessments:assessment", args=[follow_up.pk]) in shown
+
+
+def test_a_decision_on_a_proposal_replaced_since_the_page_opened_is_refused_then_offered_again(
+    client, proposed, secas, ssc_member, meeting
+):
+    client.force_login(ssc_member)
+    shown = page(client.get(committee_url(proposed)))
+    data = form_data(shown, action=decide_url(proposed))
+    data.update(meeting=str(meeting.pk), status="deferred", rationale="As SECAS proposes.")
+    standing = OutcomeProposal.objects.get(assessment=proposed, withdrawn_at__isnull=True)
+    services.propose_outcome(
+        assessment=proposed,
+        by=secas,
+        status="rejected",
+        rationale="The CIO's addendum.",
+        replaces=standing.pk,
+    )
+
+    response = client.post(decide_url(proposed), postable(data))
+
+    assert response.status_code == 200
+    again = page(response)
+    assert "SECAS changed its proposal since the page was opened" in again
+    assert "The CIO's addendum." in again  # the new proposal is on the page
+    proposed.refresh_from_db()
+    assert proposed.state == A.OUTCOME_PROPOSED
+    # Posted again from the page as it now is, the decision is taken on the new proposal.
+    retry = form_data(again, action=decide_url(proposed))
+    assert retry["rationale"] == "As SECAS proposes."
+    response = client.post(decide_url(proposed), postable(retry), follow=True)
+    assert "Decision recorded: Deferred." in page(response)
+
+
+def test_a_replacement_refused_for_a_stale_page_is_offered_against_the_new_proposal(
+    client, proposed, secas
+):
+    client.force_login(secas)
+    url = reverse("secas:assessment", args=[proposed.pk])
+    data = form_data(page(client.get(url)), action=step_url(proposed, "propose_outcome"))
+    standing = OutcomeProposal.objects.get(assessment=proposed, withdrawn_at__isnull=True)
+    services.propose_outcome(
+        assessment=proposed,
+        by=secas,
+        status="approved",
+        rationale="A colleague's proposal.",
+        replaces=standing.pk,
+    )
+    data.update(status="rejected", rationale="Mine.")
+
+    response = client.post(step_url(proposed, "propose_outcome"), postable(data))
+
+    assert "Read that proposal before replacing it." in page(response)
+    retry = form_data(page(response), action=step_url(proposed, "propose_outcome"))
+    assert retry["rationale"] == "Mine."
+    response = client.post(step_url(proposed, "propose_outcome"), postable(retry), follow=True)
+    assert "Proposed to the SSC: Rejected." in page(response)

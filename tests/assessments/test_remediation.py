@@ -51,7 +51,11 @@ def ready(organisation, secas):
     """An assessment with its response in, ready for the SSC's status; one system in scope."""
     system = UserSystem.objects.create(organisation=organisation, name="Head end")
     assessment = Assessment.objects.create(
-        organisation=organisation, kind="fusa", cycle_year=1, due_date=in_days(60)
+        # Year 2: not an initial FUSA, whose status the Panel would set.
+        organisation=organisation,
+        kind="vusa",
+        cycle_year=2,
+        due_date=in_days(60),
     )
     assessment.systems_in_scope.add(system)
     services.schedule_assessment(

@@ -434,7 +434,8 @@ def test_the_organisation_is_told_when_its_annual_review_completes_and_when_the_
     # Its contact and the people who act for it; not a preparer.
     assert set(told) == {organisation.contact_email, submitter.email}
     email = told[submitter.email]
-    assert "the SSC's decision on your Full User Security Assessment (FUSA)" in email.subject
+    # Its first FUSA: the Panel sets the status.
+    assert "the Panel's decision on your Full User Security Assessment (FUSA)" in email.subject
     assert "Assurance status: Approved" in email.body_text
     assert (
         "Your next annual review (Verification User Security Assessment (VUSA)) is due by "
