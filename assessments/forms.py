@@ -358,13 +358,17 @@ class FollowUpFields(forms.Form):
 DECISION_RATIONALE_HELP = "The reasons given to the User; they appear in the decision letter."
 
 
-class OutcomeDecisionForm(FollowUpFields):
-    """The SSC's decision on a proposed outcome, recorded against the meeting that took it."""
-
-    field_order = ["meeting", "status", "rationale"]
+class DecisionFields(FollowUpFields):
+    """What every decision on a proposed outcome carries besides its own fields."""
 
     # The proposal the page showed: a decision is refused if SECAS has since replaced it.
     proposal_seen = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+
+class OutcomeDecisionForm(DecisionFields):
+    """The SSC's decision on a proposed outcome, recorded against the meeting that took it."""
+
+    field_order = ["meeting", "status", "rationale"]
 
     meeting = MeetingChoiceField(
         queryset=None,
@@ -388,13 +392,10 @@ class OutcomeDecisionForm(FollowUpFields):
         self.fields["meeting"].queryset = recent_meetings_held()
 
 
-class PanelDecisionForm(IdsOfItsOwn, FollowUpFields):
+class PanelDecisionForm(IdsOfItsOwn, DecisionFields):
     """The Panel's decision after an initial FUSA, as SECAS records it."""
 
     field_order = ["panel_meeting_date", "status", "rationale"]
-
-    # The proposal the page showed: a decision is refused if SECAS has since replaced it.
-    proposal_seen = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     id_prefix = "panel"
 

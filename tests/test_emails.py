@@ -17,6 +17,7 @@ from assessments import services as committee
 from assessments.models import Assessment, Reminder
 from assessments.remediation import StepPlan
 from assessments.reminders import send_reminders
+from assessments.selectors import is_initial_fusa
 from notifications import services as intake
 from notifications.filetypes import sniff
 from notifications.models import Notification
@@ -53,6 +54,16 @@ def decided(assessment, secas, *, status, steps=None):
     committee.propose_outcome(
         assessment=assessment, by=secas, status=status, rationale="As the report shows."
     )
+    if is_initial_fusa(assessment):
+        # The Panel sets an initial FUSA's status: SECAS records it.
+        return committee.decide_assessment_outcome(
+            assessment=assessment,
+            by=secas,
+            panel_meeting_date=timezone.localdate(),
+            status=status,
+            rationale="The Panel agrees with SECAS.",
+            steps=steps,
+        )
     member = factories.ssc_user(full_name="Dana Decider")
     return committee.decide_assessment_outcome(
         assessment=assessment,
