@@ -2,6 +2,7 @@
 
 import rules
 
+from notifications.policy import decides_for_the_ssc
 from users.policy import (
     conflicted_with,
     holds_model_permission,
@@ -12,6 +13,9 @@ from users.policy import (
     prepares_for,
     submits_for,
 )
+
+# SECAS staff who book, track and complete assessments.
+manages_assessments = is_secas & holds_model_permission("assessments.manage_assessment")
 
 rules.add_perm("assessments.view_committee_pages", on_committee_side)
 rules.add_perm("assessments.view_secas_pages", on_secas_side)
@@ -34,7 +38,7 @@ rules.add_perm(
 )
 rules.add_perm(
     "assessments.record_assessment_steps",
-    is_secas & holds_model_permission("assessments.manage_assessment"),
+    manages_assessments,
 )
 
 # An assessment's page on the User's side: the organisation's people (committee accounts use
@@ -48,20 +52,20 @@ rules.add_perm("assessments.submit_assessment_response", submits_for)
 # (SECAS asked first: its page then needs no membership lookup).
 rules.add_perm(
     "assessments.receive_response",
-    (is_secas & holds_model_permission("assessments.manage_assessment")) | submits_for,
+    manages_assessments | submits_for,
 )
 # An assessment's documents: the organisation's people, and SECAS (who passes them on).
 rules.add_perm("assessments.view_assessment_documents", prepares_for | on_secas_side)
 # Whether an ad-hoc assessment counts as the annual review: SECAS, saying why.
 rules.add_perm(
     "assessments.change_counts_as_annual_review",
-    is_secas & holds_model_permission("assessments.manage_assessment"),
+    manages_assessments,
 )
 # Remediation steps: the User's submitters mark them done with evidence; SECAS reviews them.
 rules.add_perm("assessments.complete_remediation_step", submits_for)
 rules.add_perm(
     "assessments.review_remediation_step",
-    is_secas & holds_model_permission("assessments.manage_assessment"),
+    manages_assessments,
 )
 # A step's page and its evidence: the organisation's people, and SECAS.
 rules.add_perm("assessments.view_remediation_step", prepares_for | on_secas_side)
@@ -69,23 +73,20 @@ rules.add_perm("assessments.view_remediation_step", prepares_for | on_secas_side
 # --- The assurance status: SECAS proposes, the SSC decides (or the Panel, after an initial FUSA)
 rules.add_perm(
     "assessments.propose_outcome",
-    is_secas & holds_model_permission("assessments.manage_assessment"),
+    manages_assessments,
 )
 # The same members, by the same rule, as decide on notifications: an SSC member without a
 # conflict with the organisation (the object is an assessment or an organisation).
-decides_for_the_ssc = (
-    is_ssc_member & holds_model_permission("notifications.decide_notification") & ~conflicted_with
-)
 rules.add_perm("assessments.decide_outcome", decides_for_the_ssc)
 # The Panel decides after an initial FUSA; SECAS records what it decided.
 rules.add_perm(
     "assessments.record_panel_decision",
-    is_secas & holds_model_permission("assessments.manage_assessment"),
+    manages_assessments,
 )
 # The completion step itself, which only a decision takes.
 rules.add_perm(
     "assessments.record_outcome",
-    decides_for_the_ssc | (is_secas & holds_model_permission("assessments.manage_assessment")),
+    decides_for_the_ssc | manages_assessments,
 )
 # An assessment's page for the committee (the proposal, the history, the decision form):
 # SECAS and SSC members without a conflict.

@@ -92,7 +92,7 @@ from users.policy import (
     on_secas_side,
     uses_admin_site,
 )
-from users.selectors import acting_chair, chair_for, committee_offices, conflicted_for_both
+from users.selectors import chair_for, committee_offices, conflicted_for_both
 
 # The queue's state filter: live cases (awaiting a decision) unless asked for all or one state.
 LIVE_CASES = ""
@@ -308,14 +308,6 @@ def rapporteur_candidates(organisation) -> QuerySet[User]:
         organisation=organisation, is_active=True, organisation__is_active=True
     ).values("user")
     return ssc_members().exclude(pk__in=conflicted).exclude(pk__in=employed)
-
-
-def ssc_chairs(organisation: Organisation | None = None) -> QuerySet[User]:
-    """Who to tell as "the SSC chair": the one person acting as chair (on the organisation's
-    cases, when given: the deputy where the chair is conflicted), or nobody (users.selectors).
-    A query, for callers that address "the chair" as a list."""
-    person = acting_chair(organisation)
-    return User.objects.filter(pk=person.pk) if person is not None else User.objects.none()
 
 
 CHAIR_ALERT_CASES = 5  # the cases the alert names; the rest are counted

@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
+from assessments.documents import assessment_decision_letter_context
 from assessments.follow_up import (
     FollowUpPlan,
     check_follow_up,
@@ -32,14 +33,12 @@ from assessments.models import (
     LatestAssurance,
     MeetingConflict,
     OutcomeProposal,
-    RemediationStep,
     SSCMeeting,
     annual_review_due_date,
 )
 from assessments.remediation import create_remediation_plan
 from assessments.selectors import (
     expected_annual_review_kind,
-    follow_up_of,
     is_initial_fusa,
     latest_annual_assurance,
     next_annual_review_due,
@@ -790,6 +789,7 @@ def queue_assessment_outcome(assessment: Assessment) -> None:
     and what happens next (with the steps, for "Approved subject to steps"). The PDF is
     generated from the same record."""
     decision = AssessmentDecision.objects.select_related("meeting").get(assessment=assessment)
+    decision.assessment = assessment  # the one in hand, locked by the caller
     organisation = assessment.organisation
     notification = assessment.notification
     status = AssuranceStatus(decision.status)
@@ -799,17 +799,10 @@ def queue_assessment_outcome(assessment: Assessment) -> None:
             "assessment_decision_letter", notification=notification, organisation=organisation
         ),
         template="assessment_decision_letter",
+        # What the PDF says, from the same context, with the email's links.
         context={
-            "assessment": assessment,
-            "decision": decision,
-            "organisation": organisation,
+            **assessment_decision_letter_context(decision),
             "status": status,
-            "next_steps": status.next_steps,
-            "remediation_steps": list(
-                RemediationStep.objects.filter(plan__assessment=assessment).order_by("position")
-            ),
-            "next_review": open_annual_review(organisation),
-            "follow_up": follow_up_of(assessment),
             "letter_url": portal_link("assessments:assessment_decision_letter", assessment.pk),
             "organisation_url": portal_link("organisation_home", organisation.pk),
         },

@@ -31,20 +31,17 @@ rules.add_perm(
     "notifications.ask_for_information",
     holds_model_permission("notifications.request_information") & ~conflicted_with,
 )
-rules.add_perm(
-    "notifications.decide",
-    is_ssc_member & holds_model_permission("notifications.decide_notification") & ~conflicted_with,
+# An SSC member who decides for the committee, without a conflict with the organisation: the
+# one rule for deciding a case and an assessment's outcome.
+decides_for_the_ssc = (
+    is_ssc_member & holds_model_permission("notifications.decide_notification") & ~conflicted_with
 )
+rules.add_perm("notifications.decide", decides_for_the_ssc)
 # A case closes when its assessment's outcome is decided: by SECAS (recording the Panel's
 # decision), or by the SSC member who decided it, by the same rule as deciding the case.
 rules.add_perm(
     "notifications.close",
-    (is_secas & holds_model_permission("notifications.close_notification"))
-    | (
-        is_ssc_member
-        & holds_model_permission("notifications.decide_notification")
-        & ~conflicted_with
-    ),
+    (is_secas & holds_model_permission("notifications.close_notification")) | decides_for_the_ssc,
 )
 # Who SECAS may name as a case's rapporteur: an SSC member without a conflict.
 rules.add_perm("notifications.be_rapporteur", is_ssc_member & ~conflicted_with)

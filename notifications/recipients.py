@@ -119,15 +119,6 @@ def acting_chair(organisation) -> list[Recipient]:
     return [committee_member(person)] if person is not None else []
 
 
-def ssc_chair(organisation) -> list[Recipient]:
-    """The SSC chair as told of a follow-up: whoever acts on the organisation's cases."""
-    return acting_chair(organisation)
-
-
-def _ssc_chair(notification, organisation, by) -> list[Recipient]:
-    return ssc_chair(organisation or notification.organisation)
-
-
 def _secas(notification, organisation, by) -> list[Recipient]:
     return [secas_mailbox()]
 
@@ -179,7 +170,7 @@ AUDIENCES: dict[str, tuple[Audience, ...]] = {
     # A follow-up assessment opened after Deferred or Rejected: SECAS books it; the chair
     # sees the risk (the User hears in its decision letter).
     "follow_up_opened_secas": (_secas,),
-    "follow_up_opened_chair": (_ssc_chair,),
+    "follow_up_opened_chair": (_acting_chair,),
 }
 
 

@@ -71,8 +71,8 @@ def is_ssc_member(user: Person) -> bool:
 
 @rules.predicate
 def is_ssc_chair(user: Person) -> bool:
-    """Holds the chair's office (SECAS records it): whether they act on a given case is
-    acts_as_chair's question."""
+    """Holds the chair's office (SECAS records it): who acts on a given case is
+    users.selectors.acting_chair's answer."""
     return (
         _active(user)
         and is_ssc_member(user)
@@ -170,15 +170,6 @@ def conflicted_with(user: Person, obj: object) -> bool:
         and organisation is not None
         and organisation.pk in user.conflicted_organisation_ids
     )
-
-
-@rules.predicate
-def acts_as_chair(user: Person, obj: object) -> bool:
-    """Acts as the SSC chair on the organisation's cases (without one, in general): the chair,
-    or the deputy where the chair cannot act."""
-    from users.selectors import acting_chair  # the selectors read this module's predicates
-
-    return _active(user) and acting_chair(organisation_of(obj)) == user
 
 
 # --- The rules of the users app --------------------------------------------------------------

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from assessments.selectors import chair_alert, ssc_chairs
+from assessments.selectors import chair_alert
 from notifications.recipients import acting_chair as acting_chair_recipients
 from tests import factories
 from tests.html_forms import form_data, postable
@@ -192,20 +192,6 @@ def test_a_decided_case_raises_no_alert(chair, submitted, secas, ssc_member, mee
         meeting=meeting,
     )
     assert chair_alert() is None
-
-
-# --- "The SSC chair" for callers that email them -----------------------------------------------
-
-
-def test_ssc_chairs_is_the_acting_chair_for_a_case_and_the_chair_in_general(
-    chair, deputy, organisation
-):
-    chair.conflicts_of_interest.create(organisation=organisation, reason="Employer")
-    factories.record_offices(chair=chair, deputy=deputy)
-    assert list(ssc_chairs()) == [chair]
-    assert list(ssc_chairs(organisation)) == [deputy]
-    deputy.conflicts_of_interest.create(organisation=organisation, reason="Employer")
-    assert list(ssc_chairs(organisation)) == []
 
 
 def test_the_acting_chair_audience_addresses_whoever_acts(chair, deputy, organisation):
