@@ -89,6 +89,13 @@ def open_follow_up(
     plan = plan or FollowUpPlan()
     due_date = plan.due_date or default_due_date(record.effective_date)
     if due_date <= timezone.localdate():
+        if plan.due_date is None:
+            # Nothing was typed: say which default has passed, and what to do.
+            raise TransitionRefused(
+                f"The follow-up's default due date, {due_date:%d/%m/%Y} (counted from the "
+                f"decision of {record.effective_date:%d/%m/%Y}), has already passed: please "
+                "give the date by which the follow-up assessment is due."
+            )
         raise TransitionRefused("The follow-up assessment's due date must be after today.")
     follow_up = Assessment.objects.create(
         organisation=completed.organisation,

@@ -312,6 +312,14 @@ def information_requests(today: date, people: Recipients) -> list[Due]:
     return found
 
 
+# With an outcome proposed, the next step is the committee's, not the User's.
+AWAITING_THE_COMMITTEE_ACTION = (
+    "The User: nothing more is needed from you now; the SSC is deciding the outcome on SECAS's "
+    "proposal, and you will be sent the decision letter. SECAS: put the proposal before the "
+    "committee."
+)
+
+
 def assessments_due(today: date, people: Recipients) -> list[Due]:
     horizon = today + timedelta(days=max(ASSESSMENT_DUE_DAYS))
     # G8.13 assessments and follow-ups are reminded before and after; annual reviews only once
@@ -350,8 +358,10 @@ def assessments_due(today: date, people: Recipients) -> list[Due]:
                     *([assessment.scope] if assessment.scope else []),
                 ],
                 action=(
-                    "The User: do all that the SSC reasonably asks to complete the assessment. "
-                    "SECAS: check the CIO booking and the dates."
+                    AWAITING_THE_COMMITTEE_ACTION
+                    if assessment.awaits_the_committee
+                    else "The User: do all that the SSC reasonably asks to complete the "
+                    "assessment. SECAS: check the CIO booking and the dates."
                 ),
                 url=_organisation_home(organisation),
                 committee_url=_assessment_page(assessment),

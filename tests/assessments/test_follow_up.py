@@ -25,9 +25,15 @@ from assessments.models import (
     AssuranceRecord,
     Decision,
     LatestAssurance,
+    OutcomeProposal,
     Reminder,
 )
-from assessments.reminders import FOLLOW_UP_LINE, find_due, send_reminders
+from assessments.reminders import (
+    AWAITING_THE_COMMITTEE_ACTION,
+    FOLLOW_UP_LINE,
+    find_due,
+    send_reminders,
+)
 from assessments.selectors import organisations_at_risk
 from notifications.models import AssuranceStatus
 from notifications.services import TransitionRefused
@@ -511,3 +517,40 @@ def test_the_decision_form_refuses_a_follow_up_with_an_approval_keeping_what_was
     assert f'value="{due}"' in text
     awaiting.refresh_from_db()
     assert awaiting.state == A.OUTCOME_PROPOSED
+
+
+def test_a_default_due_date_already_passed_asks_for_one_in_words(awaiting, secas):
+    """Decided at a meeting long ago and recorded now: the default date counted from the
+    decision has passed, so the SSC is asked for the date rather than told it typed a bad one."""
+    proposed = journey.outcome_proposed(awaiting, by=secas, status=AssuranceStatus.DEFERRED)
+    OutcomeProposal.objects.filter(assessment=proposed).update(
+        proposed_at=timezone.now() - relativedelta(months=8)
+    )
+    member = factories.ssc_user(full_name="Deciding Member")
+    long_ago = factories.SSCMeetingFactory(
+        date=TODAY() - relativedelta(months=7), attendees=[member]
+    )
+
+    def decide(**follow_up):
+        return services.decide_assessment_outcome(
+            assessment=proposed,
+            by=member,
+            meeting=long_ago,
+            status=AssuranceStatus.DEFERRED,
+            rationale="Deferred.",
+            **follow_up,
+        )
+
+    with pytest.raises(TransitionRefused, match=r"default due date, .* has already passed"):
+        decide()
+    assert not Assessment.objects.filter(follows=proposed).exists()
+    decide(follow_up=FollowUpPlan(due_date=in_days(45)))
+    assert Assessment.objects.get(follows=proposed).due_date == in_days(45)
+
+
+def test_an_outcome_awaiting_the_committee_tells_the_user_nothing_more_is_needed(awaiting, secas):
+    Assessment.objects.filter(pk=awaiting.pk).update(due_date=in_days(-2))
+    journey.outcome_proposed(awaiting, by=secas, status=AssuranceStatus.APPROVED)
+    [overdue] = [due for due in find_due(TODAY()) if due.target == f"assessment:{awaiting.pk}"]
+    assert overdue.action == AWAITING_THE_COMMITTEE_ACTION
+    assert "nothing more is needed from you" in overdue.action
