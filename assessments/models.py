@@ -206,11 +206,18 @@ class Decision(models.Model):
         NO_ASSESSMENT = "no_assessment", "No assessment needed until the next annual review"
         ASSESSMENT_REQUIRED = "assessment_required", "Assessment required under G8.13"
 
+    class Route(models.TextChoices):
+        MEETING = "meeting", "Decided at a meeting"
+        CHAIRS_ACTION = "chairs_action", "Chair's action"
+        WRITTEN_PROCEDURE = "written_procedure", "Written procedure"
+
     # One decision per notification, enforced by the database as well as the state machine.
     notification = models.OneToOneField(Notification, models.PROTECT, related_name="decision")
     outcome = models.CharField(max_length=30, choices=Outcome.choices)
     rationale = PlainTextField(max_length=5000)
     meeting = models.ForeignKey(SSCMeeting, models.PROTECT, related_name="decisions")
+    # How the committee took it; a chair's action is recorded against the meeting that notes it.
+    route = models.CharField(max_length=20, choices=Route.choices, default=Route.MEETING)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="decisions_taken"
     )
@@ -922,6 +929,9 @@ class Reminder(models.Model):
         DECISION_LATE = "decision_late", "Decision late"
         REMEDIATION_STEP_DUE = "remediation_step_due", "Remediation step due soon"
         REMEDIATION_STEP_OVERDUE = "remediation_step_overdue", "Remediation step overdue"
+        WRITTEN_PROCEDURE_REPLY = "written_procedure_reply", "Written procedure: reply due"
+        RECOMMENDATION_DUE = "recommendation_due", "Rapporteur's recommendation due"
+        PANEL_REPORT = "panel_report", "Periodic report to the Panel"
         WEEKLY_DIGEST = "weekly_digest", "Weekly digest of everything outstanding"
 
     kind = models.CharField(max_length=30, choices=Kind.choices)

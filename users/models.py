@@ -454,6 +454,9 @@ class SecurityEvent(models.Model):
         INVITATION_WITHDRAWN = "invitation_withdrawn", "Invitation withdrawn"
         DECISION = "decision", "SSC decision recorded"
         CALENDAR_ADDRESS = "calendar_address", "Calendar address created, replaced or revoked"
+        PAPERS_PUBLISHED = "papers_published", "Meeting papers published"
+        REFERRAL = "referral", "Case referred to the SEC Panel"
+        APPEAL = "appeal", "Appeal lodged or decided"
 
     kind = models.CharField(max_length=30, choices=Kind.choices, db_index=True)
     actor = models.ForeignKey(
