@@ -117,6 +117,23 @@ def minutes_rows(decisions) -> list[list[str]]:
     return rows
 
 
+def deferral_minutes_rows(deferrals) -> list[list[str]]:
+    """Cases the meeting deferred, in the decisions' columns: where they went, and why."""
+    return [
+        [
+            deferral.notification.reference,
+            deferral.notification.organisation.name,
+            deferral.notification.system_name,
+            f"Deferred to {deferral.to_meeting.date:%d/%m/%Y}",
+            deferral.reason,
+            str(deferral.deferred_by),
+            f"{timezone.localtime(deferral.deferred_at):%d/%m/%Y %H:%M}",
+            "",
+        ]
+        for deferral in deferrals
+    ]
+
+
 def _systems_of(assessment) -> str:
     # Prefetched by selectors.assessment_decisions_at: no query per row.
     return "; ".join(system.name for system in assessment.systems_in_scope.all())
@@ -180,28 +197,33 @@ def outcome_minutes_table(decisions) -> list[list[str]]:
     ]
 
 
-def minutes_csv(decisions, outcomes=()) -> str:
-    return csv_text(MINUTES_COLUMNS, minutes_rows(decisions) + outcome_minutes_rows(outcomes))
+def minutes_csv(decisions, outcomes=(), deferrals=()) -> str:
+    return csv_text(
+        MINUTES_COLUMNS,
+        minutes_rows(decisions) + deferral_minutes_rows(deferrals) + outcome_minutes_rows(outcomes),
+    )
 
 
-def minutes_context(meeting, decisions, outcomes=()) -> dict:
+def minutes_context(meeting, decisions, outcomes=(), deferrals=()) -> dict:
     return {
         "meeting": meeting,
         "columns": MINUTES_COLUMNS,
-        "rows": minutes_rows(decisions),
+        "rows": minutes_rows(decisions) + deferral_minutes_rows(deferrals),
         "outcome_columns": OUTCOME_MINUTES_COLUMNS,
         "outcome_rows": outcome_minutes_table(outcomes),
     }
 
 
-def minutes_html(meeting, decisions, outcomes=()) -> str:
+def minutes_html(meeting, decisions, outcomes=(), deferrals=()) -> str:
     return render_html(
-        "assessments/minutes_pdf.html", minutes_context(meeting, decisions, outcomes)
+        "assessments/minutes_pdf.html", minutes_context(meeting, decisions, outcomes, deferrals)
     )
 
 
-def minutes_pdf(meeting, decisions, outcomes=()) -> bytes:
-    return render_pdf("assessments/minutes_pdf.html", minutes_context(meeting, decisions, outcomes))
+def minutes_pdf(meeting, decisions, outcomes=(), deferrals=()) -> bytes:
+    return render_pdf(
+        "assessments/minutes_pdf.html", minutes_context(meeting, decisions, outcomes, deferrals)
+    )
 
 
 # --- SECAS's tables ---------------------------------------------------------------------------

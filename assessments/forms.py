@@ -13,6 +13,7 @@ from assessments.models import (
     AssessmentDecision,
     AssessmentKind,
     Decision,
+    Deferral,
     MeetingConflict,
     OutcomeProposal,
     RemediationStep,
@@ -535,6 +536,93 @@ class CaseDecisionForm(forms.Form):
                 self.add_error(
                     "assessment_kind", "Choose the type of assessment: FUSA, VUSA or USSA."
                 )
+        return cleaned
+
+
+def deferral_targets(after: SSCMeeting | None):
+    """Meetings a case may be deferred to: still to come, later than the one it leaves."""
+    meetings = SSCMeeting.objects.filter(date__gte=timezone.localdate()).exclude(
+        kind=SSCMeeting.Kind.WRITTEN
+    )
+    if after is not None:
+        meetings = meetings.filter(date__gt=after.date)
+    return capped(meetings.order_by("date", "pk"), MEETING_CHOICES_LIMIT)
+
+
+class DeferralForm(forms.Form):
+    """Defer a case from a meeting's agenda to a later meeting, from the case or meeting page."""
+
+    from_meeting = MeetingChoiceField(
+        queryset=None,
+        label="Deferred from the meeting of",
+        error_messages={
+            "required": "Please say from which meeting's agenda the case is deferred.",
+            "invalid_choice": "The case is no longer waiting on that meeting's agenda: "
+            "reload the page to see what happened.",
+        },
+    )
+    to_meeting = MeetingChoiceField(
+        queryset=None,
+        label="Defer to the meeting of",
+        help_text="A meeting still to come, later than the one the case leaves.",
+        error_messages={
+            "required": "Please choose the later meeting the case is deferred to.",
+            "invalid_choice": "Choose a meeting still to come, later than the one the case "
+            "is deferred from.",
+        },
+    )
+    reason = CleanCharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limit_of(Deferral, "reason"),
+        help_text="Kept for the committee and SECAS and sent to them; the User is told only "
+        "the new meeting's date.",
+        error_messages={"required": "A deferral needs a reason."},
+    )
+    next = CleanCharField(widget=forms.HiddenInput, required=False, max_length=2000)
+
+    def __init__(
+        self, *args, case, meeting: SSCMeeting | None = None, targets=None, **kwargs
+    ) -> None:
+        # Ids of its own beside the decision form, on the case page and on each agenda item.
+        kwargs.setdefault("auto_id", f"defer{case.pk}_%s")
+        super().__init__(*args, **kwargs)
+        leaving = self.fields["from_meeting"]
+        if meeting is not None:
+            # On a meeting's page the case leaves that meeting: nothing to choose.
+            leaving.queryset = SSCMeeting.objects.filter(
+                pk=meeting.pk, agenda_items__notification=case, agenda_items__deferral__isnull=True
+            )
+            leaving.widget = forms.HiddenInput()
+            leaving.initial = meeting.pk
+            current = meeting
+        else:
+            waiting_on = SSCMeeting.objects.filter(
+                agenda_items__notification=case, agenda_items__deferral__isnull=True
+            ).order_by("date", "pk")
+            leaving.queryset = waiting_on
+            current = waiting_on.first()
+            if waiting_on.count() <= 1:
+                leaving.widget = forms.HiddenInput()
+                leaving.initial = current.pk if current else None
+        later = self.fields["to_meeting"]
+        later.queryset = deferral_targets(current)
+        if targets is not None:
+            # A meeting page offers every item the same meetings, read once for the page.
+            later.choices = [
+                ("", later.empty_label),
+                *((target.pk, later.label_from_instance(target)) for target in targets),
+            ]
+
+    def clean(self):
+        cleaned = super().clean()
+        leaving, later = cleaned.get("from_meeting"), cleaned.get("to_meeting")
+        if leaving and later and later.date <= leaving.date:
+            # The service refuses it too; here the error stands beside the field.
+            self.add_error(
+                "to_meeting",
+                f"Choose a meeting later than the meeting of {leaving.date:%d/%m/%Y}.",
+            )
         return cleaned
 
 

@@ -179,6 +179,12 @@ class SSCMeeting(models.Model):
         return self.quorum_for().is_quorate
 
 
+class AgendaItemQuerySet(models.QuerySet):
+    def to_decide(self):
+        """Items still before their meeting: those deferred to a later one are only a record."""
+        return self.filter(deferral__isnull=True)
+
+
 class AgendaItem(models.Model):
     """A notification put before a meeting at triage."""
 
@@ -186,6 +192,12 @@ class AgendaItem(models.Model):
     notification = models.ForeignKey(Notification, models.PROTECT, related_name="agenda_items")
     position = models.PositiveSmallIntegerField(default=0)
     added_at = models.DateTimeField(default=timezone.now)
+    # Set when the committee put the case off to a later meeting: the item stays as the record.
+    deferral = models.OneToOneField(
+        "Deferral", models.PROTECT, null=True, blank=True, related_name="agenda_item"
+    )
+
+    objects = AgendaItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["meeting__date", "position", "added_at"]
@@ -233,6 +245,41 @@ class Decision(models.Model):
 
     def __str__(self):
         return f"{self.notification.reference}: {self.get_outcome_display()}"
+
+
+class Deferral(models.Model):
+    """The committee put a case off from one meeting's agenda to a later meeting, with why."""
+
+    notification = models.ForeignKey(Notification, models.PROTECT, related_name="deferrals")
+    from_meeting = models.ForeignKey(SSCMeeting, models.PROTECT, related_name="deferrals_from")
+    to_meeting = models.ForeignKey(SSCMeeting, models.PROTECT, related_name="deferrals_to")
+    # The committee's own reasons: shown to the committee and SECAS, never to the User.
+    reason = PlainTextField(max_length=2000)
+    deferred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="deferrals_recorded"
+    )
+    deferred_at = models.DateTimeField(default=timezone.now)
+    # The later meeting fell after the planned go-live as it stood: the User was told by email.
+    is_after_go_live = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["deferred_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "from_meeting"], name="deferral_once_per_meeting"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="deferral_has_reason"),
+            models.CheckConstraint(
+                condition=~Q(from_meeting=models.F("to_meeting")),
+                name="deferral_to_another_meeting",
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.notification.reference} deferred from {self.from_meeting.date:%d/%m/%Y} "
+            f"to {self.to_meeting.date:%d/%m/%Y}"
+        )
 
 
 class AssessmentState(models.TextChoices):

@@ -26,6 +26,13 @@ rules.add_perm(
     "assessments.manage_meetings",
     is_secas & holds_model_permission("assessments.change_sscmeeting"),
 )
+# Deferring a case to a later meeting: an SSC member who could decide it, or SECAS recording what
+# the meeting decided; never anyone with a conflict with the organisation (object: a case).
+rules.add_perm(
+    "assessments.defer_case",
+    (decides_for_the_ssc | (is_secas & holds_model_permission("assessments.change_sscmeeting")))
+    & ~conflicted_with,
+)
 # Who may attend a meeting as a member, and count towards a case's quorum (object: a case or
 # an organisation; without one, attendance in general).
 rules.add_perm("assessments.attend_meeting", is_ssc_member)

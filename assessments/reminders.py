@@ -22,6 +22,7 @@ from assessments.models import (
     AssessmentReason,
     AssessmentState,
     AssuranceRecord,
+    Deferral,
     RemediationStep,
     Reminder,
 )
@@ -459,7 +460,13 @@ def late_cases(today: date, people: Recipients) -> list[Due]:
         Notification.objects.undecided()
         .select_related("organisation")
         .prefetch_related(
-            Prefetch("information_requests", queryset=InformationRequest.objects.order_by("pk"))
+            Prefetch("information_requests", queryset=InformationRequest.objects.order_by("pk")),
+            Prefetch(
+                "deferrals",
+                queryset=Deferral.objects.select_related("to_meeting").order_by(
+                    "deferred_at", "pk"
+                ),
+            ),
         )
     )
     found = []
@@ -488,6 +495,14 @@ def late_cases(today: date, people: Recipients) -> list[Due]:
             )
         running = age - paused_working_days(case, today)
         if running > settings.SSC_DECISION_WORKING_DAYS:
+            deferrals = list(case.deferrals.all())
+            # A decision late because the committee deferred it says so, and where it went.
+            deferred = (
+                f" Deferred by the committee to the meeting of "
+                f"{deferrals[-1].to_meeting.date:%d/%m/%Y}."
+                if deferrals
+                else ""
+            )
             found.append(
                 Due(
                     kind=Reminder.Kind.DECISION_LATE,
@@ -499,7 +514,7 @@ def late_cases(today: date, people: Recipients) -> list[Due]:
                     headline=(
                         f"{case.reference} ({case.organisation.name}) has waited {running} working "
                         "days for a decision, not counting time spent on questions (service "
-                        f"level: {settings.SSC_DECISION_WORKING_DAYS} working days)."
+                        f"level: {settings.SSC_DECISION_WORKING_DAYS} working days).{deferred}"
                     ),
                     action="Put it before the next SSC meeting, or record why it waits.",
                     url=case_url(case),

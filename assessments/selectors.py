@@ -47,6 +47,7 @@ from assessments.models import (
     AssessmentState,
     AssuranceRecord,
     Decision,
+    Deferral,
     DocumentKind,
     LatestAssurance,
     OutcomeProposal,
@@ -400,7 +401,8 @@ def case_queue(user) -> NotificationQuerySet:
         .prefetch_related(
             Prefetch(
                 "agenda_items",
-                queryset=AgendaItem.objects.filter(meeting__date__gte=timezone.localdate())
+                queryset=AgendaItem.objects.to_decide()
+                .filter(meeting__date__gte=timezone.localdate())
                 .select_related("meeting")
                 .order_by("meeting__date"),
                 to_attr="upcoming_agenda_items",
@@ -533,6 +535,37 @@ def decisions_at(meeting: SSCMeeting, user) -> QuerySet[Decision]:
     )
 
 
+def deferrals_at(meeting: SSCMeeting, user) -> QuerySet[Deferral]:
+    """The cases deferred from a meeting to later ones, those the person may see (minutes)."""
+    return (
+        Deferral.objects.filter(from_meeting=meeting, notification__in=cases_visible_to(user))
+        .select_related("notification__organisation", "to_meeting", "deferred_by")
+        .order_by("deferred_at", "pk")
+    )
+
+
+def deferrals_of(case: Notification) -> list[Deferral]:
+    """Every deferral of a case, oldest first (a case is deferred a handful of times at most)."""
+    return list(
+        Deferral.objects.filter(notification=case)
+        .select_related("from_meeting", "to_meeting", "deferred_by")
+        .order_by("deferred_at", "pk")
+    )
+
+
+def deferred_to_dates(case_ids) -> dict[int, date]:
+    """For each case, the meeting date of its latest deferral: what the decision clock notes."""
+    found: dict[int, date] = {}
+    rows = (
+        Deferral.objects.filter(notification__in=list(case_ids))
+        .order_by("notification", "deferred_at", "pk")
+        .values_list("notification", "to_meeting__date")
+    )
+    for case_id, meeting_date in rows:
+        found[case_id] = meeting_date  # the latest one wins
+    return found
+
+
 def meeting_page_decisions(meeting: SSCMeeting, user) -> QuerySet[Decision]:
     """The decisions taken at a meeting, as its page shows them (each case is on its row)."""
     return (
@@ -556,14 +589,26 @@ AGENDA_COLUMNS = (
     "notification__organisation__name",
     "notification__rapporteur__full_name",
     "notification__rapporteur__email",
+    "notification__planned_go_live_date",
+    "deferral__reason",
+    "deferral__deferred_at",
+    "deferral__to_meeting__date",
+    "deferral__deferred_by__full_name",
+    "deferral__deferred_by__email",
 )
 
 
 def agenda(meeting: SSCMeeting, user) -> QuerySet[AgendaItem]:
-    """The meeting's items the person may see (a conflicted member's are left out)."""
+    """The meeting's items the person may see (a conflicted member's are left out); an item
+    deferred to a later meeting stays, as the record of where the case went."""
     return (
         meeting.agenda_items.filter(notification__in=cases_visible_to(user))
-        .select_related("notification__organisation", "notification__rapporteur")
+        .select_related(
+            "notification__organisation",
+            "notification__rapporteur",
+            "deferral__to_meeting",
+            "deferral__deferred_by",
+        )
         .only(*AGENDA_COLUMNS)
         .order_by("position", "added_at")
     )
@@ -881,7 +926,11 @@ def with_service_levels(cases, today) -> list[dict]:
             ),
         ),
     )
-    return [{"case": case, **service_level(case, today)} for case in cases]
+    deferred = deferred_to_dates(case.pk for case in cases)
+    return [
+        {"case": case, **service_level(case, today), "deferred_to": deferred.get(case.pk)}
+        for case in cases
+    ]
 
 
 def outstanding_assessments(*, stage: str = "") -> QuerySet[Assessment]:

@@ -29,6 +29,7 @@ from assessments.models import (
     AssessmentState,
     AssuranceRecord,
     Decision,
+    Deferral,
     DocumentKind,
     LatestAssurance,
     MeetingConflict,
@@ -184,6 +185,7 @@ def decide(
             message := _already_decided_message(locked)
         ):
             raise TransitionRefused(message)
+        check_not_deferred_from(locked, meeting)
         perform_transition(locked, transition_name, by=by, description=rationale)
         decision = Decision.objects.create(
             notification=locked,
@@ -218,6 +220,155 @@ def decide(
             f"{decision.get_outcome_display()}",
         )
     return decision
+
+
+# --- Deferral to a later meeting ---------------------------------------------------------------
+
+DEFERRABLE_STATES = (NotificationState.UNDER_REVIEW, NotificationState.INFORMATION_REQUESTED)
+
+
+def _deferral_told(deferral: Deferral) -> str:
+    when = timezone.localtime(deferral.deferred_at)
+    return (
+        f"{deferral.notification.reference} was deferred from the meeting of "
+        f"{deferral.from_meeting.date:%d/%m/%Y} to the meeting of "
+        f"{deferral.to_meeting.date:%d/%m/%Y} by {deferral.deferred_by} on {when:%d/%m/%Y} "
+        f"at {when:%H:%M}"
+    )
+
+
+def check_not_deferred_from(notification: Notification, meeting: SSCMeeting | None) -> None:
+    """A case deferred from a meeting is not decided at it: any route that records a decision
+    against a meeting asks this, under the case's lock."""
+    deferral = (
+        Deferral.objects.select_related("from_meeting", "to_meeting", "deferred_by", "notification")
+        .filter(notification=notification, from_meeting=meeting)
+        .first()
+    )
+    if deferral is not None:
+        raise TransitionRefused(
+            f"{_deferral_told(deferral)}: record the decision against the meeting of "
+            f"{deferral.to_meeting.date:%d/%m/%Y} or a later one."
+        )
+
+
+def check_deferral_meetings(from_meeting: SSCMeeting | None, to_meeting: SSCMeeting | None) -> None:
+    """The later meeting comes after the one the case leaves, and has not yet taken place."""
+    if from_meeting is None:
+        raise TransitionRefused("Please say from which meeting's agenda the case is deferred.")
+    if to_meeting is None:
+        raise TransitionRefused("Please choose the later meeting the case is deferred to.")
+    if to_meeting.pk == from_meeting.pk:
+        raise TransitionRefused(
+            f"The case is already on the agenda of the meeting of {from_meeting.date:%d/%m/%Y}: "
+            "choose a later meeting."
+        )
+    if to_meeting.date <= from_meeting.date:
+        raise TransitionRefused(
+            f"The meeting of {to_meeting.date:%d/%m/%Y} is not later than the meeting of "
+            f"{from_meeting.date:%d/%m/%Y}: a case is deferred to a later meeting."
+        )
+    if to_meeting.date < timezone.localdate():
+        raise TransitionRefused(
+            f"The meeting of {to_meeting.date:%d/%m/%Y} has already taken place: choose a "
+            "meeting still to come."
+        )
+    if to_meeting.kind == SSCMeeting.Kind.WRITTEN:
+        raise TransitionRefused(
+            "A case is deferred to a meeting, not to a decision by correspondence."
+        )
+
+
+def defer_case(
+    *,
+    notification: Notification,
+    by: User,
+    from_meeting: SSCMeeting,
+    to_meeting: SSCMeeting,
+    reason: str,
+) -> Deferral:
+    """The committee defers an undecided case from a meeting's agenda to a later meeting, with
+    its reason: the agenda item stays as the record, the case goes on the later agenda, SECAS
+    and the rapporteur are told, and the User too when the decision now comes after its planned
+    go-live."""
+    reason = (reason or "").strip()
+    if not allows(by, "assessments.defer_case", notification):
+        raise TransitionRefused(
+            "Only an SSC member without a conflict of interest, or SECAS, can defer a case."
+        )
+    if not reason:
+        raise TransitionRefused("A deferral needs a reason.")
+    check_deferral_meetings(from_meeting, to_meeting)
+    with transaction.atomic():
+        locked = lock_notification(notification)
+        if message := _already_decided_message(locked):
+            raise TransitionRefused(message)
+        item = (
+            AgendaItem.objects.select_for_update(of=("self",))
+            .select_related(
+                "deferral__from_meeting",
+                "deferral__to_meeting",
+                "deferral__deferred_by",
+                "deferral__notification",
+            )
+            .filter(meeting=from_meeting, notification=locked)
+            .first()
+        )
+        if item is None:
+            raise TransitionRefused(
+                f"{locked.reference} is not on the agenda of the meeting of "
+                f"{from_meeting.date:%d/%m/%Y}."
+            )
+        if item.deferral is not None:
+            raise TransitionRefused(f"{_deferral_told(item.deferral)}.")
+        if locked.state not in DEFERRABLE_STATES:
+            raise TransitionRefused(
+                f"{locked.reference} is {in_sentence(locked.get_state_display())}: only a case "
+                "under review (or waiting for the User's answer) can be deferred."
+            )
+        go_live = locked.planned_go_live_date
+        deferral = Deferral.objects.create(
+            notification=locked,
+            from_meeting=from_meeting,
+            to_meeting=to_meeting,
+            reason=reason,
+            deferred_by=by,
+            is_after_go_live=go_live is not None and to_meeting.date > go_live,
+        )
+        item.deferral = deferral
+        item.save(update_fields=["deferral"])
+        add_to_agenda(meeting=to_meeting, notification=locked)
+        queue_deferral_emails(deferral)
+        record_event(
+            SecurityEvent.Kind.DECISION,
+            actor=by,
+            organisation=locked.organisation,
+            summary=f"{by} deferred {locked.reference} from the meeting of "
+            f"{from_meeting.date:%d/%m/%Y} to the meeting of {to_meeting.date:%d/%m/%Y}",
+        )
+    return deferral
+
+
+def queue_deferral_emails(deferral: Deferral) -> None:
+    """SECAS and the rapporteur always; the User when the decision now falls after its
+    planned go-live (it must not employ the system before the decision)."""
+    notification = deferral.notification
+    context = {"deferral": deferral, "to_meeting": deferral.to_meeting}
+    queue_email(
+        kind="case_deferred_committee",
+        to=recipients_for("case_deferred_committee", notification=notification),
+        template="case_deferred_committee",
+        context=context,
+        notification=notification,
+    )
+    if deferral.is_after_go_live:
+        queue_email(
+            kind="case_deferred_user",
+            to=recipients_for("case_deferred_user", notification=notification),
+            template="case_deferred_user",
+            context=context,
+            notification=notification,
+        )
 
 
 def queue_decision_letter(decision: Decision) -> None:

@@ -21,6 +21,7 @@ urlpatterns = [
         name="request_information",
     ),
     path("ssc/cases/<int:pk>/decide/", views.DecideView.as_view(), name="decide"),
+    path("ssc/cases/<int:pk>/defer/", views.DeferView.as_view(), name="defer"),
     path(
         "ssc/cases/<int:pk>/non-compliance/",
         views.ConfirmNonComplianceView.as_view(),

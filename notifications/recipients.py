@@ -157,6 +157,10 @@ AUDIENCES: dict[str, tuple[Audience, ...]] = {
     "message_to_committee": (_secas,),
     "message_to_user": (_case_contacts,),
     "rapporteur_assigned": (_rapporteur,),
+    # The committee deferred a case to a later meeting: SECAS and the rapporteur always; the
+    # User when the decision now comes after its planned go-live.
+    "case_deferred_committee": (_secas, _rapporteur),
+    "case_deferred_user": (_case_contacts,),
     "decision_letter": (_case_contacts,),
     # The SSC's (or the Panel's) decision on an assessment: the case's contacts when it
     # followed a notification, and the organisation's people.

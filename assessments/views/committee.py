@@ -172,6 +172,7 @@ class DashboardView(CommitteeMixin, TemplateView):
         number = self.request.GET.get("page")
         page = CappedPaginator(queue.qs, CASES_PER_PAGE, page_number=number).get_page(number)
         # Per-row work is for the rows of this page only (working days, the next meeting).
+        deferred = ssc.deferred_to_dates(case.pk for case in page.object_list)
         rows = [
             {
                 "case": case,
@@ -180,6 +181,8 @@ class DashboardView(CommitteeMixin, TemplateView):
                     (item.meeting for item in case.upcoming_agenda_items),
                     None,
                 ),
+                # Only while undecided: a decided case's clock has stopped.
+                "deferred_to": deferred.get(case.pk) if case.is_undecided else None,
             }
             for case in page.object_list
         ]
@@ -266,6 +269,8 @@ class CaseView(CommitteeMixin, TemplateView):
             .select_related("decided_by", "meeting")
             .first()
         )
+        deferrals = ssc.deferrals_of(case)
+        can_defer = decision is None and may_defer_case(case, user)
         context.update(
             case=case,
             notification=case,
@@ -287,8 +292,15 @@ class CaseView(CommitteeMixin, TemplateView):
             suggestion=suggestion,
             decision=decision,
             assessment=Assessment.objects.filter(notification=case).first(),
-            agenda_items=case.agenda_items.select_related("meeting"),
-            timeline=selectors.timeline_for(case, viewer=user),
+            agenda_items=case.agenda_items.to_decide().select_related("meeting"),
+            timeline=with_deferrals(selectors.timeline_for(case, viewer=user), deferrals),
+            deferrals=deferrals,
+            # The decision clock notes a deferral while the case waits for its decision.
+            deferred_to=deferrals[-1].to_meeting if deferrals and case.is_undecided else None,
+            can_defer=can_defer,
+            deferral_form=(
+                kwargs.get("deferral_form") or forms.DeferralForm(case=case) if can_defer else None
+            ),
             can_triage="start_review" in available,
             can_request_information="request_information" in available,
             can_decide=may_decide_case(case, user),
@@ -305,6 +317,32 @@ class CaseView(CommitteeMixin, TemplateView):
             age=working_days_since(case.submitted_at) if case.submitted_at else None,
         )
         return context
+
+
+def with_deferrals(timeline: list[dict], deferrals) -> list[dict]:
+    """The committee's timeline with each deferral, its reason included, in its place."""
+    entries = timeline + [
+        {
+            "at": deferral.deferred_at,
+            "kind": "deferral",
+            "title": f"Deferred to the meeting of {deferral.to_meeting.date:%d/%m/%Y}",
+            "actor": str(deferral.deferred_by),
+            "body": f"From the meeting of {deferral.from_meeting.date:%d/%m/%Y}. "
+            f"Reason: {deferral.reason}",
+        }
+        for deferral in deferrals
+    ]
+    return sorted(entries, key=lambda entry: entry["at"])
+
+
+def may_defer_case(case, user) -> bool:
+    """May this person defer the case now: the rule, an undecided case under review, and an
+    agenda it still waits on."""
+    return (
+        case.state in services.DEFERRABLE_STATES
+        and allows(user, "assessments.defer_case", case)
+        and case.agenda_items.to_decide().exists()
+    )
 
 
 def size_and_srp_context(user, case, outlook, kwargs) -> dict:
@@ -428,7 +466,7 @@ class DecideView(CaseActionView):
     """One decision form, posted from the case page or a meeting's page; shown again on refusal."""
 
     def act(self, request):
-        meeting = self._meeting_page()
+        meeting = meeting_page_of(self.request)
         form = forms.CaseDecisionForm(
             request.POST, meeting=meeting, **decision_form_ids(meeting, self.case)
         )
@@ -451,22 +489,65 @@ class DecideView(CaseActionView):
             "The decision letter has been sent to the User.",
         )
 
-    def _meeting_page(self) -> SSCMeeting | None:
-        """The meeting whose page the form was posted from, if it was posted from one."""
-        try:
-            match = resolve(self.request.POST.get("next", ""))
-        except Resolver404:
-            return None
-        if match.view_name != "assessments:meeting":
-            return None
-        return SSCMeeting.objects.filter(pk=match.kwargs["pk"]).first()
-
     def render_again(self, form, meeting):
         if meeting is None:
             return self.render_case(decision_form=form)
         view = MeetingView(request=self.request, kwargs={"pk": meeting.pk})
         context = view.get_context_data(pk=meeting.pk, decision_forms={self.case.pk: form})
         return view.render_to_response(context)
+
+
+class DeferView(CaseActionView):
+    """Defer a case to a later meeting, from the case page or a meeting's page; shown again,
+    with what was typed, when refused."""
+
+    def act(self, request):
+        meeting = meeting_page_of(request)
+        form = forms.DeferralForm(request.POST, case=self.case, meeting=meeting)
+        if not form.is_valid():
+            messages.error(request, "The case has not been deferred: please correct the form.")
+            return self.render_again(form, meeting)
+        try:
+            deferral = services.defer_case(
+                notification=self.case,
+                by=request.user,
+                from_meeting=form.cleaned_data["from_meeting"],
+                to_meeting=form.cleaned_data["to_meeting"],
+                reason=form.cleaned_data["reason"],
+            )
+        except TransitionRefused as refusal:
+            messages.error(request, str(refusal))
+            return self.render_again(form, meeting)
+        told = (
+            " The decision now comes after the planned go-live: the User has been told by email "
+            "not to employ the system before it."
+            if deferral.is_after_go_live
+            else ""
+        )
+        messages.success(
+            request,
+            f"{self.case.reference} deferred to the meeting of "
+            f"{deferral.to_meeting.date:%d/%m/%Y}; SECAS and the rapporteur have been told.{told}",
+        )
+
+    def render_again(self, form, meeting):
+        self.case.refresh_from_db()
+        if meeting is None:
+            return self.render_case(deferral_form=form)
+        view = MeetingView(request=self.request, kwargs={"pk": meeting.pk})
+        context = view.get_context_data(pk=meeting.pk, deferral_forms={self.case.pk: form})
+        return view.render_to_response(context)
+
+
+def meeting_page_of(request) -> SSCMeeting | None:
+    """The meeting whose page a form was posted from, if it was posted from one."""
+    try:
+        match = resolve(request.POST.get("next", ""))
+    except Resolver404:
+        return None
+    if match.view_name != "assessments:meeting":
+        return None
+    return SSCMeeting.objects.filter(pk=match.kwargs["pk"]).first()
 
 
 def decision_form_ids(meeting, case) -> dict:
@@ -672,15 +753,35 @@ class MeetingView(CommitteeMixin, TemplateView):
         attendees = ssc.meeting_attendees(meeting)
         decidable = meeting.date <= timezone.localdate()
         bound_forms = kwargs.get("decision_forms", {})
+        bound_deferrals = kwargs.get("deferral_forms", {})
+        # Read once: every item may be deferred to the same later meetings.
+        deferral_targets = list(forms.deferral_targets(meeting))
         meeting_url = reverse("assessments:meeting", args=[meeting.pk])
         can_manage = allows(user, "assessments.manage_meetings")
         rows = []
         for item in items:
             case = item.notification
-            can_decide = decidable and case.pk not in decisions and may_decide_case(case, user)
+            waiting = item.deferral_id is None and case.pk not in decisions
+            can_decide = waiting and decidable and may_decide_case(case, user)
+            can_defer = (
+                waiting
+                and case.state in services.DEFERRABLE_STATES
+                and allows(user, "assessments.defer_case", case)
+            )
             rows.append(
                 {
                     "item": item,
+                    "deferral_form": (
+                        bound_deferrals.get(case.pk)
+                        or forms.DeferralForm(
+                            case=case,
+                            meeting=meeting,
+                            targets=deferral_targets,
+                            initial={"next": meeting_url},
+                        )
+                    )
+                    if can_defer or case.pk in bound_deferrals
+                    else None,
                     "decision": decisions.get(case.pk),
                     "can_decide": can_decide,
                     "quorum": meeting.quorum_for(case.organisation)
@@ -785,6 +886,7 @@ class MinutesView(CommitteeMixin, View):
         meeting = get_object_or_404(SSCMeeting, pk=pk)
         decisions = list(ssc.decisions_at(meeting, request.user))
         outcomes = list(ssc.assessment_decisions_at(meeting, request.user))
+        deferrals = list(ssc.deferrals_at(meeting, request.user))
         name = f"ssc-minutes-extract-{meeting.date:%Y-%m-%d}"
         record_event(
             SecurityEvent.Kind.EXPORT,
@@ -794,11 +896,12 @@ class MinutesView(CommitteeMixin, View):
         )
         if extension == "csv":
             response = HttpResponse(
-                documents.minutes_csv(decisions, outcomes), content_type="text/csv; charset=utf-8"
+                documents.minutes_csv(decisions, outcomes, deferrals),
+                content_type="text/csv; charset=utf-8",
             )
         else:
             response = HttpResponse(
-                documents.minutes_pdf(meeting, decisions, outcomes),
+                documents.minutes_pdf(meeting, decisions, outcomes, deferrals),
                 content_type="application/pdf",
             )
         response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'

@@ -1,0 +1,361 @@
+"""Deferral of a case to a later meeting (issue 14, part 4): the agenda moves and keeps the record,
+the User is told when the decision now comes after its go-live, and the decision clock notes it."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments import services
+from assessments.models import AgendaItem, Decision, Deferral, Reminder, SSCMeeting
+from assessments.reminders import send_reminders
+from assessments.selectors import awaiting_ssc, with_service_levels
+from notifications.models import Notification, NotificationState
+from notifications.services import TransitionRefused, request_information
+from sscportal.mail.models import OutboundEmail
+from tests import factories
+from tests.html_forms import form_data, postable
+from users.models import SecurityEvent
+
+REASON = "The CIO note on key separation arrives next week, typed with care and not to be lost."
+TODAY = timezone.localdate()
+
+
+def days(n: int) -> datetime.date:
+    return TODAY + datetime.timedelta(days=n)
+
+
+@pytest.fixture
+def later(db):
+    return factories.SSCMeetingFactory(date=days(14), title="Later meeting")
+
+
+def defer(case, by, from_meeting, to_meeting, reason=REASON):
+    return services.defer_case(
+        notification=case, by=by, from_meeting=from_meeting, to_meeting=to_meeting, reason=reason
+    )
+
+
+def emails(kind):
+    return list(OutboundEmail.objects.filter(kind=kind))
+
+
+def addressees(kind) -> set[str]:
+    return {address for email in emails(kind) for address in email.to}
+
+
+def case_page(client, case) -> str:
+    return client.get(reverse("assessments:case", args=[case.pk])).content.decode()
+
+
+def meeting_page(client, meeting) -> str:
+    return client.get(reverse("assessments:meeting", args=[meeting.pk])).content.decode()
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+# --- The service ---------------------------------------------------------------------------------
+
+
+def test_a_deferral_moves_the_case_to_the_later_agenda_and_keeps_the_record(
+    under_review, ssc_member, meeting, later
+):
+    deferral = defer(under_review, ssc_member, meeting, later)
+
+    left = AgendaItem.objects.get(meeting=meeting, notification=under_review)
+    assert left.deferral == deferral
+    assert list(AgendaItem.objects.to_decide().filter(notification=under_review)) == [
+        AgendaItem.objects.get(meeting=later, notification=under_review)
+    ]
+    assert (deferral.deferred_by, deferral.reason) == (ssc_member, REASON)
+    under_review.refresh_from_db()
+    assert under_review.state == NotificationState.UNDER_REVIEW
+    assert SecurityEvent.objects.filter(
+        kind=SecurityEvent.Kind.DECISION, summary__contains="deferred"
+    ).exists()
+
+
+def test_secas_and_the_rapporteur_are_told_and_the_user_only_when_the_go_live_comes_first(
+    under_review, secas, ssc_member, meeting, later
+):
+    # The factory's go-live is four months away: the later meeting still comes before it.
+    defer(under_review, secas, meeting, later)
+    assert addressees("case_deferred_committee") == {settings.SECAS_MAILBOX, ssc_member.email}
+    assert emails("case_deferred_user") == []
+    body = emails("case_deferred_committee")[0].body_text
+    assert REASON in body
+    assert f"to the meeting of {later.date:%d/%m/%Y}" in body
+
+
+def test_the_user_is_told_the_new_date_and_not_to_employ_the_system_but_not_the_reason(
+    under_review, ssc_member, meeting, later
+):
+    Notification.objects.filter(pk=under_review.pk).update(planned_go_live_date=days(10))
+    under_review.refresh_from_db()
+    deferral = defer(under_review, ssc_member, meeting, later)
+
+    assert deferral.is_after_go_live
+    user_emails = emails("case_deferred_user")
+    assert "alex.jones@example.org" in addressees("case_deferred_user")
+    for email in user_emails:
+        assert f"{later.date:%d/%m/%Y}" in email.subject
+        assert "You must not begin to employ the system before the SSC's decision" in (
+            email.body_text
+        )
+        assert f"{days(10):%d/%m/%Y}" in email.body_text
+        assert REASON not in email.body_text + email.body_html
+        assert "/ssc/" not in email.body_text
+
+
+def test_a_case_is_not_deferred_to_the_same_or_an_earlier_meeting(
+    under_review, ssc_member, meeting
+):
+    earlier = factories.SSCMeetingFactory(date=days(-7))
+    same_day = factories.SSCMeetingFactory(date=meeting.date, kind=SSCMeeting.Kind.EXTRAORDINARY)
+    with pytest.raises(TransitionRefused, match="already on the agenda of the meeting"):
+        defer(under_review, ssc_member, meeting, meeting)
+    for target in (earlier, same_day):
+        with pytest.raises(TransitionRefused, match="is not later than the meeting of"):
+            defer(under_review, ssc_member, meeting, target)
+    assert not Deferral.objects.exists()
+
+
+def test_a_case_is_not_deferred_to_a_meeting_already_held(under_review, ssc_member, later):
+    held = factories.SSCMeetingFactory(date=days(-20))
+    AgendaItem.objects.create(meeting=held, notification=under_review)
+    also_held = factories.SSCMeetingFactory(date=days(-2))
+    with pytest.raises(TransitionRefused, match="has already taken place"):
+        defer(under_review, ssc_member, held, also_held)
+    assert defer(under_review, ssc_member, held, later).to_meeting == later
+
+
+def test_a_decided_case_is_not_deferred(under_review, ssc_member, meeting, later):
+    services.decide(
+        notification=under_review,
+        by=ssc_member,
+        outcome=Decision.Outcome.NO_ASSESSMENT,
+        rationale="Assessed with its SRP.",
+        meeting=meeting,
+    )
+    with pytest.raises(TransitionRefused, match="already decided by Chris Member"):
+        defer(under_review, ssc_member, meeting, later)
+    assert not Deferral.objects.exists()
+
+
+def test_a_second_deferral_from_the_same_meeting_is_told_who_deferred_it_first(
+    under_review, ssc_member, secas, meeting, later
+):
+    defer(under_review, ssc_member, meeting, later)
+    further = factories.SSCMeetingFactory(date=days(28))
+    with pytest.raises(TransitionRefused) as refused:
+        defer(under_review, secas, meeting, further, reason="Another view.")
+    assert (
+        f"was deferred from the meeting of {meeting.date:%d/%m/%Y} to the meeting of "
+        f"{later.date:%d/%m/%Y} by Chris Member" in str(refused.value)
+    )
+    # From the later meeting it may be deferred again.
+    assert defer(under_review, secas, later, further).from_meeting == later
+
+
+def test_a_conflicted_member_or_a_user_cannot_defer(
+    under_review, conflicted_member, submitter, meeting, later
+):
+    for person in (conflicted_member, submitter):
+        with pytest.raises(TransitionRefused, match="without a conflict of interest, or SECAS"):
+            defer(under_review, person, meeting, later)
+
+
+def test_a_deferral_needs_a_reason_and_a_case_on_that_agenda(
+    under_review, submitted, ssc_member, meeting, later
+):
+    with pytest.raises(TransitionRefused, match="needs a reason"):
+        defer(under_review, ssc_member, meeting, later, reason="  ")
+    other = factories.SSCMeetingFactory(date=days(7))
+    with pytest.raises(TransitionRefused, match="is not on the agenda of the meeting"):
+        defer(under_review, ssc_member, other, later)
+
+
+def test_a_case_waiting_for_the_users_answer_can_be_deferred(
+    under_review, ssc_member, meeting, later
+):
+    request_information(notification=under_review, by=ssc_member, question="Keys?")
+    deferral = defer(under_review, ssc_member, meeting, later)
+    assert deferral.notification.state == NotificationState.INFORMATION_REQUESTED
+
+
+def test_a_decision_at_the_meeting_the_case_left_is_refused_and_at_the_later_one_taken(
+    under_review, ssc_member, meeting, later
+):
+    defer(under_review, ssc_member, meeting, later)
+    with pytest.raises(TransitionRefused) as refused:
+        services.decide(
+            notification=under_review,
+            by=ssc_member,
+            outcome=Decision.Outcome.NO_ASSESSMENT,
+            rationale="Assessed with its SRP.",
+            meeting=meeting,
+        )
+    assert f"record the decision against the meeting of {later.date:%d/%m/%Y}" in str(refused.value)
+    with time_machine.travel(later.date + datetime.timedelta(hours=12), tick=False):
+        decision = services.decide(
+            notification=under_review,
+            by=ssc_member,
+            outcome=Decision.Outcome.NO_ASSESSMENT,
+            rationale="Assessed with its SRP.",
+            meeting=later,
+        )
+    assert decision.meeting == later
+
+
+# --- The decision clock ---------------------------------------------------------------------------
+
+
+def test_the_service_level_rows_note_the_deferral(under_review, ssc_member, meeting, later):
+    defer(under_review, ssc_member, meeting, later)
+    (row,) = with_service_levels(awaiting_ssc(), TODAY)
+    assert row["deferred_to"] == later.date
+
+
+def test_a_late_decision_reminder_says_the_committee_deferred_it(
+    under_review, secas, ssc_member, meeting, later
+):
+    defer(under_review, ssc_member, meeting, later)
+    # Long enough after submission for the decision service level to have passed.
+    with time_machine.travel(days(40), tick=False):
+        send_reminders()
+    reminder = Reminder.objects.get(kind=Reminder.Kind.DECISION_LATE)
+    email = OutboundEmail.objects.filter(kind="reminder_decision_late").first()
+    assert reminder is not None and email is not None
+    assert f"Deferred by the committee to the meeting of {later.date:%d/%m/%Y}." in (
+        email.subject + email.body_text
+    )
+
+
+# --- The pages -------------------------------------------------------------------------------------
+
+
+def test_the_case_page_offers_the_form_and_posting_it_back_defers_the_case(
+    client, under_review, ssc_member, meeting, later
+):
+    client.force_login(ssc_member)
+    url = reverse("assessments:defer", args=[under_review.pk])
+    data = form_data(case_page(client, under_review), action=url)
+    assert data["from_meeting"] == str(meeting.pk)
+    data.update({"to_meeting": str(later.pk), "reason": REASON})
+    response = client.post(url, postable(data))
+    assert response.status_code == 302
+    assert f"deferred to the meeting of {later.date:%d/%m/%Y}" in messages_of(response)[0]
+    page = case_page(client, under_review)
+    assert f"Deferred by the committee to {later.date:%d/%m/%Y}" in page
+    assert REASON in page  # the history and the timeline, for the committee
+    assert f"Deferred to the meeting of {later.date:%d/%m/%Y}" in page
+
+
+def test_the_meeting_page_offers_each_item_the_form_and_then_lists_where_it_went(
+    client, under_review, secas, meeting, later
+):
+    client.force_login(secas)
+    url = reverse("assessments:defer", args=[under_review.pk])
+    data = form_data(meeting_page(client, meeting), action=url)
+    assert data["from_meeting"] == str(meeting.pk)
+    data.update({"to_meeting": str(later.pk), "reason": REASON})
+    response = client.post(url, postable(data))
+    assert response.status_code == 302
+    page = meeting_page(client, meeting)
+    assert f'Deferred to <a href="/ssc/meetings/{later.pk}/">{later.date:%d/%m/%Y}</a>:' in page
+    assert REASON in page
+    assert url not in page  # nothing more to defer or decide on this item here
+    assert under_review.reference in meeting_page(client, later)
+
+
+def test_a_meeting_earlier_than_the_one_the_case_leaves_is_an_error_beside_the_field(
+    client, under_review, ssc_member, meeting, later
+):
+    client.force_login(ssc_member)
+    url = reverse("assessments:defer", args=[under_review.pk])
+    data = form_data(case_page(client, under_review), action=url)
+    earlier = factories.SSCMeetingFactory(date=days(-3))
+    data.update({"to_meeting": str(earlier.pk), "reason": REASON})
+    response = client.post(url, postable(data))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Choose a meeting still to come, later than the one the case is deferred from." in page
+    assert REASON in page
+    assert not Deferral.objects.exists()
+
+
+def test_a_stale_meeting_page_is_told_who_deferred_first_and_keeps_the_reason(
+    client, under_review, ssc_member, secas, meeting, later
+):
+    client.force_login(ssc_member)
+    url = reverse("assessments:defer", args=[under_review.pk])
+    data = form_data(meeting_page(client, meeting), action=url)
+    defer(under_review, secas, meeting, later, reason="SECAS recorded it first.")
+    data.update({"to_meeting": str(later.pk), "reason": REASON})
+    response = client.post(url, postable(data))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "reload the page to see what happened" in page
+    assert REASON in page
+    assert Deferral.objects.get().deferred_by == secas
+
+
+def test_a_stale_case_page_is_told_the_case_was_decided(
+    client, under_review, ssc_member, meeting, later
+):
+    client.force_login(ssc_member)
+    url = reverse("assessments:defer", args=[under_review.pk])
+    data = form_data(case_page(client, under_review), action=url)
+    services.decide(
+        notification=under_review,
+        by=ssc_member,
+        outcome=Decision.Outcome.NO_ASSESSMENT,
+        rationale="Assessed with its SRP.",
+        meeting=meeting,
+    )
+    data.update({"to_meeting": str(later.pk), "reason": REASON})
+    response = client.post(url, postable(data))
+    assert response.status_code == 200
+    assert f"{under_review.reference} was already decided by Chris Member" in (
+        response.content.decode()
+    )
+    assert not Deferral.objects.exists()
+
+
+def test_a_conflicted_member_gets_404(client, under_review, conflicted_member, meeting, later):
+    client.force_login(conflicted_member)
+    response = client.post(
+        reverse("assessments:defer", args=[under_review.pk]),
+        {"from_meeting": meeting.pk, "to_meeting": later.pk, "reason": REASON},
+    )
+    assert response.status_code == 404
+    assert not Deferral.objects.exists()
+
+
+def test_the_user_sees_the_new_date_but_not_the_committees_reason(
+    client, under_review, submitter, ssc_member, meeting, later
+):
+    defer(under_review, ssc_member, meeting, later)
+    client.force_login(submitter)
+    page = client.get(reverse("notifications:detail", args=[under_review.pk])).content.decode()
+    assert f"to its meeting of <strong>{later.date:%d/%m/%Y}</strong>" in page
+    assert REASON not in page
+
+
+def test_the_minutes_and_the_queue_show_the_deferral(
+    client, under_review, ssc_member, meeting, later
+):
+    defer(under_review, ssc_member, meeting, later)
+    client.force_login(ssc_member)
+    minutes = client.get(reverse("assessments:minutes", args=[meeting.pk, "csv"]))
+    text = minutes.content.decode()
+    assert f"Deferred to {later.date:%d/%m/%Y}" in text
+    assert REASON in text
+    queue = client.get(reverse("assessments:dashboard")).content.decode()
+    assert f"Deferred by the committee to {later.date:%d/%m/%Y}" in queue
