@@ -222,6 +222,20 @@ def everything(rendered, organisation, other_organisation, preparer, submitter, 
             committee.start_review(
                 notification=case, by=secas, rapporteur=rapporteur, meeting=meeting
             )
+        # Deferred to a meeting after its go-live: the committee and the User are told.
+        deferred = submit(
+            organisation, preparer, submitter, planned_go_live_date=START + one() * 10
+        )
+        committee.start_review(
+            notification=deferred, by=secas, rapporteur=rapporteur, meeting=meeting
+        )
+        committee.defer_case(
+            notification=deferred,
+            by=rapporteur,
+            from_meeting=meeting,
+            to_meeting=factories.SSCMeetingFactory(date=START + one() * 21),
+            reason="The CIO's note on key separation is not in yet.",
+        )
         g8_13 = submit(organisation, preparer, submitter)
         committee.start_review(notification=g8_13, by=secas, rapporteur=rapporteur, meeting=meeting)
         committee.decide(

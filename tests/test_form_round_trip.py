@@ -25,7 +25,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import Assessment
+from assessments.models import AgendaItem, Assessment
 from notifications.models import (
     DeliveryModel,
     Notification,
@@ -71,6 +71,8 @@ def constructor_kwargs(form_class, data) -> dict:
     kwargs = {}
     if "organisation" in parameters:
         kwargs["organisation"] = data["organisation"]
+    if "case" in parameters:
+        kwargs["case"] = data["case"]
     return kwargs
 
 
@@ -78,7 +80,7 @@ def constructor_kwargs(form_class, data) -> dict:
 def reference_data(db, organisation, ssc_member, secas):
     """Something for every kind of choice to choose from."""
     factories.SSCMeetingFactory(date=timezone.localdate() + datetime.timedelta(days=10))
-    factories.SSCMeetingFactory(date=timezone.localdate() - datetime.timedelta(days=10))
+    held = factories.SSCMeetingFactory(date=timezone.localdate() - datetime.timedelta(days=10))
     factories.ssc_user(full_name="Another Member")
     factories.SharedResourceProviderFactory(name="Round Trip SRP")
     factories.SharedResourceProviderFactory(name="Second SRP")
@@ -93,7 +95,10 @@ def reference_data(db, organisation, ssc_member, secas):
         due_date=timezone.localdate() + datetime.timedelta(days=200),
         scope="Annual review",
     )
-    return {"organisation": organisation}
+    # A case on the agenda of the meeting held, to be deferred to the one to come.
+    case = factories.NotificationFactory(organisation=organisation)
+    AgendaItem.objects.create(meeting=held, notification=case)
+    return {"organisation": organisation, "case": case}
 
 
 def flat_choice_values(field) -> list:

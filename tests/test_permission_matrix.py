@@ -170,6 +170,8 @@ PAGES = {
     "assessments:triage": Page("post", "case", REVIEWERS),
     "assessments:request_information": Page("post", "case", REVIEWERS),
     "assessments:decide": Page("post", "case", REVIEWERS),
+    # Who may defer is asked inside (a refusal is a message); an empty form is shown again.
+    "assessments:defer": Page("post", "case", REVIEWERS),
     "assessments:confirm_non_compliance": Page("post", "case", REVIEWERS),
     "assessments:record_size": Page("post", "case", REVIEWERS),
     "assessments:confirm_srp_coverage": Page("post", "case", REVIEWERS),
