@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_fsm_log.models import StateLog
 
 from assessments.demo import scenarios
+from assessments.demo.deferral import seed_deferral
 from assessments.demo.meetings import CURRENT, NEXT, PAST_1, seed_conflict, seed_meetings
 from assessments.demo.people import (
     ACCOUNTS,
@@ -149,6 +150,7 @@ class DemoSeed:
         self.meetings = seed_meetings(self.people, self.today, self.created)
         seed_conflict(self.people, self.orgs["northwind"], self.meetings, self.created)
         self.seed_notifications()
+        seed_deferral(self)
         self.seed_register_lifecycle()
         self.seed_annual_reviews()
         seed_two_factor(self.people, self.created)

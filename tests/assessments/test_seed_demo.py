@@ -414,3 +414,16 @@ def test_the_demo_shows_a_follow_up_in_progress_after_a_deferral_weeks_ago(seede
     home = client.get(reverse("organisation_home", args=[organisation.pk])).content.decode()
     assert "Not approved" in home
     assert f"due by {follow_up.due_date:%d/%m/%Y}" in home
+
+
+def test_the_demo_defers_a_case_from_a_past_meeting_past_its_go_live(seeded):
+    from assessments.models import Deferral
+    from sscportal.mail.models import OutboundEmail
+
+    deferral = Deferral.objects.select_related("from_meeting", "to_meeting", "notification").get()
+    today = datetime.now(ZoneInfo("Europe/London")).date()
+    assert deferral.from_meeting.date < today <= deferral.to_meeting.date
+    assert deferral.reason
+    assert deferral.notification.planned_go_live_date < deferral.to_meeting.date
+    assert deferral.is_after_go_live
+    assert OutboundEmail.objects.filter(kind="case_deferred_user").exists()
