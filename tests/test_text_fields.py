@@ -101,7 +101,8 @@ def portal_text_fields(reference_data):
 
 @pytest.fixture
 def reference_data(organisation):
-    return {"organisation": organisation}
+    case = factories.NotificationFactory(organisation=organisation)
+    return {"organisation": organisation, "case": case}
 
 
 def test_every_text_field_of_every_form_has_a_limit(reference_data):
