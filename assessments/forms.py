@@ -557,8 +557,7 @@ class DeferralForm(forms.Form):
         label="Deferred from the meeting of",
         error_messages={
             "required": "Please say from which meeting's agenda the case is deferred.",
-            "invalid_choice": "The case is no longer waiting on that meeting's agenda: "
-            "reload the page to see what happened.",
+            "invalid_choice": "The case is not on that meeting's agenda.",
         },
     )
     to_meeting = MeetingChoiceField(
@@ -588,25 +587,23 @@ class DeferralForm(forms.Form):
         kwargs.setdefault("auto_id", f"defer{case.pk}_%s")
         super().__init__(*args, **kwargs)
         leaving = self.fields["from_meeting"]
-        if meeting is not None:
-            # On a meeting's page the case leaves that meeting: nothing to choose.
-            leaving.queryset = SSCMeeting.objects.filter(
-                pk=meeting.pk, agenda_items__notification=case, agenda_items__deferral__isnull=True
-            )
-            leaving.widget = forms.HiddenInput()
-            leaving.initial = meeting.pk
-            current = meeting
-        else:
-            waiting_on = SSCMeeting.objects.filter(
+        # Any agenda the case was on: a stale page's choice reaches the service, which says who
+        # deferred or decided it first.
+        leaving.queryset = SSCMeeting.objects.filter(agenda_items__notification=case).distinct()
+        leaving.widget = forms.HiddenInput()
+        # On a meeting's page the case leaves that meeting; elsewhere, the agenda it waits on.
+        current = meeting or (
+            SSCMeeting.objects.filter(
                 agenda_items__notification=case, agenda_items__deferral__isnull=True
-            ).order_by("date", "pk")
-            leaving.queryset = waiting_on
-            current = waiting_on.first()
-            if waiting_on.count() <= 1:
-                leaving.widget = forms.HiddenInput()
-                leaving.initial = current.pk if current else None
+            )
+            .order_by("date", "pk")
+            .first()
+        )
+        leaving.initial = current.pk if current else None
         later = self.fields["to_meeting"]
-        later.queryset = deferral_targets(current)
+        # Posted, any meeting to come is read: clean() and the service judge it against the
+        # meeting the page said the case leaves, not the one it waits on now.
+        later.queryset = deferral_targets(None if self.is_bound else current)
         if targets is not None:
             # A meeting page offers every item the same meetings, read once for the page.
             later.choices = [

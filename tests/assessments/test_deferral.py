@@ -301,9 +301,26 @@ def test_a_stale_meeting_page_is_told_who_deferred_first_and_keeps_the_reason(
     response = client.post(url, postable(data))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "reload the page to see what happened" in page
+    assert (
+        f"was deferred from the meeting of {meeting.date:%d/%m/%Y} to the meeting of "
+        f"{later.date:%d/%m/%Y} by Sam Secas" in page
+    )
     assert REASON in page
     assert Deferral.objects.get().deferred_by == secas
+
+
+def test_a_stale_case_page_is_told_who_deferred_it_first(
+    client, under_review, ssc_member, secas, meeting, later
+):
+    client.force_login(ssc_member)
+    url = reverse("assessments:defer", args=[under_review.pk])
+    data = form_data(case_page(client, under_review), action=url)
+    defer(under_review, secas, meeting, later, reason="SECAS recorded it first.")
+    data.update({"to_meeting": str(later.pk), "reason": REASON})
+    response = client.post(url, postable(data))
+    assert response.status_code == 200
+    assert "by Sam Secas" in response.content.decode()
+    assert Deferral.objects.count() == 1
 
 
 def test_a_stale_case_page_is_told_the_case_was_decided(
