@@ -20,6 +20,7 @@ from django_fsm_log.models import StateLog
 
 from assessments.demo import scenarios
 from assessments.demo.meetings import CURRENT, NEXT, PAST_1, seed_conflict, seed_meetings
+from assessments.demo.papers import seed_papers
 from assessments.demo.people import (
     ACCOUNTS,
     CHAIR,
@@ -149,6 +150,7 @@ class DemoSeed:
         self.meetings = seed_meetings(self.people, self.today, self.created)
         seed_conflict(self.people, self.orgs["northwind"], self.meetings, self.created)
         self.seed_notifications()
+        seed_papers(self.people, self.meetings, self.created)
         self.seed_register_lifecycle()
         self.seed_annual_reviews()
         seed_two_factor(self.people, self.created)

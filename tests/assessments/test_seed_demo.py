@@ -414,3 +414,15 @@ def test_the_demo_shows_a_follow_up_in_progress_after_a_deferral_weeks_ago(seede
     home = client.get(reverse("organisation_home", args=[organisation.pk])).content.decode()
     assert "Not approved" in home
     assert f"due by {follow_up.due_date:%d/%m/%Y}" in home
+
+
+def test_the_demo_has_a_published_papers_pack_with_one_recommendation_missing(seeded):
+    from assessments.models import MeetingPapers
+
+    published = MeetingPapers.objects.get()
+    assert published.meeting.date > timezone.localdate()
+    case_papers = list(published.case_papers.all())
+    assert len(case_papers) >= 2
+    missing = [p for p in case_papers if "No recommendation had been recorded" in p.body_html]
+    assert len(missing) == 1
+    assert all("recommends:" in paper.body_html for paper in case_papers if paper not in missing)
