@@ -38,7 +38,7 @@ from notifications.models import (
     TLPMarking,
 )
 from notifications.recipients import portal_link, recipients_for
-from notifications.services import TransitionRefused, queue_email
+from notifications.services import TransitionRefused, in_sentence, queue_email
 from notifications.workdays import add_working_days
 from users.models import SecurityEvent, User
 from users.policy import allows
@@ -72,8 +72,8 @@ def record_recommendation(
             )
         if locked.state not in UNDECIDED_STATES:
             raise TransitionRefused(
-                f"The case is now {locked.get_state_display().lower()}: a recommendation is for "
-                "before the SSC decides, so it has not been recorded."
+                f"The case is now {in_sentence(locked.get_state_display())}: a recommendation "
+                "is for before the SSC decides, so it has not been recorded."
             )
         return Recommendation.objects.create(
             notification=locked, outcome=outcome, reasoning=reasoning.strip(), recorded_by=by
