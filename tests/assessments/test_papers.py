@@ -5,6 +5,7 @@ import io
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
@@ -152,6 +153,8 @@ def test_the_committee_sees_it_but_a_conflicted_member_cannot_open_the_case(
 def test_the_user_never_sees_the_recommendation(
     client, case, rapporteur, submitter, secas, upcoming
 ):
+    send_reminders()  # the rapporteur's reminder is about the case, and only theirs
+    assert Reminder.objects.filter(kind=Reminder.Kind.RECOMMENDATION_DUE).exists()
     papers.record_recommendation(case=case, by=rapporteur, outcome=ASSESS, reasoning=REASONING)
     papers.publish_papers(meeting=upcoming, by=secas)
     client.force_login(submitter)
@@ -164,10 +167,14 @@ def test_the_user_never_sees_the_recommendation(
         assert response.status_code == 200
         assert REASONING not in response.content.decode()
         assert "recommend" not in response.content.decode().lower()
-    # Nor any email (the papers' email to members carries a link, never a case's content).
+    # Nor any email (the papers' email to members carries a link, never a case's content),
+    # and no email to the User's side mentions a recommendation.
     assert OutboundEmail.objects.exists()
+    committee = {rapporteur.email, secas.email, settings.SECAS_MAILBOX}
     for email in OutboundEmail.objects.all():
         assert REASONING not in email.body_text + email.body_html
+        if not set(email.to) <= committee and email.kind != "papers_published":
+            assert "recommend" not in (email.subject + email.body_text).lower(), email.kind
     # Nor its decision letter, once decided.
     from assessments.services import decide
 
@@ -434,3 +441,30 @@ def test_a_reminder_window_is_in_sec_working_days(settings, case, rapporteur, up
     ):
         send_reminders()
     assert Reminder.objects.filter(kind=Reminder.Kind.RECOMMENDATION_DUE).count() == 1
+
+
+def test_a_recommendation_comes_before_the_decision(case, rapporteur):
+    from assessments.services import decide
+
+    decide(
+        notification=case,
+        by=factories.ssc_user(),
+        outcome=NO_ASSESSMENT,
+        rationale="Covered.",
+        meeting=factories.SSCMeetingFactory(),
+    )
+    case.refresh_from_db()
+    with pytest.raises(TransitionRefused, match="before the SSC decides"):
+        papers.record_recommendation(case=case, by=rapporteur, outcome=ASSESS, reasoning="Late.")
+
+
+def test_a_conflicted_members_meeting_page_lists_only_their_own_papers(
+    client, case, other_case, upcoming, secas, conflicted_member
+):
+    papers.publish_papers(meeting=upcoming, by=secas)
+    client.force_login(conflicted_member)
+    body = client.get(reverse("assessments:meeting", args=[upcoming.pk])).content.decode()
+    assert "Download the papers, version 1" in body
+    assert other_case.reference in body
+    assert case.reference not in body
+    assert "Downloads (" not in body  # who downloaded is SECAS's
