@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from assessments.forms import MeetingChoiceField, queue_meetings
 from assessments.models import SSCMeeting
+from assessments.papers import awaiting_recommendation
 from assessments.selectors import ALL_CASES, LIVE_CASES, SORTS
 from notifications.models import DeliveryModel, Notification, NotificationState
 from sscportal.filtering import ListFilterSet, TypedTextFilter
@@ -100,6 +101,10 @@ class CaseQueueFilter(ListFilterSet):
         error_messages={"invalid": "Enter a number of days, e.g. 30."},
     )
     mine = TickFilter(label="My cases (I am rapporteur)", method="filter_mine")
+    recommendation_due = TickFilter(
+        label="Recommendation due (meeting near, none recorded)",
+        method="filter_recommendation_due",
+    )
     meeting = MeetingFilter(
         field_name="agenda_items__meeting",
         label="Meeting",
@@ -136,6 +141,9 @@ class CaseQueueFilter(ListFilterSet):
 
     def filter_mine(self, queryset, name, value):
         return queryset.filter(rapporteur=self.request.user) if value else queryset
+
+    def filter_recommendation_due(self, queryset, name, value):
+        return awaiting_recommendation(queryset, timezone.localdate()) if value else queryset
 
 
 class QueueFilterForm(CaseQueueFilter.fields_form()):

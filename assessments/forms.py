@@ -15,7 +15,9 @@ from assessments.models import (
     Decision,
     Deferral,
     MeetingConflict,
+    MeetingPapers,
     OutcomeProposal,
+    Recommendation,
     RemediationStep,
     SSCMeeting,
 )
@@ -720,3 +722,38 @@ class SrpCoverageForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Name the SRP's assessment report and the section that shows it.",
     )
+
+
+class RecommendationForm(forms.Form):
+    """The rapporteur's recommended outcome, before the meeting (a revision keeps the earlier)."""
+
+    prefix = "recommendation"  # beside the decision form on the case page
+
+    outcome = forms.ChoiceField(
+        label="Recommended outcome",
+        choices=Decision.Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Please choose the outcome you recommend."},
+    )
+    reasoning = CleanCharField(
+        label="Reasoning",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=limit_of(Recommendation, "reasoning"),
+        help_text="For the committee: shown on the case page and in the meeting's papers, never "
+        "to the User.",
+        error_messages={"required": "Give the reasoning for your recommendation."},
+    )
+
+
+class PublishPapersForm(forms.Form):
+    """Publish (or re-issue) a meeting's papers; `expected_version` is the latest version the
+    page showed, so a publisher who missed another's version is told rather than re-issuing."""
+
+    changes = CleanCharField(
+        label="What changed since the last version",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limit_of(MeetingPapers, "changes"),
+        required=False,
+        help_text="Needed for a re-issue: members are told in the email.",
+    )
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)

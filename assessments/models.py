@@ -19,6 +19,7 @@ from notifications.models import (
     AssuranceStatus,
     Notification,
     StoredFile,
+    TLPMarking,
     UserSystem,
 )
 from sscportal.fields import PlainCharField, PlainTextField
@@ -1185,3 +1186,116 @@ class StepEvidenceDownload(models.Model):
     def __str__(self):
         when = timezone.localtime(self.downloaded_at)
         return f"{self.evidence} by {self.user} at {when:%d/%m/%Y %H:%M}"
+
+
+# --- The rapporteur's recommendation and the meeting papers (issue 14) -------------------------
+
+
+class Recommendation(models.Model):
+    """The rapporteur's recommended outcome on a case, recorded before the meeting. A revision is
+    a new row, so earlier versions are kept. The committee's alone: never shown to the User."""
+
+    notification = models.ForeignKey(Notification, models.PROTECT, related_name="recommendations")
+    outcome = models.CharField(max_length=30, choices=Decision.Outcome.choices)
+    reasoning = PlainTextField(max_length=5000)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="recommendations_recorded"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reasoning=""), name="recommendation_has_reasoning")
+        ]
+        indexes = [
+            models.Index(fields=["notification", "-recorded_at"], name="recommendation_latest")
+        ]
+
+    def __str__(self):
+        return f"{self.notification.reference}: recommends {self.get_outcome_display()}"
+
+
+TLP_ORDER = [TLPMarking.CLEAR, TLPMarking.GREEN, TLPMarking.AMBER, TLPMarking.RED]
+
+
+def highest_tlp(*markings: str) -> str:
+    """The most restrictive of the markings (the papers are never below TLP:AMBER)."""
+    return max([TLPMarking.AMBER, *markings], key=lambda marking: TLP_ORDER.index(marking))
+
+
+class MeetingPapers(models.Model):
+    """One issued version of a meeting's papers. Frozen: each case's paper is stored as it read
+    when published, and a re-issue is a new version."""
+
+    meeting = models.ForeignKey(SSCMeeting, models.PROTECT, related_name="papers_versions")
+    version = models.PositiveSmallIntegerField()
+    changes = PlainTextField(
+        "what changed", max_length=2000, blank=True, help_text="Since the previous version."
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="papers_published"
+    )
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["meeting", "-version"]
+        verbose_name = "meeting papers"
+        verbose_name_plural = "meeting papers"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "version"], name="meeting_papers_version_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"Papers for {self.meeting}, version {self.version}"
+
+
+class MeetingPaper(models.Model):
+    """One case's paper within a version: its number, marking and text as published."""
+
+    papers = models.ForeignKey(MeetingPapers, models.PROTECT, related_name="case_papers")
+    notification = models.ForeignKey(Notification, models.PROTECT, related_name="meeting_papers")
+    number = models.PositiveSmallIntegerField()
+    reference = PlainCharField(max_length=60, help_text='e.g. "SSC 09/12/2026 paper 3".')
+    title = PlainCharField(max_length=400)
+    tlp = models.CharField("TLP marking", max_length=10, choices=TLPMarking.choices)
+    body_html = models.TextField(help_text="The paper as published, rendered and escaped.")
+
+    class Meta:
+        ordering = ["papers", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["papers", "number"], name="meeting_paper_number_once"),
+            models.UniqueConstraint(
+                fields=["papers", "notification"], name="meeting_paper_case_once"
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def tlp_label(self) -> str:
+        return TLPMarking(self.tlp).label
+
+
+class PapersDownload(models.Model):
+    """Who downloaded which version of a meeting's papers (the pack, or one case's paper)."""
+
+    papers = models.ForeignKey(MeetingPapers, models.PROTECT, related_name="downloads")
+    paper = models.ForeignKey(
+        MeetingPaper, models.PROTECT, null=True, blank=True, related_name="downloads"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="papers_downloads"
+    )
+    downloaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-downloaded_at", "-pk"]
+
+    def __str__(self):
+        when = timezone.localtime(self.downloaded_at)
+        what = self.paper or self.papers
+        return f"{what} by {self.user} at {when:%d/%m/%Y %H:%M}"

@@ -104,3 +104,27 @@ rules.add_perm(
     "assessments.view_assessment_decision_letter",
     prepares_for | (on_committee_side & ~conflicted_with),
 )
+
+
+# --- The rapporteur's recommendation and the meeting papers -----------------------------------
+@rules.predicate
+def is_rapporteur_of(user, case) -> bool:
+    """The person SECAS named as the case's rapporteur (the object is a notification)."""
+    return case is not None and user.pk is not None and case.rapporteur_id == user.pk
+
+
+# Recorded (and revised) by the case's rapporteur while they may still be it: an SSC member
+# without a conflict.
+rules.add_perm(
+    "assessments.record_recommendation", is_rapporteur_of & is_ssc_member & ~conflicted_with
+)
+# Read by the committee (SECAS, and SSC members without a conflict); never by the User.
+rules.add_perm("assessments.view_recommendation", on_committee_side & ~conflicted_with)
+# SECAS generates, publishes and re-issues a meeting's papers, and sees who downloaded them.
+rules.add_perm(
+    "assessments.publish_papers",
+    is_secas & holds_model_permission("assessments.change_sscmeeting"),
+)
+rules.add_perm("assessments.view_papers_downloads", on_secas_side)
+# The papers go to SECAS and SSC members; each member's copy leaves out their conflicts.
+rules.add_perm("assessments.view_papers", on_committee_side)

@@ -18,6 +18,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
 from assessments.models import (
+    AgendaItem,
     Assessment,
     AssessmentReason,
     AssessmentState,
@@ -26,6 +27,7 @@ from assessments.models import (
     RemediationStep,
     Reminder,
 )
+from assessments.papers import awaiting_recommendation, recommendation_due_by
 from assessments.selectors import chair_alert, paused_working_days
 from assessments.services import next_annual_review
 from notifications.models import (
@@ -243,6 +245,55 @@ def go_lives(today: date, people: Recipients) -> list[Due]:
                     "promptly, and tell SECAS if the go-live date moves."
                 ),
                 url=notification_url(case),
+                committee_url=case_url(case),
+                organisation=case.organisation,
+                notification=case,
+            )
+        )
+    return found
+
+
+def recommendations_due(today: date, people: Recipients) -> list[Due]:
+    """The rapporteur of each case on a near meeting's agenda with no recommendation yet: once
+    per case per meeting (the meeting's date is the milestone)."""
+    items = (
+        AgendaItem.objects.filter(
+            meeting__date__gte=today,
+            meeting__date__lte=recommendation_due_by(today),
+            notification__in=awaiting_recommendation(Notification.objects.all(), today),
+            notification__rapporteur__isnull=False,
+        )
+        .select_related("meeting", "notification__organisation", "notification__rapporteur")
+        .order_by("meeting__date", "pk")
+    )
+    found = []
+    for item in items:
+        case, meeting = item.notification, item.meeting
+        remaining = working_days_left(today, meeting.date)
+        found.append(
+            Due(
+                kind=Reminder.Kind.RECOMMENDATION_DUE,
+                target=f"notification:{case.pk}",
+                milestone=meeting.date,
+                step=0,
+                to=[],
+                committee=[case.rapporteur.email],
+                headline=(
+                    f"{case.reference} is on the agenda of the SSC meeting on "
+                    f"{long_date(meeting.date)}, {in_working_days(remaining)}, and you have not "
+                    "yet recorded your recommendation as its rapporteur."
+                ),
+                lines=[
+                    f"User System: {case.system_name}, notified by {case.organisation.name}.",
+                    "The committee reads your recommendation on the case page and in the "
+                    "meeting's papers; the User never sees it.",
+                ],
+                action=(
+                    "Record the outcome you recommend, with your reasoning, on the case page "
+                    "before the papers are issued. If you have a conflict of interest, tell "
+                    "SECAS at once."
+                ),
+                url=case_url(case),
                 committee_url=case_url(case),
                 organisation=case.organisation,
                 notification=case,
@@ -593,6 +644,7 @@ def find_due(today: date) -> list[Due]:
         *assessment_responses(today, people),
         *remediation_steps(today, people),
         *late_cases(today, people),
+        *recommendations_due(today, people),
     ]
     return found + weekly_digest(today, people, found)
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from assessments import views
-from assessments.views import committee, own_assessment, remediation, systems
+from assessments.views import committee, own_assessment, papers, remediation, systems
 
 app_name = "assessments"
 
@@ -22,6 +22,11 @@ urlpatterns = [
     ),
     path("ssc/cases/<int:pk>/decide/", views.DecideView.as_view(), name="decide"),
     path("ssc/cases/<int:pk>/defer/", views.DeferView.as_view(), name="defer"),
+    path(
+        "ssc/cases/<int:pk>/recommendation/",
+        papers.RecordRecommendationView.as_view(),
+        name="record_recommendation",
+    ),
     path(
         "ssc/cases/<int:pk>/non-compliance/",
         views.ConfirmNonComplianceView.as_view(),
@@ -135,5 +140,30 @@ urlpatterns = [
         "ssc/meetings/<int:pk>/minutes.<str:extension>",
         views.MinutesView.as_view(),
         name="minutes",
+    ),
+    path(
+        "ssc/meetings/<int:pk>/papers/publish/",
+        papers.PublishPapersView.as_view(),
+        name="publish_papers",
+    ),
+    path(
+        "ssc/meetings/<int:pk>/papers/draft.pdf",
+        papers.DraftPapersView.as_view(),
+        name="draft_papers",
+    ),
+    path(
+        "ssc/meetings/<int:pk>/papers/v<int:version>.pdf",
+        papers.PapersDownloadView.as_view(),
+        name="papers_download",
+    ),
+    path(
+        "ssc/meetings/<int:pk>/papers/v<int:version>/paper-<int:number>.pdf",
+        papers.PaperDownloadView.as_view(),
+        name="paper_download",
+    ),
+    path(
+        "ssc/meetings/<int:pk>/papers/downloads/",
+        papers.PapersDownloadsView.as_view(),
+        name="papers_downloads",
     ),
 ]

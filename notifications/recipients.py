@@ -139,6 +139,10 @@ def _acting_chair(notification, organisation, by) -> list[Recipient]:
     return acting_chair(organisation or notification.organisation)
 
 
+def _ssc_members(notification, organisation, by) -> list[Recipient]:
+    return [committee_member(member) for member in selectors.ssc_members()]
+
+
 def _the_person_acting(notification, organisation, by) -> list[Recipient]:
     return [person(by)] if by is not None else []
 
@@ -175,6 +179,9 @@ AUDIENCES: dict[str, tuple[Audience, ...]] = {
     # sees the risk (the User hears in its decision letter).
     "follow_up_opened_secas": (_secas,),
     "follow_up_opened_chair": (_acting_chair,),
+    # A meeting's papers, published or re-issued: every SSC member (a link; each member's
+    # copy leaves out their conflicts), and SECAS.
+    "papers_published": (_ssc_members, _secas),
 }
 
 

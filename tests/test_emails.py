@@ -12,7 +12,7 @@ from django.conf import settings
 from django.test.signals import template_rendered
 from django.utils import timezone
 
-from assessments import remediation
+from assessments import papers, remediation
 from assessments import services as committee
 from assessments.models import Assessment, Reminder
 from assessments.remediation import StepPlan
@@ -254,6 +254,15 @@ def everything(rendered, organisation, other_organisation, preparer, submitter, 
             fieldwork_start_date=RUN,
             fieldwork_end_date=RUN + datetime.timedelta(days=3),
         )
+        # A meeting just after the run: its papers published and re-issued; its case has no
+        # recommendation yet, so the rapporteur is reminded.
+        upcoming = factories.SSCMeetingFactory(date=add_working_days(RUN, 2))
+        on_agenda = submit(organisation, preparer, submitter, planned_go_live_date=RUN + one() * 90)
+        committee.start_review(
+            notification=on_agenda, by=secas, rapporteur=rapporteur, meeting=upcoming
+        )
+        papers.publish_papers(meeting=upcoming, by=secas)
+        papers.publish_papers(meeting=upcoming, by=secas, changes="The SRP's answer is added.")
     with at(RUN - datetime.timedelta(days=20)):
         intake.request_information(
             notification=soon, by=rapporteur, question="Pen test?", response_due_date=RUN + one()

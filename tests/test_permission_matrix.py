@@ -37,6 +37,7 @@ from assessments.models import (
     MeetingConflict,
     Reminder,
 )
+from assessments.papers import publish_papers
 from assessments.services import decide, start_review
 from notifications import services as intake
 from notifications.models import AssuranceStatus, Attachment, AttachmentDownload, Message
@@ -234,6 +235,21 @@ PAGES = {
         "post", "meeting", "assessments.view_committee_pages", ok=302
     ),
     "assessments:minutes": Page("get", "minutes", "assessments.view_committee_pages"),
+    # The rapporteur's recommendation: the case's readers on the committee side reach the
+    # action; the service asks who may record it (a refusal is a message on the case page).
+    "assessments:record_recommendation": Page("post", "case", REVIEWERS),
+    # The papers: SECAS and SSC members; SECAS publishes and reads who downloaded; a member's
+    # case paper is 404 where they are conflicted.
+    "assessments:publish_papers": Page("post", "meeting", "assessments.view_papers"),
+    "assessments:draft_papers": Page(
+        "get",
+        "meeting",
+        "assessments.view_papers",
+        ok=Answer("assessments.publish_papers", 200, 302),
+    ),
+    "assessments:papers_download": Page("get", "papers", "assessments.view_papers"),
+    "assessments:paper_download": Page("get", "paper", REVIEWERS),
+    "assessments:papers_downloads": Page("get", "meeting", "assessments.view_papers_downloads"),
     "feeds:manage": Page("get", None, SIGNED_IN),
     "feeds:create": Page("post", None, SIGNED_IN, ok=302),
     "feeds:rotate": Page("post", None, SIGNED_IN, ok=302),
@@ -424,6 +440,8 @@ def world(
     )
     attachment = Attachment.objects.get()
     step, evidence = _remediation_step(organisation, secas, submitter)
+    papers_version = publish_papers(meeting=meeting, by=secas)
+    case_paper = papers_version.case_papers.get(notification=case)
     people = {
         PREPARER: preparer,
         SUBMITTER: submitter,
@@ -455,6 +473,11 @@ def world(
         "attachment": ({"pk": attachment.pk}, draft),
         "meeting": ({"pk": meeting.pk}, meeting),
         "minutes": ({"pk": meeting.pk, "extension": "csv"}, meeting),
+        "papers": ({"pk": meeting.pk, "version": papers_version.version}, meeting),
+        "paper": (
+            {"pk": meeting.pk, "version": papers_version.version, "number": case_paper.number},
+            case,
+        ),
         "feed": ({"token": feed.token}, None),
         "export": ({"name": "assessments"}, None),
         "assessment": ({"pk": review.pk}, review),

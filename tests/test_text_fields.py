@@ -46,6 +46,8 @@ SYSTEM_WRITTEN = {
     "mail.OutboundEmail.last_error",
     "mail.OutboundEmail.template",
     "assessments.Reminder.target",
+    # A published paper as rendered (escaped) from the record; never typed.
+    "assessments.MeetingPaper.body_html",
     # Register history: the services write the change reason (sscportal.history caps it),
     # for every register that keeps one.
     *(

@@ -21,6 +21,7 @@ from django_fsm_log.models import StateLog
 from assessments.demo import scenarios
 from assessments.demo.deferral import seed_deferral
 from assessments.demo.meetings import CURRENT, NEXT, PAST_1, seed_conflict, seed_meetings
+from assessments.demo.papers import seed_papers
 from assessments.demo.people import (
     ACCOUNTS,
     CHAIR,
@@ -151,6 +152,7 @@ class DemoSeed:
         seed_conflict(self.people, self.orgs["northwind"], self.meetings, self.created)
         self.seed_notifications()
         seed_deferral(self)
+        seed_papers(self.people, self.meetings, self.created)
         self.seed_register_lifecycle()
         self.seed_annual_reviews()
         seed_two_factor(self.people, self.created)

@@ -19,8 +19,10 @@ from assessments import documents, forms, services
 from assessments import selectors as ssc
 from assessments.filters import CaseQueueFilter
 from assessments.models import Assessment, Decision, SSCMeeting
+from assessments.papers import awaiting_recommendation
 from assessments.remediation import StepPlan
 from assessments.triage import facts_for, suggest
+from assessments.views.papers_context import papers_context, recommendation_context
 from notifications import selectors
 from notifications import services as intake
 from notifications.forms import RequestInformationForm
@@ -173,6 +175,12 @@ class DashboardView(CommitteeMixin, TemplateView):
         page = CappedPaginator(queue.qs, CASES_PER_PAGE, page_number=number).get_page(number)
         # Per-row work is for the rows of this page only (working days, the next meeting).
         deferred = ssc.deferred_to_dates(case.pk for case in page.object_list)
+        today = timezone.localdate()
+        awaiting = set(
+            awaiting_recommendation(
+                Notification.objects.filter(pk__in=[case.pk for case in page.object_list]), today
+            ).values_list("pk", flat=True)
+        )
         rows = [
             {
                 "case": case,
@@ -183,6 +191,7 @@ class DashboardView(CommitteeMixin, TemplateView):
                 ),
                 # Only while undecided: a decided case's clock has stopped.
                 "deferred_to": deferred.get(case.pk) if case.is_undecided else None,
+                "awaiting_recommendation": case.pk in awaiting,
             }
             for case in page.object_list
         ]
@@ -314,6 +323,7 @@ class CaseView(CommitteeMixin, TemplateView):
             or forms.ConfirmNonComplianceForm(),
             can_view_communications=allows(user, "notifications.view_communications_log", case),
             **size_and_srp_context(user, case, outlook, kwargs),
+            **recommendation_context(user, case, kwargs),
             age=working_days_since(case.submitted_at) if case.submitted_at else None,
         )
         return context
@@ -823,6 +833,7 @@ class MeetingView(CommitteeMixin, TemplateView):
             else None,
             conflict_form=kwargs.get("conflict_form")
             or (forms.MeetingConflictForm(meeting=meeting) if can_manage else None),
+            **papers_context(user, meeting, kwargs),
         )
         return context
 
