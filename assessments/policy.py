@@ -97,3 +97,6 @@ rules.add_perm(
     "assessments.view_assessment_decision_letter",
     prepares_for | (on_committee_side & ~conflicted_with),
 )
+
+# The periodic report to the SEC Panel: SECAS generates, lists and downloads it.
+rules.add_perm("assessments.report_to_panel", on_secas_side)

@@ -171,6 +171,8 @@ AUDIENCES: dict[str, tuple[Audience, ...]] = {
     # sees the risk (the User hears in its decision letter).
     "follow_up_opened_secas": (_secas,),
     "follow_up_opened_chair": (_acting_chair,),
+    # The schedule's report to the SEC Panel is ready: SECAS sends it on.
+    "panel_report": (_secas,),
 }
 
 
