@@ -37,6 +37,7 @@ from assessments.models import (
     MeetingConflict,
     Reminder,
 )
+from assessments.panel_report import generate_report, previous_period
 from assessments.services import decide, start_review
 from notifications import services as intake
 from notifications.models import AssuranceStatus, Attachment, AttachmentDownload, Message
@@ -251,6 +252,8 @@ PAGES = {
     # Seen by SECAS; recording the chair and deputy asks users.record_chair inside.
     "secas:chair": Page("get", None, "assessments.view_secas_pages"),
     "secas:export": Page("get", "export", "assessments.view_secas_pages"),
+    "secas:panel_reports": Page("get", None, "assessments.report_to_panel"),
+    "secas:panel_report_download": Page("get", "panel_report", "assessments.report_to_panel"),
     "secas:assessment": Page("get", "assessment", "assessments.view_secas_pages"),
     "secas:assessment_step": Page("post", "assessment_step", "assessments.view_secas_pages"),
     "secas:assessment_counts": Page("post", "assessment", "assessments.view_secas_pages"),
@@ -422,6 +425,7 @@ def world(
     )
     attachment = Attachment.objects.get()
     step, evidence = _remediation_step(organisation, secas, submitter)
+    panel_report = generate_report(period=previous_period(timezone.localdate()), by=secas)
     people = {
         PREPARER: preparer,
         SUBMITTER: submitter,
@@ -455,6 +459,7 @@ def world(
         "minutes": ({"pk": meeting.pk, "extension": "csv"}, meeting),
         "feed": ({"token": feed.token}, None),
         "export": ({"name": "assessments"}, None),
+        "panel_report": ({"pk": panel_report.pk, "extension": "csv"}, panel_report),
         "assessment": ({"pk": review.pk}, review),
         "assessment_step": ({"pk": review.pk, "step": "schedule"}, review),
         "ussa": ({"pk": ussa.pk}, ussa),
