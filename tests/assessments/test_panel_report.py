@@ -4,11 +4,13 @@ page, the downloads, and the scheduled run (once per period)."""
 import csv
 import datetime
 import io
+import threading
 import uuid
 
 import pytest
 import time_machine
 from django.conf import settings as django_settings
+from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -526,3 +528,35 @@ def test_a_run_that_finds_the_period_claimed_does_nothing(db):
     assert panel_report.generate_scheduled_report(today=d("2/10")) is None
     assert not PanelReport.objects.exists()
     assert not OutboundEmail.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_scheduled_runs_at_once_report_the_period_once(monkeypatch):
+    both_checked = threading.Barrier(2)
+    compute = panel_report.compute_figures
+
+    def compute_once_both_have_checked(period, **kwargs):
+        # Both runs have found the period unclaimed before either claims it.
+        both_checked.wait(timeout=10)
+        return compute(period, **kwargs)
+
+    monkeypatch.setattr(panel_report, "compute_figures", compute_once_both_have_checked)
+    results = []
+
+    def run():
+        try:
+            results.append(panel_report.generate_scheduled_report(today=d("1/10")))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert len(results) == 2
+    assert sum(report is not None for report in results) == 1
+    assert PanelReport.objects.count() == 1
+    assert OutboundEmail.objects.filter(kind="reminder_panel_report").count() == 1
