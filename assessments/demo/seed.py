@@ -20,6 +20,7 @@ from django_fsm_log.models import StateLog
 
 from assessments.demo import scenarios
 from assessments.demo.meetings import CURRENT, NEXT, PAST_1, seed_conflict, seed_meetings
+from assessments.demo.panel_report import seed_panel_report
 from assessments.demo.people import (
     ACCOUNTS,
     CHAIR,
@@ -151,6 +152,7 @@ class DemoSeed:
         self.seed_notifications()
         self.seed_register_lifecycle()
         self.seed_annual_reviews()
+        seed_panel_report(self.today, self.created)
         seed_two_factor(self.people, self.created)
         return self.created
 

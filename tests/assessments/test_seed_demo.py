@@ -414,3 +414,13 @@ def test_the_demo_shows_a_follow_up_in_progress_after_a_deferral_weeks_ago(seede
     home = client.get(reverse("organisation_home", args=[organisation.pk])).content.decode()
     assert "Not approved" in home
     assert f"due by {follow_up.due_date:%d/%m/%Y}" in home
+
+
+def test_the_last_quarter_has_a_report_to_the_panel(seeded):
+    from assessments.models import PanelReport
+    from assessments.panel_report import previous_period
+
+    report = PanelReport.objects.get()
+    last = previous_period(timezone.localdate())
+    assert (report.period_start, report.period_end) == (last.start, last.end)
+    assert report.is_scheduled
