@@ -293,7 +293,7 @@ def sections(figures: dict) -> list[dict]:
                     for outcome, label in outcome_labels.items()
                     for row in figures["decided"]
                 ),
-                *(("Decided by", row["label"], row["count"]) for row in figures["routes"]),
+                *(("Route", row["label"], row["count"]) for row in figures["routes"]),
             ],
         },
         {
@@ -340,6 +340,7 @@ def sections(figures: dict) -> list[dict]:
 
 def _charts(figures: dict) -> list[dict]:
     """The PDF's bar charts, drawn as inline SVG by assessments.charts."""
+    reasons = [row["label"] for row in figures["outcomes"]]  # every reason, as labelled then
     outcome_labels = figures["outcome_labels"]
     status_labels = figures["status_labels"]
     return [
@@ -385,6 +386,32 @@ def _charts(figures: dict) -> list[dict]:
                 [
                     ("within", "Within the service level", "chart-success"),
                     ("beyond", "Beyond it", "chart-warning"),
+                ],
+            ),
+        },
+        {
+            "id": "open-assessments",
+            "title": "Open assessments at the end of the period, by reason",
+            "chart": charts.bars(
+                [
+                    {
+                        "label": reason,
+                        "on_time": sum(
+                            row["open"] - row["overdue"]
+                            for row in figures["open_assessments"]
+                            if row["reason"] == reason
+                        ),
+                        "overdue": sum(
+                            row["overdue"]
+                            for row in figures["open_assessments"]
+                            if row["reason"] == reason
+                        ),
+                    }
+                    for reason in reasons
+                ],
+                [
+                    ("on_time", "Not overdue", "chart-primary"),
+                    ("overdue", "Overdue", "chart-warning"),
                 ],
             ),
         },

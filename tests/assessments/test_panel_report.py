@@ -341,8 +341,9 @@ def test_the_pdf_has_the_figures_and_charts_and_no_names(known_data, people):
     assert "Triage within 5 SEC working days" in text
     assert "Decision within 20 SEC working days" in text
     html = panel_report.report_html(report)
-    assert html.count("<svg") == 4
+    assert html.count("<svg") == 5
     assert "Late notice 1</title></rect>" in html
+    assert "Annual review: Overdue 2</title></rect>" in html
     for name in NAMES:
         assert name.lower() not in text.lower(), name
         assert name.lower() not in html.lower(), name
