@@ -21,6 +21,7 @@ from assessments.models import (
     RemediationStep,
     SSCMeeting,
 )
+from notifications.forms import DATE_WIDGET as ISO_DATE_WIDGET
 from notifications.forms import AttachmentForm, SensibleDateField
 from notifications.models import AssuranceStatus, SrpCoverage, UserSystem
 from notifications.selectors import ssc_members
@@ -757,3 +758,32 @@ class PublishPapersForm(forms.Form):
         help_text="Needed for a re-issue: members are told in the email.",
     )
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+class PanelReportForm(forms.Form):
+    """The period of a report to the Panel generated on demand: a period that has begun."""
+
+    # Date inputs read and show ISO dates: the period offered must reach the browser as one.
+    period_start = SensibleDateField(
+        label="First day of the period", widget=ISO_DATE_WIDGET, error_messages=DATE_ERRORS
+    )
+    period_end = SensibleDateField(
+        label="Last day of the period",
+        widget=ISO_DATE_WIDGET,
+        error_messages=DATE_ERRORS,
+        help_text="Included in the report. Today at the latest.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("period_start"), cleaned.get("period_end")
+        today = timezone.localdate()
+        if end is not None and end > today:
+            self.add_error(
+                "period_end",
+                f"The period cannot end in the future: choose {today:%d/%m/%Y} or an earlier day.",
+            )
+        if start is not None and end is not None and start >= end:
+            self.add_error(
+                "period_end",
+                f"The last day must come after the first day ({start:%d/%m/%Y}).",
+            )
+        return cleaned

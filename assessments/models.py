@@ -1299,3 +1299,46 @@ class PapersDownload(models.Model):
         when = timezone.localtime(self.downloaded_at)
         what = self.paper or self.papers
         return f"{what} by {self.user} at {when:%d/%m/%Y %H:%M}"
+
+
+# --- Reports to the SEC Panel ------------------------------------------------------------------
+
+
+class PanelReport(models.Model):
+    """A periodic report to the SEC Panel: statistics for a period, frozen when generated so the
+    PDF and CSV read the same whenever they are downloaded. It names no User."""
+
+    period_start = models.DateField()
+    period_end = models.DateField(help_text="The last day of the period, included.")
+    generated_at = models.DateTimeField(default=timezone.now)
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="panel_reports_generated",
+        help_text="Empty when the schedule generated it.",
+    )
+    figures = models.JSONField(help_text="The statistics as computed when it was generated.")
+
+    class Meta:
+        ordering = ["-generated_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="panel_report_period_ends_after_it_starts",
+            ),
+            # The schedule reports each period once, however many runs find it due.
+            models.UniqueConstraint(
+                fields=["period_start", "period_end"],
+                condition=Q(generated_by__isnull=True),
+                name="panel_report_scheduled_once_per_period",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Report to the Panel, {self.period_start:%d/%m/%Y} to {self.period_end:%d/%m/%Y}"
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.generated_by_id is None

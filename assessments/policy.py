@@ -128,3 +128,5 @@ rules.add_perm(
 rules.add_perm("assessments.view_papers_downloads", on_secas_side)
 # The papers go to SECAS and SSC members; each member's copy leaves out their conflicts.
 rules.add_perm("assessments.view_papers", on_committee_side)
+# The periodic report to the SEC Panel: SECAS generates, lists and downloads it.
+rules.add_perm("assessments.report_to_panel", on_secas_side)

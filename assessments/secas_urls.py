@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import chair, history, secas
+from assessments.views import chair, history, panel_reports, secas
 
 app_name = "secas"
 
@@ -40,6 +40,12 @@ urlpatterns = [
         name="register_history",
     ),
     path("secas/chair/", chair.ChairView.as_view(), name="chair"),
+    path("secas/panel-reports/", panel_reports.PanelReportsView.as_view(), name="panel_reports"),
+    path(
+        "secas/panel-reports/<int:pk>/report.<str:extension>",
+        panel_reports.PanelReportDownloadView.as_view(),
+        name="panel_report_download",
+    ),
     path("secas/export/<slug:name>.csv", secas.ExportView.as_view(), name="export"),
     path("secas/assessments/<int:pk>/", secas.AssessmentView.as_view(), name="assessment"),
     path(

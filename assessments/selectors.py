@@ -1,6 +1,7 @@
 """Reads for the SSC's pages: the queue, a case's context, meetings (constant queries per page)."""
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache, partial
@@ -1250,6 +1251,42 @@ class _WorkingDayNumber(Func):
         return sql, tuple(date_params) * uses
 
 
+def working_day_number(first_year: int, last_year: int) -> Callable[..., Func]:
+    """Builds the SQL working-day number of a moment, knowing the bank holidays of these years."""
+    return partial(_WorkingDayNumber, holidays=_weekday_holidays(first_year, last_year))
+
+
+def decision_working_days(number: Callable[..., Func]) -> Func:
+    """The decision clock in SQL, on a Decision queryset: SEC working days from submission to the
+    decision, less those paused while the User answered a question (as `clock` counts them)."""
+    paused = (
+        InformationRequest.objects.filter(notification=OuterRef("notification"))
+        .annotate(
+            days=Greatest(
+                number(
+                    Coalesce("responded_at", OuterRef("decided_at"), output_field=DateTimeField())
+                )
+                - number("requested_at"),
+                Value(0),
+            )
+        )
+        .values("notification")
+        .annotate(total=Sum("days"))
+        .values("total")
+    )
+    asked = InformationRequest.objects.filter(notification=OuterRef("notification"))
+    return Greatest(
+        number("decided_at")
+        - number("notification__submitted_at")
+        # Most cases had no question: an index probe spares them the sum.
+        - Case(
+            When(Exists(asked), then=Subquery(paused, output_field=IntegerField())),
+            default=Value(0),
+        ),
+        Value(0),
+    )
+
+
 DECISION_STATISTICS_SECONDS = 24 * 60 * 60
 
 
@@ -1299,36 +1336,8 @@ def decision_statistics(today, months: int = 12) -> list[dict]:
         now = timezone.now()
         # The holidays from the earliest submission decided in the window up to next year.
         first = min(row["first_submitted"] or now for row in counts.values())
-        holidays = _weekday_holidays(local_date(first).year, today.year + 1)
-        number = partial(_WorkingDayNumber, holidays=holidays)
-        paused = (
-            InformationRequest.objects.filter(notification=OuterRef("notification"))
-            .annotate(
-                days=Greatest(
-                    number(
-                        Coalesce(
-                            "responded_at", OuterRef("decided_at"), output_field=DateTimeField()
-                        )
-                    )
-                    - number("requested_at"),
-                    Value(0),
-                )
-            )
-            .values("notification")
-            .annotate(total=Sum("days"))
-            .values("total")
-        )
-        asked = InformationRequest.objects.filter(notification=OuterRef("notification"))
-        taken = Greatest(
-            number("decided_at")
-            - number("notification__submitted_at")
-            # Most cases had no question: an index probe spares them the sum.
-            - Case(
-                When(Exists(asked), then=Subquery(paused, output_field=IntegerField())),
-                default=Value(0),
-            ),
-            Value(0),
-        )
+        number = working_day_number(local_date(first).year, today.year + 1)
+        taken = decision_working_days(number)
         histogram = (
             decisions.annotate(month=month, days=taken)
             .values("month", "days")
@@ -1349,14 +1358,14 @@ def decision_statistics(today, months: int = 12) -> list[dict]:
                 "no_assessment": no_assessment,
                 "assessment_required": assessment_required,
                 "total": no_assessment + assessment_required,
-                "median_days": _median(spread.get(cursor, [])),
+                "median_days": median_of(spread.get(cursor, [])),
             }
         )
         cursor += relativedelta(months=1)
     return rows
 
 
-def _median(histogram: list[tuple[int, int]]):
+def median_of(histogram: list[tuple[int, int]]):
     """The median of values given as (value, how many), as statistics.median would give it."""
     total = sum(count for _, count in histogram)
     if not total:

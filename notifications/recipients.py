@@ -182,6 +182,8 @@ AUDIENCES: dict[str, tuple[Audience, ...]] = {
     # A meeting's papers, published or re-issued: every SSC member (a link; each member's
     # copy leaves out their conflicts), and SECAS.
     "papers_published": (_ssc_members, _secas),
+    # The schedule's report to the SEC Panel is ready: SECAS sends it on.
+    "panel_report": (_secas,),
 }
 
 

@@ -223,6 +223,11 @@ SMALL_PARTY_MAX_SMART_METERING_SYSTEMS = env_int("SMALL_PARTY_MAX_SMART_METERING
 # After Deferred or Rejected, the follow-up assessment is due this many months after the
 # decision unless the SSC sets a date.
 FOLLOW_UP_ASSESSMENT_MONTHS = env_int("FOLLOW_UP_ASSESSMENT_MONTHS", 6)
+# SECAS reports to the SEC Panel for periods of this many calendar months (3: calendar
+# quarters), counted from January so that each period falls within a year.
+PANEL_REPORT_PERIOD_MONTHS = env_int("PANEL_REPORT_PERIOD_MONTHS", 3)
+if PANEL_REPORT_PERIOD_MONTHS not in (1, 2, 3, 4, 6, 12):
+    raise ImproperlyConfigured("PANEL_REPORT_PERIOD_MONTHS must be 1, 2, 3, 4, 6 or 12.")
 
 # Sessions end after this many seconds without activity: users.middleware.IdleTimeoutMiddleware
 # renews them, writing at most once a minute rather than on every request.
@@ -319,4 +324,6 @@ CELERY_BEAT_SCHEDULE = {
     # Hourly rather than daily: a rerun queues nothing twice, and a missed hour catches up.
     "send-reminders": {"task": "assessments.tasks.send_reminders_task", "schedule": 3600.0},
     "sweep-upload-temp": {"task": "sscportal.tasks.sweep_upload_temp", "schedule": 900.0},
+    # Hourly: the first run after a period ends reports it to the Panel; the others find it done.
+    "report-to-panel": {"task": "assessments.tasks.panel_report_task", "schedule": 3600.0},
 }

@@ -42,6 +42,7 @@ GROWING_TABLES = {
     "assessments_reminder",
     "assessments_assessmentdocument",
     "assessments_assessmentdocumentdownload",
+    "assessments_panelreport",
     "users_securityevent",
     "users_organisation",
     "users_membership",

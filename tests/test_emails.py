@@ -15,6 +15,7 @@ from django.utils import timezone
 from assessments import papers, remediation
 from assessments import services as committee
 from assessments.models import Assessment, Reminder
+from assessments.panel_report import generate_scheduled_report
 from assessments.remediation import StepPlan
 from assessments.reminders import send_reminders
 from assessments.selectors import is_initial_fusa
@@ -288,6 +289,8 @@ def everything(rendered, organisation, other_organisation, preparer, submitter, 
         Assessment.objects.filter(pk=waiting.pk).update(state="report_received")
     with at(RUN):
         send_reminders()
+        # The first run after a quarter ends reports it to the Panel.
+        generate_scheduled_report()
         # Reminder bodies are rendered when delivered: check what was sent.
         delivered = deliver_pending_emails()
     assert delivered["due"] == delivered["sent"] == OutboundEmail.objects.count()

@@ -38,6 +38,7 @@ from assessments.models import (
     Reminder,
 )
 from assessments.papers import publish_papers
+from assessments.panel_report import generate_report, previous_period
 from assessments.services import decide, start_review
 from notifications import services as intake
 from notifications.models import AssuranceStatus, Attachment, AttachmentDownload, Message
@@ -269,6 +270,8 @@ PAGES = {
     # Seen by SECAS; recording the chair and deputy asks users.record_chair inside.
     "secas:chair": Page("get", None, "assessments.view_secas_pages"),
     "secas:export": Page("get", "export", "assessments.view_secas_pages"),
+    "secas:panel_reports": Page("get", None, "assessments.report_to_panel"),
+    "secas:panel_report_download": Page("get", "panel_report", "assessments.report_to_panel"),
     "secas:assessment": Page("get", "assessment", "assessments.view_secas_pages"),
     "secas:assessment_step": Page("post", "assessment_step", "assessments.view_secas_pages"),
     "secas:assessment_counts": Page("post", "assessment", "assessments.view_secas_pages"),
@@ -442,6 +445,7 @@ def world(
     step, evidence = _remediation_step(organisation, secas, submitter)
     papers_version = publish_papers(meeting=meeting, by=secas)
     case_paper = papers_version.case_papers.get(notification=case)
+    panel_report = generate_report(period=previous_period(timezone.localdate()), by=secas)
     people = {
         PREPARER: preparer,
         SUBMITTER: submitter,
@@ -480,6 +484,7 @@ def world(
         ),
         "feed": ({"token": feed.token}, None),
         "export": ({"name": "assessments"}, None),
+        "panel_report": ({"pk": panel_report.pk, "extension": "csv"}, panel_report),
         "assessment": ({"pk": review.pk}, review),
         "assessment_step": ({"pk": review.pk, "step": "schedule"}, review),
         "ussa": ({"pk": ussa.pk}, ussa),

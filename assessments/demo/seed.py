@@ -22,6 +22,7 @@ from assessments.demo import scenarios
 from assessments.demo.deferral import seed_deferral
 from assessments.demo.meetings import CURRENT, NEXT, PAST_1, seed_conflict, seed_meetings
 from assessments.demo.papers import seed_papers
+from assessments.demo.panel_report import seed_panel_report
 from assessments.demo.people import (
     ACCOUNTS,
     CHAIR,
@@ -155,6 +156,7 @@ class DemoSeed:
         seed_papers(self.people, self.meetings, self.created)
         self.seed_register_lifecycle()
         self.seed_annual_reviews()
+        seed_panel_report(self.today, self.created)
         seed_two_factor(self.people, self.created)
         return self.created
 

@@ -437,3 +437,11 @@ def test_the_demo_has_a_published_papers_pack_with_one_recommendation_missing(se
     missing = [p for p in case_papers if "No recommendation had been recorded" in p.body_html]
     assert len(missing) == 1
     assert all("recommends:" in paper.body_html for paper in case_papers if paper not in missing)
+def test_the_last_quarter_has_a_report_to_the_panel(seeded):
+    from assessments.models import PanelReport
+    from assessments.panel_report import previous_period
+
+    report = PanelReport.objects.get()
+    last = previous_period(timezone.localdate())
+    assert (report.period_start, report.period_end) == (last.start, last.end)
+    assert report.is_scheduled
