@@ -758,6 +758,8 @@ class PublishPapersForm(forms.Form):
         help_text="Needed for a re-issue: members are told in the email.",
     )
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
 class PanelReportForm(forms.Form):
     """The period of a report to the Panel generated on demand: a period that has begun."""
 

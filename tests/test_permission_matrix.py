@@ -37,8 +37,8 @@ from assessments.models import (
     MeetingConflict,
     Reminder,
 )
-from assessments.papers import publish_papers
 from assessments.panel_report import generate_report, previous_period
+from assessments.papers import publish_papers
 from assessments.services import decide, start_review
 from notifications import services as intake
 from notifications.models import AssuranceStatus, Attachment, AttachmentDownload, Message

@@ -21,8 +21,8 @@ from django_fsm_log.models import StateLog
 from assessments.demo import scenarios
 from assessments.demo.deferral import seed_deferral
 from assessments.demo.meetings import CURRENT, NEXT, PAST_1, seed_conflict, seed_meetings
-from assessments.demo.papers import seed_papers
 from assessments.demo.panel_report import seed_panel_report
+from assessments.demo.papers import seed_papers
 from assessments.demo.people import (
     ACCOUNTS,
     CHAIR,

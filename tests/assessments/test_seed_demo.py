@@ -427,6 +427,8 @@ def test_the_demo_defers_a_case_from_a_past_meeting_past_its_go_live(seeded):
     assert deferral.notification.planned_go_live_date < deferral.to_meeting.date
     assert deferral.is_after_go_live
     assert OutboundEmail.objects.filter(kind="case_deferred_user").exists()
+
+
 def test_the_demo_has_a_published_papers_pack_with_one_recommendation_missing(seeded):
     from assessments.models import MeetingPapers
 
@@ -437,6 +439,8 @@ def test_the_demo_has_a_published_papers_pack_with_one_recommendation_missing(se
     missing = [p for p in case_papers if "No recommendation had been recorded" in p.body_html]
     assert len(missing) == 1
     assert all("recommends:" in paper.body_html for paper in case_papers if paper not in missing)
+
+
 def test_the_last_quarter_has_a_report_to_the_panel(seeded):
     from assessments.models import PanelReport
     from assessments.panel_report import previous_period
