@@ -91,10 +91,18 @@ MINUTES_COLUMNS = [
     "User System",
     "Outcome",
     "Rationale",
-    "Decided by",
-    "Decided at",
+    "How decided",
+    "Members present",
+    "Dissent",
+    "Recorded at",
     "Assessment due",
 ]
+COMMITTEE = "The Security Sub-Committee decided"
+
+
+def _present(decision) -> str:
+    # Prefetched by selectors.decisions_at: no query per row.
+    return ", ".join(str(person) for person in decision.members_present.all())
 
 
 def minutes_rows(decisions) -> list[list[str]]:
@@ -109,12 +117,18 @@ def minutes_rows(decisions) -> list[list[str]]:
                 notification.system_name,
                 decision.get_outcome_display(),
                 decision.rationale,
-                str(decision.decided_by),
+                decision.committee_sentence,
+                _present(decision),
+                decision.dissent,
                 f"{timezone.localtime(decision.decided_at):%d/%m/%Y %H:%M}",
                 f"{assessment.due_date:%d/%m/%Y}" if assessment else "",
             ]
         )
     return rows
+
+
+def _outcome_decided(decision) -> str:
+    return f"{COMMITTEE} at its meeting of {decision.meeting.date:%d/%m/%Y}"
 
 
 def _systems_of(assessment) -> str:
@@ -143,7 +157,9 @@ def outcome_minutes_rows(decisions) -> list[list[str]]:
                 f"{assessment.get_kind_display()} – assurance status: "
                 f"{decision.get_status_display()}{_proposal_note(decision)}",
                 decision.rationale,
-                str(decision.decided_by),
+                _outcome_decided(decision),
+                "",
+                "",
                 f"{timezone.localtime(decision.decided_at):%d/%m/%Y %H:%M}",
                 "",
             ]
@@ -158,8 +174,8 @@ OUTCOME_MINUTES_COLUMNS = [
     "Proposed by SECAS",
     "Decided",
     "Rationale",
-    "Decided by",
-    "Decided at",
+    "How decided",
+    "Recorded at",
 ]
 
 
@@ -173,7 +189,7 @@ def outcome_minutes_table(decisions) -> list[list[str]]:
             decision.get_proposed_status_display(),
             decision.get_status_display(),
             decision.rationale,
-            str(decision.decided_by),
+            _outcome_decided(decision),
             f"{timezone.localtime(decision.decided_at):%d/%m/%Y %H:%M}",
         ]
         for decision in decisions
@@ -185,10 +201,12 @@ def minutes_csv(decisions, outcomes=()) -> str:
 
 
 def minutes_context(meeting, decisions, outcomes=()) -> dict:
+    """The meeting's own decisions, then the chair's actions reported to it, to be noted."""
     return {
         "meeting": meeting,
         "columns": MINUTES_COLUMNS,
-        "rows": minutes_rows(decisions),
+        "rows": minutes_rows([d for d in decisions if not d.is_chairs_action]),
+        "chairs_action_rows": minutes_rows([d for d in decisions if d.is_chairs_action]),
         "outcome_columns": OUTCOME_MINUTES_COLUMNS,
         "outcome_rows": outcome_minutes_table(outcomes),
     }

@@ -10,9 +10,11 @@ from users.policy import (
     is_ssc_member,
     on_committee_side,
     on_secas_side,
+    organisation_of,
     prepares_for,
     submits_for,
 )
+from users.selectors import acting_chair
 
 # SECAS staff who book, track and complete assessments.
 manages_assessments = is_secas & holds_model_permission("assessments.manage_assessment")
@@ -97,3 +99,15 @@ rules.add_perm(
     "assessments.view_assessment_decision_letter",
     prepares_for | (on_committee_side & ~conflicted_with),
 )
+
+
+@rules.predicate
+def acts_as_chair_for(user, obj) -> bool:
+    """Acts as the SSC chair on the organisation's cases (the deputy where the chair cannot)."""
+    acting = acting_chair(organisation_of(obj))
+    return acting is not None and acting.pk == getattr(user, "pk", None)
+
+
+# Chair's action: the acting chair decides a case alone when its go-live comes before the next
+# meeting (the service and the page ask about the dates).
+rules.add_perm("assessments.take_chairs_action", decides_for_the_ssc & acts_as_chair_for)

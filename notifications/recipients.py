@@ -139,6 +139,16 @@ def _acting_chair(notification, organisation, by) -> list[Recipient]:
     return acting_chair(organisation or notification.organisation)
 
 
+def _other_members(notification, organisation, by) -> list[Recipient]:
+    """SSC members without a conflict with the organisation, but the person acting."""
+    concerned = organisation or notification.organisation
+    return [
+        committee_member(member)
+        for member in selectors.ssc_members()
+        if member != by and allows(member, "notifications.hear_of_decisions", concerned)
+    ]
+
+
 def _the_person_acting(notification, organisation, by) -> list[Recipient]:
     return [person(by)] if by is not None else []
 
@@ -171,6 +181,8 @@ AUDIENCES: dict[str, tuple[Audience, ...]] = {
     # sees the risk (the User hears in its decision letter).
     "follow_up_opened_secas": (_secas,),
     "follow_up_opened_chair": (_acting_chair,),
+    # The acting chair decided alone: SECAS and the other members, before the next meeting.
+    "chairs_action_taken": (_secas, _other_members),
 }
 
 
