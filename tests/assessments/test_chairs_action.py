@@ -98,7 +98,8 @@ def test_the_acting_chair_decides_an_urgent_case_reported_to_its_agenda_meeting(
     told = OutboundEmail.objects.filter(kind="chairs_action_taken")
     addresses = {address for email in told for address in email.to}
     assert addresses == {settings.SECAS_MAILBOX, ssc_member.email, other_member.email}
-    assert chair.email not in addresses and conflicted_member.email not in addresses
+    assert chair.email not in addresses
+    assert conflicted_member.email not in addresses
     assert "to be noted there" in told.first().body_text
     letter = OutboundEmail.objects.get(kind="decision_letter", to=[urgent_case.contact_email])
     assert "by chair's action on" in letter.body_text
@@ -113,7 +114,7 @@ def test_the_deputy_acts_when_the_chair_is_conflicted_and_the_chair_cannot(
     deputy = factories.ssc_user(full_name="Dee Deputy")
     factories.record_offices(chair=chair, deputy=deputy)
 
-    with pytest.raises(TransitionRefused, match="Only the acting chair .* Dee Deputy"):
+    with pytest.raises(TransitionRefused, match=r"Only the acting chair .* Dee Deputy"):
         by_chairs_action(urgent_case, chair, next_meeting)
     decision = by_chairs_action(urgent_case, deputy, next_meeting)
     assert decision.decided_by == deputy
@@ -123,7 +124,7 @@ def test_the_deputy_acts_when_the_chair_is_conflicted_and_the_chair_cannot(
 def test_a_member_who_is_not_the_acting_chair_cannot_take_chairs_action(
     urgent_case, chair, ssc_member, next_meeting
 ):
-    with pytest.raises(TransitionRefused, match="Only the acting chair .* Cass Chair"):
+    with pytest.raises(TransitionRefused, match=r"Only the acting chair .* Cass Chair"):
         by_chairs_action(urgent_case, ssc_member, next_meeting)
     assert not Decision.objects.exists()
 
@@ -131,7 +132,7 @@ def test_a_member_who_is_not_the_acting_chair_cannot_take_chairs_action(
 def test_with_nobody_able_to_act_as_chair_the_refusal_says_why(
     urgent_case, ssc_member, next_meeting
 ):
-    with pytest.raises(TransitionRefused, match="Nobody can act as chair .*no chair is recorded"):
+    with pytest.raises(TransitionRefused, match=r"Nobody can act as chair .*no chair is recorded"):
         by_chairs_action(urgent_case, ssc_member, next_meeting)
 
 
