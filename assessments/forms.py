@@ -605,7 +605,7 @@ class MinutedDecisionForm(DecisionFieldsForm):
     )
     dissent = dissent_field()
 
-    def __init__(self, *args, meeting: SSCMeeting, voting: list, **kwargs):
+    def __init__(self, *args, meeting: SSCMeeting, organisation: Organisation, **kwargs):
         # Ids of its own: the meeting chooser above it on the page has a "meeting" too.
         kwargs.setdefault("auto_id", "minute_%s")
         super().__init__(*args, **kwargs)
@@ -613,6 +613,7 @@ class MinutedDecisionForm(DecisionFieldsForm):
             pk=meeting.pk, date__lte=timezone.localdate()
         )
         self.fields["meeting"].initial = meeting.pk
+        voting = meeting.voting_attendees(organisation)
         members = self.fields["members_present"]
         members.queryset = User.objects.filter(pk__in=[person.pk for person in voting]).order_by(
             "full_name", "email"

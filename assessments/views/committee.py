@@ -31,7 +31,7 @@ from notifications.models import (
     NotificationState,
     UserSystem,
 )
-from notifications.services import TransitionRefused
+from notifications.services import TransitionRefused, in_sentence
 from notifications.workdays import working_days_since
 from sscportal.http import safe_next_url
 from sscportal.pagination import CappedPaginator, page_number_of
@@ -529,8 +529,8 @@ class ChairsActionView(DecisionPageMixin, TemplateView):
     def closed_message(self) -> str:
         if self.case.state != NotificationState.UNDER_REVIEW:
             return services.who_decided_first(self.case) or (
-                f"{self.case.reference} is {self.case.get_state_display().lower()}: chair's "
-                "action is only for a case under review and not yet decided."
+                f"{self.case.reference} is {in_sentence(self.case.get_state_display())}: "
+                "chair's action is only for a case under review and not yet decided."
             )
         meeting = cast(SSCMeeting, self.window.meeting)
         return (
@@ -584,7 +584,7 @@ class MinuteDecisionView(DecisionPageMixin, TemplateView):
                 messages.error(
                     request,
                     services.who_decided_first(self.case)
-                    or f"{self.case.reference} is {self.case.get_state_display().lower()}: "
+                    or f"{self.case.reference} is {in_sentence(self.case.get_state_display())}: "
                     "there is no decision to minute.",
                 )
                 return redirect(reverse_case(self.case.pk))
@@ -600,7 +600,7 @@ class MinuteDecisionView(DecisionPageMixin, TemplateView):
         form = kwargs.get("form")
         voting = meeting.voting_attendees(self.case.organisation) if meeting else []
         if meeting is not None and form is None:
-            form = forms.MinutedDecisionForm(meeting=meeting, voting=voting)
+            form = forms.MinutedDecisionForm(meeting=meeting, organisation=self.case.organisation)
         context.update(
             case=self.case,
             meeting=meeting,
@@ -630,8 +630,9 @@ class MinuteDecisionView(DecisionPageMixin, TemplateView):
             messages.error(request, "Please choose a meeting held in the last 6 months.")
             return self.render_to_response(self.get_context_data(chooser=chooser))
         meeting = chooser.cleaned_data["meeting"]
-        voting = meeting.voting_attendees(self.case.organisation)
-        form = forms.MinutedDecisionForm(request.POST, meeting=meeting, voting=voting)
+        form = forms.MinutedDecisionForm(
+            request.POST, meeting=meeting, organisation=self.case.organisation
+        )
         context = {"meeting": meeting, "chooser": chooser, "form": form}
         if not form.is_valid():
             messages.error(request, "No decision has been recorded: please correct the form.")
