@@ -41,7 +41,11 @@ class VisibleRowsAdminMixin:
 
 def _decide(outcome):
     def run(obj, user, **data):
-        return services.decide(notification=obj, by=user, outcome=outcome, **data)
+        # SECAS records the committee's decision from the minutes (members present: attendees).
+        minuted = not allows(user, "notifications.decide", obj) and allows(
+            user, "notifications.minute_decision", obj
+        )
+        return services.decide(notification=obj, by=user, outcome=outcome, minuted=minuted, **data)
 
     return run
 
@@ -50,7 +54,17 @@ class DecisionInline(admin.StackedInline):
     model = Decision
     extra = 0
     can_delete = False
-    fields = ["outcome", "rationale", "meeting", "decided_by", "decided_at"]
+    fields = [
+        "outcome",
+        "rationale",
+        "route",
+        "meeting",
+        "members_present",
+        "dissent",
+        "decided_by",
+        "minuted_by",
+        "decided_at",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):

@@ -91,10 +91,18 @@ MINUTES_COLUMNS = [
     "User System",
     "Outcome",
     "Rationale",
-    "Decided by",
-    "Decided at",
+    "How decided",
+    "Members present",
+    "Dissent",
+    "Recorded at",
     "Assessment due",
 ]
+COMMITTEE = "The Security Sub-Committee decided"
+
+
+def _present(decision) -> str:
+    # Prefetched by selectors.decisions_at: no query per row.
+    return ", ".join(str(person) for person in decision.members_present.all())
 
 
 def minutes_rows(decisions) -> list[list[str]]:
@@ -109,7 +117,9 @@ def minutes_rows(decisions) -> list[list[str]]:
                 notification.system_name,
                 decision.get_outcome_display(),
                 decision.rationale,
-                str(decision.decided_by),
+                decision.committee_sentence,
+                _present(decision),
+                decision.dissent,
                 f"{timezone.localtime(decision.decided_at):%d/%m/%Y %H:%M}",
                 f"{assessment.due_date:%d/%m/%Y}" if assessment else "",
             ]
@@ -126,12 +136,18 @@ def deferral_minutes_rows(deferrals) -> list[list[str]]:
             deferral.notification.system_name,
             f"Deferred to {deferral.to_meeting.date:%d/%m/%Y}",
             deferral.reason,
-            str(deferral.deferred_by),
+            f"Deferred by the committee (recorded by {deferral.deferred_by})",
+            "",
+            "",
             f"{timezone.localtime(deferral.deferred_at):%d/%m/%Y %H:%M}",
             "",
         ]
         for deferral in deferrals
     ]
+
+
+def _outcome_decided(decision) -> str:
+    return f"{COMMITTEE} at its meeting of {decision.meeting.date:%d/%m/%Y}"
 
 
 def _systems_of(assessment) -> str:
@@ -160,7 +176,9 @@ def outcome_minutes_rows(decisions) -> list[list[str]]:
                 f"{assessment.get_kind_display()} – assurance status: "
                 f"{decision.get_status_display()}{_proposal_note(decision)}",
                 decision.rationale,
-                str(decision.decided_by),
+                _outcome_decided(decision),
+                "",
+                "",
                 f"{timezone.localtime(decision.decided_at):%d/%m/%Y %H:%M}",
                 "",
             ]
@@ -175,8 +193,8 @@ OUTCOME_MINUTES_COLUMNS = [
     "Proposed by SECAS",
     "Decided",
     "Rationale",
-    "Decided by",
-    "Decided at",
+    "How decided",
+    "Recorded at",
 ]
 
 
@@ -190,7 +208,7 @@ def outcome_minutes_table(decisions) -> list[list[str]]:
             decision.get_proposed_status_display(),
             decision.get_status_display(),
             decision.rationale,
-            str(decision.decided_by),
+            _outcome_decided(decision),
             f"{timezone.localtime(decision.decided_at):%d/%m/%Y %H:%M}",
         ]
         for decision in decisions
@@ -205,10 +223,13 @@ def minutes_csv(decisions, outcomes=(), deferrals=()) -> str:
 
 
 def minutes_context(meeting, decisions, outcomes=(), deferrals=()) -> dict:
+    """The meeting's own decisions and deferrals, then the chair's actions reported to it."""
     return {
         "meeting": meeting,
         "columns": MINUTES_COLUMNS,
-        "rows": minutes_rows(decisions) + deferral_minutes_rows(deferrals),
+        "rows": minutes_rows([d for d in decisions if not d.is_chairs_action])
+        + deferral_minutes_rows(deferrals),
+        "chairs_action_rows": minutes_rows([d for d in decisions if d.is_chairs_action]),
         "outcome_columns": OUTCOME_MINUTES_COLUMNS,
         "outcome_rows": outcome_minutes_table(outcomes),
     }

@@ -26,7 +26,7 @@ from notifications.forms import AttachmentForm, SensibleDateField
 from notifications.models import AssuranceStatus, SrpCoverage, UserSystem
 from notifications.selectors import ssc_members
 from sscportal.formfields import CleanCharField, limit_of, yes_no_field
-from users.models import Organisation
+from users.models import Organisation, User
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
 DATE_ERRORS = {"invalid": "Enter a real date, for example 27/03/2027."}
@@ -466,8 +466,9 @@ class TriageForm(StartReviewForm):
         )
 
 
-class CaseDecisionForm(forms.Form):
-    """Either outcome, from the case page or the meeting page."""
+class DecisionFieldsForm(forms.Form):
+    """What every decision on a case says: the outcome, the rationale and, when an assessment is
+    required, its type, scope, due date and whether it counts as the annual review."""
 
     outcome = forms.ChoiceField(
         choices=Decision.Outcome.choices,
@@ -480,11 +481,6 @@ class CaseDecisionForm(forms.Form):
         max_length=limit_of(Decision, "rationale"),
         help_text="The SSC's reasons. They are sent to the User in the decision letter.",
         error_messages={"required": "A decision needs a written rationale."},
-    )
-    meeting = MeetingChoiceField(
-        queryset=None,
-        label="Meeting at which the decision was taken",
-        error_messages={"required": "Please choose the meeting at which it was decided."},
     )
     assessment_kind = forms.ChoiceField(
         choices=[("", "Choose…"), *AssessmentKind.choices],
@@ -507,20 +503,6 @@ class CaseDecisionForm(forms.Form):
         required=False,
         error_messages=DATE_ERRORS,
     )
-    next = CleanCharField(widget=forms.HiddenInput, required=False, max_length=2000)
-
-    def __init__(self, *args, meeting: SSCMeeting | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if meeting is not None:
-            # On a meeting's page the meeting is that one: no choice to make.
-            self.fields["meeting"].queryset = SSCMeeting.objects.filter(
-                pk=meeting.pk, date__lte=timezone.localdate()
-            )
-            self.fields["meeting"].widget = forms.HiddenInput()
-            self.fields["meeting"].initial = meeting.pk
-        else:
-            self.fields["meeting"].queryset = recent_meetings_held()
-            self.fields["meeting"].help_text = "Meetings held in the last 6 months."
 
     def clean(self):
         cleaned = super().clean()
@@ -540,6 +522,114 @@ class CaseDecisionForm(forms.Form):
                     "assessment_kind", "Choose the type of assessment: FUSA, VUSA or USSA."
                 )
         return cleaned
+
+    def decision_data(self) -> dict:
+        """The service's keywords: the assessment's only when one is required."""
+        data = dict(self.cleaned_data)
+        data.pop("next", None)
+        if data["outcome"] != Decision.Outcome.ASSESSMENT_REQUIRED:
+            for key in ("assessment_kind", "assessment_scope", "assessment_due_date"):
+                data.pop(key)
+        return data
+
+
+def dissent_field() -> forms.CharField:
+    return CleanCharField(
+        label="Dissent (if any)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limit_of(Decision, "dissent"),
+        required=False,
+        help_text="A member's disagreement, as minuted. It stays in the committee's record and "
+        "the minutes; the User's letter does not show it.",
+    )
+
+
+class CaseDecisionForm(DecisionFieldsForm):
+    """Either outcome, recorded by a member in the meeting, from the case page or the meeting
+    page."""
+
+    field_order = ["outcome", "rationale", "dissent", "meeting"]
+
+    dissent = dissent_field()
+    meeting = MeetingChoiceField(
+        queryset=None,
+        label="Meeting at which the decision was taken",
+        error_messages={"required": "Please choose the meeting at which it was decided."},
+    )
+    next = CleanCharField(widget=forms.HiddenInput, required=False, max_length=2000)
+
+    def __init__(self, *args, meeting: SSCMeeting | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if meeting is not None:
+            # On a meeting's page the meeting is that one: no choice to make.
+            self.fields["meeting"].queryset = SSCMeeting.objects.filter(
+                pk=meeting.pk, date__lte=timezone.localdate()
+            )
+            self.fields["meeting"].widget = forms.HiddenInput()
+            self.fields["meeting"].initial = meeting.pk
+        else:
+            self.fields["meeting"].queryset = recent_meetings_held()
+            self.fields["meeting"].help_text = "Meetings held in the last 6 months."
+
+
+class MinuteMeetingForm(forms.Form):
+    """The first step of minuting a decision: which meeting took it."""
+
+    meeting = MeetingChoiceField(
+        queryset=None,
+        label="Meeting at which the committee decided",
+        help_text="Meetings held in the last 6 months.",
+        error_messages={"required": "Please choose the meeting at which it was decided."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = recent_meetings_held()
+
+
+class PresentMembersField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, person):
+        return str(person)
+
+
+class MinutedDecisionForm(DecisionFieldsForm):
+    """The committee's decision as SECAS minuted it: the meeting (chosen before), the members
+    present without a conflict (who make the quorum), the outcome, the rationale, any dissent."""
+
+    field_order = ["meeting", "members_present", "outcome", "rationale", "dissent"]
+
+    meeting = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
+    members_present = PresentMembersField(
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        label="Members present",
+        help_text="The SSC members at the meeting without a conflict of interest with the "
+        "organisation: they make the quorum.",
+        error_messages={"required": "Please choose the members present."},
+    )
+    dissent = dissent_field()
+
+    def __init__(self, *args, meeting: SSCMeeting, organisation: Organisation, **kwargs):
+        # Ids of its own: the meeting chooser above it on the page has a "meeting" too.
+        kwargs.setdefault("auto_id", "minute_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = SSCMeeting.objects.filter(
+            pk=meeting.pk, date__lte=timezone.localdate()
+        )
+        self.fields["meeting"].initial = meeting.pk
+        voting = meeting.voting_attendees(organisation)
+        members = self.fields["members_present"]
+        members.queryset = User.objects.filter(pk__in=[person.pk for person in voting]).order_by(
+            "full_name", "email"
+        )
+        members.initial = [person.pk for person in voting]
+
+
+class ChairsActionForm(DecisionFieldsForm):
+    """The acting chair's decision alone; `meeting` is the one the page said it is reported to,
+    so a page left open while SECAS books another meeting is told."""
+
+    meeting = forms.ModelChoiceField(queryset=SSCMeeting.objects.all(), widget=forms.HiddenInput)
 
 
 def deferral_targets(after: SSCMeeting | None):

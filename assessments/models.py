@@ -235,6 +235,19 @@ class Decision(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="decisions_taken"
     )
     decided_at = models.DateTimeField(default=timezone.now)
+    # The SSC members present at the meeting without a conflict on this case (the quorum).
+    members_present = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="decisions_present_at"
+    )
+    dissent = PlainTextField("dissent (if any)", max_length=5000, blank=True)
+    # SECAS, when it recorded the committee's decision from the minutes; empty otherwise.
+    minuted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decisions_minuted",
+    )
 
     class Meta:
         ordering = ["-decided_at"]
@@ -246,6 +259,31 @@ class Decision(models.Model):
 
     def __str__(self):
         return f"{self.notification.reference}: {self.get_outcome_display()}"
+
+    @property
+    def is_chairs_action(self) -> bool:
+        return self.route == self.Route.CHAIRS_ACTION
+
+    @property
+    def how_decided(self) -> str:
+        """How the committee decided, after "The Security Sub-Committee decided": the route and
+        its date, never the name of a member but the chair acting alone."""
+        meeting_date = f"{self.meeting.date:%d/%m/%Y}"
+        if self.route == self.Route.CHAIRS_ACTION:
+            taken = f"{timezone.localtime(self.decided_at):%d/%m/%Y}"
+            reported = "to be reported" if self.meeting.date > timezone.localdate() else "reported"
+            return (
+                f"by chair's action on {taken}, taken by {self.decided_by} as acting chair, "
+                f"{reported} to its meeting of {meeting_date}"
+            )
+        if self.route == self.Route.WRITTEN_PROCEDURE:
+            # The written procedure's decisions stand against a meeting dated the close day.
+            return f"by written procedure closing on {meeting_date}"
+        return f"at its meeting of {meeting_date}"
+
+    @property
+    def committee_sentence(self) -> str:
+        return f"The Security Sub-Committee decided {self.how_decided}"
 
 
 class Deferral(models.Model):

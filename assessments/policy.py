@@ -10,9 +10,11 @@ from users.policy import (
     is_ssc_member,
     on_committee_side,
     on_secas_side,
+    organisation_of,
     prepares_for,
     submits_for,
 )
+from users.selectors import acting_chair
 
 # SECAS staff who book, track and complete assessments.
 manages_assessments = is_secas & holds_model_permission("assessments.manage_assessment")
@@ -130,3 +132,15 @@ rules.add_perm("assessments.view_papers_downloads", on_secas_side)
 rules.add_perm("assessments.view_papers", on_committee_side)
 # The periodic report to the SEC Panel: SECAS generates, lists and downloads it.
 rules.add_perm("assessments.report_to_panel", on_secas_side)
+
+
+@rules.predicate
+def acts_as_chair_for(user, obj) -> bool:
+    """Acts as the SSC chair on the organisation's cases (the deputy where the chair cannot)."""
+    acting = acting_chair(organisation_of(obj))
+    return acting is not None and acting.pk == getattr(user, "pk", None)
+
+
+# Chair's action: the acting chair decides a case alone when its go-live comes before the next
+# meeting (the service and the page ask about the dates).
+rules.add_perm("assessments.take_chairs_action", decides_for_the_ssc & acts_as_chair_for)

@@ -528,10 +528,65 @@ def next_meeting(*, after=None) -> SSCMeeting | None:
     return SSCMeeting.objects.filter(date__gte=day).order_by("date").first()
 
 
+def meeting_to_decide(case: Notification, *, today: date | None = None) -> SSCMeeting | None:
+    """The next meeting that could decide the case: the next one whose agenda it is on, else the
+    next ordinary or extraordinary meeting after today; None when none is booked."""
+    today = today or timezone.localdate()
+    item = (
+        AgendaItem.objects.filter(notification=case, meeting__date__gte=today)
+        .exclude(meeting__kind=SSCMeeting.Kind.WRITTEN)
+        .select_related("meeting")
+        .order_by("meeting__date", "meeting__pk")
+        .first()
+    )
+    if item is not None:
+        return item.meeting
+    return (
+        SSCMeeting.objects.filter(
+            date__gt=today,
+            kind__in=[SSCMeeting.Kind.ORDINARY, SSCMeeting.Kind.EXTRAORDINARY],
+        )
+        .order_by("date", "pk")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class ChairsActionWindow:
+    """Whether a case's go-live comes before the next meeting that could decide it (or no
+    meeting is booked), and that meeting, where a chair's action would be reported."""
+
+    meeting: SSCMeeting | None
+    is_open: bool
+
+
+def chairs_action_window(case: Notification) -> ChairsActionWindow:
+    if case.state != NotificationState.UNDER_REVIEW:
+        return ChairsActionWindow(meeting=None, is_open=False)
+    meeting = meeting_to_decide(case)
+    go_live = case.planned_go_live_date
+    is_open = meeting is None or (go_live is not None and go_live < meeting.date)
+    return ChairsActionWindow(meeting=meeting, is_open=is_open)
+
+
+def chairs_actions_to_note(meeting: SSCMeeting, user) -> QuerySet[Decision]:
+    """The chair's actions reported to a meeting, as the person may see them."""
+    return decisions_at(meeting, user).filter(route=Decision.Route.CHAIRS_ACTION)
+
+
 def decisions_at(meeting: SSCMeeting, user) -> QuerySet[Decision]:
     return (
         Decision.objects.filter(meeting=meeting, notification__in=cases_visible_to(user))
-        .select_related("notification__organisation", "decided_by", "notification__assessment")
+        .select_related(
+            "notification__organisation",
+            "decided_by",
+            "minuted_by",
+            "meeting",
+            "notification__assessment",
+        )
+        .prefetch_related(
+            Prefetch("members_present", queryset=User.objects.order_by("full_name", "email"))
+        )
         .order_by("decided_at")
     )
 
@@ -571,8 +626,18 @@ def meeting_page_decisions(meeting: SSCMeeting, user) -> QuerySet[Decision]:
     """The decisions taken at a meeting, as its page shows them (each case is on its row)."""
     return (
         Decision.objects.filter(meeting=meeting, notification__in=cases_visible_to(user))
-        .select_related("decided_by")
-        .only("notification", "outcome", "rationale", "decided_at", "decided_by__full_name")
+        .select_related("decided_by", "meeting")
+        .only(
+            "notification",
+            "outcome",
+            "rationale",
+            "dissent",
+            "route",
+            "decided_at",
+            "decided_by__full_name",
+            "decided_by__email",
+            "meeting__date",
+        )
         .order_by("decided_at")
     )
 

@@ -34,6 +34,7 @@ from assessments.models import (
     LatestAssurance,
     MeetingConflict,
     OutcomeProposal,
+    Quorum,
     SSCMeeting,
     annual_review_due_date,
 )
@@ -42,6 +43,7 @@ from assessments.selectors import (
     expected_annual_review_kind,
     is_initial_fusa,
     latest_annual_assurance,
+    meeting_to_decide,
     next_annual_review_due,
     open_annual_review,
     standing_proposal,
@@ -65,6 +67,7 @@ from sscportal.history import attribute_change
 from users.models import ConflictOfInterest, Organisation, SecurityEvent, User
 from users.policy import allows, conflicted_with
 from users.security import record_event
+from users.selectors import chair_for
 from users.services import AccessChangeRefused, declare_conflict
 
 
@@ -113,23 +116,44 @@ def add_to_agenda(*, meeting: SSCMeeting, notification: Notification) -> AgendaI
 
 def _already_decided_message(notification: Notification) -> str:
     decision = (
-        Decision.objects.select_related("decided_by").filter(notification=notification).first()
+        Decision.objects.select_related("decided_by", "meeting")
+        .filter(notification=notification)
+        .first()
     )
     if decision is None:
         return ""
     when = timezone.localtime(decision.decided_at)
+    outcome = in_sentence(decision.get_outcome_display())
+    if decision.is_chairs_action:
+        return (
+            f"{notification.reference} was already decided by chair's action of "
+            f"{decision.decided_by} on {when:%d/%m/%Y} at {when:%H:%M}: {outcome}. It is to be "
+            f"reported to the meeting of {decision.meeting.date:%d/%m/%Y}."
+        )
     return (
         f"{notification.reference} was already decided by {decision.decided_by} "
-        f"on {when:%d/%m/%Y} at {when:%H:%M}: {in_sentence(decision.get_outcome_display())}."
+        f"on {when:%d/%m/%Y} at {when:%H:%M}: {outcome}."
     )
 
 
+def who_decided_first(notification: Notification) -> str:
+    """For a page opened before the case was decided: who decided it, when, and how."""
+    return _already_decided_message(notification)
+
+
 def check_decision_meeting(
-    meeting: SSCMeeting | None, *, organisation: Organisation, subject: str = "this case"
-) -> None:
+    meeting: SSCMeeting | None,
+    *,
+    organisation: Organisation,
+    subject: str = "this case",
+    members_present=None,
+) -> list[User]:
     """The SSC decides at a meeting that has taken place and is quorate for the organisation
     (members with a conflict do not count), unless it decides by correspondence. Notification
-    decisions and assessment outcomes both ask this."""
+    decisions and assessment outcomes both ask this.
+
+    The quorum counts the members present: those given (each an attendee without a conflict)
+    or else every attendee without one. Returns them."""
     if meeting is None:
         raise TransitionRefused("Please choose the SSC meeting at which the decision was taken.")
     if meeting.date > timezone.localdate():
@@ -137,13 +161,83 @@ def check_decision_meeting(
             f"The meeting of {meeting.date:%d/%m/%Y} has not taken place yet: record the "
             "decision against the meeting at which it was taken."
         )
-    quorum = meeting.quorum_for(organisation)
+    present = _members_present(meeting, organisation, members_present)
+    quorum = Quorum(voting=len(present), needed=meeting.quorum)
     if meeting.kind != SSCMeeting.Kind.WRITTEN and not quorum.is_quorate:
+        where = "are recorded as attending" if members_present is None else "were chosen as present"
         raise TransitionRefused(
             f"The meeting of {meeting.date:%d/%m/%Y} is not quorate for {subject}: "
-            f"{quorum.voting} of the {quorum.needed} members needed are recorded as attending "
+            f"{quorum.voting} of the {quorum.needed} members needed {where} "
             f"without a conflict of interest with {organisation}. "
             "Record the attendance on the meeting page first."
+        )
+    return present
+
+
+def _members_present(meeting: SSCMeeting, organisation: Organisation, chosen) -> list[User]:
+    """The meeting's voting attendees for the organisation, or those chosen from them."""
+    voting = meeting.voting_attendees(organisation)
+    if chosen is None:
+        return voting
+    chosen = list(chosen)
+    voting_ids = {person.pk for person in voting}
+    attending = set(meeting.attendees.values_list("pk", flat=True))
+    for person in chosen:
+        if person.pk not in attending:
+            raise TransitionRefused(
+                f"{person} is not recorded as attending the meeting of {meeting.date:%d/%m/%Y}: "
+                "SECAS records the attendance on the meeting page first."
+            )
+        if person.pk not in voting_ids:
+            raise TransitionRefused(
+                f"{person} cannot be counted as present for this decision: they have a conflict "
+                f"of interest with {organisation} or are no longer an SSC member."
+            )
+    return chosen
+
+
+def _check_chairs_action_person(notification: Notification, by: User) -> None:
+    organisation = notification.organisation
+    if allows(by, "assessments.take_chairs_action", notification):
+        return
+    acting = chair_for(organisation)
+    if acting.person is None:
+        raise TransitionRefused(
+            f"Nobody can act as chair on {organisation}'s cases ({acting.why}): the case goes "
+            "to the next meeting."
+        )
+    raise TransitionRefused(
+        f"Only the acting chair for {organisation}'s cases, {acting.person}, may decide by "
+        "chair's action."
+    )
+
+
+NO_MEETING_FOR_CHAIRS_ACTION = (
+    "No SSC meeting is booked to report this chair's action to. Ask SECAS to book the next "
+    "meeting first, so that the decision can be noted there."
+)
+
+
+def _check_chairs_action_case(notification: Notification, meeting: SSCMeeting) -> None:
+    """Chair's action is for a go-live before the next meeting that could decide the case; it
+    is reported to that meeting (the one the page showed: a stale page is told)."""
+    expected = meeting_to_decide(notification)
+    if expected is None:
+        raise TransitionRefused(NO_MEETING_FOR_CHAIRS_ACTION)
+    if expected.pk != meeting.pk:
+        raise TransitionRefused(
+            f"The next meeting that could decide {notification.reference} is now the meeting "
+            f"of {expected.date:%d/%m/%Y}, not {meeting.date:%d/%m/%Y}. Open the chair's action "
+            "page again to check it."
+        )
+    go_live = notification.planned_go_live_date
+    if go_live is None or go_live >= meeting.date:
+        raise TransitionRefused(
+            f"The planned go-live of {notification.reference} "
+            f"({go_live:%d/%m/%Y}) is not before the meeting of {meeting.date:%d/%m/%Y}, "
+            "which can decide it: chair's action is only for a go-live before the next meeting."
+            if go_live
+            else f"{notification.reference} has no planned go-live date."
         )
 
 
@@ -153,7 +247,11 @@ def decide(
     by: User,
     outcome: str,
     rationale: str,
-    meeting: SSCMeeting,
+    meeting: SSCMeeting | None,
+    route: str = Decision.Route.MEETING,
+    minuted: bool = False,
+    members_present=None,
+    dissent: str = "",
     assessment_kind: str = "",
     assessment_scope: str = "",
     assessment_due_date: date | None = None,
@@ -161,11 +259,40 @@ def decide(
 ) -> Decision:
     """Record the SSC's decision with its rationale and meeting; open the assessment it requires
     (reason G8.13, of the type and scope the SSC chose, counting as the annual review only when
-    the SSC said so)."""
+    the SSC said so).
+
+    At a meeting, a member records it there or SECAS records it from the minutes (`minuted`);
+    the members present (default: the attendees without a conflict) make the
+    quorum. By chair's action the acting chair decides alone, and `meeting` is the next
+    meeting, where it is reported (and put on the agenda to be noted)."""
     rationale = (rationale or "").strip()
+    dissent = (dissent or "").strip()
     if not rationale:
         raise TransitionRefused("A decision needs a written rationale.")
-    check_decision_meeting(meeting, organisation=notification.organisation)
+    organisation = notification.organisation
+    minuted_by = None
+    present: list[User] = []
+    if route == Decision.Route.CHAIRS_ACTION:
+        _check_chairs_action_person(notification, by)
+        if meeting is None:
+            raise TransitionRefused(NO_MEETING_FOR_CHAIRS_ACTION)
+    else:
+        if minuted:
+            if not allows(by, "notifications.minute_decision", notification):
+                raise TransitionRefused("Only SECAS records the committee's decision as minuted.")
+            minuted_by = by
+        elif route == Decision.Route.MEETING and not allows(
+            by, "notifications.decide", notification
+        ):
+            raise TransitionRefused(
+                "You do not have permission to record the SSC's decision as a member at the "
+                "meeting: an SSC member without a conflict of interest records it, or SECAS "
+                "from the minutes."
+            )
+        present = check_decision_meeting(
+            meeting, organisation=organisation, members_present=members_present
+        )
+    meeting = cast(SSCMeeting, meeting)
     if outcome == Decision.Outcome.ASSESSMENT_REQUIRED:
         if assessment_due_date is None:
             raise TransitionRefused("Please give the date by which the assessment is due.")
@@ -186,15 +313,22 @@ def decide(
         ):
             raise TransitionRefused(message)
         check_not_deferred_from(locked, meeting)
-        perform_transition(locked, transition_name, by=by, description=rationale)
-        decision = Decision.objects.create(
+        if route == Decision.Route.CHAIRS_ACTION:
+            _check_chairs_action_case(locked, meeting)
+        decision = Decision(
             notification=locked,
             outcome=outcome,
             rationale=rationale,
             meeting=meeting,
+            route=route,
             decided_by=by,
-            decided_at=cast(datetime, locked.decided_at),  # the decide transitions stamp it
+            dissent=dissent,
+            minuted_by=minuted_by,
         )
+        perform_transition(locked, transition_name, by=by, description=_history(decision))
+        decision.decided_at = cast(datetime, locked.decided_at)  # the decide transitions stamp it
+        decision.save()
+        decision.members_present.set(present)
         # A decided change reaches the register, whichever outcome: the User may proceed.
         apply_change(notification=locked, by=by)
         if outcome == Decision.Outcome.ASSESSMENT_REQUIRED:
@@ -211,12 +345,24 @@ def decide(
                 assessment.systems_in_scope.add(locked.user_system_id)
         elif locked.user_system_id:
             next_annual_review(locked.organisation).systems_in_scope.add(locked.user_system_id)
+        if route == Decision.Route.CHAIRS_ACTION:
+            # Noted at the next meeting: it stands on that meeting's agenda.
+            add_to_agenda(meeting=meeting, notification=locked)
+            queue_email(
+                kind="chairs_action_taken",
+                to=recipients_for("chairs_action_taken", notification=locked, by=by),
+                template="chairs_action_taken",
+                context={"decision": decision, "meeting": meeting},
+                notification=locked,
+            )
         queue_decision_letter(decision)
+        how = "by chair's action" if route == Decision.Route.CHAIRS_ACTION else "as minuted"
         record_event(
             SecurityEvent.Kind.DECISION,
             actor=by,
             organisation=locked.organisation,
-            summary=f"{by} recorded the decision on {locked.reference}: "
+            summary=f"{by} recorded the decision on {locked.reference}"
+            f"{f' {how}' if route == Decision.Route.CHAIRS_ACTION or minuted_by else ''}: "
             f"{decision.get_outcome_display()}",
         )
     return decision
@@ -369,6 +515,15 @@ def queue_deferral_emails(deferral: Deferral) -> None:
             context=context,
             notification=notification,
         )
+
+
+def _history(decision: Decision) -> str:
+    """The timeline's words: the rationale, after how it was decided when not simply recorded
+    by a member at the meeting."""
+    if decision.route == Decision.Route.MEETING and decision.minuted_by is None:
+        return decision.rationale
+    minuted = " (minuted by SECAS)" if decision.minuted_by else ""
+    return f"{decision.committee_sentence}{minuted}. {decision.rationale}"
 
 
 def queue_decision_letter(decision: Decision) -> None:

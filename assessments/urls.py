@@ -28,6 +28,16 @@ urlpatterns = [
         name="record_recommendation",
     ),
     path(
+        "ssc/cases/<int:pk>/chairs-action/",
+        committee.ChairsActionView.as_view(),
+        name="chairs_action",
+    ),
+    path(
+        "ssc/cases/<int:pk>/minute/",
+        committee.MinuteDecisionView.as_view(),
+        name="minute_decision",
+    ),
+    path(
         "ssc/cases/<int:pk>/non-compliance/",
         views.ConfirmNonComplianceView.as_view(),
         name="confirm_non_compliance",

@@ -684,7 +684,7 @@ class Notification(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.UNDER_REVIEW,
         target=S.NO_ASSESSMENT_NEEDED,
-        permission=fsm_permission("notifications.decide"),
+        permission=fsm_permission("notifications.record_decision"),
         custom={"label": "Decide: no assessment needed until the annual review"},
     )
     def decide_no_assessment(self, *, by=None, description=None):
@@ -696,7 +696,7 @@ class Notification(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.UNDER_REVIEW,
         target=S.ASSESSMENT_REQUIRED,
-        permission=fsm_permission("notifications.decide"),
+        permission=fsm_permission("notifications.record_decision"),
         custom={"label": "Decide: assessment required under G8.13"},
     )
     def decide_assessment_required(self, *, by=None, description=None):

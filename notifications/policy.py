@@ -37,6 +37,13 @@ decides_for_the_ssc = (
     is_ssc_member & holds_model_permission("notifications.decide_notification") & ~conflicted_with
 )
 rules.add_perm("notifications.decide", decides_for_the_ssc)
+# SECAS, who put cases on the agenda, records the committee's decision from its minutes.
+minutes_for_the_ssc = is_secas & holds_model_permission("notifications.triage_notification")
+rules.add_perm("notifications.minute_decision", minutes_for_the_ssc)
+# The decision steps themselves: a member deciding, or SECAS minuting (the service asks which).
+rules.add_perm("notifications.record_decision", decides_for_the_ssc | minutes_for_the_ssc)
+# Who hears of a decision taken outside a meeting: SSC members without a conflict.
+rules.add_perm("notifications.hear_of_decisions", is_ssc_member & ~conflicted_with)
 # A case closes when its assessment's outcome is decided: by SECAS (recording the Panel's
 # decision), or by the SSC member who decided it, by the same rule as deciding the case.
 rules.add_perm(

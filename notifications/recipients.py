@@ -143,6 +143,16 @@ def _ssc_members(notification, organisation, by) -> list[Recipient]:
     return [committee_member(member) for member in selectors.ssc_members()]
 
 
+def _other_members(notification, organisation, by) -> list[Recipient]:
+    """SSC members without a conflict with the organisation, but the person acting."""
+    concerned = organisation or notification.organisation
+    return [
+        committee_member(member)
+        for member in selectors.ssc_members()
+        if member != by and allows(member, "notifications.hear_of_decisions", concerned)
+    ]
+
+
 def _the_person_acting(notification, organisation, by) -> list[Recipient]:
     return [person(by)] if by is not None else []
 
@@ -184,6 +194,8 @@ AUDIENCES: dict[str, tuple[Audience, ...]] = {
     "papers_published": (_ssc_members, _secas),
     # The schedule's report to the SEC Panel is ready: SECAS sends it on.
     "panel_report": (_secas,),
+    # The acting chair decided alone: SECAS and the other members, before the next meeting.
+    "chairs_action_taken": (_secas, _other_members),
 }
 
 

@@ -137,7 +137,7 @@ def everything(rendered, organisation, other_organisation, preparer, submitter, 
     """Every outbox email and every reminder kind."""
     secas = factories.secas_user(full_name="Sam Patel")
     rapporteur = factories.ssc_user(full_name="Chris Member")
-    factories.ssc_chair(full_name="Margaret Chair")
+    chair = factories.ssc_chair(full_name="Margaret Chair")
     other_people = factories.MembershipFactory(
         organisation=other_organisation, role=Membership.Role.SUBMITTER
     ).user
@@ -174,6 +174,20 @@ def everything(rendered, organisation, other_organisation, preparer, submitter, 
             outcome="no_assessment",
             rationale="Assessed with its SRP.",
             meeting=meeting,
+        )
+        # Chair's action: the go-live comes before the next meeting; the chair decides alone.
+        next_meeting = factories.SSCMeetingFactory(date=START + datetime.timedelta(days=14))
+        urgent = submit(organisation, preparer, submitter, planned_go_live_date=START + one() * 7)
+        committee.start_review(
+            notification=urgent, by=secas, rapporteur=rapporteur, meeting=next_meeting
+        )
+        committee.decide(
+            notification=urgent,
+            by=chair,
+            route="chairs_action",
+            outcome="no_assessment",
+            rationale="Assessed with its SRP; it goes live before the meeting.",
+            meeting=next_meeting,
         )
         submit(organisation, preparer, submitter, planned_go_live_date=START)
         withdrawn = submit(organisation, preparer, submitter)

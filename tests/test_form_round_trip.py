@@ -25,7 +25,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import AgendaItem, Assessment
+from assessments.models import AgendaItem, Assessment, SSCMeeting
 from notifications.models import (
     DeliveryModel,
     Notification,
@@ -73,6 +73,12 @@ def constructor_kwargs(form_class, data) -> dict:
         kwargs["organisation"] = data["organisation"]
     if "case" in parameters:
         kwargs["case"] = data["case"]
+    if "meeting" in parameters and parameters["meeting"].default is inspect.Parameter.empty:
+        # The minuted decision's form is for one meeting held: its attendees are the choices.
+        kwargs["meeting"] = (
+            SSCMeeting.objects.filter(date__lte=timezone.localdate()).first()
+            or factories.SSCMeetingFactory()
+        )
     return kwargs
 
 

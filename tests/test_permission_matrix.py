@@ -174,6 +174,11 @@ PAGES = {
     "assessments:decide": Page("post", "case", REVIEWERS),
     # Who may defer is asked inside (a refusal is a message); an empty form is shown again.
     "assessments:defer": Page("post", "case", REVIEWERS),
+    # Chair's action: the acting chair only; this case's go-live is months away, so the chair
+    # is sent back to the case with the reason.
+    "assessments:chairs_action": Page("get", "case", "assessments.take_chairs_action", ok=302),
+    # SECAS minutes the committee's decision; this page first asks which meeting took it.
+    "assessments:minute_decision": Page("get", "case", "notifications.minute_decision"),
     "assessments:confirm_non_compliance": Page("post", "case", REVIEWERS),
     "assessments:record_size": Page("post", "case", REVIEWERS),
     "assessments:confirm_srp_coverage": Page("post", "case", REVIEWERS),

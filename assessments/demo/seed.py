@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_fsm_log.models import StateLog
 
 from assessments.demo import scenarios
+from assessments.demo.committee_decisions import seed_committee_decisions
 from assessments.demo.deferral import seed_deferral
 from assessments.demo.meetings import CURRENT, NEXT, PAST_1, seed_conflict, seed_meetings
 from assessments.demo.panel_report import seed_panel_report
@@ -157,6 +158,8 @@ class DemoSeed:
         self.seed_register_lifecycle()
         self.seed_annual_reviews()
         seed_panel_report(self.today, self.created)
+        # After the annual reviews: a decision with no assessment scopes the system into one.
+        seed_committee_decisions(self)
         seed_two_factor(self.people, self.created)
         return self.created
 

@@ -1,6 +1,8 @@
 """Pages that bring intake and the SSC's records together: the organisation home, the SSC's
 dashboard, case pages, meetings, and the documents generated from decisions."""
 
+from typing import cast
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -31,7 +33,7 @@ from notifications.models import (
     NotificationState,
     UserSystem,
 )
-from notifications.services import TransitionRefused
+from notifications.services import TransitionRefused, in_sentence
 from notifications.workdays import working_days_since
 from sscportal.http import safe_next_url
 from sscportal.pagination import CappedPaginator, page_number_of
@@ -275,11 +277,12 @@ class CaseView(CommitteeMixin, TemplateView):
         available = {t.name for t in case.get_available_user_state_transitions(user)}
         decision = (
             Decision.objects.filter(notification=case)
-            .select_related("decided_by", "meeting")
+            .select_related("decided_by", "minuted_by", "meeting")
             .first()
         )
         deferrals = ssc.deferrals_of(case)
         can_defer = decision is None and may_defer_case(case, user)
+        chairs_action = ssc.chairs_action_window(case)
         context.update(
             case=case,
             notification=case,
@@ -313,6 +316,14 @@ class CaseView(CommitteeMixin, TemplateView):
             can_triage="start_review" in available,
             can_request_information="request_information" in available,
             can_decide=may_decide_case(case, user),
+            members_present=list(decision.members_present.order_by("full_name", "email"))
+            if decision
+            else [],
+            chairs_action=chairs_action,
+            can_take_chairs_action=chairs_action.is_open
+            and allows(user, "assessments.take_chairs_action", case),
+            can_minute=case.state == NotificationState.UNDER_REVIEW
+            and allows(user, "notifications.minute_decision", case),
             triage_form=kwargs.get("triage_form") or forms.TriageForm(organisation=organisation),
             information_form=kwargs.get("information_form") or RequestInformationForm(),
             decision_form=kwargs.get("decision_form") or forms.CaseDecisionForm(),
@@ -483,12 +494,10 @@ class DecideView(CaseActionView):
         if not form.is_valid():
             messages.error(request, "No decision has been recorded: please correct the form.")
             return self.render_again(form, meeting)
-        data = {k: v for k, v in form.cleaned_data.items() if k != "next"}
-        if data["outcome"] != Decision.Outcome.ASSESSMENT_REQUIRED:
-            for key in ("assessment_kind", "assessment_scope", "assessment_due_date"):
-                data.pop(key)
         try:
-            decision = services.decide(notification=self.case, by=request.user, **data)
+            decision = services.decide(
+                notification=self.case, by=request.user, **form.decision_data()
+            )
         except TransitionRefused as refusal:
             # What was typed stays on the page, with the reason beside it.
             messages.error(request, str(refusal))
@@ -563,6 +572,169 @@ def meeting_page_of(request) -> SSCMeeting | None:
 def decision_form_ids(meeting, case) -> dict:
     """Each agenda item's form on a meeting page gets ids of its own."""
     return {"auto_id": f"item{case.pk}_%s"} if meeting is not None else {}
+
+
+class DecisionPageMixin(CommitteeMixin):
+    """A page of its own for one way of deciding a case; refusals are shown on it, with what was
+    typed, unless the case has been decided meanwhile (then the case page says by whom)."""
+
+    template_name: str
+
+    def load_case(self):
+        self.case = ssc.get_case(self.request.user, self.kwargs["pk"])
+
+    def refused(self, refusal, **context):
+        messages.error(self.request, str(refusal))
+        self.case.refresh_from_db()
+        if self.case.state != NotificationState.UNDER_REVIEW:
+            return redirect(reverse_case(self.case.pk))
+        return self.render_to_response(self.get_context_data(**context))
+
+    def decided(self, decision):
+        messages.success(
+            self.request,
+            f"Decision recorded on {self.case.reference}: {decision.get_outcome_display()}. "
+            f"{decision.committee_sentence}. The decision letter has been sent to the User.",
+        )
+        return redirect(reverse_case(self.case.pk))
+
+
+class ChairsActionView(DecisionPageMixin, TemplateView):
+    """The acting chair decides a case alone when its go-live comes before the next meeting that
+    could decide it; the decision is reported to that meeting."""
+
+    template_name = "assessments/chairs_action.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            ssc.require_committee_side(request.user)
+            self.load_case()
+            if not allows(request.user, "assessments.take_chairs_action", self.case):
+                raise Http404("Only the acting chair decides by chair's action.")
+            self.window = ssc.chairs_action_window(self.case)
+            if not self.window.is_open:
+                messages.error(request, self.closed_message())
+                return redirect(reverse_case(self.case.pk))
+        return super().dispatch(request, *args, **kwargs)
+
+    def closed_message(self) -> str:
+        if self.case.state != NotificationState.UNDER_REVIEW:
+            return services.who_decided_first(self.case) or (
+                f"{self.case.reference} is {in_sentence(self.case.get_state_display())}: "
+                "chair's action is only for a case under review and not yet decided."
+            )
+        meeting = cast(SSCMeeting, self.window.meeting)
+        return (
+            f"Chair's action is not open on {self.case.reference}: its planned go-live "
+            f"({self.case.planned_go_live_date:%d/%m/%Y}) is not before the meeting of "
+            f"{meeting.date:%d/%m/%Y}, which can decide it."
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        meeting = self.window.meeting
+        context.update(
+            case=self.case,
+            meeting=meeting,
+            no_meeting_message=services.NO_MEETING_FOR_CHAIRS_ACTION,
+            form=kwargs.get("form")
+            or (forms.ChairsActionForm(initial={"meeting": meeting.pk}) if meeting else None),
+        )
+        return context
+
+    def post(self, request, pk):
+        form = forms.ChairsActionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "No decision has been recorded: please correct the form.")
+            return self.render_to_response(self.get_context_data(form=form))
+        try:
+            decision = services.decide(
+                notification=self.case,
+                by=request.user,
+                route=Decision.Route.CHAIRS_ACTION,
+                **form.decision_data(),
+            )
+        except TransitionRefused as refusal:
+            return self.refused(refusal, form=form)
+        return self.decided(decision)
+
+
+class MinuteDecisionView(DecisionPageMixin, TemplateView):
+    """SECAS records the committee's decision from the minutes: first the meeting, then the
+    members present (from its attendees without a conflict), the outcome, rationale, dissent."""
+
+    template_name = "assessments/minute_decision.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            ssc.require_committee_side(request.user)
+            self.load_case()
+            if not allows(request.user, "notifications.minute_decision", self.case):
+                raise Http404("Only SECAS minutes the committee's decisions.")
+            if self.case.state != NotificationState.UNDER_REVIEW:
+                messages.error(
+                    request,
+                    services.who_decided_first(self.case)
+                    or f"{self.case.reference} is {in_sentence(self.case.get_state_display())}: "
+                    "there is no decision to minute.",
+                )
+                return redirect(reverse_case(self.case.pk))
+        return super().dispatch(request, *args, **kwargs)
+
+    def chosen_meeting(self, data) -> SSCMeeting | None:
+        chooser = forms.MinuteMeetingForm(data)
+        return chooser.cleaned_data["meeting"] if chooser.is_valid() else None
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        meeting = kwargs.get("meeting")
+        form = kwargs.get("form")
+        voting = meeting.voting_attendees(self.case.organisation) if meeting else []
+        if meeting is not None and form is None:
+            form = forms.MinutedDecisionForm(meeting=meeting, organisation=self.case.organisation)
+        context.update(
+            case=self.case,
+            meeting=meeting,
+            chooser=kwargs.get("chooser") or forms.MinuteMeetingForm(),
+            form=form,
+            quorum=meeting.quorum_for(self.case.organisation) if meeting else None,
+            not_counted=[person for person in meeting.attendees.all() if person not in voting]
+            if meeting
+            else [],
+        )
+        return context
+
+    def get(self, request, pk):
+        if "meeting" not in request.GET:
+            return self.render_to_response(self.get_context_data())
+        chooser = forms.MinuteMeetingForm(request.GET)
+        if not chooser.is_valid():
+            messages.error(request, "Please choose a meeting held in the last 6 months.")
+            return self.render_to_response(self.get_context_data(chooser=chooser))
+        return self.render_to_response(
+            self.get_context_data(meeting=chooser.cleaned_data["meeting"], chooser=chooser)
+        )
+
+    def post(self, request, pk):
+        chooser = forms.MinuteMeetingForm(request.POST)
+        if not chooser.is_valid():
+            messages.error(request, "Please choose a meeting held in the last 6 months.")
+            return self.render_to_response(self.get_context_data(chooser=chooser))
+        meeting = chooser.cleaned_data["meeting"]
+        form = forms.MinutedDecisionForm(
+            request.POST, meeting=meeting, organisation=self.case.organisation
+        )
+        context = {"meeting": meeting, "chooser": chooser, "form": form}
+        if not form.is_valid():
+            messages.error(request, "No decision has been recorded: please correct the form.")
+            return self.render_to_response(self.get_context_data(**context))
+        try:
+            decision = services.decide(
+                notification=self.case, by=request.user, minuted=True, **form.decision_data()
+            )
+        except TransitionRefused as refusal:
+            return self.refused(refusal, **context)
+        return self.decided(decision)
 
 
 class DecisionLetterView(LoginRequiredMixin, View):
@@ -813,6 +985,7 @@ class MeetingView(CommitteeMixin, TemplateView):
         outcomes = ssc.assessment_decisions_at(meeting, user)
         awaiting = ssc.outcomes_awaiting_decision(user)
         context.update(
+            chairs_actions=list(ssc.chairs_actions_to_note(meeting, user)[: ssc.OUTCOMES_SHOWN]),
             outcomes=list(outcomes[: ssc.OUTCOMES_SHOWN]),
             outcome_count=outcomes.count(),
             awaiting_outcomes=list(awaiting[: ssc.OUTCOMES_SHOWN]),

@@ -237,3 +237,57 @@ def test_two_submitters_sending_the_response_at_once_send_it_once(organisation):
     assert "the page you were on was out of date" in refusal
     assert AssessmentDocument.objects.filter(kind=DocumentKind.RESPONSE).count() == 1
     assert OutboundEmail.objects.filter(kind="assessment_response_submitted").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_chairs_action_and_a_meeting_decision_at_once_produce_exactly_one_decision(
+    organisation, preparer, submitter, secas
+):
+    from notifications.services import submit_notification
+
+    member = factories.ssc_user(full_name="Member at the meeting")
+    chair = factories.ssc_chair(full_name="Chair acting alone")
+    held = factories.SSCMeetingFactory(attendees=[member])
+    upcoming = factories.SSCMeetingFactory(
+        date=timezone.localdate() + datetime.timedelta(days=14), attendees=[member]
+    )
+    draft = factories.NotificationFactory(
+        organisation=organisation,
+        created_by=preparer,
+        planned_go_live_date=timezone.localdate() + datetime.timedelta(days=5),
+    )
+    case = services.start_review(
+        notification=submit_notification(
+            notification=draft, by=submitter, declaration_accepted=True
+        ),
+        by=secas,
+        rapporteur=member,
+        meeting=upcoming,
+    )
+
+    def decide(by, route, meeting):
+        return lambda: services.decide(
+            notification=case,
+            by=by,
+            route=route,
+            outcome=Decision.Outcome.NO_ASSESSMENT,
+            rationale=f"Decided by {by}",
+            meeting=meeting,
+        )
+
+    outcomes = _at_once(
+        decide(chair, Decision.Route.CHAIRS_ACTION, upcoming),
+        decide(member, Decision.Route.MEETING, held),
+    )
+
+    assert outcomes.count("done") == 1
+    refusal = next(outcome for outcome in outcomes if outcome != "done")
+    decision = Decision.objects.get(notification=case)
+    assert "was already decided by" in refusal
+    if decision.route == Decision.Route.CHAIRS_ACTION:
+        assert "by chair's action of Chair acting alone" in refusal
+    else:
+        assert "already decided by Member at the meeting" in refusal
+    case.refresh_from_db()
+    assert case.state == NotificationState.NO_ASSESSMENT_NEEDED

@@ -449,7 +449,9 @@ def test_the_minutes_list_the_outcomes_decided_at_the_meeting(proposed, member, 
             "Verification User Security Assessment (VUSA) – assurance status: Approved "
             "(SECAS proposed Deferred)",
             "Gaps closed.",
-            "Morgan Member",
+            f"The Security Sub-Committee decided at its meeting of {held.date:%d/%m/%Y}",
+            "",
+            "",
             f"{timezone.localtime(decision.decided_at):%d/%m/%Y %H:%M}",
             "",
         ]
