@@ -10,7 +10,7 @@ import sscportal.fields
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assessments", "0022_decision_route"),
+        ("assessments", "0023_decision_committee"),
         ("notifications", "0016_size_triage"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

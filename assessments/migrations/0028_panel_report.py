@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assessments", "0022_decision_route"),
+        ("assessments", "0026_recommendations_and_papers"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
