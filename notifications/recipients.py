@@ -171,6 +171,15 @@ AUDIENCES: dict[str, tuple[Audience, ...]] = {
     # sees the risk (the User hears in its decision letter).
     "follow_up_opened_secas": (_secas,),
     "follow_up_opened_chair": (_acting_chair,),
+    # Referral to the SEC Panel: the User is told it was referred, and the Panel's outcome.
+    "panel_referral_made": (_case_contacts, _organisation_people),
+    "panel_referral_outcome": (_case_contacts, _organisation_people),
+    # An appeal: the person lodging it and the organisation get a receipt and, later, the
+    # outcome; SECAS and the acting chair hear it was lodged, and when it is upheld.
+    "appeal_lodged": (_the_person_acting, _case_contacts, _organisation_people),
+    "appeal_outcome": (_case_contacts, _organisation_people),
+    "appeal_lodged_committee": (_secas, _acting_chair),
+    "appeal_upheld_committee": (_secas, _acting_chair),
 }
 
 

@@ -221,6 +221,8 @@ SMALL_PARTY_MAX_SMART_METERING_SYSTEMS = env_int("SMALL_PARTY_MAX_SMART_METERING
 # After Deferred or Rejected, the follow-up assessment is due this many months after the
 # decision unless the SSC sets a date.
 FOLLOW_UP_ASSESSMENT_MONTHS = env_int("FOLLOW_UP_ASSESSMENT_MONTHS", 6)
+# A User may appeal a decision within this many SEC working days of it (assumed).
+APPEAL_WINDOW_WORKING_DAYS = env_int("APPEAL_WINDOW_WORKING_DAYS", 20)
 
 # Sessions end after this many seconds without activity: users.middleware.IdleTimeoutMiddleware
 # renews them, writing at most once a minute rather than on every request.

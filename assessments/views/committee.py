@@ -21,6 +21,7 @@ from assessments.filters import CaseQueueFilter
 from assessments.models import Assessment, Decision, SSCMeeting
 from assessments.remediation import StepPlan
 from assessments.triage import facts_for, suggest
+from assessments.views.referral_panel import case_referrals_context
 from notifications import selectors
 from notifications import services as intake
 from notifications.forms import RequestInformationForm
@@ -303,6 +304,7 @@ class CaseView(CommitteeMixin, TemplateView):
             can_view_communications=allows(user, "notifications.view_communications_log", case),
             **size_and_srp_context(user, case, outlook, kwargs),
             age=working_days_since(case.submitted_at) if case.submitted_at else None,
+            **case_referrals_context(user, notification=case, form=kwargs.get("referral_form")),
         )
         return context
 
@@ -562,6 +564,7 @@ class CommitteeAssessmentView(CommitteeMixin, TemplateView):
             history=ssc.assessment_history(assessment),
             today=timezone.localdate(),
             **ssc.systems_in_scope(assessment),
+            **case_referrals_context(user, assessment=assessment, form=kwargs.get("referral_form")),
         )
         return context
 
