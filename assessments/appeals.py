@@ -511,7 +511,7 @@ def get_appealed_decision(user, *, notification_pk=None, assessment_pk=None):
     if notification_pk is not None:
         decided = (
             Decision.objects.select_related("notification__organisation", "meeting")
-            .filter(notification_id=notification_pk)
+            .filter(notification__pk=notification_pk)
             .first()
         )
     else:
@@ -519,7 +519,7 @@ def get_appealed_decision(user, *, notification_pk=None, assessment_pk=None):
             AssessmentDecision.objects.select_related(
                 "assessment__organisation", "assessment__notification", "meeting"
             )
-            .filter(assessment_id=assessment_pk)
+            .filter(assessment__pk=assessment_pk)
             .first()
         )
     if decided is None or not allows(

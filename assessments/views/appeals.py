@@ -32,7 +32,11 @@ class ReferCaseView(committee.CommitteeMixin, View):
 
     def post(self, request, pk):
         case = ssc.get_case(request.user, pk)
-        form = forms.ReferralForm(request.POST, grounds=appeals.referral_grounds(notification=case))
+        grounds = appeals.referral_grounds(notification=case)
+        if not grounds:
+            messages.error(request, NO_GROUND)
+            return redirect("assessments:case", pk=pk)
+        form = forms.ReferralForm(request.POST, grounds=grounds)
         if form.is_valid():
             try:
                 appeals.refer_to_panel(
@@ -60,9 +64,11 @@ class ReferAssessmentView(committee.CommitteeMixin, View):
 
     def post(self, request, pk):
         assessment = ssc.get_committee_assessment(request.user, pk)
-        form = forms.ReferralForm(
-            request.POST, grounds=appeals.referral_grounds(assessment=assessment)
-        )
+        grounds = appeals.referral_grounds(assessment=assessment)
+        if not grounds:
+            messages.error(request, NO_GROUND)
+            return redirect("assessments:committee_assessment", pk=pk)
+        form = forms.ReferralForm(request.POST, grounds=grounds)
         if form.is_valid():
             try:
                 appeals.refer_to_panel(
@@ -87,6 +93,11 @@ class ReferAssessmentView(committee.CommitteeMixin, View):
         )
 
 
+NO_GROUND = (
+    "Nothing was referred: no ground for a referral to the Panel applies to this case (a late "
+    "notice, a system employed before notice or before the decision, or an assessment outcome "
+    "of Deferred or Rejected)."
+)
 REFERRED = (
     "Referred to the SEC Panel. The User has been told; SECAS records the Panel's outcome "
     "on the referral's page."
