@@ -472,8 +472,9 @@ def _tell_the_user(appeal: Appeal, template: str, *, by: User | None) -> None:
 
 
 def _tell_the_committee(appeal: Appeal, template: str) -> None:
-    """SECAS on its appeal page; the acting chair on the committee's page of the case."""
-    notification = appeal.notification
+    """SECAS on its appeal page; the acting chair on the committee's page of the case (an
+    assessment's, for its outcome: logged with the organisation, not the notification)."""
+    notification = appeal.decision.notification if appeal.decision_id else None
     if appeal.decision_id:
         case_url = portal_link("assessments:case", appeal.decision.notification_id)
     else:
