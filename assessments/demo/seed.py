@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_fsm_log.models import StateLog
 
 from assessments.demo import scenarios
+from assessments.demo.appeals import seed_referral_and_appeal
 from assessments.demo.meetings import CURRENT, NEXT, PAST_1, seed_conflict, seed_meetings
 from assessments.demo.people import (
     ACCOUNTS,
@@ -150,6 +151,7 @@ class DemoSeed:
         seed_conflict(self.people, self.orgs["northwind"], self.meetings, self.created)
         self.seed_notifications()
         self.seed_register_lifecycle()
+        seed_referral_and_appeal(self.people, self.created)
         self.seed_annual_reviews()
         seed_two_factor(self.people, self.created)
         return self.created

@@ -414,3 +414,14 @@ def test_the_demo_shows_a_follow_up_in_progress_after_a_deferral_weeks_ago(seede
     home = client.get(reverse("organisation_home", args=[organisation.pk])).content.decode()
     assert "Not approved" in home
     assert f"due by {follow_up.due_date:%d/%m/%Y}" in home
+
+
+def test_the_demo_has_an_open_referral_of_a_late_notice_and_an_appeal_under_consideration(
+    seeded,
+):
+    from assessments.models import Appeal, AppealState, PanelReferral
+
+    referral = PanelReferral.objects.get()
+    assert referral.is_open
+    assert referral.notification.is_late
+    assert Appeal.objects.get().state == AppealState.UNDER_CONSIDERATION
