@@ -47,7 +47,7 @@ from users.security import record_event
 def referral_grounds(*, notification: Notification | None = None, assessment=None) -> list[str]:
     """The grounds on which this case may be referred: only those that apply to it."""
     if notification is not None:
-        grounds = []
+        grounds: list[str] = []
         if notification.is_late:
             grounds.append(ReferralGround.LATE_NOTICE)
         system = notification.user_system
@@ -217,7 +217,7 @@ def record_referral_outcome(
 
 def _tell_the_user_of_referral(referral: PanelReferral, *, template: str) -> None:
     notification = referral.notification or (
-        referral.assessment.notification if referral.assessment_id else None
+        referral.assessment.notification if referral.assessment is not None else None
     )
     queue_email(
         kind=template,
@@ -445,11 +445,10 @@ def record_document_download(
 
 
 def _appeal_context(appeal: Appeal) -> dict:
-    decided = appeal.decision or appeal.assessment_decision
     return {
         "appeal": appeal,
         "decision_label": appeal.decision_label,
-        "decided_on": local_date(decided.decided_at),
+        "decided_on": local_date(appeal.decided.decided_at),
         "documents": appeal.documents.count(),
     }
 
@@ -474,13 +473,13 @@ def _tell_the_user(appeal: Appeal, template: str, *, by: User | None) -> None:
 def _tell_the_committee(appeal: Appeal, template: str) -> None:
     """SECAS on its appeal page; the acting chair on the committee's page of the case (an
     assessment's, for its outcome: logged with the organisation, not the notification)."""
-    notification = appeal.decision.notification if appeal.decision_id else None
-    if appeal.decision_id:
-        case_url = portal_link("assessments:case", appeal.decision.notification_id)
+    decided = appeal.decided
+    if isinstance(decided, Decision):
+        notification: Notification | None = decided.notification
+        case_url = portal_link("assessments:case", decided.notification_id)
     else:
-        case_url = portal_link(
-            "assessments:committee_assessment", appeal.assessment_decision.assessment_id
-        )
+        notification = None
+        case_url = portal_link("assessments:committee_assessment", decided.assessment_id)
     secas = secas_mailbox()
     readers = recipients_for(template, notification=notification, organisation=appeal.organisation)
     for reader in readers:
@@ -509,6 +508,7 @@ APPEALABLE_SHOWN = 20
 def get_appealed_decision(user, *, notification_pk=None, assessment_pk=None):
     """The decision on a notification, or an assessment's outcome, for its organisation's
     people (who may see their appeals); 404 for anyone else and for a case not yet decided."""
+    decided: Decision | AssessmentDecision | None
     if notification_pk is not None:
         decided = (
             Decision.objects.select_related("notification__organisation", "meeting")
@@ -596,7 +596,8 @@ def decisions_open_to_appeal(organisation, today: date | None = None) -> list:
         .select_related("assessment")
         .order_by("-decided_at")[:APPEALABLE_SHOWN]
     )
-    return [d for d in [*decisions, *outcomes] if today <= d.appeal_closes_on]
+    both: list[Decision | AssessmentDecision] = [*decisions, *outcomes]
+    return [decided for decided in both if today <= decided.appeal_closes_on]
 
 
 def get_own_appeal(user, pk) -> Appeal:

@@ -1315,6 +1315,11 @@ class Appeal(ConcurrentTransitionMixin, models.Model):
         return self.state in OPEN_APPEAL_STATES
 
     @property
+    def decided(self) -> "Decision | AssessmentDecision":
+        """The decision appealed against, whichever kind it is."""
+        return self.decision or cast(AssessmentDecision, self.assessment_decision)
+
+    @property
     def is_upheld(self) -> bool:
         return self.state == AppealState.UPHELD
 

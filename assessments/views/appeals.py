@@ -253,7 +253,7 @@ class OrganisationAppealsView(LoginRequiredMixin, TemplateView):
 
 
 def appeal_page_context(appeal, **extra) -> dict:
-    decided = appeal.decision or appeal.assessment_decision
+    decided = appeal.decided
     return {
         "appeal": appeal,
         "decided": decided,
