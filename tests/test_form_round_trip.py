@@ -25,7 +25,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import Assessment
+from assessments.models import Assessment, ReferralGround
 from notifications.models import (
     DeliveryModel,
     Notification,
@@ -71,6 +71,8 @@ def constructor_kwargs(form_class, data) -> dict:
     kwargs = {}
     if "organisation" in parameters:
         kwargs["organisation"] = data["organisation"]
+    if "grounds" in parameters:  # a referral offers the grounds that apply to its case
+        kwargs["grounds"] = list(ReferralGround.values)
     return kwargs
 
 
