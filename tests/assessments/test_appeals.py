@@ -313,6 +313,7 @@ def test_the_user_lodges_an_appeal_through_the_page_with_a_document(client, deci
     # Downloaded as an attachment, and logged.
     download = client.get(reverse("assessments:appeal_document", args=[document.pk]))
     assert download["Content-Disposition"].startswith("attachment")
+    assert b"".join(download.streaming_content) == PDF_BYTES
     assert AppealDocumentDownload.objects.filter(user=submitter).count() == 1
     # The page now says it was appealed; a stale second post is told who appealed first.
     again = page(
