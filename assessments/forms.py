@@ -9,6 +9,7 @@ from assessments import selectors
 from assessments.follow_up import FollowUpPlan
 from assessments.models import (
     AnnualReviewFlagChange,
+    Appeal,
     Assessment,
     AssessmentDecision,
     AssessmentKind,
@@ -17,7 +18,9 @@ from assessments.models import (
     MeetingConflict,
     MeetingPapers,
     OutcomeProposal,
+    PanelReferral,
     Recommendation,
+    ReferralGround,
     RemediationStep,
     SSCMeeting,
 )
@@ -155,16 +158,18 @@ RESPONSE_DUE_HELP = "The User is emailed that the report is on the portal and it
 DOCUMENT_SLOTS = 3  # files sent with one step; the first is required
 
 
-def document_forms(data=None, files=None, *, slots: int = DOCUMENT_SLOTS) -> list[AttachmentForm]:
+def document_forms(
+    data=None, files=None, *, slots: int = DOCUMENT_SLOTS, first_required: bool = True
+) -> list[AttachmentForm]:
     """One checked-upload form per slot, with a notification file's checks (type by content,
-    size limit, safe name) and its TLP marking; the first slot is required."""
+    size limit, safe name) and its TLP marking; the first slot is required unless told."""
     return [
         AttachmentForm(
             data,
             files,
             prefix=f"file{slot}",
-            empty_permitted=slot > 1,
-            use_required_attribute=slot == 1,
+            empty_permitted=slot > 1 or not first_required,
+            use_required_attribute=slot == 1 and first_required,
         )
         for slot in range(1, slots + 1)
     ]
@@ -879,3 +884,98 @@ class PanelReportForm(forms.Form):
                 f"The last day must come after the first day ({start:%d/%m/%Y}).",
             )
         return cleaned
+
+
+# --- Referral to the SEC Panel, and appeals ---------------------------------------------------
+
+
+class ReferralForm(IdsOfItsOwn, forms.Form):
+    """Refer a case to the SEC Panel: only the grounds that apply to it are offered."""
+
+    id_prefix = "referral"
+
+    ground = forms.ChoiceField(
+        label="Ground for the referral",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Please choose the ground on which the case is referred.",
+            "invalid_choice": "That ground does not apply to this case: choose one offered.",
+        },
+    )
+    reason = CleanCharField(
+        label="Reason for the referral",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limit_of(PanelReferral, "reason"),
+        help_text="What the Panel should consider. The User is told of the referral, with this.",
+        error_messages={"required": "Please give the reason for the referral: the Panel reads it."},
+    )
+
+    def __init__(self, *args, grounds: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ground"].choices = [(g, ReferralGround(g).label) for g in grounds]
+
+
+class ReferralOutcomeForm(IdsOfItsOwn, forms.Form):
+    id_prefix = "referral_outcome"
+
+    outcome = CleanCharField(
+        label="The Panel's outcome",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=limit_of(PanelReferral, "outcome"),
+        help_text="As the Panel's minutes record it. The User is emailed this.",
+        error_messages={"required": "Please write the Panel's outcome."},
+    )
+    panel_meeting_date = SensibleDateField(
+        label="Panel meeting date", widget=DATE_WIDGET, error_messages=DATE_ERRORS
+    )
+
+
+class AppealForm(forms.Form):
+    grounds = CleanCharField(
+        label="Your reasons for the appeal",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=limit_of(Appeal, "grounds"),
+        help_text="Why the decision should change: what the SSC did not consider, or got wrong.",
+        error_messages={"required": "Please give your reasons for the appeal."},
+    )
+
+
+def appeal_document_forms(data=None, files=None) -> list[AttachmentForm]:
+    """Supporting documents for an appeal: up to three, none required."""
+    return document_forms(data, files, first_required=False)
+
+
+class AppealOutcomeForm(IdsOfItsOwn, forms.Form):
+    id_prefix = "appeal_outcome"
+
+    upheld = forms.TypedChoiceField(
+        label="The Panel's outcome",
+        choices=[
+            ("True", "Upheld: the case returns to the SSC to reconsider"),
+            ("False", "Dismissed: the decision stands"),
+        ],
+        coerce=lambda value: str(value) == "True",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Please say whether the Panel upheld or dismissed the appeal."},
+    )
+    reasons = CleanCharField(
+        label="The Panel's reasons",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=limit_of(Appeal, "outcome_reasons"),
+        help_text="The User is emailed these.",
+        error_messages={"required": "Please give the Panel's reasons for the outcome."},
+    )
+    panel_meeting_date = SensibleDateField(
+        label="Panel meeting date", widget=DATE_WIDGET, error_messages=DATE_ERRORS
+    )
+
+
+class WithdrawAppealForm(IdsOfItsOwn, forms.Form):
+    id_prefix = "withdraw_appeal"
+
+    reason = CleanCharField(
+        label="Why are you withdrawing the appeal?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=limit_of(Appeal, "withdrawal_reason"),
+        error_messages={"required": "Please say why the appeal is withdrawn."},
+    )

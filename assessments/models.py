@@ -22,6 +22,7 @@ from notifications.models import (
     TLPMarking,
     UserSystem,
 )
+from notifications.workdays import add_working_days, local_date
 from sscportal.fields import PlainCharField, PlainTextField
 from users.models import Organisation, PartyCategory, PartySize
 from users.policy import allows, fsm_permission
@@ -284,6 +285,15 @@ class Decision(models.Model):
     @property
     def committee_sentence(self) -> str:
         return f"The Security Sub-Committee decided {self.how_decided}"
+
+    @property
+    def appeal_closes_on(self) -> date:
+        """The last day the User may appeal this decision."""
+        return appeal_closes_on(self.decided_at)
+
+    @property
+    def is_open_to_appeal(self) -> bool:
+        return timezone.localdate() <= self.appeal_closes_on
 
 
 class Deferral(models.Model):
@@ -815,6 +825,15 @@ class AssessmentDecision(models.Model):
     @property
     def differs_from_proposal(self) -> bool:
         return self.status != self.proposed_status
+
+    @property
+    def appeal_closes_on(self) -> date:
+        """The last day the User may appeal this decision."""
+        return appeal_closes_on(self.decided_at)
+
+    @property
+    def is_open_to_appeal(self) -> bool:
+        return timezone.localdate() <= self.appeal_closes_on
 
 
 class DocumentKind(models.TextChoices):
@@ -1380,3 +1399,260 @@ class PanelReport(models.Model):
     @property
     def is_scheduled(self) -> bool:
         return self.generated_by_id is None
+
+
+# --- Issue 14 part 8: referral to the SEC Panel, and appeals -----------------------------------
+
+
+def appeal_closes_on(decided_at) -> date:
+    """The last day to appeal: APPEAL_WINDOW_WORKING_DAYS SEC working days after the day the
+    decision was recorded (the day its letter went out)."""
+    return add_working_days(local_date(decided_at), settings.APPEAL_WINDOW_WORKING_DAYS)
+
+
+class ReferralGround(models.TextChoices):
+    """Why a case goes to the SEC Panel: a compliance matter, or an assessment not approved."""
+
+    LATE_NOTICE = "late_notice", "Late notice (go-live on or before the day it was submitted)"
+    EMPLOYED_BEFORE_NOTICE = "employed_before_notice", "System employed before it was notified"
+    EMPLOYED_BEFORE_DECISION = (
+        "employed_before_decision",
+        "System employed before the SSC's decision",
+    )
+    NOT_APPROVED = "not_approved", "Assessment outcome Deferred or Rejected"
+
+
+class PanelReferral(models.Model):
+    """A case referred to the SEC Panel by SECAS or the committee, and the Panel's outcome as
+    SECAS records it. The case is a notification or an assessment, never both."""
+
+    organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="panel_referrals")
+    notification = models.ForeignKey(
+        Notification, models.PROTECT, null=True, blank=True, related_name="panel_referrals"
+    )
+    assessment = models.ForeignKey(
+        "Assessment", models.PROTECT, null=True, blank=True, related_name="panel_referrals"
+    )
+    ground = models.CharField(max_length=30, choices=ReferralGround.choices)
+    reason = PlainTextField("reason for the referral", max_length=5000)
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="panel_referrals_made"
+    )
+    referred_at = models.DateTimeField(default=timezone.now)
+    outcome = PlainTextField("the Panel's outcome", max_length=5000, blank=True)
+    panel_meeting_date = models.DateField(null=True, blank=True)
+    outcome_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome_recorded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-referred_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(notification__isnull=False, assessment__isnull=True)
+                | Q(notification__isnull=True, assessment__isnull=False),
+                name="panel_referral_one_case",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="panel_referral_has_reason"),
+            # The Panel's outcome comes whole: its text, its meeting date, who recorded it.
+            models.CheckConstraint(
+                condition=Q(outcome_recorded_at__isnull=True, panel_meeting_date__isnull=True)
+                | (
+                    Q(outcome_recorded_at__isnull=False, panel_meeting_date__isnull=False)
+                    & ~Q(outcome="")
+                ),
+                name="panel_referral_outcome_whole",
+            ),
+            # One open referral per case and ground.
+            models.UniqueConstraint(
+                fields=["notification", "ground"],
+                condition=Q(outcome_recorded_at__isnull=True, notification__isnull=False),
+                name="panel_referral_one_open_per_notification_ground",
+            ),
+            models.UniqueConstraint(
+                fields=["assessment", "ground"],
+                condition=Q(outcome_recorded_at__isnull=True, assessment__isnull=False),
+                name="panel_referral_one_open_per_assessment_ground",
+            ),
+        ]
+        # SECAS's list: open first, latest first.
+        indexes = [
+            models.Index(fields=["outcome_recorded_at", "-referred_at"], name="panel_referral_list")
+        ]
+
+    def __str__(self):
+        return f"Referral of {self.case_reference} to the SEC Panel: {self.get_ground_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome_recorded_at is None
+
+    @property
+    def case_reference(self) -> str:
+        if self.notification_id:
+            return self.notification.reference
+        return str(self.assessment)
+
+
+class AppealState(models.TextChoices):
+    LODGED = "lodged", "Lodged"
+    UNDER_CONSIDERATION = "under_consideration", "Under consideration"
+    UPHELD = "upheld", "Upheld"
+    DISMISSED = "dismissed", "Dismissed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+OPEN_APPEAL_STATES = (AppealState.LODGED, AppealState.UNDER_CONSIDERATION)
+
+
+class Appeal(ConcurrentTransitionMixin, models.Model):
+    """A User's appeal against a decision: the SSC's on a notification, or an assessment's
+    outcome. One per decision (the database says so); heard by the Panel, recorded by SECAS."""
+
+    organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="appeals")
+    decision = models.OneToOneField(
+        Decision, models.PROTECT, null=True, blank=True, related_name="appeal"
+    )
+    assessment_decision = models.OneToOneField(
+        AssessmentDecision, models.PROTECT, null=True, blank=True, related_name="appeal"
+    )
+    state = FSMField(
+        default=AppealState.LODGED,
+        choices=AppealState.choices,
+        protected=True,
+        db_index=True,
+        max_length=30,
+    )
+    grounds = PlainTextField("reasons for the appeal", max_length=10_000)
+    lodged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="appeals_lodged"
+    )
+    lodged_at = models.DateTimeField(default=timezone.now)
+    outcome_reasons = PlainTextField("reasons for the outcome", max_length=5000, blank=True)
+    panel_meeting_date = models.DateField(
+        null=True, blank=True, help_text="The Panel meeting that heard the appeal."
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = PlainTextField(max_length=2000, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-lodged_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision__isnull=False, assessment_decision__isnull=True)
+                | Q(decision__isnull=True, assessment_decision__isnull=False),
+                name="appeal_one_decision",
+            ),
+            models.CheckConstraint(condition=~Q(grounds=""), name="appeal_has_grounds"),
+        ]
+        indexes = [models.Index(fields=["closed_at", "-lodged_at"], name="appeal_list")]
+
+    def __str__(self):
+        return f"Appeal by {self.organisation} against {self.decision_label}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_APPEAL_STATES
+
+    @property
+    def decided(self) -> "Decision | AssessmentDecision":
+        """The decision appealed against, whichever kind it is."""
+        return self.decision or cast(AssessmentDecision, self.assessment_decision)
+
+    @property
+    def is_upheld(self) -> bool:
+        return self.state == AppealState.UPHELD
+
+    @property
+    def decision_label(self) -> str:
+        if self.decision_id:
+            return f"the SSC's decision on {self.decision.notification.reference}"
+        return f"the outcome of {self.assessment_decision.assessment}"
+
+    @property
+    def notification(self) -> Notification | None:
+        """The case the decision was on, if any (an assessment may follow a notification)."""
+        if self.decision_id:
+            return self.decision.notification
+        return self.assessment_decision.assessment.notification
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=AppealState.LODGED,
+        target=AppealState.UNDER_CONSIDERATION,
+        permission=fsm_permission("assessments.manage_appeals"),
+    )
+    def start_consideration(self, *, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=AppealState.UNDER_CONSIDERATION,
+        target=AppealState.UPHELD,
+        permission=fsm_permission("assessments.manage_appeals"),
+    )
+    def uphold(self, *, reasons, panel_meeting_date, by=None, description=None):
+        self._record_outcome(reasons, panel_meeting_date)
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=AppealState.UNDER_CONSIDERATION,
+        target=AppealState.DISMISSED,
+        permission=fsm_permission("assessments.manage_appeals"),
+    )
+    def dismiss(self, *, reasons, panel_meeting_date, by=None, description=None):
+        self._record_outcome(reasons, panel_meeting_date)
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=list(OPEN_APPEAL_STATES),
+        target=AppealState.WITHDRAWN,
+        permission=fsm_permission("assessments.withdraw_appeal"),
+    )
+    def withdraw(self, *, reason, by=None, description=None):
+        self.withdrawal_reason = reason
+        self.closed_at = timezone.now()
+
+    def _record_outcome(self, reasons: str, panel_meeting_date: date) -> None:
+        self.outcome_reasons = reasons
+        self.panel_meeting_date = panel_meeting_date
+        self.decided_at = self.closed_at = timezone.now()
+
+
+class AppealDocument(StoredFile):
+    """A document supporting an appeal, checked and marked like a case's attachments."""
+
+    appeal = models.ForeignKey(Appeal, models.PROTECT, related_name="documents")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="appeal_documents_uploaded"
+    )
+
+    class Meta(StoredFile.Meta):
+        ordering = ["uploaded_at", "pk"]
+
+
+class AppealDocumentDownload(models.Model):
+    """Who downloaded which appeal document, and when."""
+
+    document = models.ForeignKey(AppealDocument, models.PROTECT, related_name="downloads")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="appeal_document_downloads"
+    )
+    downloaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-downloaded_at"]
+
+    def __str__(self):
+        when = timezone.localtime(self.downloaded_at)
+        return f"{self.document} by {self.user} at {when:%d/%m/%Y %H:%M}"

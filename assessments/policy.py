@@ -144,3 +144,18 @@ def acts_as_chair_for(user, obj) -> bool:
 # Chair's action: the acting chair decides a case alone when its go-live comes before the next
 # meeting (the service and the page ask about the dates).
 rules.add_perm("assessments.take_chairs_action", decides_for_the_ssc & acts_as_chair_for)
+
+# --- Referral to the SEC Panel, and appeals (issue 14 part 8) --------------------------------
+# SECAS, or the committee (an SSC member who decides, without a conflict), refers a case.
+rules.add_perm("assessments.refer_to_panel", manages_assessments | decides_for_the_ssc)
+# Referrals are read where the case is read: SECAS and SSC members without a conflict.
+rules.add_perm("assessments.view_referrals", on_committee_side & ~conflicted_with)
+# The Panel's outcome of a referral, and of an appeal, is recorded by SECAS.
+rules.add_perm("assessments.record_panel_outcome", manages_assessments)
+# A User's submitters appeal its decisions, and may withdraw an appeal still open.
+rules.add_perm("assessments.lodge_appeal", submits_for)
+rules.add_perm("assessments.withdraw_appeal", submits_for)
+# An appeal and its documents: the organisation's people, and SECAS.
+rules.add_perm("assessments.view_appeal", prepares_for | on_secas_side)
+# SECAS takes an appeal to the Panel and records what the Panel decided.
+rules.add_perm("assessments.manage_appeals", manages_assessments)

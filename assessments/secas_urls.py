@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import chair, history, panel_reports, secas
+from assessments.views import appeals, chair, history, panel_reports, secas
 
 app_name = "secas"
 
@@ -67,5 +67,24 @@ urlpatterns = [
         "secas/organisations/<int:organisation_pk>/communications/",
         secas.CommunicationsView.as_view(),
         name="organisation_communications",
+    ),
+    path("secas/appeals/", appeals.AppealListView.as_view(), name="appeals"),
+    path("secas/appeals/<int:pk>/", appeals.SecasAppealView.as_view(), name="appeal"),
+    path(
+        "secas/appeals/<int:pk>/consider/",
+        appeals.ConsiderAppealView.as_view(),
+        name="appeal_consider",
+    ),
+    path(
+        "secas/appeals/<int:pk>/outcome/",
+        appeals.AppealOutcomeView.as_view(),
+        name="appeal_outcome",
+    ),
+    path("secas/referrals/", appeals.ReferralListView.as_view(), name="referrals"),
+    path("secas/referrals/<int:pk>/", appeals.ReferralView.as_view(), name="referral"),
+    path(
+        "secas/referrals/<int:pk>/outcome/",
+        appeals.ReferralOutcomeView.as_view(),
+        name="referral_outcome",
     ),
 ]

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from assessments import views
-from assessments.views import committee, own_assessment, papers, remediation, systems
+from assessments.views import appeals, committee, own_assessment, papers, remediation, systems
 
 app_name = "assessments"
 
@@ -175,5 +175,36 @@ urlpatterns = [
         "ssc/meetings/<int:pk>/papers/downloads/",
         papers.PapersDownloadsView.as_view(),
         name="papers_downloads",
+    ),
+    # Referral to the SEC Panel, and appeals (issue 14 part 8).
+    path("ssc/cases/<int:pk>/refer/", appeals.ReferCaseView.as_view(), name="refer_case"),
+    path(
+        "ssc/assessments/<int:pk>/refer/",
+        appeals.ReferAssessmentView.as_view(),
+        name="refer_assessment",
+    ),
+    path(
+        "notifications/<int:pk>/appeal/",
+        appeals.LodgeAppealView.as_view(on="notification"),
+        name="appeal_notification_decision",
+    ),
+    path(
+        "assessments/<int:pk>/appeal/",
+        appeals.LodgeAppealView.as_view(on="assessment"),
+        name="appeal_assessment_decision",
+    ),
+    path(
+        "organisations/<int:pk>/appeals/",
+        appeals.OrganisationAppealsView.as_view(),
+        name="organisation_appeals",
+    ),
+    path("appeals/<int:pk>/", appeals.AppealView.as_view(), name="appeal"),
+    path(
+        "appeals/<int:pk>/withdraw/", appeals.WithdrawAppealView.as_view(), name="appeal_withdraw"
+    ),
+    path(
+        "appeals/documents/<int:pk>/",
+        appeals.AppealDocumentView.as_view(),
+        name="appeal_document",
     ),
 ]

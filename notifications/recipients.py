@@ -196,6 +196,15 @@ AUDIENCES: dict[str, tuple[Audience, ...]] = {
     "panel_report": (_secas,),
     # The acting chair decided alone: SECAS and the other members, before the next meeting.
     "chairs_action_taken": (_secas, _other_members),
+    # Referral to the SEC Panel: the User is told it was referred, and the Panel's outcome.
+    "panel_referral_made": (_case_contacts, _organisation_people),
+    "panel_referral_outcome": (_case_contacts, _organisation_people),
+    # An appeal: the person lodging it and the organisation get a receipt and, later, the
+    # outcome; SECAS and the acting chair hear it was lodged, and when it is upheld.
+    "appeal_lodged": (_the_person_acting, _case_contacts, _organisation_people),
+    "appeal_outcome": (_case_contacts, _organisation_people),
+    "appeal_lodged_committee": (_secas, _acting_chair),
+    "appeal_upheld_committee": (_secas, _acting_chair),
 }
 
 

@@ -229,6 +229,9 @@ PANEL_REPORT_PERIOD_MONTHS = env_int("PANEL_REPORT_PERIOD_MONTHS", 3)
 if PANEL_REPORT_PERIOD_MONTHS not in (1, 2, 3, 4, 6, 12):
     raise ImproperlyConfigured("PANEL_REPORT_PERIOD_MONTHS must be 1, 2, 3, 4, 6 or 12.")
 
+# A User may appeal a decision within this many SEC working days of it (assumed).
+APPEAL_WINDOW_WORKING_DAYS = env_int("APPEAL_WINDOW_WORKING_DAYS", 20)
+
 # Sessions end after this many seconds without activity: users.middleware.IdleTimeoutMiddleware
 # renews them, writing at most once a minute rather than on every request.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)

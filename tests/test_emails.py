@@ -12,7 +12,7 @@ from django.conf import settings
 from django.test.signals import template_rendered
 from django.utils import timezone
 
-from assessments import papers, remediation
+from assessments import appeals, papers, remediation
 from assessments import services as committee
 from assessments.models import Assessment, Reminder
 from assessments.panel_report import generate_scheduled_report
@@ -163,6 +163,21 @@ def everything(rendered, organisation, other_organisation, preparer, submitter, 
             assessment_due_date=START + datetime.timedelta(days=90),
         )
         take_to_the_end(required.assessment, secas, status="deferred", submitter=submitter)
+        # The User appeals the Deferred outcome; the Panel upholds it.
+        appeal = appeals.lodge_appeal(
+            by=submitter,
+            grounds="Our response answered every finding.",
+            documents=[checked_upload("appeal.pdf")],
+            assessment_decision=required.assessment.decision,
+        )
+        appeals.start_consideration(appeal=appeal, by=secas)
+        appeals.record_appeal_outcome(
+            appeal=appeal,
+            by=secas,
+            upheld=True,
+            reasons="The SSC should read the response again.",
+            panel_meeting_date=START,
+        )
         # No assessment needed; a late notice; a withdrawal; an annual review completed.
         decided = submit(organisation, preparer, submitter)
         committee.start_review(
@@ -189,7 +204,17 @@ def everything(rendered, organisation, other_organisation, preparer, submitter, 
             rationale="Assessed with its SRP; it goes live before the meeting.",
             meeting=next_meeting,
         )
-        submit(organisation, preparer, submitter, planned_go_live_date=START)
+        late = submit(organisation, preparer, submitter, planned_go_live_date=START)
+        # A late notice referred to the SEC Panel, and the Panel's outcome.
+        referral = appeals.refer_to_panel(
+            by=secas, notification=late, ground="late_notice", reason="Live on the day of notice."
+        )
+        appeals.record_referral_outcome(
+            referral=referral,
+            by=secas,
+            outcome="Noted; a reminder of G8.",
+            panel_meeting_date=START,
+        )
         withdrawn = submit(organisation, preparer, submitter)
         committee.start_review(
             notification=withdrawn, by=secas, rapporteur=rapporteur, meeting=meeting

@@ -25,7 +25,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import AgendaItem, Assessment, SSCMeeting
+from assessments.models import AgendaItem, Assessment, ReferralGround, SSCMeeting
 from notifications.models import (
     DeliveryModel,
     Notification,
@@ -79,6 +79,8 @@ def constructor_kwargs(form_class, data) -> dict:
             SSCMeeting.objects.filter(date__lte=timezone.localdate()).first()
             or factories.SSCMeetingFactory()
         )
+    if "grounds" in parameters:  # a referral offers the grounds that apply to its case
+        kwargs["grounds"] = list(ReferralGround.values)
     return kwargs
 
 

@@ -28,6 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django_fsm import has_transition_perm
 
+from assessments import appeals
 from assessments.filters import CaseQueueFilter
 from assessments.models import (
     Assessment,
@@ -46,6 +47,7 @@ from sscportal.mail.models import OutboundEmail
 from tests import factories
 from tests.assessments import journey
 from tests.assessments.journey import report_received
+from tests.assessments.test_lifecycle import checked_upload
 from tests.uploads import PDF_BYTES, upload
 from users.filters import AuditTrailFilter
 from users.models import CalendarFeed, Membership, SecurityEvent, User
@@ -284,6 +286,33 @@ PAGES = {
     "secas:organisation_communications": Page(
         "get", "organisation_pk_comms", "assessments.view_secas_pages"
     ),
+    # Referral to the SEC Panel: from the committee's case and assessment pages (the service
+    # asks who may refer); SECAS's list and the page where it records the Panel's outcome.
+    "assessments:refer_case": Page("post", "case", REVIEWERS, ok=302),
+    "assessments:refer_assessment": Page(
+        "post", "decided_assessment", "assessments.view_committee_assessment"
+    ),
+    "secas:referrals": Page("get", None, "assessments.view_secas_pages"),
+    "secas:referral": Page("get", "referral", "assessments.view_secas_pages"),
+    "secas:referral_outcome": Page("post", "referral", "assessments.view_secas_pages"),
+    # Appeals: the organisation's people see the appeal page of a decision (its submitters
+    # lodge, the service refusing the others), their appeals and documents; SECAS its own pages.
+    "assessments:appeal_notification_decision": Page(
+        "get", "decided", "assessments.view_own_assessment"
+    ),
+    "assessments:appeal_assessment_decision": Page(
+        "get", "decided_assessment", "assessments.view_own_assessment"
+    ),
+    "assessments:organisation_appeals": Page(
+        "get", "organisation", "assessments.view_organisation_home"
+    ),
+    "assessments:appeal": Page("get", "appeal", "assessments.view_own_assessment"),
+    "assessments:appeal_withdraw": Page("post", "appeal", "assessments.view_own_assessment"),
+    "assessments:appeal_document": Page("get", "appeal_document", "assessments.view_appeal"),
+    "secas:appeals": Page("get", None, "assessments.view_secas_pages"),
+    "secas:appeal": Page("get", "appeal", "assessments.view_secas_pages"),
+    "secas:appeal_consider": Page("post", "appeal", "assessments.view_secas_pages", ok=302),
+    "secas:appeal_outcome": Page("post", "appeal", "assessments.view_secas_pages"),
 }
 
 # The admin site's own pages (a model's pages are worked out from its ModelAdmin below):
@@ -451,6 +480,15 @@ def world(
     papers_version = publish_papers(meeting=meeting, by=secas)
     case_paper = papers_version.case_papers.get(notification=case)
     panel_report = generate_report(period=previous_period(timezone.localdate()), by=secas)
+    appeal = appeals.lodge_appeal(
+        by=submitter,
+        grounds="The SSC did not read our report.",
+        documents=[checked_upload("appeal.pdf")],
+        decision=decided.decision,
+    )
+    referral = appeals.refer_to_panel(
+        by=secas, assessment=decided_assessment, ground="not_approved", reason="Deferred."
+    )
     people = {
         PREPARER: preparer,
         SUBMITTER: submitter,
@@ -500,6 +538,9 @@ def world(
         "report": ({"pk": report.pk}, report_in),
         "remediation_step": ({"pk": step.pk}, step),
         "remediation_evidence": ({"pk": evidence.pk}, step),
+        "appeal": ({"pk": appeal.pk}, appeal),
+        "appeal_document": ({"pk": appeal.documents.get().pk}, appeal),
+        "referral": ({"pk": referral.pk}, referral),
         "notification_pk": ({"notification_pk": case.pk}, case),
         "invitation": ({"pk": invitation.pk}, invitation),
         "admin_view_on_site": (

@@ -39,6 +39,8 @@ SYSTEM_WRITTEN = {
     "assessments.AssessmentDocument.content_type",
     "assessments.StepEvidence.original_name",
     "assessments.StepEvidence.content_type",
+    "assessments.AppealDocument.original_name",
+    "assessments.AppealDocument.content_type",
     "mail.OutboundEmail.kind",
     "mail.OutboundEmail.subject",
     "mail.OutboundEmail.body_text",

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_fsm_log.models import StateLog
 
 from assessments.demo import scenarios
+from assessments.demo.appeals import seed_referral_and_appeal
 from assessments.demo.committee_decisions import seed_committee_decisions
 from assessments.demo.deferral import seed_deferral
 from assessments.demo.meetings import CURRENT, NEXT, PAST_1, seed_conflict, seed_meetings
@@ -156,6 +157,7 @@ class DemoSeed:
         seed_deferral(self)
         seed_papers(self.people, self.meetings, self.created)
         self.seed_register_lifecycle()
+        seed_referral_and_appeal(self.people, self.created)
         self.seed_annual_reviews()
         seed_panel_report(self.today, self.created)
         # After the annual reviews: a decision with no assessment scopes the system into one.

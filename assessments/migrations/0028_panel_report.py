@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assessments", "0026_recommendations_and_papers"),
+        ("assessments", "0027_panel_referrals_and_appeals"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -25,6 +25,7 @@ from assessments.papers import awaiting_recommendation
 from assessments.remediation import StepPlan
 from assessments.triage import facts_for, suggest
 from assessments.views.papers_context import papers_context, recommendation_context
+from assessments.views.referral_panel import case_referrals_context
 from notifications import selectors
 from notifications import services as intake
 from notifications.forms import RequestInformationForm
@@ -336,6 +337,7 @@ class CaseView(CommitteeMixin, TemplateView):
             **size_and_srp_context(user, case, outlook, kwargs),
             **recommendation_context(user, case, kwargs),
             age=working_days_since(case.submitted_at) if case.submitted_at else None,
+            **case_referrals_context(user, notification=case, form=kwargs.get("referral_form")),
         )
         return context
 
@@ -825,6 +827,7 @@ class CommitteeAssessmentView(CommitteeMixin, TemplateView):
             history=ssc.assessment_history(assessment),
             today=timezone.localdate(),
             **ssc.systems_in_scope(assessment),
+            **case_referrals_context(user, assessment=assessment, form=kwargs.get("referral_form")),
         )
         return context
 

@@ -449,3 +449,14 @@ def test_the_last_quarter_has_a_report_to_the_panel(seeded):
     last = previous_period(timezone.localdate())
     assert (report.period_start, report.period_end) == (last.start, last.end)
     assert report.is_scheduled
+
+
+def test_the_demo_has_an_open_referral_of_a_late_notice_and_an_appeal_under_consideration(
+    seeded,
+):
+    from assessments.models import Appeal, AppealState, PanelReferral
+
+    referral = PanelReferral.objects.get()
+    assert referral.is_open
+    assert referral.notification.is_late
+    assert Appeal.objects.get().state == AppealState.UNDER_CONSIDERATION
