@@ -98,7 +98,7 @@ def recommendation_due_by(today: date) -> date:
 
 def awaiting_recommendation(cases: NotificationQuerySet, today: date) -> NotificationQuerySet:
     """Undecided cases on the agenda of a meeting that is near, with no recommendation."""
-    near = AgendaItem.objects.filter(
+    near = AgendaItem.objects.to_decide().filter(
         notification=OuterRef("pk"),
         meeting__date__gte=today,
         meeting__date__lte=recommendation_due_by(today),
@@ -166,9 +166,11 @@ def _case_paper_html(case: Notification, *, meeting: SSCMeeting, reference: str,
 
 
 def draft_papers(meeting: SSCMeeting) -> list[PaperDraft]:
-    """Every case on the meeting's agenda, numbered in agenda order, as it reads now."""
+    """Every case on the meeting's agenda, numbered in agenda order, as it reads now (a case
+    deferred to a later meeting goes in that meeting's papers)."""
     items = (
-        meeting.agenda_items.select_related(
+        meeting.agenda_items.to_decide()
+        .select_related(
             "notification__organisation",
             "notification__provider",
             "notification__user_system",

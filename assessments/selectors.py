@@ -533,7 +533,8 @@ def meeting_to_decide(case: Notification, *, today: date | None = None) -> SSCMe
     next ordinary or extraordinary meeting after today; None when none is booked."""
     today = today or timezone.localdate()
     item = (
-        AgendaItem.objects.filter(notification=case, meeting__date__gte=today)
+        AgendaItem.objects.to_decide()
+        .filter(notification=case, meeting__date__gte=today)
         .exclude(meeting__kind=SSCMeeting.Kind.WRITTEN)
         .select_related("meeting")
         .order_by("meeting__date", "meeting__pk")
