@@ -17,6 +17,8 @@ from assessments.models import (
     OutcomeProposal,
     RemediationStep,
     SSCMeeting,
+    WrittenProcedure,
+    WrittenProcedureReply,
 )
 from notifications.forms import AttachmentForm, SensibleDateField
 from notifications.models import AssuranceStatus, SrpCoverage, UserSystem
@@ -56,12 +58,13 @@ def upcoming_meetings():
 
 
 def recent_meetings_held(*, months: int = 6):
-    """Meetings held in the last few months, newest first: where a decision is recorded."""
+    """Meetings held in the last few months, newest first: where a decision is recorded (a
+    decision by correspondence is recorded only by the written procedure that carried)."""
     today = timezone.localdate()
     return capped(
-        SSCMeeting.objects.filter(
-            date__lte=today, date__gte=today - relativedelta(months=months)
-        ).order_by("-date"),
+        SSCMeeting.objects.filter(date__lte=today, date__gte=today - relativedelta(months=months))
+        .exclude(kind=SSCMeeting.Kind.WRITTEN)
+        .order_by("-date"),
         MEETING_CHOICES_LIMIT,
     )
 
@@ -634,4 +637,45 @@ class SrpCoverageForm(forms.Form):
         max_length=limit_of(UserSystem, "srp_coverage_note"),
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Name the SRP's assessment report and the section that shows it.",
+    )
+
+
+class OpenWrittenProcedureForm(CaseDecisionForm):
+    """The proposal put to the members by correspondence: the decide form without a meeting."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "written_%s")
+        super().__init__(*args, **kwargs)
+        del self.fields["meeting"]
+        del self.fields["next"]
+        self.fields["outcome"].label = "Proposed outcome"
+        self.fields["rationale"].label = "Proposed rationale"
+        self.fields["rationale"].help_text = (
+            "The reasons put to the members. If the procedure carries, they are the decision's "
+            "rationale and are sent to the User in the decision letter."
+        )
+
+
+class WrittenProcedureReplyForm(forms.Form):
+    answer = forms.ChoiceField(
+        label="Your reply",
+        choices=WrittenProcedureReply.Answer.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Please choose agree, disagree or abstain."},
+    )
+    comment = CleanCharField(
+        label="Comment",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limit_of(WrittenProcedureReply, "comment"),
+        required=False,
+        help_text="Optional. Seen by SECAS and the other members, never by the User.",
+    )
+
+
+class WithdrawWrittenProcedureForm(forms.Form):
+    reason = CleanCharField(
+        label="Reason for withdrawing",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=limit_of(WrittenProcedure, "close_reason") - 200,
+        error_messages={"required": "Please say why the written procedure is withdrawn."},
     )

@@ -34,6 +34,7 @@ from assessments.models import (
     MeetingConflict,
     OutcomeProposal,
     SSCMeeting,
+    WrittenProcedure,
     annual_review_due_date,
 )
 from assessments.remediation import create_remediation_plan
@@ -123,21 +124,35 @@ def _already_decided_message(notification: Notification) -> str:
     )
 
 
+
+
 def check_decision_meeting(
-    meeting: SSCMeeting | None, *, organisation: Organisation, subject: str = "this case"
+    meeting: SSCMeeting | None,
+    *,
+    organisation: Organisation,
+    subject: str = "this case",
+    route: str = Decision.Route.MEETING,
 ) -> None:
     """The SSC decides at a meeting that has taken place and is quorate for the organisation
-    (members with a conflict do not count), unless it decides by correspondence. Notification
+    (members with a conflict do not count). A decision by correspondence is a written procedure
+    that carried, whose replies are its attendance: the same quorum holds. Notification
     decisions and assessment outcomes both ask this."""
     if meeting is None:
         raise TransitionRefused("Please choose the SSC meeting at which the decision was taken.")
+    if (meeting.kind == SSCMeeting.Kind.WRITTEN) != (route == Decision.Route.WRITTEN_PROCEDURE):
+        raise TransitionRefused(
+            f"The decision on {subject} cannot be recorded against a decision by correspondence: "
+            "the SSC decides by correspondence only through a written procedure, which SECAS "
+            "opens from the case page and which records the decision itself when it carries. "
+            "Record it against the meeting at which it was taken."
+        )
     if meeting.date > timezone.localdate():
         raise TransitionRefused(
             f"The meeting of {meeting.date:%d/%m/%Y} has not taken place yet: record the "
             "decision against the meeting at which it was taken."
         )
     quorum = meeting.quorum_for(organisation)
-    if meeting.kind != SSCMeeting.Kind.WRITTEN and not quorum.is_quorate:
+    if not quorum.is_quorate:
         raise TransitionRefused(
             f"The meeting of {meeting.date:%d/%m/%Y} is not quorate for {subject}: "
             f"{quorum.voting} of the {quorum.needed} members needed are recorded as attending "
@@ -157,26 +172,20 @@ def decide(
     assessment_scope: str = "",
     assessment_due_date: date | None = None,
     assessment_counts_as_annual_review: bool = False,
+    route: str = Decision.Route.MEETING,
 ) -> Decision:
     """Record the SSC's decision with its rationale and meeting; open the assessment it requires
     (reason G8.13, of the type and scope the SSC chose, counting as the annual review only when
-    the SSC said so)."""
+    the SSC said so). A written procedure still open on the case closes as withdrawn."""
     rationale = (rationale or "").strip()
     if not rationale:
         raise TransitionRefused("A decision needs a written rationale.")
-    check_decision_meeting(meeting, organisation=notification.organisation)
-    if outcome == Decision.Outcome.ASSESSMENT_REQUIRED:
-        if assessment_due_date is None:
-            raise TransitionRefused("Please give the date by which the assessment is due.")
-        if assessment_due_date <= timezone.localdate():
-            raise TransitionRefused("The assessment due date must be after today.")
-        if assessment_kind not in AssessmentKind.values:
-            raise TransitionRefused("Please choose the type of assessment: FUSA, VUSA or USSA.")
-        transition_name = "decide_assessment_required"
-    elif outcome == Decision.Outcome.NO_ASSESSMENT:
-        transition_name = "decide_no_assessment"
-    else:
-        raise TransitionRefused("Please choose one of the two outcomes.")
+    check_decision_meeting(meeting, organisation=notification.organisation, route=route)
+    transition_name = check_proposed_outcome(
+        outcome=outcome,
+        assessment_kind=assessment_kind,
+        assessment_due_date=assessment_due_date,
+    )
 
     with transaction.atomic():
         locked = lock_notification(notification)
@@ -190,9 +199,12 @@ def decide(
             outcome=outcome,
             rationale=rationale,
             meeting=meeting,
+            route=route,
             decided_by=by,
             decided_at=cast(datetime, locked.decided_at),  # the decide transitions stamp it
         )
+        if route != Decision.Route.WRITTEN_PROCEDURE:
+            _withdraw_open_procedure(locked, decision)
         # A decided change reaches the register, whichever outcome: the User may proceed.
         apply_change(notification=locked, by=by)
         if outcome == Decision.Outcome.ASSESSMENT_REQUIRED:
@@ -218,6 +230,37 @@ def decide(
             f"{decision.get_outcome_display()}",
         )
     return decision
+
+
+def check_proposed_outcome(
+    *, outcome: str, assessment_kind: str = "", assessment_due_date: date | None = None
+) -> str:
+    """The outcome is one of the two, and "assessment required" says its type and a due date
+    after today; returns the case's transition that records it."""
+    if outcome == Decision.Outcome.ASSESSMENT_REQUIRED:
+        if assessment_due_date is None:
+            raise TransitionRefused("Please give the date by which the assessment is due.")
+        if assessment_due_date <= timezone.localdate():
+            raise TransitionRefused("The assessment due date must be after today.")
+        if assessment_kind not in AssessmentKind.values:
+            raise TransitionRefused("Please choose the type of assessment: FUSA, VUSA or USSA.")
+        return "decide_assessment_required"
+    if outcome == Decision.Outcome.NO_ASSESSMENT:
+        return "decide_no_assessment"
+    raise TransitionRefused("Please choose one of the two outcomes.")
+
+
+def _withdraw_open_procedure(notification: Notification, decision: Decision) -> None:
+    """The case was decided another way: its open written procedure has nothing left to ask."""
+    WrittenProcedure.objects.filter(
+        notification=notification, state=WrittenProcedure.State.OPEN
+    ).update(
+        state=WrittenProcedure.State.WITHDRAWN,
+        closed_at=timezone.now(),
+        close_reason=f"{notification.reference} was decided another way "
+        f"({in_sentence(decision.get_route_display())}, {decision.meeting}): "
+        f"{in_sentence(decision.get_outcome_display())}.",
+    )
 
 
 def queue_decision_letter(decision: Decision) -> None:

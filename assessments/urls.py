@@ -1,7 +1,7 @@
 from django.urls import path
 
 from assessments import views
-from assessments.views import committee, own_assessment, remediation, systems
+from assessments.views import committee, own_assessment, remediation, systems, written
 
 app_name = "assessments"
 
@@ -21,6 +21,31 @@ urlpatterns = [
         name="request_information",
     ),
     path("ssc/cases/<int:pk>/decide/", views.DecideView.as_view(), name="decide"),
+    path(
+        "ssc/cases/<int:pk>/written-procedure/",
+        written.OpenWrittenProcedureView.as_view(),
+        name="open_written_procedure",
+    ),
+    path(
+        "ssc/written-procedures/<int:pk>/",
+        written.WrittenProcedureView.as_view(),
+        name="written_procedure",
+    ),
+    path(
+        "ssc/written-procedures/<int:pk>/reply/",
+        written.ReplyView.as_view(),
+        name="written_procedure_reply",
+    ),
+    path(
+        "ssc/written-procedures/<int:pk>/withdraw/",
+        written.WithdrawView.as_view(),
+        name="written_procedure_withdraw",
+    ),
+    path(
+        "ssc/written-procedures/<int:pk>/close/",
+        written.SettleView.as_view(),
+        name="written_procedure_close",
+    ),
     path(
         "ssc/cases/<int:pk>/non-compliance/",
         views.ConfirmNonComplianceView.as_view(),

@@ -119,6 +119,15 @@ def acting_chair(organisation) -> list[Recipient]:
     return [committee_member(person)] if person is not None else []
 
 
+def members_without_conflict(notification) -> list[Recipient]:
+    """The SSC members who may decide the case: those without a conflict with its organisation."""
+    return [
+        committee_member(member)
+        for member in selectors.ssc_members()
+        if allows(member, "notifications.decide", notification)
+    ]
+
+
 def _secas(notification, organisation, by) -> list[Recipient]:
     return [secas_mailbox()]
 
@@ -137,6 +146,10 @@ def _organisation_people(notification, organisation, by) -> list[Recipient]:
 
 def _acting_chair(notification, organisation, by) -> list[Recipient]:
     return acting_chair(organisation or notification.organisation)
+
+
+def _members_without_conflict(notification, organisation, by) -> list[Recipient]:
+    return members_without_conflict(notification)
 
 
 def _the_person_acting(notification, organisation, by) -> list[Recipient]:
@@ -171,6 +184,10 @@ AUDIENCES: dict[str, tuple[Audience, ...]] = {
     # sees the risk (the User hears in its decision letter).
     "follow_up_opened_secas": (_secas,),
     "follow_up_opened_chair": (_acting_chair,),
+    # A written procedure asks every member who may decide the case; one that did not carry
+    # goes to the next meeting, which SECAS, the rapporteur and the acting chair prepare.
+    "written_procedure_opened": (_members_without_conflict,),
+    "written_procedure_not_carried": (_secas, _rapporteur, _acting_chair),
 }
 
 

@@ -15,10 +15,10 @@ from django.views import View
 from django.views.generic import TemplateView
 from django_fsm import has_transition_perm
 
-from assessments import documents, forms, services
+from assessments import documents, forms, services, written
 from assessments import selectors as ssc
 from assessments.filters import CaseQueueFilter
-from assessments.models import Assessment, Decision, SSCMeeting
+from assessments.models import Assessment, Decision, SSCMeeting, WrittenProcedure
 from assessments.remediation import StepPlan
 from assessments.triage import facts_for, suggest
 from notifications import selectors
@@ -140,6 +140,7 @@ class OrganisationHomeView(LoginRequiredMixin, TemplateView):
 
 CASES_PER_PAGE = 25
 OUTCOMES_PER_PAGE = 10
+WRITTEN_PROCEDURES_PER_PAGE = 10
 
 
 class CommitteeMixin(LoginRequiredMixin):
@@ -172,6 +173,7 @@ class DashboardView(CommitteeMixin, TemplateView):
         number = self.request.GET.get("page")
         page = CappedPaginator(queue.qs, CASES_PER_PAGE, page_number=number).get_page(number)
         # Per-row work is for the rows of this page only (working days, the next meeting).
+        written_status = written.open_status_by_case(page.object_list)
         rows = [
             {
                 "case": case,
@@ -180,11 +182,18 @@ class DashboardView(CommitteeMixin, TemplateView):
                     (item.meeting for item in case.upcoming_agenda_items),
                     None,
                 ),
+                "written": written_status.get(case.pk, ""),
             }
             for case in page.object_list
         ]
         outcomes = ssc.outcomes_awaiting_decision(user)
+        awaiting = Paginator(written.awaiting_reply(user), WRITTEN_PROCEDURES_PER_PAGE).get_page(
+            self.request.GET.get("written_page")
+        )
         context.update(
+            written_page=awaiting,
+            written_rows=written.status_lines(awaiting.object_list),
+            written_query=query_without(self.request, "written_page"),
             outcomes_page=Paginator(outcomes, OUTCOMES_PER_PAGE).get_page(
                 self.request.GET.get("outcomes_page")
             ),
@@ -263,7 +272,7 @@ class CaseView(CommitteeMixin, TemplateView):
         available = {t.name for t in case.get_available_user_state_transitions(user)}
         decision = (
             Decision.objects.filter(notification=case)
-            .select_related("decided_by", "meeting")
+            .select_related("decided_by", "meeting", "written_procedure")
             .first()
         )
         context.update(
@@ -292,6 +301,7 @@ class CaseView(CommitteeMixin, TemplateView):
             can_triage="start_review" in available,
             can_request_information="request_information" in available,
             can_decide=may_decide_case(case, user),
+            **written_procedure_context(user, case, kwargs),
             triage_form=kwargs.get("triage_form") or forms.TriageForm(organisation=organisation),
             information_form=kwargs.get("information_form") or RequestInformationForm(),
             decision_form=kwargs.get("decision_form") or forms.CaseDecisionForm(),
@@ -305,6 +315,25 @@ class CaseView(CommitteeMixin, TemplateView):
             age=working_days_since(case.submitted_at) if case.submitted_at else None,
         )
         return context
+
+
+def written_procedure_context(user, case, kwargs) -> dict:
+    """The case page's written procedure panel: the open one's clock, SECAS's form to open one."""
+    procedure = written.open_procedure_for(case)
+    under_review = case.state == NotificationState.UNDER_REVIEW
+    return {
+        "written_procedure": procedure,
+        "written_procedure_status": written.status_line(procedure) if procedure else "",
+        "past_written_procedures": case.written_procedures.exclude(
+            state=WrittenProcedure.State.OPEN
+        ).order_by("-opened_at")[:5],
+        "can_open_written_procedure": under_review
+        and procedure is None
+        and allows(user, "assessments.open_written_procedure", case),
+        "written_procedure_form": kwargs.get("written_procedure_form")
+        or forms.OpenWrittenProcedureForm(),
+        "written_procedure_working_days": settings.WRITTEN_PROCEDURE_WORKING_DAYS,
+    }
 
 
 def size_and_srp_context(user, case, outlook, kwargs) -> dict:
