@@ -47,6 +47,7 @@ from assessments.demo.register import (
     seed_providers,
 )
 from assessments.demo.scenarios import AssessmentPlan
+from assessments.demo.written_procedure import seed_written_procedure
 from assessments.follow_up import FollowUpPlan, default_due_date
 from assessments.models import (
     Assessment,
@@ -151,6 +152,7 @@ class DemoSeed:
         self.seed_notifications()
         self.seed_register_lifecycle()
         self.seed_annual_reviews()
+        seed_written_procedure(self)
         seed_two_factor(self.people, self.created)
         return self.created
 
