@@ -493,12 +493,15 @@ def written_procedure_replies(today: date, people: Recipients) -> list[Due]:
                         f"Proposed outcome: {procedure.get_outcome_display()}.",
                         f"Replies so far: {len(replied)} of {len(members)} members "
                         f"(quorum {procedure.quorum}).",
+                        "Reply on the written procedure's page: "
+                        + portal_link("assessments:written_procedure", procedure.pk),
                     ],
                     action=(
-                        "Reply on the written procedure's page: agree, disagree or abstain. "
-                        "Without enough replies the case waits for the next SSC meeting."
+                        "Read the case, then reply on the written procedure's page: agree, "
+                        "disagree or abstain. Without enough replies the case waits for the "
+                        "next SSC meeting."
                     ),
-                    url=portal_link("assessments:written_procedure", procedure.pk),
+                    url=case_url(case),
                     organisation=case.organisation,
                     notification=case,
                 )

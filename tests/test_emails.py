@@ -12,7 +12,7 @@ from django.conf import settings
 from django.test.signals import template_rendered
 from django.utils import timezone
 
-from assessments import remediation
+from assessments import remediation, written
 from assessments import services as committee
 from assessments.models import Assessment, Reminder
 from assessments.remediation import StepPlan
@@ -239,6 +239,23 @@ def everything(rendered, organisation, other_organisation, preparer, submitter, 
             cio_name="Assure CIO Ltd",
             fieldwork_start_date=RUN,
             fieldwork_end_date=RUN + datetime.timedelta(days=3),
+        )
+        # A written procedure that nobody answers: the run on RUN finds it closed, not carried.
+        unanswered = submit(organisation, preparer, submitter)
+        committee.start_review(
+            notification=unanswered, by=secas, rapporteur=rapporteur, meeting=meeting
+        )
+        written.open_written_procedure(
+            notification=unanswered, by=secas, outcome="no_assessment", rationale="By its SRP."
+        )
+    # One closing 2 SEC working days after RUN: its members are reminded to reply.
+    with at(add_working_days(RUN, -3)):
+        # Also the next ordinary meeting, which the unanswered one's case goes to.
+        later = factories.SSCMeetingFactory(date=RUN + datetime.timedelta(days=14))
+        closing = submit(organisation, preparer, submitter)
+        committee.start_review(notification=closing, by=secas, rapporteur=rapporteur, meeting=later)
+        written.open_written_procedure(
+            notification=closing, by=secas, outcome="no_assessment", rationale="By its SRP."
         )
     with at(RUN - datetime.timedelta(days=20)):
         intake.request_information(
