@@ -124,8 +124,6 @@ def _already_decided_message(notification: Notification) -> str:
     )
 
 
-
-
 def check_decision_meeting(
     meeting: SSCMeeting | None,
     *,

@@ -169,7 +169,7 @@ def open_procedure_for(notification: Notification) -> WrittenProcedure | None:
 
 
 def status_line(procedure: WrittenProcedure, *, eligible: int | None = None) -> str:
-    """"Written procedure open until dd/mm/yyyy (n of m replies)", as the case page and the
+    """ "Written procedure open until dd/mm/yyyy (n of m replies)", as the case page and the
     queue show it."""
     if eligible is None:
         eligible = tally(procedure).eligible
@@ -435,9 +435,7 @@ def _close(procedure: WrittenProcedure, state: str, reason: str) -> None:
     procedure.state = state
     procedure.closed_at = timezone.now()
     procedure.close_reason = reason
-    procedure.save(
-        update_fields=["state", "closed_at", "close_reason", "next_meeting", "decision"]
-    )
+    procedure.save(update_fields=["state", "closed_at", "close_reason", "next_meeting", "decision"])
 
 
 def _carry(procedure: WrittenProcedure, result: Tally) -> Decision:

@@ -3,75 +3,208 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import sscportal.fields
 from django.conf import settings
 from django.db import migrations, models
 
+import sscportal.fields
+
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0022_decision_route'),
-        ('notifications', '0016_size_triage'),
+        ("assessments", "0022_decision_route"),
+        ("notifications", "0016_size_triage"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WrittenProcedure',
+            name="WrittenProcedure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('outcome', models.CharField(choices=[('no_assessment', 'No assessment needed until the next annual review'), ('assessment_required', 'Assessment required under G8.13')], max_length=30, verbose_name='proposed outcome')),
-                ('rationale', sscportal.fields.PlainTextField(max_length=5000)),
-                ('assessment_kind', models.CharField(blank=True, choices=[('fusa', 'Full User Security Assessment (FUSA)'), ('vusa', 'Verification User Security Assessment (VUSA)'), ('ussa', 'User Security Self-Assessment (USSA)')], max_length=10, verbose_name='assessment type')),
-                ('assessment_scope', sscportal.fields.PlainTextField(blank=True, max_length=2000)),
-                ('assessment_due_date', models.DateField(blank=True, null=True)),
-                ('assessment_counts_as_annual_review', models.BooleanField(default=False)),
-                ('opened_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('closes_on', models.DateField(help_text='Replies are taken until the end of this day.')),
-                ('quorum', models.PositiveSmallIntegerField(help_text='The quorum when it was opened.', validators=[django.core.validators.MinValueValidator(1)])),
-                ('state', models.CharField(choices=[('open', 'Open'), ('carried', 'Carried'), ('not_carried', 'Not carried'), ('withdrawn', 'Withdrawn')], db_index=True, default='open', max_length=20)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('close_reason', sscportal.fields.PlainTextField(blank=True, max_length=2000)),
-                ('closed_by', models.ForeignKey(blank=True, help_text='Who withdrew it; empty when it closed by itself.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='written_procedures_closed', to=settings.AUTH_USER_MODEL)),
-                ('decision', models.OneToOneField(blank=True, help_text='The decision it carried.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='written_procedure', to='assessments.decision')),
-                ('next_meeting', models.ForeignKey(blank=True, help_text='The meeting the case went to when it did not carry.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='written_procedures_not_carried', to='assessments.sscmeeting')),
-                ('notification', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='written_procedures', to='notifications.notification')),
-                ('opened_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='written_procedures_opened', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("no_assessment", "No assessment needed until the next annual review"),
+                            ("assessment_required", "Assessment required under G8.13"),
+                        ],
+                        max_length=30,
+                        verbose_name="proposed outcome",
+                    ),
+                ),
+                ("rationale", sscportal.fields.PlainTextField(max_length=5000)),
+                (
+                    "assessment_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("fusa", "Full User Security Assessment (FUSA)"),
+                            ("vusa", "Verification User Security Assessment (VUSA)"),
+                            ("ussa", "User Security Self-Assessment (USSA)"),
+                        ],
+                        max_length=10,
+                        verbose_name="assessment type",
+                    ),
+                ),
+                ("assessment_scope", sscportal.fields.PlainTextField(blank=True, max_length=2000)),
+                ("assessment_due_date", models.DateField(blank=True, null=True)),
+                ("assessment_counts_as_annual_review", models.BooleanField(default=False)),
+                ("opened_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "closes_on",
+                    models.DateField(help_text="Replies are taken until the end of this day."),
+                ),
+                (
+                    "quorum",
+                    models.PositiveSmallIntegerField(
+                        help_text="The quorum when it was opened.",
+                        validators=[django.core.validators.MinValueValidator(1)],
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("carried", "Carried"),
+                            ("not_carried", "Not carried"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        db_index=True,
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("close_reason", sscportal.fields.PlainTextField(blank=True, max_length=2000)),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Who withdrew it; empty when it closed by itself.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="written_procedures_closed",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "decision",
+                    models.OneToOneField(
+                        blank=True,
+                        help_text="The decision it carried.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="written_procedure",
+                        to="assessments.decision",
+                    ),
+                ),
+                (
+                    "next_meeting",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The meeting the case went to when it did not carry.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="written_procedures_not_carried",
+                        to="assessments.sscmeeting",
+                    ),
+                ),
+                (
+                    "notification",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="written_procedures",
+                        to="notifications.notification",
+                    ),
+                ),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="written_procedures_opened",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-opened_at'],
+                "ordering": ["-opened_at"],
             },
         ),
         migrations.CreateModel(
-            name='WrittenProcedureReply',
+            name="WrittenProcedureReply",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('answer', models.CharField(choices=[('agree', 'Agree'), ('disagree', 'Disagree'), ('abstain', 'Abstain')], max_length=10)),
-                ('comment', sscportal.fields.PlainTextField(blank=True, max_length=2000)),
-                ('replied_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='written_procedure_replies', to=settings.AUTH_USER_MODEL)),
-                ('procedure', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='replies', to='assessments.writtenprocedure')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "answer",
+                    models.CharField(
+                        choices=[
+                            ("agree", "Agree"),
+                            ("disagree", "Disagree"),
+                            ("abstain", "Abstain"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("comment", sscportal.fields.PlainTextField(blank=True, max_length=2000)),
+                ("replied_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="written_procedure_replies",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "procedure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="replies",
+                        to="assessments.writtenprocedure",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'written procedure replies',
-                'ordering': ['replied_at'],
+                "verbose_name_plural": "written procedure replies",
+                "ordering": ["replied_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='writtenprocedure',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'open')), fields=('notification',), name='written_procedure_one_open_per_notification'),
+            model_name="writtenprocedure",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "open")),
+                fields=("notification",),
+                name="written_procedure_one_open_per_notification",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='writtenprocedure',
-            constraint=models.CheckConstraint(condition=models.Q(('rationale', ''), _negated=True), name='written_procedure_has_rationale'),
+            model_name="writtenprocedure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("rationale", ""), _negated=True),
+                name="written_procedure_has_rationale",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='writtenprocedure',
-            constraint=models.CheckConstraint(condition=models.Q(('quorum__gte', 1)), name='written_procedure_quorum_at_least_one'),
+            model_name="writtenprocedure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quorum__gte", 1)), name="written_procedure_quorum_at_least_one"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='writtenprocedurereply',
-            constraint=models.UniqueConstraint(fields=('procedure', 'member'), name='written_procedure_reply_once_per_member'),
+            model_name="writtenprocedurereply",
+            constraint=models.UniqueConstraint(
+                fields=("procedure", "member"), name="written_procedure_reply_once_per_member"
+            ),
         ),
     ]

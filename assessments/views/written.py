@@ -24,7 +24,9 @@ class OpenWrittenProcedureView(CaseActionView):
     def act(self, request):
         form = forms.OpenWrittenProcedureForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "No written procedure has been opened: please correct the form.")
+            messages.error(
+                request, "No written procedure has been opened: please correct the form."
+            )
             return self.render_case(written_procedure_form=form)
         data = dict(form.cleaned_data)
         if data["outcome"] != Decision.Outcome.ASSESSMENT_REQUIRED:

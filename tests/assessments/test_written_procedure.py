@@ -304,7 +304,7 @@ def test_a_meeting_decision_withdraws_it_and_a_later_reply_is_told(
     procedure = reload(procedure)
     assert procedure.state == State.WITHDRAWN
     assert "decided another way" in procedure.close_reason
-    with pytest.raises(TransitionRefused, match="was withdrawn .* decided another way"):
+    with pytest.raises(TransitionRefused, match=r"was withdrawn .* decided another way"):
         reply(procedure, members[2])
 
 
@@ -328,6 +328,7 @@ def test_the_queue_lists_what_a_member_still_has_to_answer(under_review, secas, 
     reply(procedure, members[1])
     assert not written.awaiting_reply(members[1]).exists()
     [(listed, status)] = written.status_lines(written.awaiting_reply(members[2]))
+    assert listed == procedure
     assert status == (
         f"Written procedure open until {procedure.closes_on:%d/%m/%Y} (1 of 5 replies)"
     )
@@ -336,9 +337,7 @@ def test_the_queue_lists_what_a_member_still_has_to_answer(under_review, secas, 
 # --- No decision by correspondence without a written procedure --------------------------------
 
 
-def test_a_decision_cannot_be_recorded_against_a_decision_by_correspondence(
-    under_review, members
-):
+def test_a_decision_cannot_be_recorded_against_a_decision_by_correspondence(under_review, members):
     correspondence = factories.SSCMeetingFactory(
         kind=SSCMeeting.Kind.WRITTEN, attendees=members, quorum=1
     )

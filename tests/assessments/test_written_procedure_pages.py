@@ -152,5 +152,6 @@ def test_secas_settles_an_expired_one_from_its_page(client, procedure, secas, ti
     action = reverse("assessments:written_procedure_close", args=[procedure.pk])
     form_data(client.get(url).content.decode(), action=action)
     text = page_text(client.post(action, follow=True))
-    assert "closed on" in text and "without carrying" in text
+    assert "closed on" in text
+    assert "without carrying" in text
     assert WrittenProcedure.objects.get().state == State.NOT_CARRIED
