@@ -234,6 +234,10 @@ class Decision(models.Model):
     def __str__(self):
         return f"{self.notification.reference}: {self.get_outcome_display()}"
 
+    @property
+    def is_by_written_procedure(self) -> bool:
+        return self.route == self.Route.WRITTEN_PROCEDURE
+
 
 class WrittenProcedure(models.Model):
     """A decision by correspondence: SECAS puts a proposed outcome to the members without a

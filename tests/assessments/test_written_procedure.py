@@ -146,7 +146,8 @@ def test_it_carries_on_the_reply_that_makes_it_certain(under_review, secas, memb
     assert decision.decided_by == members[2]
     under_review.refresh_from_db()
     assert under_review.state == NotificationState.NO_ASSESSMENT_NEEDED
-    assert OutboundEmail.objects.filter(kind="decision_letter").exists()
+    letter = OutboundEmail.objects.filter(kind="decision_letter").first()
+    assert "by written procedure (a decision by correspondence) concluded on" in letter.body_text
 
 
 def test_a_reply_after_it_carried_is_told_so(under_review, secas, members):
