@@ -549,6 +549,18 @@ class MeetingForm(forms.ModelForm):
         error_messages = {"date": DATE_ERRORS}
         field_classes = {"date": SensibleDateField}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A decision by correspondence is arranged by the written procedure that carries it.
+        self.fields["kind"].choices = [
+            choice for choice in self.fields["kind"].choices if choice[0] != SSCMeeting.Kind.WRITTEN
+        ]
+        self.fields[
+            "kind"
+        ].help_text = (
+            "To decide by correspondence, SECAS opens a written procedure from the case page."
+        )
+
 
 FORMER_MEMBER_NOTE = "has left the SSC: not counted towards the quorum"
 

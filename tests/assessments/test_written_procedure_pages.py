@@ -155,3 +155,10 @@ def test_secas_settles_an_expired_one_from_its_page(client, procedure, secas, ti
     assert "closed on" in text
     assert "without carrying" in text
     assert WrittenProcedure.objects.get().state == State.NOT_CARRIED
+
+
+def test_the_meetings_page_does_not_offer_a_decision_by_correspondence(client, secas):
+    client.force_login(secas)
+    page = page_text(client.get(reverse("assessments:meetings")))
+    assert "Decision by correspondence" not in page
+    assert "opens a written procedure from the case page" in page
