@@ -191,6 +191,10 @@ def awaiting_reply(user: User) -> QuerySet[WrittenProcedure]:
             state=State.OPEN,
             closes_on__gte=timezone.localdate(),
             notification__in=cases_visible_to(user),
+            notification__state__in=[
+                NotificationState.UNDER_REVIEW,
+                NotificationState.INFORMATION_REQUESTED,
+            ],
         )
         .exclude(notification__organisation_id__in=user.conflicted_organisation_ids)
         .exclude(replies__member=user)
@@ -251,6 +255,12 @@ def open_written_procedure(
     )
     required = outcome == Decision.Outcome.ASSESSMENT_REQUIRED
     today = timezone.localdate()
+    closes_on = closes_on_for(today)
+    if required and assessment_due_date is not None and assessment_due_date <= closes_on:
+        raise TransitionRefused(
+            f"The assessment due date must be after the written procedure closes "
+            f"({closes_on:%d/%m/%Y}): it is set when the procedure carries."
+        )
     with transaction.atomic():
         locked = lock_notification(notification)
         if locked.state != NotificationState.UNDER_REVIEW:
@@ -283,7 +293,7 @@ def open_written_procedure(
                         required and assessment_counts_as_annual_review
                     ),
                     opened_by=by,
-                    closes_on=closes_on_for(today),
+                    closes_on=closes_on,
                     quorum=default_quorum(),
                 )
         except IntegrityError as error:
@@ -348,7 +358,12 @@ def reply_to_written_procedure(
         result = tally(locked)
         # A question open to the User holds the decision back until it is answered.
         if result.is_certain and notification.state == NotificationState.UNDER_REVIEW:
-            _carry(locked, result)
+            try:
+                with transaction.atomic():
+                    _carry(locked, result)
+            except TransitionRefused:
+                # The reply stands; the procedure is settled at its close, which says why.
+                locked.refresh_from_db()
     return reply
 
 
@@ -400,7 +415,18 @@ def settle_written_procedure(
             return locked
         result = tally(locked)
         if result.carries and notification.state == NotificationState.UNDER_REVIEW:
-            _carry(locked, result)
+            try:
+                with transaction.atomic():
+                    _carry(locked, result)
+            except TransitionRefused as refusal:
+                locked.refresh_from_db()
+                _not_carried(
+                    locked,
+                    result,
+                    today,
+                    why=f"the replies carried it, but the decision could not be recorded: "
+                    f"{refusal}",
+                )
         elif result.carries:
             _not_carried(
                 locked,

@@ -101,6 +101,42 @@ def test_assessment_required_needs_its_type_and_due_date(under_review, secas, me
         open_procedure(under_review, secas, outcome=Decision.Outcome.ASSESSMENT_REQUIRED)
 
 
+def test_the_assessment_it_proposes_is_due_after_the_procedure_closes(under_review, secas, members):
+    closes_on = written.closes_on_for(timezone.localdate())
+    with pytest.raises(TransitionRefused, match="after the written procedure closes"):
+        open_procedure(
+            under_review,
+            secas,
+            outcome=Decision.Outcome.ASSESSMENT_REQUIRED,
+            assessment_kind="fusa",
+            assessment_due_date=closes_on,
+        )
+
+
+def test_a_carry_that_cannot_be_recorded_at_the_close_goes_to_the_meeting_saying_why(
+    under_review, secas, members, next_meeting
+):
+    closes_on = written.closes_on_for(timezone.localdate())
+    procedure = open_procedure(
+        under_review,
+        secas,
+        outcome=Decision.Outcome.ASSESSMENT_REQUIRED,
+        assessment_kind="fusa",
+        assessment_due_date=closes_on + datetime.timedelta(days=1),
+    )
+    for member, answer in zip(members[:3], ["agree", "agree", "abstain"], strict=True):
+        reply(procedure, member, answer)
+    # Settled late, after the proposed due date had passed: the decision cannot be recorded.
+    with time_machine.travel(closes_on + datetime.timedelta(days=3)):
+        written.close_expired_written_procedures()
+    procedure = reload(procedure)
+    assert procedure.state == State.NOT_CARRIED
+    assert "could not be recorded: The assessment due date must be after today" in (
+        procedure.close_reason
+    )
+    assert not Decision.objects.exists()
+
+
 def test_one_open_procedure_per_case_in_words_and_in_the_database(under_review, secas, members):
     first = open_procedure(under_review, secas)
     with pytest.raises(TransitionRefused, match="already open"):
