@@ -23,6 +23,8 @@ from assessments.models import (
     ReferralGround,
     RemediationStep,
     SSCMeeting,
+    WrittenProcedure,
+    WrittenProcedureReply,
 )
 from notifications.forms import DATE_WIDGET as ISO_DATE_WIDGET
 from notifications.forms import AttachmentForm, SensibleDateField
@@ -63,12 +65,13 @@ def upcoming_meetings():
 
 
 def recent_meetings_held(*, months: int = 6):
-    """Meetings held in the last few months, newest first: where a decision is recorded."""
+    """Meetings held in the last few months, newest first: where a decision is recorded (a
+    decision by correspondence is recorded only by the written procedure that carried)."""
     today = timezone.localdate()
     return capped(
-        SSCMeeting.objects.filter(
-            date__lte=today, date__gte=today - relativedelta(months=months)
-        ).order_by("-date"),
+        SSCMeeting.objects.filter(date__lte=today, date__gte=today - relativedelta(months=months))
+        .exclude(kind=SSCMeeting.Kind.WRITTEN)
+        .order_by("-date"),
         MEETING_CHOICES_LIMIT,
     )
 
@@ -729,6 +732,18 @@ class MeetingForm(forms.ModelForm):
         error_messages = {"date": DATE_ERRORS}
         field_classes = {"date": SensibleDateField}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A decision by correspondence is arranged by the written procedure that carries it.
+        self.fields["kind"].choices = [
+            choice for choice in self.fields["kind"].choices if choice[0] != SSCMeeting.Kind.WRITTEN
+        ]
+        self.fields[
+            "kind"
+        ].help_text = (
+            "To decide by correspondence, SECAS opens a written procedure from the case page."
+        )
+
 
 FORMER_MEMBER_NOTE = "has left the SSC: not counted towards the quorum"
 
@@ -978,4 +993,47 @@ class WithdrawAppealForm(IdsOfItsOwn, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=limit_of(Appeal, "withdrawal_reason"),
         error_messages={"required": "Please say why the appeal is withdrawn."},
+    )
+
+
+class OpenWrittenProcedureForm(CaseDecisionForm):
+    """The proposal put to the members by correspondence: the decide form without a meeting."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "written_%s")
+        super().__init__(*args, **kwargs)
+        del self.fields["meeting"]
+        del self.fields["next"]
+        # Dissent is the replies' to give, not the proposal's.
+        del self.fields["dissent"]
+        self.fields["outcome"].label = "Proposed outcome"
+        self.fields["rationale"].label = "Proposed rationale"
+        self.fields["rationale"].help_text = (
+            "The reasons put to the members. If the procedure carries, they are the decision's "
+            "rationale and are sent to the User in the decision letter."
+        )
+
+
+class WrittenProcedureReplyForm(forms.Form):
+    answer = forms.ChoiceField(
+        label="Your reply",
+        choices=WrittenProcedureReply.Answer.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Please choose agree, disagree or abstain."},
+    )
+    comment = CleanCharField(
+        label="Comment",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limit_of(WrittenProcedureReply, "comment"),
+        required=False,
+        help_text="Optional. Seen by SECAS and the other members, never by the User.",
+    )
+
+
+class WithdrawWrittenProcedureForm(forms.Form):
+    reason = CleanCharField(
+        label="Reason for withdrawing",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=limit_of(WrittenProcedure, "close_reason") - 200,
+        error_messages={"required": "Please say why the written procedure is withdrawn."},
     )

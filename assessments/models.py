@@ -279,12 +279,18 @@ class Decision(models.Model):
             )
         if self.route == self.Route.WRITTEN_PROCEDURE:
             # The written procedure's decisions stand against a meeting dated the close day.
-            return f"by written procedure closing on {meeting_date}"
+            return (
+                f"by written procedure (a decision by correspondence) concluded on {meeting_date}"
+            )
         return f"at its meeting of {meeting_date}"
 
     @property
     def committee_sentence(self) -> str:
         return f"The Security Sub-Committee decided {self.how_decided}"
+
+    @property
+    def is_by_written_procedure(self) -> bool:
+        return self.route == self.Route.WRITTEN_PROCEDURE
 
     @property
     def appeal_closes_on(self) -> date:
@@ -329,6 +335,123 @@ class Deferral(models.Model):
             f"{self.notification.reference} deferred from {self.from_meeting.date:%d/%m/%Y} "
             f"to {self.to_meeting.date:%d/%m/%Y}"
         )
+
+
+class WrittenProcedure(models.Model):
+    """A decision by correspondence: SECAS puts a proposed outcome to the members without a
+    conflict; it carries only when the replies reach the quorum and a majority of them agree."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        CARRIED = "carried", "Carried"
+        NOT_CARRIED = "not_carried", "Not carried"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    notification = models.ForeignKey(
+        Notification, models.PROTECT, related_name="written_procedures"
+    )
+    outcome = models.CharField("proposed outcome", max_length=30, choices=Decision.Outcome.choices)
+    rationale = PlainTextField(max_length=5000)
+    assessment_kind = models.CharField(
+        "assessment type", max_length=10, choices=AssessmentKind.choices, blank=True
+    )
+    assessment_scope = PlainTextField(max_length=2000, blank=True)
+    assessment_due_date = models.DateField(null=True, blank=True)
+    assessment_counts_as_annual_review = models.BooleanField(default=False)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="written_procedures_opened"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    closes_on = models.DateField(help_text="Replies are taken until the end of this day.")
+    quorum = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1)], help_text="The quorum when it was opened."
+    )
+    state = models.CharField(
+        max_length=20, choices=State.choices, default=State.OPEN, db_index=True
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="written_procedures_closed",
+        help_text="Who withdrew it; empty when it closed by itself.",
+    )
+    close_reason = PlainTextField(max_length=2000, blank=True)
+    decision = models.OneToOneField(
+        Decision,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="written_procedure",
+        help_text="The decision it carried.",
+    )
+    next_meeting = models.ForeignKey(
+        SSCMeeting,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="written_procedures_not_carried",
+        help_text="The meeting the case went to when it did not carry.",
+    )
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            # At most one open per case: two would ask the committee the same question twice.
+            models.UniqueConstraint(
+                fields=["notification"],
+                condition=Q(state="open"),
+                name="written_procedure_one_open_per_notification",
+            ),
+            models.CheckConstraint(
+                condition=~Q(rationale=""), name="written_procedure_has_rationale"
+            ),
+            models.CheckConstraint(
+                condition=Q(quorum__gte=1), name="written_procedure_quorum_at_least_one"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Written procedure on {self.notification.reference} ({self.get_state_display()})"
+
+    @property
+    def organisation(self) -> Organisation:
+        return self.notification.organisation
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN
+
+
+class WrittenProcedureReply(models.Model):
+    """One member's answer to a written procedure, given once."""
+
+    class Answer(models.TextChoices):
+        AGREE = "agree", "Agree"
+        DISAGREE = "disagree", "Disagree"
+        ABSTAIN = "abstain", "Abstain"
+
+    procedure = models.ForeignKey(WrittenProcedure, models.PROTECT, related_name="replies")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="written_procedure_replies"
+    )
+    answer = models.CharField(max_length=10, choices=Answer.choices)
+    comment = PlainTextField(max_length=2000, blank=True)
+    replied_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["replied_at"]
+        verbose_name_plural = "written procedure replies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["procedure", "member"], name="written_procedure_reply_once_per_member"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.member}: {self.get_answer_display()}"
 
 
 class AssessmentState(models.TextChoices):

@@ -24,17 +24,19 @@ rules.add_perm("assessments.view_secas_pages", on_secas_side)
 # An organisation's own home page: its people only (committee accounts use the case pages).
 rules.add_perm("assessments.view_organisation_home", prepares_for)
 
-rules.add_perm(
-    "assessments.manage_meetings",
-    is_secas & holds_model_permission("assessments.change_sscmeeting"),
-)
+manages_meetings = is_secas & holds_model_permission("assessments.change_sscmeeting")
+rules.add_perm("assessments.manage_meetings", manages_meetings)
 # Deferring a case to a later meeting: an SSC member who could decide it, or SECAS recording what
 # the meeting decided; never anyone with a conflict with the organisation (object: a case).
 rules.add_perm(
-    "assessments.defer_case",
-    (decides_for_the_ssc | (is_secas & holds_model_permission("assessments.change_sscmeeting")))
-    & ~conflicted_with,
+    "assessments.defer_case", (decides_for_the_ssc | manages_meetings) & ~conflicted_with
 )
+# A written procedure (decision by correspondence): SECAS opens, withdraws and settles it, as it
+# runs meetings; the members who may decide the case reply; the committee side without a
+# conflict sees it (the object is a case or a procedure).
+rules.add_perm("assessments.open_written_procedure", manages_meetings)
+rules.add_perm("assessments.reply_written_procedure", decides_for_the_ssc)
+rules.add_perm("assessments.view_written_procedure", on_committee_side & ~conflicted_with)
 # Who may attend a meeting as a member, and count towards a case's quorum (object: a case or
 # an organisation; without one, attendance in general).
 rules.add_perm("assessments.attend_meeting", is_ssc_member)

@@ -26,10 +26,12 @@ from assessments.models import (
     Deferral,
     RemediationStep,
     Reminder,
+    WrittenProcedure,
 )
 from assessments.papers import awaiting_recommendation, recommendation_due_by
 from assessments.selectors import chair_alert, paused_working_days
 from assessments.services import next_annual_review
+from assessments.written import close_expired_written_procedures, eligible_members
 from notifications.models import (
     InformationRequest,
     Notification,
@@ -49,6 +51,7 @@ INFORMATION_DUE_WORKING_DAYS = 2
 ASSESSMENT_DUE_DAYS = (30, 7)
 RESPONSE_DUE_DAYS = 7
 REMEDIATION_STEP_DUE_DAYS = (14, 3)
+WRITTEN_PROCEDURE_REPLY_WORKING_DAYS = 2
 BATCH = 1000
 FOLLOW_UP_LINE = (
     "A follow-up assessment: the SSC's last outcome was Deferred or Rejected, and the systems "
@@ -506,6 +509,58 @@ def remediation_steps(today: date, people: Recipients) -> list[Due]:
     return found
 
 
+def written_procedure_replies(today: date, people: Recipients) -> list[Due]:
+    """Each member yet to reply to an open written procedure, 2 SEC working days before its
+    close (once per member per procedure)."""
+    beyond = add_working_days(today, WRITTEN_PROCEDURE_REPLY_WORKING_DAYS + 1)
+    procedures = (
+        WrittenProcedure.objects.filter(
+            state=WrittenProcedure.State.OPEN, closes_on__gte=today, closes_on__lt=beyond
+        )
+        .select_related("notification__organisation")
+        .prefetch_related("replies")
+    )
+    found = []
+    for procedure in procedures:
+        case = procedure.notification
+        replied = {reply.member_id for reply in procedure.replies.all()}
+        members = eligible_members(case)
+        for member in members:
+            if member.pk in replied:
+                continue
+            found.append(
+                Due(
+                    kind=Reminder.Kind.WRITTEN_PROCEDURE_REPLY,
+                    target=f"written_procedure:{procedure.pk}:member:{member.pk}",
+                    milestone=procedure.closes_on,
+                    step=WRITTEN_PROCEDURE_REPLY_WORKING_DAYS,
+                    to=[],
+                    committee=[member.email],
+                    headline=(
+                        f"The written procedure on {case.reference} ({case.organisation.name}) "
+                        f"closes at the end of {long_date(procedure.closes_on)}, and you have not "
+                        "replied."
+                    ),
+                    lines=[
+                        f"Proposed outcome: {procedure.get_outcome_display()}.",
+                        f"Replies so far: {len(replied)} of {len(members)} members "
+                        f"(quorum {procedure.quorum}).",
+                        "Reply on the written procedure's page: "
+                        + portal_link("assessments:written_procedure", procedure.pk),
+                    ],
+                    action=(
+                        "Read the case, then reply on the written procedure's page: agree, "
+                        "disagree or abstain. Without enough replies the case waits for the "
+                        "next SSC meeting."
+                    ),
+                    url=case_url(case),
+                    organisation=case.organisation,
+                    notification=case,
+                )
+            )
+    return found
+
+
 def late_cases(today: date, people: Recipients) -> list[Due]:
     cases = (
         Notification.objects.undecided()
@@ -588,6 +643,7 @@ def weekly_digest(today: date, people: Recipients, found: list[Due]) -> list[Due
     employed_early = UserSystem.objects.exclude(employed_early="").count()
     overdue_steps = RemediationStep.objects.overdue(today).count()
     follow_ups = open_assessments.filter(reason=AssessmentReason.FOLLOW_UP).count()
+    written = WrittenProcedure.objects.filter(state=WrittenProcedure.State.OPEN).count()
     alert = chair_alert(people.offices)
     return [
         Due(
@@ -602,6 +658,7 @@ def weekly_digest(today: date, people: Recipients, found: list[Due]) -> list[Due
                 f"Notifications awaiting a decision: {undecided} "
                 f"({awaiting_triage} awaiting triage, {late} notified late).",
                 f"Questions waiting for the User's answer: {open_questions}.",
+                f"Written procedures open (decisions by correspondence): {written}.",
                 f"Open assessments: {open_assessments.count()} ({overdue} overdue).",
                 f"Follow-up assessments open after Deferred or Rejected: {follow_ups}.",
                 f"User Systems employed before notice or before the SSC's decision: "
@@ -643,6 +700,7 @@ def find_due(today: date) -> list[Due]:
         *assessments_due(today, people),
         *assessment_responses(today, people),
         *remediation_steps(today, people),
+        *written_procedure_replies(today, people),
         *late_cases(today, people),
         *recommendations_due(today, people),
     ]
@@ -657,6 +715,8 @@ def send_reminders(*, today: date | None = None) -> dict[str, int]:
     run_id = uuid.uuid4()
     with transaction.atomic():
         open_missing_annual_reviews()
+    # Each settles in its own transaction: a procedure settled already is left alone.
+    close_expired_written_procedures(today)
     found = [due for due in find_due(today) if due.to or due.committee]
     with transaction.atomic():
         Reminder.objects.bulk_create(

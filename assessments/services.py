@@ -36,6 +36,7 @@ from assessments.models import (
     OutcomeProposal,
     Quorum,
     SSCMeeting,
+    WrittenProcedure,
     annual_review_due_date,
 )
 from assessments.remediation import create_remediation_plan
@@ -147,15 +148,24 @@ def check_decision_meeting(
     organisation: Organisation,
     subject: str = "this case",
     members_present=None,
+    route: str = Decision.Route.MEETING,
 ) -> list[User]:
     """The SSC decides at a meeting that has taken place and is quorate for the organisation
-    (members with a conflict do not count), unless it decides by correspondence. Notification
+    (members with a conflict do not count). A decision by correspondence is a written procedure
+    that carried, whose replies are its attendance: the same quorum holds. Notification
     decisions and assessment outcomes both ask this.
 
     The quorum counts the members present: those given (each an attendee without a conflict)
     or else every attendee without one. Returns them."""
     if meeting is None:
         raise TransitionRefused("Please choose the SSC meeting at which the decision was taken.")
+    if (meeting.kind == SSCMeeting.Kind.WRITTEN) != (route == Decision.Route.WRITTEN_PROCEDURE):
+        raise TransitionRefused(
+            f"The decision on {subject} cannot be recorded against a decision by correspondence: "
+            "the SSC decides by correspondence only through a written procedure, which SECAS "
+            "opens from the case page and which records the decision itself when it carries. "
+            "Record it against the meeting at which it was taken."
+        )
     if meeting.date > timezone.localdate():
         raise TransitionRefused(
             f"The meeting of {meeting.date:%d/%m/%Y} has not taken place yet: record the "
@@ -163,7 +173,7 @@ def check_decision_meeting(
         )
     present = _members_present(meeting, organisation, members_present)
     quorum = Quorum(voting=len(present), needed=meeting.quorum)
-    if meeting.kind != SSCMeeting.Kind.WRITTEN and not quorum.is_quorate:
+    if not quorum.is_quorate:
         where = "are recorded as attending" if members_present is None else "were chosen as present"
         raise TransitionRefused(
             f"The meeting of {meeting.date:%d/%m/%Y} is not quorate for {subject}: "
@@ -264,7 +274,9 @@ def decide(
     At a meeting, a member records it there or SECAS records it from the minutes (`minuted`);
     the members present (default: the attendees without a conflict) make the
     quorum. By chair's action the acting chair decides alone, and `meeting` is the next
-    meeting, where it is reported (and put on the agenda to be noted)."""
+    meeting, where it is reported (and put on the agenda to be noted). By written procedure,
+    `meeting` is the correspondence that carried. Any other route closes a written procedure
+    still open on the case as withdrawn."""
     rationale = (rationale or "").strip()
     dissent = (dissent or "").strip()
     if not rationale:
@@ -290,21 +302,14 @@ def decide(
                 "from the minutes."
             )
         present = check_decision_meeting(
-            meeting, organisation=organisation, members_present=members_present
+            meeting, organisation=organisation, members_present=members_present, route=route
         )
     meeting = cast(SSCMeeting, meeting)
-    if outcome == Decision.Outcome.ASSESSMENT_REQUIRED:
-        if assessment_due_date is None:
-            raise TransitionRefused("Please give the date by which the assessment is due.")
-        if assessment_due_date <= timezone.localdate():
-            raise TransitionRefused("The assessment due date must be after today.")
-        if assessment_kind not in AssessmentKind.values:
-            raise TransitionRefused("Please choose the type of assessment: FUSA, VUSA or USSA.")
-        transition_name = "decide_assessment_required"
-    elif outcome == Decision.Outcome.NO_ASSESSMENT:
-        transition_name = "decide_no_assessment"
-    else:
-        raise TransitionRefused("Please choose one of the two outcomes.")
+    transition_name = check_proposed_outcome(
+        outcome=outcome,
+        assessment_kind=assessment_kind,
+        assessment_due_date=assessment_due_date,
+    )
 
     with transaction.atomic():
         locked = lock_notification(notification)
@@ -329,6 +334,8 @@ def decide(
         decision.decided_at = cast(datetime, locked.decided_at)  # the decide transitions stamp it
         decision.save()
         decision.members_present.set(present)
+        if route != Decision.Route.WRITTEN_PROCEDURE:
+            _withdraw_open_procedure(locked, decision)
         # A decided change reaches the register, whichever outcome: the User may proceed.
         apply_change(notification=locked, by=by)
         if outcome == Decision.Outcome.ASSESSMENT_REQUIRED:
@@ -524,6 +531,37 @@ def _history(decision: Decision) -> str:
         return decision.rationale
     minuted = " (minuted by SECAS)" if decision.minuted_by else ""
     return f"{decision.committee_sentence}{minuted}. {decision.rationale}"
+
+
+def check_proposed_outcome(
+    *, outcome: str, assessment_kind: str = "", assessment_due_date: date | None = None
+) -> str:
+    """The outcome is one of the two, and "assessment required" says its type and a due date
+    after today; returns the case's transition that records it."""
+    if outcome == Decision.Outcome.ASSESSMENT_REQUIRED:
+        if assessment_due_date is None:
+            raise TransitionRefused("Please give the date by which the assessment is due.")
+        if assessment_due_date <= timezone.localdate():
+            raise TransitionRefused("The assessment due date must be after today.")
+        if assessment_kind not in AssessmentKind.values:
+            raise TransitionRefused("Please choose the type of assessment: FUSA, VUSA or USSA.")
+        return "decide_assessment_required"
+    if outcome == Decision.Outcome.NO_ASSESSMENT:
+        return "decide_no_assessment"
+    raise TransitionRefused("Please choose one of the two outcomes.")
+
+
+def _withdraw_open_procedure(notification: Notification, decision: Decision) -> None:
+    """The case was decided another way: its open written procedure has nothing left to ask."""
+    WrittenProcedure.objects.filter(
+        notification=notification, state=WrittenProcedure.State.OPEN
+    ).update(
+        state=WrittenProcedure.State.WITHDRAWN,
+        closed_at=timezone.now(),
+        close_reason=f"{notification.reference} was decided another way "
+        f"({in_sentence(decision.get_route_display())}, {decision.meeting}): "
+        f"{in_sentence(decision.get_outcome_display())}.",
+    )
 
 
 def queue_decision_letter(decision: Decision) -> None:

@@ -1,7 +1,15 @@
 from django.urls import path
 
 from assessments import views
-from assessments.views import appeals, committee, own_assessment, papers, remediation, systems
+from assessments.views import (
+    appeals,
+    committee,
+    own_assessment,
+    papers,
+    remediation,
+    systems,
+    written,
+)
 
 app_name = "assessments"
 
@@ -36,6 +44,31 @@ urlpatterns = [
         "ssc/cases/<int:pk>/minute/",
         committee.MinuteDecisionView.as_view(),
         name="minute_decision",
+    ),
+    path(
+        "ssc/cases/<int:pk>/written-procedure/",
+        written.OpenWrittenProcedureView.as_view(),
+        name="open_written_procedure",
+    ),
+    path(
+        "ssc/written-procedures/<int:pk>/",
+        written.WrittenProcedureView.as_view(),
+        name="written_procedure",
+    ),
+    path(
+        "ssc/written-procedures/<int:pk>/reply/",
+        written.ReplyView.as_view(),
+        name="written_procedure_reply",
+    ),
+    path(
+        "ssc/written-procedures/<int:pk>/withdraw/",
+        written.WithdrawView.as_view(),
+        name="written_procedure_withdraw",
+    ),
+    path(
+        "ssc/written-procedures/<int:pk>/close/",
+        written.SettleView.as_view(),
+        name="written_procedure_close",
     ),
     path(
         "ssc/cases/<int:pk>/non-compliance/",

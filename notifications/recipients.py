@@ -119,6 +119,15 @@ def acting_chair(organisation) -> list[Recipient]:
     return [committee_member(person)] if person is not None else []
 
 
+def members_without_conflict(notification) -> list[Recipient]:
+    """The SSC members who may decide the case: those without a conflict with its organisation."""
+    return [
+        committee_member(member)
+        for member in selectors.ssc_members()
+        if allows(member, "notifications.decide", notification)
+    ]
+
+
 def _secas(notification, organisation, by) -> list[Recipient]:
     return [secas_mailbox()]
 
@@ -151,6 +160,10 @@ def _other_members(notification, organisation, by) -> list[Recipient]:
         for member in selectors.ssc_members()
         if member != by and allows(member, "notifications.hear_of_decisions", concerned)
     ]
+
+
+def _members_without_conflict(notification, organisation, by) -> list[Recipient]:
+    return members_without_conflict(notification)
 
 
 def _the_person_acting(notification, organisation, by) -> list[Recipient]:
@@ -205,6 +218,10 @@ AUDIENCES: dict[str, tuple[Audience, ...]] = {
     "appeal_outcome": (_case_contacts, _organisation_people),
     "appeal_lodged_committee": (_secas, _acting_chair),
     "appeal_upheld_committee": (_secas, _acting_chair),
+    # A written procedure asks every member who may decide the case; one that did not carry
+    # goes to the next meeting, which SECAS, the rapporteur and the acting chair prepare.
+    "written_procedure_opened": (_members_without_conflict,),
+    "written_procedure_not_carried": (_secas, _rapporteur, _acting_chair),
 }
 
 

@@ -218,6 +218,9 @@ SSC_INFORMATION_RESPONSE_WORKING_DAYS = env_int("SSC_INFORMATION_RESPONSE_WORKIN
 SSC_MEETING_QUORUM = env_int("SSC_MEETING_QUORUM", 5)
 # The rapporteur's recommendation is due this many SEC working days before the meeting.
 RECOMMENDATION_DUE_WORKING_DAYS = env_int("RECOMMENDATION_DUE_WORKING_DAYS", 5)
+
+# A written procedure (decision by correspondence) stays open this many SEC working days.
+WRITTEN_PROCEDURE_WORKING_DAYS = env_int("WRITTEN_PROCEDURE_WORKING_DAYS", 5)
 # A party with at most this many Smart Metering Systems is small (as published by SECAS).
 SMALL_PARTY_MAX_SMART_METERING_SYSTEMS = env_int("SMALL_PARTY_MAX_SMART_METERING_SYSTEMS", 250_000)
 # After Deferred or Rejected, the follow-up assessment is due this many months after the

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.test.signals import template_rendered
 from django.utils import timezone
 
-from assessments import appeals, papers, remediation
+from assessments import appeals, papers, remediation, written
 from assessments import services as committee
 from assessments.models import Assessment, Reminder
 from assessments.panel_report import generate_scheduled_report
@@ -303,6 +303,23 @@ def everything(rendered, organisation, other_organisation, preparer, submitter, 
         )
         papers.publish_papers(meeting=upcoming, by=secas)
         papers.publish_papers(meeting=upcoming, by=secas, changes="The SRP's answer is added.")
+        # A written procedure that nobody answers: the run on RUN finds it closed, not carried.
+        unanswered = submit(organisation, preparer, submitter)
+        committee.start_review(
+            notification=unanswered, by=secas, rapporteur=rapporteur, meeting=meeting
+        )
+        written.open_written_procedure(
+            notification=unanswered, by=secas, outcome="no_assessment", rationale="By its SRP."
+        )
+    # One closing 2 SEC working days after RUN: its members are reminded to reply.
+    with at(add_working_days(RUN, -3)):
+        # Also the next ordinary meeting, which the unanswered one's case goes to.
+        later = factories.SSCMeetingFactory(date=RUN + datetime.timedelta(days=14))
+        closing = submit(organisation, preparer, submitter)
+        committee.start_review(notification=closing, by=secas, rapporteur=rapporteur, meeting=later)
+        written.open_written_procedure(
+            notification=closing, by=secas, outcome="no_assessment", rationale="By its SRP."
+        )
     with at(RUN - datetime.timedelta(days=20)):
         intake.request_information(
             notification=soon, by=rapporteur, question="Pen test?", response_due_date=RUN + one()

@@ -41,6 +41,7 @@ from assessments.models import (
 from assessments.panel_report import generate_report, previous_period
 from assessments.papers import publish_papers
 from assessments.services import decide, start_review
+from assessments.written import open_written_procedure
 from notifications import services as intake
 from notifications.models import AssuranceStatus, Attachment, AttachmentDownload, Message
 from sscportal.mail.models import OutboundEmail
@@ -181,6 +182,21 @@ PAGES = {
     "assessments:chairs_action": Page("get", "case", "assessments.take_chairs_action", ok=302),
     # SECAS minutes the committee's decision; this page first asks which meeting took it.
     "assessments:minute_decision": Page("get", "case", "notifications.minute_decision"),
+    # A written procedure: SECAS opens it from the case page; the committee side without a
+    # conflict sees it; replying, withdrawing and settling ask their own rules inside.
+    "assessments:open_written_procedure": Page("post", "case", REVIEWERS),
+    "assessments:written_procedure": Page(
+        "get", "written_procedure", "assessments.view_written_procedure"
+    ),
+    "assessments:written_procedure_reply": Page(
+        "post", "written_procedure", "assessments.view_written_procedure"
+    ),
+    "assessments:written_procedure_withdraw": Page(
+        "post", "written_procedure", "assessments.view_written_procedure"
+    ),
+    "assessments:written_procedure_close": Page(
+        "post", "written_procedure", "assessments.view_written_procedure"
+    ),
     "assessments:confirm_non_compliance": Page("post", "case", REVIEWERS),
     "assessments:record_size": Page("post", "case", REVIEWERS),
     "assessments:confirm_srp_coverage": Page("post", "case", REVIEWERS),
@@ -417,6 +433,9 @@ def world(
         notification=submitted, by=submitter, declaration_accepted=True
     )
     start_review(notification=case, by=secas, rapporteur=ssc_member, meeting=meeting)
+    procedure = open_written_procedure(
+        notification=case, by=secas, outcome="no_assessment", rationale="Assessed with its SRP."
+    )
     to_decide = factories.NotificationFactory(organisation=organisation, created_by=preparer)
     decided = intake.submit_notification(
         notification=to_decide, by=submitter, declaration_accepted=True
@@ -514,6 +533,7 @@ def world(
         "organisation_pk_comms": ({"organisation_pk": organisation.pk}, organisation),
         "membership": ({"pk": organisation.pk, "membership_pk": membership.pk}, organisation),
         "case": ({"pk": case.pk}, case),
+        "written_procedure": ({"pk": procedure.pk}, procedure),
         "system": ({"pk": case.user_system_id}, case.user_system),
         "draft": ({"pk": draft.pk}, draft),
         "decided": ({"pk": decided.pk}, decided),

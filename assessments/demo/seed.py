@@ -52,6 +52,7 @@ from assessments.demo.register import (
     seed_providers,
 )
 from assessments.demo.scenarios import AssessmentPlan
+from assessments.demo.written_procedure import seed_written_procedure
 from assessments.follow_up import FollowUpPlan, default_due_date
 from assessments.models import (
     Assessment,
@@ -162,6 +163,7 @@ class DemoSeed:
         seed_panel_report(self.today, self.created)
         # After the annual reviews: a decision with no assessment scopes the system into one.
         seed_committee_decisions(self)
+        seed_written_procedure(self)
         seed_two_factor(self.people, self.created)
         return self.created
 

@@ -10,7 +10,7 @@ import sscportal.fields
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assessments", "0023_decision_committee"),
+        ("assessments", "0024_written_procedure"),
         ("notifications", "0016_size_triage"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

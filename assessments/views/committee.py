@@ -17,10 +17,10 @@ from django.views import View
 from django.views.generic import TemplateView
 from django_fsm import has_transition_perm
 
-from assessments import documents, forms, services
+from assessments import documents, forms, services, written
 from assessments import selectors as ssc
 from assessments.filters import CaseQueueFilter
-from assessments.models import Assessment, Decision, SSCMeeting
+from assessments.models import Assessment, Decision, SSCMeeting, WrittenProcedure
 from assessments.papers import awaiting_recommendation
 from assessments.remediation import StepPlan
 from assessments.triage import facts_for, suggest
@@ -145,6 +145,7 @@ class OrganisationHomeView(LoginRequiredMixin, TemplateView):
 
 CASES_PER_PAGE = 25
 OUTCOMES_PER_PAGE = 10
+WRITTEN_PROCEDURES_PER_PAGE = 10
 
 
 class CommitteeMixin(LoginRequiredMixin):
@@ -184,6 +185,7 @@ class DashboardView(CommitteeMixin, TemplateView):
                 Notification.objects.filter(pk__in=[case.pk for case in page.object_list]), today
             ).values_list("pk", flat=True)
         )
+        written_status = written.open_status_by_case(page.object_list)
         rows = [
             {
                 "case": case,
@@ -195,11 +197,18 @@ class DashboardView(CommitteeMixin, TemplateView):
                 # Only while undecided: a decided case's clock has stopped.
                 "deferred_to": deferred.get(case.pk) if case.is_undecided else None,
                 "awaiting_recommendation": case.pk in awaiting,
+                "written": written_status.get(case.pk, ""),
             }
             for case in page.object_list
         ]
         outcomes = ssc.outcomes_awaiting_decision(user)
+        awaiting = Paginator(written.awaiting_reply(user), WRITTEN_PROCEDURES_PER_PAGE).get_page(
+            self.request.GET.get("written_page")
+        )
         context.update(
+            written_page=awaiting,
+            written_rows=written.status_lines(awaiting.object_list),
+            written_query=query_without(self.request, "written_page"),
             outcomes_page=Paginator(outcomes, OUTCOMES_PER_PAGE).get_page(
                 self.request.GET.get("outcomes_page")
             ),
@@ -278,7 +287,7 @@ class CaseView(CommitteeMixin, TemplateView):
         available = {t.name for t in case.get_available_user_state_transitions(user)}
         decision = (
             Decision.objects.filter(notification=case)
-            .select_related("decided_by", "minuted_by", "meeting")
+            .select_related("decided_by", "minuted_by", "meeting", "written_procedure")
             .first()
         )
         deferrals = ssc.deferrals_of(case)
@@ -325,6 +334,7 @@ class CaseView(CommitteeMixin, TemplateView):
             and allows(user, "assessments.take_chairs_action", case),
             can_minute=case.state == NotificationState.UNDER_REVIEW
             and allows(user, "notifications.minute_decision", case),
+            **written_procedure_context(user, case, kwargs),
             triage_form=kwargs.get("triage_form") or forms.TriageForm(organisation=organisation),
             information_form=kwargs.get("information_form") or RequestInformationForm(),
             decision_form=kwargs.get("decision_form") or forms.CaseDecisionForm(),
@@ -366,6 +376,25 @@ def may_defer_case(case, user) -> bool:
         and allows(user, "assessments.defer_case", case)
         and case.agenda_items.to_decide().exists()
     )
+
+
+def written_procedure_context(user, case, kwargs) -> dict:
+    """The case page's written procedure panel: the open one's clock, SECAS's form to open one."""
+    procedure = written.open_procedure_for(case)
+    under_review = case.state == NotificationState.UNDER_REVIEW
+    return {
+        "written_procedure": procedure,
+        "written_procedure_status": written.status_line(procedure) if procedure else "",
+        "past_written_procedures": case.written_procedures.exclude(
+            state=WrittenProcedure.State.OPEN
+        ).order_by("-opened_at")[:5],
+        "can_open_written_procedure": under_review
+        and procedure is None
+        and allows(user, "assessments.open_written_procedure", case),
+        "written_procedure_form": kwargs.get("written_procedure_form")
+        or forms.OpenWrittenProcedureForm(),
+        "written_procedure_working_days": settings.WRITTEN_PROCEDURE_WORKING_DAYS,
+    }
 
 
 def size_and_srp_context(user, case, outlook, kwargs) -> dict:

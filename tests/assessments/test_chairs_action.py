@@ -324,7 +324,8 @@ def test_a_written_procedure_reads_as_one_closing_on_its_day(under_review, ssc_m
         decided_by=ssc_member,
     )
     assert decision.committee_sentence == (
-        f"The Security Sub-Committee decided by written procedure closing on {days(-2):%d/%m/%Y}"
+        "The Security Sub-Committee decided by written procedure (a decision by correspondence) "
+        f"concluded on {days(-2):%d/%m/%Y}"
     )
 
 

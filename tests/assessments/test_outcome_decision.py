@@ -245,9 +245,13 @@ def test_a_meeting_not_quorate_for_the_organisation_cannot_decide(
     assert not AssessmentDecision.objects.exists()
 
 
-def test_a_decision_by_correspondence_needs_no_quorum(proposed, member):
-    written = factories.SSCMeetingFactory(kind=SSCMeeting.Kind.WRITTEN, attendees=[], quorum=3)
-    assert decide(proposed, member, written).meeting == written
+def test_an_outcome_cannot_be_recorded_against_a_decision_by_correspondence(proposed, member):
+    # Even one attended by a quorum: only a written procedure that carried decides by
+    # correspondence.
+    written = factories.SSCMeetingFactory(kind=SSCMeeting.Kind.WRITTEN, attendees=[member])
+    with pytest.raises(TransitionRefused, match="only through a written procedure"):
+        decide(proposed, member, written)
+    assert not AssessmentDecision.objects.exists()
 
 
 def test_a_conflicted_member_cannot_decide(proposed, conflicted_member, held):
