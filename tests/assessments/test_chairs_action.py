@@ -366,7 +366,7 @@ def test_the_letter_and_minutes_say_the_committee_decided_never_the_member(
     action = by_chairs_action(urgent_case, chair, next_meeting)
     minutes = html.unescape(documents.minutes_html(next_meeting, [action]))
     assert "Chair's actions to note" in minutes
-    assert "No decisions on notifications were recorded at this meeting." in minutes
+    assert "No decisions on notifications were recorded at this meeting, and no case" in minutes
     assert "by chair's action on" in minutes
     chairs_letter = html.unescape(
         documents.render_html(

@@ -100,7 +100,10 @@ def test_the_reply_that_carries_it_says_so_and_the_case_reads_decided_by_written
     text = page_text(client.post(action, {"answer": "agree", "comment": ""}, follow=True))
     assert "With your reply the written procedure carried" in text
     case_page = page_text(client.get(case_url(under_review)))
-    assert f"Decided {timezone.localdate():%-d %B %Y} by written procedure" in case_page
+    assert (
+        "The Security Sub-Committee decided by written procedure (a decision by correspondence) "
+        f"concluded on {timezone.localdate():%d/%m/%Y}" in case_page
+    )
 
 
 def test_a_reply_without_an_answer_is_shown_again(client, procedure, members):
