@@ -15,7 +15,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
-from django_fsm_log.models import StateLog
 
 from assessments.models import (
     Appeal,
@@ -28,6 +27,7 @@ from assessments.models import (
     PanelReferral,
     ReferralGround,
 )
+from assessments.selectors import state_history
 from notifications.models import AT_RISK_ASSURANCE, EmployedEarly, Notification, stored_file_fields
 from notifications.recipients import portal_link, recipients_for, secas_mailbox
 from notifications.services import (
@@ -636,18 +636,7 @@ def get_secas_referral(user, pk) -> PanelReferral:
 
 
 def appeal_history(appeal: Appeal) -> list[dict]:
-    """Who moved the appeal on, when and why, oldest first."""
-    labels = dict(AppealState.choices)
-    logs = StateLog.objects.for_(appeal).select_related("by").order_by("timestamp", "pk")
-    return [
-        {
-            "state": labels.get(log.state, log.state),
-            "by": log.by,
-            "timestamp": log.timestamp,
-            "description": log.description,
-        }
-        for log in logs
-    ]
+    return state_history(appeal, AppealState)
 
 
 CASE_ROWS_SHOWN = 10

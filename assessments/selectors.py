@@ -25,6 +25,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    TextChoices,
     Value,
     When,
     prefetch_related_objects,
@@ -1714,10 +1715,10 @@ def get_visible_step(user, pk) -> RemediationStep:
     return step
 
 
-def step_history(step: RemediationStep) -> list[dict]:
-    """Who did what to the step, when and why, oldest first."""
-    labels = dict(StepState.choices)
-    logs = StateLog.objects.for_(step).select_related("by").order_by("timestamp", "pk")
+def state_history(obj, states: type[TextChoices]) -> list[dict]:
+    """Who moved a remediation step or an appeal on, when and why, oldest first."""
+    labels = dict(states.choices)
+    logs = StateLog.objects.for_(obj).select_related("by").order_by("timestamp", "pk")
     return [
         {
             "state": labels.get(log.state, log.state),
@@ -1727,6 +1728,10 @@ def step_history(step: RemediationStep) -> list[dict]:
         }
         for log in logs
     ]
+
+
+def step_history(step: RemediationStep) -> list[dict]:
+    return state_history(step, StepState)
 
 
 # --- Outcomes: SECAS proposes, the SSC (or the Panel) decides ---------------------------------
