@@ -59,7 +59,9 @@ def capped(queryset, limit: int):
 
 def upcoming_meetings():
     return capped(
-        SSCMeeting.objects.filter(date__gte=timezone.localdate()).order_by("date"),
+        SSCMeeting.objects.filter(date__gte=timezone.localdate())
+        .exclude(kind=SSCMeeting.Kind.WRITTEN)
+        .order_by("date"),
         MEETING_CHOICES_LIMIT,
     )
 

@@ -277,6 +277,9 @@ class Decision(models.Model):
                 f"by chair's action on {taken}, taken by {self.decided_by} as acting chair, "
                 f"{reported} to its meeting of {meeting_date}"
             )
+        if self.meeting.kind == SSCMeeting.Kind.WRITTEN and self.route == self.Route.MEETING:
+            # Recorded by correspondence before the written procedure existed.
+            return f"by correspondence on {meeting_date}"
         if self.route == self.Route.WRITTEN_PROCEDURE:
             # The written procedure's decisions stand against a meeting dated the close day.
             return (

@@ -35,6 +35,7 @@ from assessments.written import close_expired_written_procedures, eligible_membe
 from notifications.models import (
     InformationRequest,
     Notification,
+    NotificationState,
     UserSystem,
 )
 from notifications.recipients import case_url, notification_url, portal_link
@@ -43,6 +44,7 @@ from notifications.services import EmailAbout, save_emails
 from notifications.workdays import add_working_days, working_days_left, working_days_since
 from sscportal.mail.services import build_deferred_email
 from users.models import Organisation
+from users.policy import allows
 from users.selectors import ActingChair, chair_for, committee_offices
 
 ANNUAL_REVIEW_DAYS = (90, 30, 7)
@@ -260,7 +262,8 @@ def recommendations_due(today: date, people: Recipients) -> list[Due]:
     """The rapporteur of each case on a near meeting's agenda with no recommendation yet: once
     per case per meeting (the meeting's date is the milestone)."""
     items = (
-        AgendaItem.objects.filter(
+        AgendaItem.objects.to_decide()
+        .filter(
             meeting__date__gte=today,
             meeting__date__lte=recommendation_due_by(today),
             notification__in=awaiting_recommendation(Notification.objects.all(), today),
@@ -272,6 +275,9 @@ def recommendations_due(today: date, people: Recipients) -> list[Due]:
     found = []
     for item in items:
         case, meeting = item.notification, item.meeting
+        # A rapporteur who has since declared a conflict (or left the SSC) hears nothing of it.
+        if not allows(case.rapporteur, "notifications.be_rapporteur", case):
+            continue
         remaining = working_days_left(today, meeting.date)
         found.append(
             Due(
@@ -515,7 +521,14 @@ def written_procedure_replies(today: date, people: Recipients) -> list[Due]:
     beyond = add_working_days(today, WRITTEN_PROCEDURE_REPLY_WORKING_DAYS + 1)
     procedures = (
         WrittenProcedure.objects.filter(
-            state=WrittenProcedure.State.OPEN, closes_on__gte=today, closes_on__lt=beyond
+            state=WrittenProcedure.State.OPEN,
+            closes_on__gte=today,
+            closes_on__lt=beyond,
+            # A case withdrawn meanwhile needs no reply: its procedure ends at the close.
+            notification__state__in=[
+                NotificationState.UNDER_REVIEW,
+                NotificationState.INFORMATION_REQUESTED,
+            ],
         )
         .select_related("notification__organisation")
         .prefetch_related("replies")
@@ -715,7 +728,8 @@ def send_reminders(*, today: date | None = None) -> dict[str, int]:
     run_id = uuid.uuid4()
     with transaction.atomic():
         open_missing_annual_reviews()
-    # Each settles in its own transaction: a procedure settled already is left alone.
+    # Each settles in its own transaction: a procedure settled already is left alone, and one
+    # that fails is logged without holding up the reminders.
     close_expired_written_procedures(today)
     found = [due for due in find_due(today) if due.to or due.committee]
     with transaction.atomic():

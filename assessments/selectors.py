@@ -73,6 +73,7 @@ from notifications.models import (
 )
 from notifications.selectors import notifications_visible_to, outside_conflicts, ssc_members
 from notifications.workdays import (
+    add_working_days,
     is_working_day,
     local_date,
     working_days_between,
@@ -567,7 +568,12 @@ def chairs_action_window(case: Notification) -> ChairsActionWindow:
         return ChairsActionWindow(meeting=None, is_open=False)
     meeting = meeting_to_decide(case)
     go_live = case.planned_go_live_date
-    is_open = meeting is None or (go_live is not None and go_live < meeting.date)
+    if meeting is None:
+        # No meeting booked: only a go-live within the decision's service level is urgent.
+        near = add_working_days(timezone.localdate(), settings.SSC_DECISION_WORKING_DAYS)
+        is_open = go_live is not None and go_live <= near
+    else:
+        is_open = go_live is not None and go_live < meeting.date
     return ChairsActionWindow(meeting=meeting, is_open=is_open)
 
 
@@ -698,7 +704,7 @@ def meetings_overview() -> QuerySet[SSCMeeting]:
     """Meetings, newest first, each with its counts (computed only for the rows fetched)."""
     attendance = SSCMeeting.attendees.through.objects.filter(sscmeeting=OuterRef("pk"))
     return SSCMeeting.objects.annotate(
-        item_count=_count_per_meeting(AgendaItem.objects.all()),
+        item_count=_count_per_meeting(AgendaItem.objects.to_decide()),
         decision_count=_count_per_meeting(Decision.objects.all()),
         attendee_count=Coalesce(
             Subquery(

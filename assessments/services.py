@@ -162,8 +162,9 @@ def check_decision_meeting(
     if (meeting.kind == SSCMeeting.Kind.WRITTEN) != (route == Decision.Route.WRITTEN_PROCEDURE):
         raise TransitionRefused(
             f"The decision on {subject} cannot be recorded against a decision by correspondence: "
-            "the SSC decides by correspondence only through a written procedure, which SECAS "
-            "opens from the case page and which records the decision itself when it carries. "
+            "the SSC decides by correspondence only through a written procedure on a "
+            "notification, which SECAS opens from its case page and which records the decision "
+            "itself when it carries. "
             "Record it against the meeting at which it was taken."
         )
     if meeting.date > timezone.localdate():

@@ -10,6 +10,7 @@ Locks: the notification first, then the procedure, on every path (a reply, a clo
 decision), so two people acting at once wait for each other and never deadlock.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 
@@ -44,6 +45,8 @@ from users.policy import allows, conflicted_with
 
 State = WrittenProcedure.State
 Answer = WrittenProcedureReply.Answer
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -446,8 +449,12 @@ def close_expired_written_procedures(today: date | None = None) -> int:
     expired = WrittenProcedure.objects.filter(state=State.OPEN, closes_on__lt=today)
     settled = 0
     for procedure in expired.select_related("notification").order_by("pk"):
-        if settle_written_procedure(procedure=procedure, today=today).state != State.OPEN:
-            settled += 1
+        try:
+            if settle_written_procedure(procedure=procedure, today=today).state != State.OPEN:
+                settled += 1
+        except Exception:
+            # One procedure that cannot be settled must not stop the others or the reminders.
+            logger.exception("Written procedure %s could not be settled", procedure.pk)
     return settled
 
 
@@ -500,9 +507,11 @@ def _carry(procedure: WrittenProcedure, result: Tally) -> Decision:
     return decision
 
 
-def next_ordinary_meeting(today: date) -> SSCMeeting | None:
+def next_ordinary_meeting(today: date, notification: Notification) -> SSCMeeting | None:
+    """The next ordinary meeting, not one the committee deferred the case from."""
     return (
         SSCMeeting.objects.filter(kind=SSCMeeting.Kind.ORDINARY, date__gt=today)
+        .exclude(deferrals_from__notification=notification)
         .order_by("date")
         .first()
     )
@@ -510,7 +519,7 @@ def next_ordinary_meeting(today: date) -> SSCMeeting | None:
 
 def _not_carried(procedure: WrittenProcedure, result: Tally, today: date, *, why: str) -> None:
     notification = procedure.notification
-    meeting = next_ordinary_meeting(today)
+    meeting = next_ordinary_meeting(today, notification)
     if meeting is not None:
         add_to_agenda(meeting=meeting, notification=notification)
         goes_to = f"The case is on the agenda of the meeting of {meeting.date:%d/%m/%Y}."

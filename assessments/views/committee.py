@@ -15,7 +15,6 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
-from django_fsm import has_transition_perm
 
 from assessments import documents, forms, services, written
 from assessments import selectors as ssc
@@ -1046,9 +1045,9 @@ class MeetingView(CommitteeMixin, TemplateView):
 def may_decide_case(case, user) -> bool:
     """May this person take either decision on the case now? The case page and each meeting
     page ask this; the decide service's transition asks the same rule (notifications.decide)."""
-    return any(
-        has_transition_perm(transition, user)
-        for transition in (case.decide_no_assessment, case.decide_assessment_required)
+    # Not the transitions' permission: SECAS holds that one to minute, not to decide in the room.
+    return case.state == NotificationState.UNDER_REVIEW and allows(
+        user, "notifications.decide", case
     )
 
 

@@ -539,3 +539,14 @@ def test_the_members_decide_page_takes_a_dissent(client, under_review, ssc_membe
     decision = Decision.objects.get(notification=under_review)
     assert decision.dissent == "One member would have asked for more."
     assert "Dissent:" in case_page(client, under_review)
+
+
+def test_secas_is_offered_minuting_not_the_members_form_on_case_and_meeting_pages(
+    client, under_review, secas, meeting
+):
+    client.force_login(secas)
+    page = case_page(client, under_review)
+    assert "Record the committee's decision as minuted" in page
+    assert 'id="decide-heading"' not in page
+    meeting_page = client.get(reverse("assessments:meeting", args=[meeting.pk])).content.decode()
+    assert "Record the decision on this item" not in meeting_page

@@ -468,3 +468,23 @@ def test_a_conflicted_members_meeting_page_lists_only_their_own_papers(
     assert other_case.reference in body
     assert case.reference not in body
     assert "Downloads (" not in body  # who downloaded is SECAS's
+
+
+def test_a_rapporteur_conflicted_since_triage_is_not_reminded(case, rapporteur, secas):
+    from users.services import declare_conflict
+
+    declare_conflict(member=rapporteur, organisation=case.organisation, by=secas, reason="Hired.")
+    send_reminders()
+    assert not OutboundEmail.objects.filter(kind="reminder_recommendation_due").exists()
+
+
+def test_the_reminder_names_the_meeting_a_deferred_case_went_to(case, rapporteur, upcoming):
+    from assessments.services import defer_case
+
+    later = factories.SSCMeetingFactory(date=add_working_days(timezone.localdate(), 4))
+    defer_case(
+        notification=case, by=rapporteur, from_meeting=upcoming, to_meeting=later, reason="Wait."
+    )
+    send_reminders()
+    reminders = Reminder.objects.filter(kind=Reminder.Kind.RECOMMENDATION_DUE)
+    assert [reminder.milestone for reminder in reminders] == [later.date]

@@ -418,3 +418,27 @@ def test_the_weekly_digest_counts_open_procedures(under_review, secas, members):
     open_procedure(under_review, secas)
     [digest] = weekly_digest(timezone.localdate(), Recipients(), [])
     assert "Written procedures open (decisions by correspondence): 1." in digest.lines
+
+
+def test_a_procedure_that_does_not_carry_skips_the_meeting_the_case_was_deferred_from(
+    under_review, secas, members, meeting, next_meeting
+):
+    from assessments.services import defer_case
+
+    deferred_from = factories.SSCMeetingFactory(
+        date=timezone.localdate() + datetime.timedelta(days=10), kind=SSCMeeting.Kind.ORDINARY
+    )
+    decide_later = factories.SSCMeetingFactory(
+        date=timezone.localdate() + datetime.timedelta(days=40), kind=SSCMeeting.Kind.ORDINARY
+    )
+    AgendaItem.objects.create(meeting=deferred_from, notification=under_review)
+    defer_case(
+        notification=under_review,
+        by=secas,
+        from_meeting=deferred_from,
+        to_meeting=decide_later,
+        reason="The CIO's note is due.",
+    )
+    procedure = open_procedure(under_review, secas)
+    assert written.close_expired_written_procedures(after_close(procedure)) == 1
+    assert reload(procedure).next_meeting == next_meeting  # not the meeting it left
