@@ -64,13 +64,15 @@ def test_a_case_goes_from_triage_to_a_decision_letter(live_server, page):
     # The SSC member decides that an assessment is required.
     sign_in(page, live_server.url, member)
     page.goto(f"{live_server.url}/ssc/cases/{case.pk}/")
-    page.get_by_label("Assessment required under G8.13").check()
-    page.get_by_label("Rationale").fill("A new in-house system that has never been assessed.")
-    page.get_by_label("Meeting at which the decision was taken").select_option(str(meeting.pk))
+    # The rapporteur's recommendation has the same outcomes: the decision is its own region.
+    decision = page.get_by_role("region", name="Record the SSC's decision")
+    decision.get_by_label("Assessment required under G8.13").check()
+    decision.get_by_label("Rationale").fill("A new in-house system that has never been assessed.")
+    decision.get_by_label("Meeting at which the decision was taken").select_option(str(meeting.pk))
     due = timezone.localdate() + datetime.timedelta(days=90)
-    page.get_by_label("Assessment type (if required)").select_option("fusa")
-    page.get_by_label("Assessment due by (if required)").fill(due.isoformat())
-    page.get_by_role("button", name="Record the decision").click()
+    decision.get_by_label("Assessment type (if required)").select_option("fusa")
+    decision.get_by_label("Assessment due by (if required)").fill(due.isoformat())
+    decision.get_by_role("button", name="Record the decision").click()
     page.get_by_text(f"Decision recorded on {case.reference}").wait_for()
 
     case.refresh_from_db()

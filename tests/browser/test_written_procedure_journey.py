@@ -63,7 +63,7 @@ def test_a_written_procedure_that_carries(live_server, page, settings):
     page.get_by_text("With your reply the written procedure carried").wait_for()
 
     page.get_by_role("link", name=case.reference).first.click()
-    page.get_by_text("by written procedure").wait_for()
+    page.get_by_role("status").get_by_text("by written procedure").wait_for()
     procedure = WrittenProcedure.objects.get()
     assert procedure.state == WrittenProcedure.State.CARRIED
     assert procedure.decision.route == Decision.Route.WRITTEN_PROCEDURE
