@@ -149,7 +149,7 @@ def _case_paper_html(case: Notification, *, meeting: SSCMeeting, reference: str,
     )
     recommendation = case.recommendations.select_related("recorded_by").first()
     return render_to_string(
-        "assessments/_case_paper.html",
+        "assessments/_case_paper_pdf.html",
         {
             "case": case,
             "reference": reference,
