@@ -74,11 +74,13 @@ INSTALLED_APPS = [
     "simple_history",
     "rules",
     "django_filters",
+    "ninja",
     "sscportal",
     "sscportal.mail",
     "users",
     "notifications",
     "assessments",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -214,6 +216,8 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 # Service levels and thresholds: assumed in DOMAIN.md, so kept as settings.
 SSC_TRIAGE_WORKING_DAYS = env_int("SSC_TRIAGE_WORKING_DAYS", 5)
 SSC_DECISION_WORKING_DAYS = env_int("SSC_DECISION_WORKING_DAYS", 20)
+# Calls one API token may make in a minute; past it the API answers 429 with Retry-After.
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120)
 SSC_INFORMATION_RESPONSE_WORKING_DAYS = env_int("SSC_INFORMATION_RESPONSE_WORKING_DAYS", 10)
 SSC_MEETING_QUORUM = env_int("SSC_MEETING_QUORUM", 5)
 # The rapporteur's recommendation is due this many SEC working days before the meeting.

@@ -53,6 +53,7 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("", include("api.urls")),
     path("", include("users.urls")),
     path("", include("notifications.urls")),
     path("", include("assessments.urls")),

@@ -21,6 +21,8 @@ OPEN_PREFIXES = (
     "/static/",
 )
 CALENDAR_FILE = re.compile(r"^/calendar/[^/]+\.ics$")
+# The API signs people in by token, never by the session: no session rules apply there.
+API_PREFIX = "/api/"
 
 
 class TwoFactorMiddleware:
@@ -36,6 +38,7 @@ class TwoFactorMiddleware:
             and not user.is_verified()
             and not request.path.startswith(OPEN_PREFIXES)
             and not CALENDAR_FILE.match(request.path)
+            and not request.path.startswith(API_PREFIX)
         ):
             query = urlencode({"next": request.get_full_path()})
             if has_two_factor(user):
@@ -73,7 +76,7 @@ class IdleTimeoutMiddleware:
         user = getattr(request, "user", None)
         # Only a signed-in session (a stale cookie must not start a new one); asking re-reads
         # the two-factor device first when the minute is up (TwoFactorDeviceMiddleware).
-        if user is None or not user.is_authenticated:
+        if user is None or not user.is_authenticated or request.path.startswith(API_PREFIX):
             return response
         if touch_due(request.session):
             request.session[TOUCHED_AT] = int(timezone.now().timestamp())

@@ -457,6 +457,7 @@ class SecurityEvent(models.Model):
         PAPERS_PUBLISHED = "papers_published", "Meeting papers published"
         REFERRAL = "referral", "Case referred to the SEC Panel"
         APPEAL = "appeal", "Appeal lodged or decided"
+        API_TOKEN = "api_token", "API token created, used from a new address or revoked"
 
     kind = models.CharField(max_length=30, choices=Kind.choices, db_index=True)
     actor = models.ForeignKey(

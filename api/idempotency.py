@@ -1,0 +1,64 @@
+"""`Idempotency-Key`: a retried create or submit gets the first answer, and changes nothing."""
+
+import hashlib
+import json
+from collections.abc import Callable
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+
+from api.models import IdempotentRequest
+from api.problems import Problem
+
+HEADER = "Idempotency-Key"
+KEY_MAX_LENGTH = 255
+
+
+def _fingerprint(request) -> str:
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    digest.update(request.body or b"")
+    return digest.hexdigest()
+
+
+def _replay(record: IdempotentRequest, fingerprint: str, response):
+    if record.fingerprint != fingerprint:
+        raise Problem(
+            422,
+            "This Idempotency-Key was already used for a different request. Use a new key for "
+            "each new request, and the same key only to retry the same request.",
+        )
+    response["Idempotent-Replayed"] = "true"
+    return record.status_code, record.body
+
+
+def run_once(request, response, act: Callable[[], tuple[int, object]]):
+    """Run `act` (returning status and body), or replay the answer to the same key."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        return act()
+    if not key or len(key) > KEY_MAX_LENGTH or not key.isprintable():
+        raise Problem(400, f"The {HEADER} header must be 1 to {KEY_MAX_LENGTH} characters.")
+    fingerprint = _fingerprint(request)
+    records = IdempotentRequest.objects.filter(user=request.user, key=key)
+    if (record := records.first()) is not None:
+        return _replay(record, fingerprint, response)
+    try:
+        # The work and its record commit together: a concurrent twin waits on the key's
+        # unique index, then finds the answer instead of doing the work again.
+        with transaction.atomic():
+            status, body = act()
+            stored = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
+            IdempotentRequest.objects.create(
+                user=request.user,
+                key=key,
+                method=request.method,
+                path=request.path[:500],
+                fingerprint=fingerprint,
+                status_code=status,
+                body=stored,
+            )
+    except IntegrityError:
+        if (record := records.first()) is None:
+            raise
+        return _replay(record, fingerprint, response)
+    return status, body

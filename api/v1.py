@@ -1,0 +1,159 @@
+"""`/api/v1/`: the portal's REST API, on the same selectors, services and policy as the pages."""
+
+import logging
+from http import HTTPStatus
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from ninja import NinjaAPI, Swagger
+from ninja.errors import AuthenticationError, HttpError, Throttled
+from ninja.errors import ValidationError as NinjaValidationError
+
+from api.auth import PerTokenRateLimit, TokenAuth
+from api.problems import PROBLEM_CONTENT_TYPE, Problem, problem_response, validation_errors
+from notifications.services import TransitionRefused
+
+logger = logging.getLogger(__name__)
+
+# Every operation may answer these; writes may also meet a conflict or a precondition.
+READ_PROBLEMS = (400, 401, 403, 404, 422, 429)
+WRITE_PROBLEMS = (*READ_PROBLEMS, 409, 412, 413, 428)
+
+PROBLEM_SCHEMA = {
+    "title": "Problem",
+    "type": "object",
+    "description": "RFC 9457 problem details, with per-field errors where a value was refused.",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {
+                    "field": {"type": ["string", "null"]},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+class PortalAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        problem = {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for operations in schema.get("paths", {}).values():
+            for method, operation in operations.items():
+                codes = READ_PROBLEMS if method in ("get", "head") else WRITE_PROBLEMS
+                responses = operation.setdefault("responses", {})
+                for code in codes:
+                    responses.setdefault(
+                        str(code), {"description": HTTPStatus(code).phrase, "content": problem}
+                    )
+        return schema
+
+
+api = PortalAPI(
+    title="SSC Portal API",
+    version="1",
+    description=(
+        "Notify the Security Sub-Committee of a further User System, follow the review, and "
+        "(for SECAS) work the queue and the registers. Sign in with a personal API token: "
+        "`Authorization: Bearer sscp_…`. Errors are `application/problem+json`."
+    ),
+    urls_namespace="api-v1",
+    auth=TokenAuth(),
+    throttle=[PerTokenRateLimit()],
+    docs=Swagger(settings={"persistAuthorization": False, "tryItOutEnabled": False}),
+    docs_url="/docs/",
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(Problem)
+def _problem(request, exc: Problem):
+    return problem_response(request, exc.status, exc.detail, errors=exc.errors, headers=exc.headers)
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid(request, exc: NinjaValidationError):
+    return problem_response(
+        request,
+        422,
+        "Please correct the errors below. Nothing has been saved.",
+        errors=validation_errors(exc.errors),
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return problem_response(
+        request,
+        401,
+        "Sign in with a personal API token: send it as `Authorization: Bearer <token>`. "
+        "The token may be mistyped, expired or revoked.",
+        headers={"WWW-Authenticate": 'Bearer realm="SSC Portal API"'},
+    )
+
+
+@api.exception_handler(Throttled)
+def _throttled(request, exc: Throttled):
+    return problem_response(
+        request, 429, "Too many requests with this token. Wait a moment, then try again."
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return problem_response(request, 404, "Not found, or not yours to see.")
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return problem_response(request, 403, str(exc) or "You may not do this.")
+
+
+@api.exception_handler(TransitionRefused)
+def _refused(request, exc: TransitionRefused):
+    return problem_response(request, 409, str(exc))
+
+
+@api.exception_handler(DjangoValidationError)
+def _django_invalid(request, exc: DjangoValidationError):
+    return problem_response(request, 422, " ".join(exc.messages))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    return problem_response(request, 413, "The request is too large.")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return problem_response(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(Exception)
+def _unexpected(request, exc):
+    logger.exception("API error on %s", request.path, exc_info=exc)
+    return problem_response(
+        request, 500, "Something went wrong on our side. Nothing was changed; try again later."
+    )
+
+
+def _register_routers() -> None:
+    from api.routers import notifications
+
+    api.add_router("/", notifications.router)
+
+
+_register_routers()
