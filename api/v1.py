@@ -146,14 +146,17 @@ def _http_error(request, exc: HttpError):
 def _unexpected(request, exc):
     logger.exception("API error on %s", request.path, exc_info=exc)
     return problem_response(
-        request, 500, "Something went wrong on our side. Nothing was changed; try again later."
+        request,
+        500,
+        "Something went wrong on our side. Try again later; if it goes on, tell SECAS.",
     )
 
 
 def _register_routers() -> None:
-    from api.routers import notifications
+    from api.routers import assessments, committee, decisions, notifications, systems
 
-    api.add_router("/", notifications.router)
+    for module in (notifications, systems, decisions, committee, assessments):
+        api.add_router("/", module.router)
 
 
 _register_routers()

@@ -1,0 +1,5 @@
+"""Assessments over the API (filled in by its own change)."""
+
+from ninja import Router
+
+router = Router(tags=["Assessments"])

@@ -1,0 +1,5 @@
+"""Committee over the API (filled in by its own change)."""
+
+from ninja import Router
+
+router = Router(tags=["Committee"])
