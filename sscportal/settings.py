@@ -218,6 +218,8 @@ SSC_TRIAGE_WORKING_DAYS = env_int("SSC_TRIAGE_WORKING_DAYS", 5)
 SSC_DECISION_WORKING_DAYS = env_int("SSC_DECISION_WORKING_DAYS", 20)
 # Calls one API token may make in a minute; past it the API answers 429 with Retry-After.
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120)
+# How long the API remembers an Idempotency-Key's answer, for a client's retries.
+IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)
 SSC_INFORMATION_RESPONSE_WORKING_DAYS = env_int("SSC_INFORMATION_RESPONSE_WORKING_DAYS", 10)
 SSC_MEETING_QUORUM = env_int("SSC_MEETING_QUORUM", 5)
 # The rapporteur's recommendation is due this many SEC working days before the meeting.
@@ -336,4 +338,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-upload-temp": {"task": "sscportal.tasks.sweep_upload_temp", "schedule": 900.0},
     # Hourly: the first run after a period ends reports it to the Panel; the others find it done.
     "report-to-panel": {"task": "assessments.tasks.panel_report_task", "schedule": 3600.0},
+    "forget-idempotent-requests": {
+        "task": "api.tasks.forget_idempotent_requests",
+        "schedule": 3600.0,
+    },
 }
