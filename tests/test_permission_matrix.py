@@ -379,8 +379,14 @@ def model_admin_pages() -> dict[str, tuple]:
     return pages
 
 
+# The API's operations have their own matrix, by person and token scope, which fails on any
+# operation it has no row for (tests/api/test_api_matrix.py).
+API_NAMESPACE = "api-v1:"
+
+
 def out_of_step(names: set[str]) -> list[str]:
     """URL names the tables do not know, and table entries no URL pattern has."""
+    names = {name for name in names if not name.startswith(API_NAMESPACE)}
     known = set(PAGES) | set(ADMIN_SITE_PAGES) | set(model_admin_pages())
     generated = set(model_admin_pages())
     unknown = names - known
