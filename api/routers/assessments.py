@@ -8,12 +8,12 @@ is 409 with the service's words.
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from pydantic import ConfigDict
 
 from api.idempotency import run_once
@@ -32,7 +32,7 @@ from assessments.models import (
 )
 from assessments.remediation import StepPlan
 from assessments.views.secas import NEXT_STEP_FORMS
-from notifications.models import UNDECIDED_STATES, AssuranceStatus
+from notifications.models import UNDECIDED_STATES, AssuranceStatus, Attachment, TLPMarking
 from sscportal.formfields import limit_of
 from users.policy import allows
 
@@ -394,10 +394,10 @@ class CountsAsAnnualReviewIn(StepBody):
     reason: str = Field(max_length=limit_of(AnnualReviewFlagChange, "reason"))
 
 
-def form_data(body: Schema, *, leave_out=()) -> dict:
+def form_data(body: Schema, *, leave_out=(), by_alias=False) -> dict:
     """The body as the page's form receives it: strings, dates in ISO, absent for none."""
     data = {}
-    for name, value in body.model_dump(exclude=set(leave_out)).items():
+    for name, value in body.model_dump(exclude=set(leave_out), by_alias=by_alias).items():
         if value is None:
             continue
         data[name] = value.isoformat() if isinstance(value, date) else str(value)
@@ -412,7 +412,7 @@ def checked(form) -> dict:
     return form.cleaned_data
 
 
-def record_step(request, response, assessment_id: int, step: str, form, **extra):
+def record_step(request, response, assessment_id: int, step: str, form, *, replay=True, **extra):
     """Validate with the page's form, then record the step through the page's service."""
     user = request.user
     assessment = visible_assessment(user, assessment_id)
@@ -426,13 +426,16 @@ def record_step(request, response, assessment_id: int, step: str, form, **extra)
             "withdraw_proposal": services.withdraw_proposal,
             "record_panel_decision": services.decide_assessment_outcome,
             "counts_as_annual_review": services.change_counts_as_annual_review,
+            "receive_report": services.record_report,
+            "record_cio_review": services.record_cio_review,
+            "receive_response": services.record_response,
         }
         services_by_step[step](assessment=assessment, by=user, **cleaned, **extra)
         assessment.refresh_from_db()
         return 200, assessment_detail(user, assessment)
 
     # ninja 1.7 deprecates returning a (status, body) tuple: Status says the same.
-    return Status(*run_once(request, response, act))
+    return Status(*(run_once(request, response, act) if replay else act()))
 
 
 @router.post(
@@ -544,3 +547,140 @@ def counts_as_annual_review(
     data = form_data(body)
     form = forms.CountsAsAnnualReviewForm(data)
     return record_step(request, response, assessment_id, "counts_as_annual_review", form)
+
+
+# --- Steps taken with their documents (multipart/form-data, as the page posts them) ----------
+
+DESCRIPTION_LIMIT = limit_of(Attachment, "description")
+
+
+class DocumentSlots(Schema):
+    """Up to three files, each with its TLP marking and an optional description: the page's
+    upload slots, named as the page names them (`file1-file`, `file1-tlp`, …)."""
+
+    file1_tlp: TLPMarking = Field(TLPMarking.AMBER, alias="file1-tlp")
+    file1_description: str = Field("", alias="file1-description", max_length=DESCRIPTION_LIMIT)
+    file2_tlp: TLPMarking = Field(TLPMarking.AMBER, alias="file2-tlp")
+    file2_description: str = Field("", alias="file2-description", max_length=DESCRIPTION_LIMIT)
+    file3_tlp: TLPMarking = Field(TLPMarking.AMBER, alias="file3-tlp")
+    file3_description: str = Field("", alias="file3-description", max_length=DESCRIPTION_LIMIT)
+
+
+class ReportIn(DocumentSlots):
+    received_on: date
+    fieldwork_ended_on: date
+    response_due_date: date
+
+
+class CioReviewIn(DocumentSlots):
+    cio_name: str = Field(max_length=limit_of(Assessment, "cio_name"))
+    reviewed_on: date
+    response_due_date: date
+
+
+class ResponseIn(DocumentSlots):
+    received_on: date
+
+
+def record_with_documents(
+    request, response, assessment_id: int, step: str, form_class, body: DocumentSlots
+):
+    """The step's form and the page's upload forms, each checked (type by content, size, safe
+    name), all their errors at once; then the page's service with the checked documents.
+
+    Not replayed by Idempotency-Key (a multipart body is read once, as it streams in): a
+    repeated step is refused by the service instead, and nothing is stored twice."""
+    visible_assessment(request.user, assessment_id)
+    # The fields as read (each slot's TLP defaults to amber, as the page's choice does).
+    data = form_data(body, by_alias=True)
+    form = form_class(data)
+    uploads = forms.document_forms(data, request.FILES)
+    results = [form.is_valid(), *[upload.is_valid() for upload in uploads]]
+    if not all(results):
+        errors = form_errors(form) + [
+            {"field": f"{upload.prefix}-{field}", "message": str(message)}
+            for upload in uploads
+            for field, messages in upload.errors.items()
+            for message in messages
+        ]
+        raise Problem(422, "Nothing was recorded: please correct the form.", errors=errors)
+    return record_step(
+        request,
+        response,
+        assessment_id,
+        step,
+        form,
+        replay=False,
+        documents=forms.checked_documents(uploads),
+    )
+
+
+FILE_HELP = "PDF, PNG, JPEG, DOCX, XLSX, ODT or plain text; the first file is required."
+FirstFile = Annotated[UploadedFile, File(..., alias="file1-file", description=FILE_HELP)]
+MoreFile2 = Annotated[UploadedFile | None, File(None, alias="file2-file")]
+MoreFile3 = Annotated[UploadedFile | None, File(None, alias="file3-file")]
+
+
+@router.post(
+    "/assessments/{assessment_id}/report",
+    response={200: AssessmentDetail},
+    summary="Record the report as received",
+)
+def receive_report(
+    request,
+    assessment_id: int,
+    response: HttpResponse,
+    body: Form[ReportIn],
+    file1: FirstFile,
+    file2: MoreFile2 = None,
+    file3: MoreFile3 = None,
+):
+    """The CIO's report is in (FUSA and VUSA), uploaded with its documents; the User's response
+    is due by the date the SSC set, and the User is told. `multipart/form-data`. SECAS only;
+    refused (409) unless fieldwork is under way."""
+    return record_with_documents(
+        request, response, assessment_id, "receive_report", forms.RecordReportForm, body
+    )
+
+
+@router.post(
+    "/assessments/{assessment_id}/cio-review",
+    response={200: AssessmentDetail},
+    summary="Record the CIO's review",
+)
+def record_cio_review(
+    request,
+    assessment_id: int,
+    response: HttpResponse,
+    body: Form[CioReviewIn],
+    file1: FirstFile,
+    file2: MoreFile2 = None,
+    file3: MoreFile3 = None,
+):
+    """The CIO's review of a self-assessment (USSA), with its documents; the User's response is
+    due by the date the SSC set, and the User is told. `multipart/form-data`. SECAS only;
+    refused (409) unless the self-assessment was submitted."""
+    return record_with_documents(
+        request, response, assessment_id, "record_cio_review", forms.RecordCioReviewForm, body
+    )
+
+
+@router.post(
+    "/assessments/{assessment_id}/response",
+    response={200: AssessmentDetail},
+    summary="Record the User's response as received",
+)
+def receive_response(
+    request,
+    assessment_id: int,
+    response: HttpResponse,
+    body: Form[ResponseIn],
+    file1: FirstFile,
+    file2: MoreFile2 = None,
+    file3: MoreFile3 = None,
+):
+    """A response the User sent outside the portal, with its document. `multipart/form-data`.
+    SECAS only; refused (409) unless the report (or the CIO's review) is in."""
+    return record_with_documents(
+        request, response, assessment_id, "receive_response", forms.RecordResponseForm, body
+    )

@@ -7,11 +7,13 @@ import pytest
 from django.utils import timezone
 
 from api.models import ApiToken
-from assessments.models import Assessment, AssessmentState
+from assessments import services
+from assessments.models import Assessment, AssessmentDocument, AssessmentState
 from notifications.models import AssuranceStatus
 from tests import factories
 from tests.api.conftest import ApiClient
 from tests.assessments.journey import in_days, outcome_proposed, response_received
+from tests.uploads import PDF_BYTES, WINDOWS_EXECUTABLE, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -310,3 +312,114 @@ def test_counts_as_annual_review(api_as, secas, organisation):
     again = api.post(path, {"counts_as_annual_review": True, "reason": "Again."})
     assert again.status_code == 409
     assert again.json()["detail"] == "This assessment already counts as the annual review."
+
+
+# --- Steps with documents (multipart, the page's upload slots) -------------------------------
+
+
+def in_fieldwork(organisation, secas):
+    assessment = ad_hoc(organisation)
+    services.schedule_assessment(
+        assessment=assessment,
+        by=secas,
+        cio_name="A. CIO",
+        fieldwork_start_date=in_days(-40),
+        fieldwork_end_date=in_days(-30),
+    )
+    services.start_fieldwork(assessment=assessment, by=secas, started_on=in_days(-40))
+    return assessment
+
+
+def test_the_report_is_recorded_with_its_documents(api_as, client, secas, organisation):
+    assessment = in_fieldwork(organisation, secas)
+    response = api_as(secas).upload(
+        f"/assessments/{assessment.pk}/report",
+        {
+            "received_on": str(in_days(-20)),
+            "fieldwork_ended_on": str(in_days(-30)),
+            "response_due_date": str(in_days(10)),
+            "file1-file": upload("cio-report.pdf", PDF_BYTES),
+            "file1-tlp": "red",
+        },
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["state"] == AssessmentState.REPORT_RECEIVED
+    document = AssessmentDocument.objects.get(assessment=assessment)
+    assert (document.original_name, document.tlp) == ("cio-report.pdf", "red")
+    client.force_login(secas)
+    assert "cio-report.pdf" in client.get(f"/secas/assessments/{assessment.pk}/").content.decode()
+
+
+def test_a_file_the_page_refuses_is_refused_here(api_as, secas, organisation):
+    assessment = in_fieldwork(organisation, secas)
+    response = api_as(secas).upload(
+        f"/assessments/{assessment.pk}/report",
+        {
+            "received_on": str(in_days(-20)),
+            "fieldwork_ended_on": str(in_days(-30)),
+            "response_due_date": str(in_days(10)),
+            "file1-file": upload("report.pdf", WINDOWS_EXECUTABLE),
+        },
+    )
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["field"] == "file1-file"
+    assert "is not a file type we accept" in error["message"]
+    assert not AssessmentDocument.objects.filter(assessment=assessment).exists()
+
+
+def test_a_response_before_the_report_is_409(api_as, secas, organisation):
+    assessment = in_fieldwork(organisation, secas)
+    response = api_as(secas).upload(
+        f"/assessments/{assessment.pk}/response",
+        {"received_on": str(in_days(0)), "file1-file": upload("response.pdf", PDF_BYTES)},
+    )
+    assert response.status_code == 409
+    assert "is not possible" in response.json()["detail"]
+    assert not AssessmentDocument.objects.filter(kind="response").exists()
+
+
+@pytest.mark.parametrize("person", [*USERS_STAFF, "ssc_member"])
+def test_document_steps_are_404_to_everyone_but_secas(api_as, request, secas, organisation, person):
+    assessment = in_fieldwork(organisation, secas)
+    response = api_as(request.getfixturevalue(person)).upload(
+        f"/assessments/{assessment.pk}/report",
+        {
+            "received_on": str(in_days(-20)),
+            "fieldwork_ended_on": str(in_days(-30)),
+            "response_due_date": str(in_days(10)),
+            "file1-file": upload("cio-report.pdf", PDF_BYTES),
+        },
+    )
+    assert response.status_code == 404
+
+
+def test_the_schema_documents_the_committee_operations(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/queue",
+        "/api/v1/cases/{notification_id}",
+        "/api/v1/assessments",
+        "/api/v1/assessments/{assessment_id}",
+        "/api/v1/assessments/{assessment_id}/schedule",
+        "/api/v1/assessments/{assessment_id}/report",
+        "/api/v1/annual-reviews",
+        "/api/v1/awaiting",
+    ):
+        assert path in paths, path
+    report = paths["/api/v1/assessments/{assessment_id}/report"]["post"]
+    assert "multipart/form-data" in report["requestBody"]["content"]
+
+
+def test_the_lists_read_a_fixed_number_of_queries(
+    api_as, secas, organisation, django_assert_max_num_queries
+):
+    for _ in range(3):
+        ad_hoc(organisation)
+        annual_review(organisation)
+    client = api_as(secas)
+    client.get("/assessments")  # warm the token's first-use bookkeeping
+    with django_assert_max_num_queries(12):
+        assert client.get("/assessments").json()["count"] == 6
+    with django_assert_max_num_queries(12):
+        assert client.get("/annual-reviews").json()["count"] == 3
