@@ -272,3 +272,48 @@ def read_case(request, notification_id: int):
         else None,
         "assessment_id": assessment.pk if assessment else None,
     }
+
+
+class FollowUp(Schema):
+    assessment_id: int
+    due_date: date
+    overdue: bool
+    text: str
+
+
+class AtRiskItem(Schema):
+    organisation_id: int
+    organisation: str
+    reasons: list[str]
+    follow_ups: list[FollowUp]
+
+
+@router.get(
+    "/organisations-at-risk",
+    response=Page[AtRiskItem],
+    summary="Organisations at risk",
+)
+def organisations_at_risk(request, filters: Query[PageQuery]):
+    """Organisations with a later system Deferred or Rejected, a follow-up open on an outcome
+    in force, or an assessment overdue (the longest overdue first), with why: SECAS's list, and
+    the committee's (`/ssc/at-risk/`) less the organisations an SSC member is conflicted with."""
+    today = timezone.localdate()
+    page = page_of(ssc.organisations_at_risk_for(request.user, today), filters, lambda o: o)
+    page["items"] = [
+        {
+            "organisation_id": row["organisation"].pk,
+            "organisation": row["organisation"].name,
+            "reasons": row["reasons"],
+            "follow_ups": [
+                {
+                    "assessment_id": follow_up["pk"],
+                    "due_date": follow_up["due_date"],
+                    "overdue": follow_up["is_overdue"],
+                    "text": follow_up["text"],
+                }
+                for follow_up in row["follow_ups"]
+            ],
+        }
+        for row in ssc.risk_reasons(page["items"], today)
+    ]
+    return page

@@ -405,6 +405,7 @@ def test_the_schema_documents_the_committee_operations(client):
         "/api/v1/assessments/{assessment_id}/report",
         "/api/v1/annual-reviews",
         "/api/v1/awaiting",
+        "/api/v1/organisations-at-risk",
     ):
         assert path in paths, path
     report = paths["/api/v1/assessments/{assessment_id}/report"]["post"]
@@ -423,3 +424,65 @@ def test_the_lists_read_a_fixed_number_of_queries(
         assert client.get("/assessments").json()["count"] == 6
     with django_assert_max_num_queries(12):
         assert client.get("/annual-reviews").json()["count"] == 3
+
+
+def test_organisations_at_risk_leave_out_a_members_conflicts(
+    api_as, secas, ssc_member, conflicted_member, organisation, submitter
+):
+    Assessment.objects.create(
+        organisation=organisation,
+        kind="vusa",
+        reason="annual_review",
+        cycle_year=2,
+        due_date=in_days(-3),
+    )
+    for person in (secas, ssc_member):
+        rows = api_as(person).get("/organisations-at-risk").json()["items"]
+        assert [row["organisation"] for row in rows] == ["Northwind Energy Ltd"]
+        assert "overdue since" in rows[0]["reasons"][0]
+    assert api_as(conflicted_member).get("/organisations-at-risk").json()["count"] == 0
+    assert api_as(submitter).get("/organisations-at-risk").status_code == 404
+
+
+def test_a_decided_case_shows_its_decision(api_as, under_review, secas, ssc_member, meeting):
+    from assessments.services import decide
+
+    decide(
+        notification=under_review,
+        by=ssc_member,
+        outcome="no_assessment",
+        rationale="Assessed with its SRP.",
+        meeting=meeting,
+    )
+    case = api_as(secas).get(f"/cases/{under_review.pk}").json()
+    assert case["decision"]["outcome"] == "no_assessment"
+    assert case["decision"]["decided_by"] == "Chris Member"
+    assert case["decision"]["meeting"]["id"] == meeting.pk
+    queue = api_as(secas).get("/queue").json()
+    assert queue["count"] == 0  # live cases only, as the page
+    assert api_as(secas).get("/queue", {"state": "all"}).json()["count"] == 1
+
+
+def test_the_queue_reads_as_many_queries_for_one_case_as_for_four(
+    api_as, secas, organisation, submitter, meeting, ssc_member
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from assessments.services import start_review
+    from notifications import services as intake
+
+    client = api_as(secas)
+    client.get("/queue")  # the token's first use is bookkept once
+    counted = []
+    for cases in (1, 3):
+        for _ in range(cases):
+            draft = factories.NotificationFactory(organisation=organisation, created_by=submitter)
+            case = intake.submit_notification(
+                notification=draft, by=submitter, declaration_accepted=True
+            )
+            start_review(notification=case, by=secas, rapporteur=ssc_member, meeting=meeting)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/queue").status_code == 200
+        counted.append(len(queries))
+    assert counted[0] == counted[1]
