@@ -409,7 +409,14 @@ def test_the_schema_documents_the_committee_operations(client):
     ):
         assert path in paths, path
     report = paths["/api/v1/assessments/{assessment_id}/report"]["post"]
-    assert "multipart/form-data" in report["requestBody"]["content"]
+    form = report["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert {"file1-file", "file1-tlp", "received_on"} <= set(form["properties"])
+    assert form["required"] == [
+        "received_on",
+        "fieldwork_ended_on",
+        "response_due_date",
+        "file1-file",
+    ]
 
 
 def test_the_lists_read_a_fixed_number_of_queries(
