@@ -32,7 +32,9 @@ def _replay(record: IdempotentRequest, fingerprint: str, response):
 
 
 def run_once(request, response, act: Callable[[], tuple[int, object]]):
-    """Run `act` (returning status and body), or replay the answer to the same key."""
+    """Run `act` (returning status and a JSON-able body), or replay the answer to the same key.
+
+    The body comes back as JSON values (dates as ISO text), the first time as on a retry."""
     key = request.headers.get(HEADER)
     if key is None:
         return act()
@@ -61,4 +63,5 @@ def run_once(request, response, act: Callable[[], tuple[int, object]]):
         if (record := records.first()) is None:
             raise
         return _replay(record, fingerprint, response)
-    return status, body
+    # The stored form, so a retry's answer is the same body to the character.
+    return status, stored
