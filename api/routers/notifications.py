@@ -492,13 +492,13 @@ def create_draft(request, draft: NewDraft, response: HttpResponse):
         return 201, _as_json(detail(notification, request.user))
 
     status, body = run_once(request, response, act)
-    _locate(response, body)
+    _locate(request, response, body)
     return Status(status, body)
 
 
-def _locate(response: HttpResponse, body: dict) -> None:
+def _locate(request, response: HttpResponse, body: dict) -> None:
     response["Location"] = f"/api/v1/notifications/{body['id']}"
-    notification = Notification.objects.filter(pk=body["id"]).first()
+    notification = selectors.notifications_visible_to(request.user).filter(pk=body["id"]).first()
     # A replayed answer carries an ETag only while it still describes the current version.
     if notification and _as_json({"at": notification.updated_at})["at"] == body["updated_at"]:
         response["ETag"] = etag_of(notification)

@@ -619,3 +619,22 @@ def test_values_of_the_wrong_json_type_are_refused_not_coerced(api_as, draft, su
     draft.refresh_from_db()
     assert draft.is_draft
     assert draft.smets1_meter_count == 0
+
+
+def test_a_retried_upload_adds_the_file_once(api_as, draft, preparer):
+    client = api_as(preparer)
+
+    def send(content=PDF_BYTES):
+        return client.upload(
+            f"/notifications/{draft.pk}/attachments",
+            {"file": SimpleUploadedFile("diagram.pdf", content), "tlp": "green"},
+            {"Idempotency-Key": "upload-1"},
+        )
+
+    first, again = send(), send()
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert Attachment.objects.count() == 1
+    assert send(PDF_BYTES + b"\n% another file\n").status_code == 422
+    assert Attachment.objects.count() == 1
