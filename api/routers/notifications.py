@@ -44,6 +44,27 @@ MAX_COUNT = 2_147_483_647
 
 NotificationId = Annotated[int, Path(..., ge=1, le=MAX_COUNT)]
 
+# Headers read by api.concurrency and api.idempotency, documented on the operations using them.
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "description": "The ETag you read: 428 without it, 412 if the draft has changed since.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 1000},
+}
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": "A key of your choosing: a retry with the same key and request gets the "
+    "first answer (with `Idempotent-Replayed: true`) and changes nothing.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+
+
+def headers(*parameters: dict) -> dict:
+    return {"parameters": list(parameters)}
+
 
 def _limit(name: str) -> int:
     return Notification._meta.get_field(name).max_length
@@ -475,6 +496,7 @@ def _valid_form(form: NotificationForm, extra_errors: list[dict], answers: dict)
     "/notifications",
     response={201: NotificationDetail},
     summary="Start a draft notification",
+    openapi_extra=headers(IDEMPOTENCY_KEY),
 )
 def create_draft(request, draft: NewDraft, response: HttpResponse):
     """Start a draft for one of your organisations, with as many answers as you have (the
@@ -508,6 +530,7 @@ def _locate(request, response: HttpResponse, body: dict) -> None:
     "/notifications/{notification_id}",
     response=NotificationDetail,
     summary="Change a draft",
+    openapi_extra=headers(IF_MATCH),
 )
 def update_draft(
     request, notification_id: NotificationId, changes: DraftFields, response: HttpResponse
@@ -542,6 +565,7 @@ def update_draft(
     "/notifications/{notification_id}/attachments",
     response={201: AttachmentOut},
     summary="Attach a file to a draft",
+    openapi_extra=headers(IDEMPOTENCY_KEY),
 )
 def add_attachment(
     request,
@@ -593,6 +617,7 @@ class Submission(Schema):
     "/notifications/{notification_id}/submit",
     response=NotificationDetail,
     summary="Declare and submit a draft to the SSC",
+    openapi_extra=headers(IF_MATCH, IDEMPOTENCY_KEY),
 )
 def submit(
     request, notification_id: NotificationId, submission: Submission, response: HttpResponse
@@ -609,7 +634,8 @@ def submit(
                 "Only a submitter or an admin of your organisation can submit. Ask one of them "
                 "to check the answers and submit.",
             )
-        check_if_match(request, notification)
+        # The declaration covers the version the client read: `*` names none.
+        check_if_match(request, notification, any_version=False)
         form = SubmitForm({"declaration_accepted": "on" if submission.declaration else ""})
         if not form.is_valid():
             errors = [{**e, "field": "declaration"} for e in form_errors(form)]
@@ -640,6 +666,7 @@ def _may(user, rule: str, notification, refusal: str) -> None:
     "/notifications/{notification_id}/withdraw",
     response=NotificationDetail,
     summary="Withdraw a notification",
+    openapi_extra=headers(IDEMPOTENCY_KEY),
 )
 def withdraw(
     request, notification_id: NotificationId, withdrawal: Withdrawal, response: HttpResponse
@@ -678,6 +705,7 @@ class Answer(Schema):
     "/notifications/{notification_id}/answers",
     response={201: InformationRequestOut},
     summary="Answer the SSC's question",
+    openapi_extra=headers(IDEMPOTENCY_KEY),
 )
 def answer_question(
     request, notification_id: NotificationId, answer: Answer, response: HttpResponse

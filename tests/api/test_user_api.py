@@ -441,6 +441,10 @@ def test_submit_needs_the_declaration_and_a_current_if_match(api_as, draft, subm
     ]
     missing = client.post(f"/notifications/{draft.pk}/submit", {"declaration": True})
     assert missing.status_code == 428
+    any_version = client.post(
+        f"/notifications/{draft.pk}/submit", {"declaration": True}, {"If-Match": "*"}
+    )
+    assert any_version.status_code == 428  # the declaration names the version read
     stale = read(client, draft)["ETag"]
     colleague = api_as(preparer)
     colleague.patch(f"/notifications/{draft.pk}", {"purpose": "Changed"}, {"If-Match": stale})
