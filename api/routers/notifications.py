@@ -442,7 +442,7 @@ class NewDraft(DraftFields):
     )
 
 
-def _form_value(name: str, value):
+def _form_value(value):
     """One answer as the form's own field reads it from a page's POST."""
     if value is None:
         return ""
@@ -469,9 +469,9 @@ def _form_data(answers: dict) -> tuple[dict, list[dict]]:
                 )
             data["user_roles"] = [str(roles[code]) for code in codes if code in roles]
         elif name == "provider_id":
-            data["provider"] = _form_value(name, value)
+            data["provider"] = _form_value(value)
         else:
-            data[name] = _form_value(name, value)
+            data[name] = _form_value(value)
     return data, errors
 
 
@@ -503,7 +503,7 @@ def create_draft(request, draft: NewDraft, response: HttpResponse):
     notification form's checks apply). Send an `Idempotency-Key` so a retry creates nothing
     new. The answer carries the draft's `Location` and `ETag`."""
     organisation = _member_organisation(request.user, draft.organisation_id)
-    answers = draft.dict(exclude={"organisation_id"}, exclude_unset=True)
+    answers = draft.model_dump(exclude={"organisation_id"}, exclude_unset=True)
 
     def act():
         data, errors = _form_data(answers)
@@ -540,7 +540,7 @@ def update_draft(
     the draft since. The answer carries the new `ETag`."""
     notification = _own_notification(request.user, notification_id)
     check_if_match(request, notification)
-    sent = changes.dict(exclude_unset=True)
+    sent = changes.model_dump(exclude_unset=True)
     answers = {**answers_of(notification), **sent}
     data, errors = _form_data(answers)
     form = NotificationForm(data, instance=notification)

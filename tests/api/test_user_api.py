@@ -642,3 +642,26 @@ def test_a_retried_upload_adds_the_file_once(api_as, draft, preparer):
     assert Attachment.objects.count() == 1
     assert send(PDF_BYTES + b"\n% another file\n").status_code == 422
     assert Attachment.objects.count() == 1
+
+
+def test_secas_may_withdraw_as_on_the_page_but_not_answer(api_as, under_review, secas):
+    services.request_information(notification=under_review, by=secas, question="Which hosts?")
+    answer = api_as(secas).post(f"/notifications/{under_review.pk}/answers", {"response": "x"})
+    assert answer.status_code == 403
+    response = api_as(secas).post(
+        f"/notifications/{under_review.pk}/withdraw", {"reason": "The User asked us to."}
+    )
+    assert response.status_code == 200
+    assert response.json()["state"] == "withdrawn"
+
+
+def test_a_read_token_cannot_withdraw_or_answer(api_as, submitted, submitter):
+    client = api_as(submitter, ApiToken.Scope.READ)
+    assert (
+        client.post(f"/notifications/{submitted.pk}/withdraw", {"reason": "x"}).status_code == 403
+    )
+    assert (
+        client.post(f"/notifications/{submitted.pk}/answers", {"response": "x"}).status_code == 403
+    )
+    submitted.refresh_from_db()
+    assert submitted.state == NotificationState.SUBMITTED
