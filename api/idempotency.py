@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from django.http.request import RawPostDataException
 
 from api.models import IdempotentRequest
 from api.problems import Problem
@@ -16,7 +17,19 @@ KEY_MAX_LENGTH = 255
 
 def _fingerprint(request) -> str:
     digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
-    digest.update(request.body or b"")
+    try:
+        digest.update(request.body or b"")
+    except RawPostDataException:
+        # A multipart upload, already read as fields and files: those make the fingerprint
+        # (its boundary would differ between two sends of the same request anyway).
+        for name, values in sorted(request.POST.lists()):
+            digest.update(json.dumps([name, values]).encode())
+        for name, files in sorted(request.FILES.lists()):
+            for upload in files:
+                digest.update(json.dumps([name, upload.name, upload.size]).encode())
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
     return digest.hexdigest()
 
 
@@ -32,7 +45,9 @@ def _replay(record: IdempotentRequest, fingerprint: str, response):
 
 
 def run_once(request, response, act: Callable[[], tuple[int, object]]):
-    """Run `act` (returning status and body), or replay the answer to the same key."""
+    """Run `act` (returning status and a JSON-able body), or replay the answer to the same key.
+
+    The body comes back as JSON values (dates as ISO text), the first time as on a retry."""
     key = request.headers.get(HEADER)
     if key is None:
         return act()
@@ -61,4 +76,5 @@ def run_once(request, response, act: Callable[[], tuple[int, object]]):
         if (record := records.first()) is None:
             raise
         return _replay(record, fingerprint, response)
-    return status, body
+    # The stored form, so a retry's answer is the same body to the character.
+    return status, stored
