@@ -28,6 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django_fsm import has_transition_perm
 
+from api.models import ApiToken
 from assessments import appeals
 from assessments.filters import CaseQueueFilter
 from assessments.models import (
@@ -46,6 +47,7 @@ from notifications import services as intake
 from notifications.models import AssuranceStatus, Attachment, AttachmentDownload, Message
 from sscportal.mail.models import OutboundEmail
 from tests import factories
+from tests.api.conftest import make_token
 from tests.assessments import journey
 from tests.assessments.journey import report_received
 from tests.assessments.test_lifecycle import checked_upload
@@ -98,6 +100,12 @@ REVIEWERS = on_committee_side & ~conflicted_with
 def invited_person(user, invitation) -> bool:
     """Only the person an invitation was sent to may answer it."""
     return user == invitation.user
+
+
+@rules.predicate
+def token_owner(user, token) -> bool:
+    """A person's API tokens are theirs alone: anyone else's is not found."""
+    return user == token.user
 
 
 @dataclass(frozen=True)
@@ -280,6 +288,9 @@ PAGES = {
     "feeds:revoke": Page("post", None, SIGNED_IN, ok=302),
     # The secret address is the credential: calendar apps cannot sign in.
     "feeds:ics": Page("get", "feed", EVERYONE),
+    # Personal API tokens: everyone signed in has their own; only the owner revokes one.
+    "api_tokens:list": Page("get", None, SIGNED_IN),
+    "api_tokens:revoke": Page("post", "api_token", token_owner, ok=302),
     "secas:dashboard": Page("get", None, "assessments.view_secas_pages"),
     "secas:awaiting": Page("get", None, "assessments.view_secas_pages"),
     "secas:assessments": Page("get", None, "assessments.view_secas_pages"),
@@ -496,6 +507,8 @@ def world(
     report = report_in.documents.get()
     reader = factories.MembershipFactory(organisation=organisation).user
     feed = CalendarFeed.objects.create(user=reader, token="matrix-test-token")
+    make_token(preparer, name="Matrix script")
+    api_token = ApiToken.objects.get(name="Matrix script")
     # Someone outside PEOPLE is invited, so no person in the matrix may answer it.
     invitation = factories.MembershipFactory(
         organisation=organisation, is_active=False, invitation=Membership.Invitation.PENDING
@@ -552,6 +565,7 @@ def world(
             case,
         ),
         "feed": ({"token": feed.token}, None),
+        "api_token": ({"pk": api_token.pk}, api_token),
         "export": ({"name": "assessments"}, None),
         "panel_report": ({"pk": panel_report.pk, "extension": "csv"}, panel_report),
         "assessment": ({"pk": review.pk}, review),
