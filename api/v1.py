@@ -1,11 +1,14 @@
 """`/api/v1/`: the portal's REST API, on the same selectors, services and policy as the pages."""
 
+import functools
 import logging
 from http import HTTPStatus
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
+from django.urls import URLPattern, re_path
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
@@ -60,6 +63,39 @@ class PortalAPI(NinjaAPI):
                         str(code), {"description": HTTPStatus(code).phrase, "content": problem}
                     )
         return schema
+
+    def _get_urls(self):
+        # Django's own answers to a wrong method or an unknown address are HTML; a client of
+        # the API reads problem+json, so both are answered in it.
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _method_problems(pattern.callback)
+        return [*patterns, re_path(r"^.*$", _no_such_address, name="no-such-address")]
+
+
+def _method_problems(view):
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response["Allow"]
+            return problem_response(
+                request,
+                405,
+                f"{request.method} is not allowed here. Allowed: {allowed}.",
+                headers={"Allow": allowed},
+            )
+        return response
+
+    return wrapped
+
+
+@csrf_exempt
+def _no_such_address(request):
+    return problem_response(
+        request, 404, "There is no such address in the API. See /api/v1/docs/ for the addresses."
+    )
 
 
 api = PortalAPI(
