@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 # Every operation may answer these; writes may also meet a conflict or a precondition.
 READ_PROBLEMS = (400, 401, 403, 404, 422, 429)
 WRITE_PROBLEMS = (*READ_PROBLEMS, 409, 412, 413, 428)
+# The detail of a 422 for a request the schema itself refuses (as opposed to a form's rules).
+SCHEMA_REFUSAL = "Please correct the errors below. Nothing has been saved."
 
 PROBLEM_SCHEMA = {
     "title": "Problem",
@@ -125,7 +127,7 @@ def _invalid(request, exc: NinjaValidationError):
     return problem_response(
         request,
         422,
-        "Please correct the errors below. Nothing has been saved.",
+        SCHEMA_REFUSAL,
         errors=validation_errors(exc.errors),
     )
 

@@ -101,8 +101,9 @@ UNSIGNED = frozenset({NO_TOKEN, REVOKED, EXPIRED})
 
 
 class Scenario:
-    """The preparer's organisation's draft and submitted case, and a token for every kind of
-    person. `targets[name][parameter]` fills a path's parameters ("draft", "submitted")."""
+    """The preparer's organisation's draft, submitted case, first User System and an open
+    assessment, and a token for every kind of person. `targets[name][parameter]` fills a path's
+    parameters: "draft", "submitted", "system", "assessment"."""
 
     def __init__(self, people: dict, tokens: dict, targets: dict):
         self.people, self.tokens, self.targets = people, tokens, targets
@@ -138,13 +139,30 @@ def api_scenario(
     ssc_member,
     conflicted_member,
 ):
+    from assessments.models import Assessment
     from notifications import services
+    from notifications.models import DeliveryModel, UserSystem
     from tests import factories
 
     draft = factories.NotificationFactory(organisation=organisation, created_by=preparer)
     to_submit = factories.NotificationFactory(organisation=organisation, created_by=preparer)
     submitted = services.submit_notification(
         notification=to_submit, by=submitter, declaration_accepted=True
+    )
+    system = UserSystem.objects.create(
+        organisation=organisation,
+        name="Northwind first User System",
+        delivery_model=DeliveryModel.IN_HOUSE,
+        is_first_system=True,
+        status=UserSystem.Status.LIVE,
+        go_live_date=timezone.localdate() - timedelta(days=400),
+    )
+    assessment = Assessment.objects.create(
+        organisation=organisation,
+        kind="fusa",
+        reason="g8_13",
+        counts_as_annual_review=False,
+        due_date=timezone.localdate() + timedelta(days=60),
     )
     read = ApiToken.Scope.READ
     tokens = {
@@ -177,5 +195,7 @@ def api_scenario(
     targets = {
         "draft": {"notification_id": draft.pk},
         "submitted": {"notification_id": submitted.pk},
+        "system": {"system_id": system.pk},
+        "assessment": {"assessment_id": assessment.pk},
     }
     return Scenario(people, tokens, targets)
