@@ -175,6 +175,13 @@ def _too_big(request, exc):
     return problem_response(request, 413, "The request is too large.")
 
 
+@api.exception_handler(OverflowError)
+def _too_large_a_number(request, exc):
+    # SQLite refuses a number beyond 64 bits (PostgreSQL compares it and finds nothing); an id
+    # the schema bounds (`le=`) is refused before it reaches the database.
+    return problem_response(request, 422, "A number in the request is too large to be an id.")
+
+
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
     return problem_response(request, exc.status_code, str(exc))
