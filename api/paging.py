@@ -1,15 +1,29 @@
 """Every API list is a page: `page` and `page_size` (at most MAX_PAGE_SIZE), with the count."""
 
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 from django.core.paginator import Paginator
 from ninja import Field, Schema
+from pydantic import BeforeValidator
 
 from api.problems import Problem
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 Item = TypeVar("Item")
+
+
+def _integral(value):
+    # In JSON (and to JSON Schema's "integer") 39.0 is the whole number 39; "39" and true are not.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def whole_number(*, ge: int | None = None, le: int | None = None):
+    """A whole number in a JSON body: strict (no "39", no true), yet 39.0, which JSON Schema's
+    "integer" allows. `count: whole_number(ge=0, le=10) | None = None`."""
+    return Annotated[int, Field(strict=True, ge=ge, le=le), BeforeValidator(_integral)]
 
 
 class PageQuery(Schema):

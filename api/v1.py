@@ -1,11 +1,14 @@
 """`/api/v1/`: the portal's REST API, on the same selectors, services and policy as the pages."""
 
+import functools
 import logging
 from http import HTTPStatus
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
+from django.urls import URLPattern, re_path
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
@@ -19,6 +22,8 @@ logger = logging.getLogger(__name__)
 # Every operation may answer these; writes may also meet a conflict or a precondition.
 READ_PROBLEMS = (400, 401, 403, 404, 422, 429)
 WRITE_PROBLEMS = (*READ_PROBLEMS, 409, 412, 413, 428)
+# The detail of a 422 for a request the schema itself refuses (as opposed to a form's rules).
+SCHEMA_REFUSAL = "Please correct the errors below. Nothing has been saved."
 
 PROBLEM_SCHEMA = {
     "title": "Problem",
@@ -61,6 +66,39 @@ class PortalAPI(NinjaAPI):
                     )
         return schema
 
+    def _get_urls(self):
+        # Django's own answers to a wrong method or an unknown address are HTML; a client of
+        # the API reads problem+json, so both are answered in it.
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _method_problems(pattern.callback)
+        return [*patterns, re_path(r"^.*$", _no_such_address, name="no-such-address")]
+
+
+def _method_problems(view):
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response["Allow"]
+            return problem_response(
+                request,
+                405,
+                f"{request.method} is not allowed here. Allowed: {allowed}.",
+                headers={"Allow": allowed},
+            )
+        return response
+
+    return wrapped
+
+
+@csrf_exempt
+def _no_such_address(request):
+    return problem_response(
+        request, 404, "There is no such address in the API. See /api/v1/docs/ for the addresses."
+    )
+
 
 api = PortalAPI(
     title="SSC Portal API",
@@ -89,7 +127,7 @@ def _invalid(request, exc: NinjaValidationError):
     return problem_response(
         request,
         422,
-        "Please correct the errors below. Nothing has been saved.",
+        SCHEMA_REFUSAL,
         errors=validation_errors(exc.errors),
     )
 
@@ -135,6 +173,13 @@ def _django_invalid(request, exc: DjangoValidationError):
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request, exc):
     return problem_response(request, 413, "The request is too large.")
+
+
+@api.exception_handler(OverflowError)
+def _too_large_a_number(request, exc):
+    # SQLite refuses a number beyond 64 bits (PostgreSQL compares it and finds nothing); an id
+    # the schema bounds (`le=`) is refused before it reaches the database.
+    return problem_response(request, 422, "A number in the request is too large to be an id.")
 
 
 @api.exception_handler(HttpError)

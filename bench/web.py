@@ -12,7 +12,9 @@ What one run does (see docs/PERFORMANCE.md for the method and the figures):
    checks, the production settings plus one URL (bench/web_settings.py): a bare
    `login_required` page answering "ok" through the project's own middleware.
 3. Signs in through the real pages (sign-in form with its CSRF token, then the two-factor page
-   with a code computed from the bench accounts' known TOTP key) and keeps each session cookie.
+   with a code computed from the bench accounts' known TOTP key) and keeps each session cookie;
+   gives each account a read-only API token (made as the API tokens page makes them) for the
+   API's lists, which send it as `Authorization: Bearer` (the session signs no one in there).
 4. Checks every page answers 200 to its account, counts its SQL queries (one request through
    Django's test client against the same database, not under load) and its body size.
 5. Drives load with wrk in interleaved rounds (bare, page A, bare, page B, ...), each bare run
@@ -105,10 +107,58 @@ class Page:
     account: str  # a key of data.Built.accounts
     kind: str  # "list", "object" or "info" (measured, no ratio target)
     weight: int = 0  # share in the open-loop mix
+    api: bool = False  # called with the account's API token, not its session
+
+    @property
+    def credential(self) -> str:
+        """The key of `cookies` this page is requested with (its bare run uses the session)."""
+        return api_credential(self.account) if self.api else self.account
 
     @property
     def target(self) -> float | None:
         return {"list": LIST_TARGET, "object": OBJECT_TARGET}.get(self.kind)
+
+
+def api_credential(account: str) -> str:
+    return f"{account} (API token)"
+
+
+# The API's lists: (key, name, path under /api/v1, account). A path this version's API lacks
+# (not in its OpenAPI schema) is left out with a note, so lists added later need only a line.
+API_LISTS = [
+    (
+        "api-notifications",
+        "API: notifications (User, large organisation)",
+        "/notifications",
+        "User",
+    ),
+    ("api-notifications-secas", "API: notifications (SECAS)", "/notifications", "SECAS"),
+    ("api-queue", "API: SSC queue", "/queue", "SECAS"),
+    ("api-assessments", "API: assessments", "/assessments", "SECAS"),
+    ("api-systems", "API: User Systems (User, large organisation)", "/systems", "User"),
+    ("api-decisions", "API: decisions register", "/decisions", "SECAS"),
+]
+API_PREFIX = "/api/v1"
+
+
+def api_paths() -> set[str]:
+    """The paths of this version's API (empty before the API existed)."""
+    try:
+        from api.v1 import api
+    except ImportError:
+        return set()
+    return set(api.get_openapi_schema()["paths"])
+
+
+def api_pages() -> list[Page]:
+    present = api_paths()
+    pages = []
+    for key, name, path, account in API_LISTS:
+        if API_PREFIX + path not in present:
+            print(f"  (skipped {key}: {API_PREFIX}{path} is not in this version's API)")
+            continue
+        pages.append(Page(key, name, API_PREFIX + path, account, "list", 0, api=True))
+    return pages
 
 
 def organisation_filter(built: data.Built) -> str:
@@ -311,7 +361,7 @@ def pages_for(built: data.Built) -> list[Page]:
         except Resolver404:
             continue
         present.append(page)
-    return present
+    return present + api_pages()
 
 
 BARE = "/bench/bare/"
@@ -465,6 +515,8 @@ def production_env(
         DATABASE_URL=bench_url,
         DATABASE_CONN_MAX_AGE="60",
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        # The per-token limit is still counted (in Redis, as in production) but never reached.
+        API_RATE_LIMIT_PER_MINUTE="1000000000",
     )
     if redis_url:
         env["REDIS_CACHE_URL"] = redis_url  # the cache, and cached_db sessions, as in production
@@ -632,7 +684,7 @@ def fetch(port: int, path: str, cookie: str, timeout: float = 60) -> Fetched:
     connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
         start = time.perf_counter()
-        connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        connection.request("GET", path, headers=auth_headers(cookie))
         response = connection.getresponse()
         first = response.read(1)
         first_byte = time.perf_counter() - start
@@ -646,6 +698,38 @@ def fetch(port: int, path: str, cookie: str, timeout: float = 60) -> Fetched:
         )
     finally:
         connection.close()
+
+
+def auth_headers(credential: str) -> dict[str, str]:
+    """A session cookie ("sessionid=...") or an API token ("Bearer sscp_...") as headers."""
+    if not credential:
+        return {}
+    if credential.startswith("Bearer "):
+        return {"Authorization": credential}
+    return {"Cookie": credential}
+
+
+def api_token_for(email: str) -> str:
+    """A read-only API token of the account's, made as api.tokens makes them (hashed, prefixed,
+    expiring), straight in the database: the bench has no browser session to create it with."""
+    import secrets
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from api.models import TOKEN_PREFIX, ApiToken, hash_token
+    from users.models import User
+
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    ApiToken.objects.create(
+        user=User.objects.get(email=email),
+        name="Bench",
+        scope=ApiToken.Scope.READ,
+        prefix=raw[: len(TOKEN_PREFIX) + 6],
+        secret_hash=hash_token(raw),
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    return f"Bearer {raw}"
 
 
 HIDDEN = re.compile(r'<input[^>]*name="(?P<name>csrfmiddlewaretoken|next)"[^>]*>')
@@ -738,8 +822,11 @@ def run_wrk(wrk: str, options, port: int, path: str, cookie: str, duration: int)
         "--timeout",
         "30s",
         "--latency",
-        "--header",
-        f"Cookie: {cookie}",
+        *[
+            arg
+            for name, value in auth_headers(cookie).items()
+            for arg in ("--header", f"{name}: {value}")
+        ],
         f"http://{HOST}:{port}{path}",
     ]
     result = subprocess.run(  # noqa: S603 - wrk with our own arguments
@@ -756,6 +843,8 @@ def run_wrk(wrk: str, options, port: int, path: str, cookie: str, duration: int)
 def test_client(cookie: str):
     from django.test import Client
 
+    if cookie.startswith("Bearer "):
+        return Client(HTTP_HOST=HOST, HTTP_AUTHORIZATION=cookie)
     client = Client(HTTP_HOST=HOST)
     name, value = cookie.split("=", 1)
     client.cookies[name] = value
@@ -913,10 +1002,10 @@ def preflight(pages: list[Page], port: int, cookies: dict) -> dict[str, PageResu
     """Every page answers 200 to its account; its body size and its queries per request."""
     results = {}
     for page in [*pages]:
-        fetched = fetch(port, page.path, cookies[page.account])
+        fetched = fetch(port, page.path, cookies[page.credential])
         if fetched.status != 200:
-            raise BenchError(f"{page.path} answered {fetched.status} to {page.account}")
-        measured = in_process(page.path, cookies[page.account])
+            raise BenchError(f"{page.path} answered {fetched.status} to {page.credential}")
+        measured = in_process(page.path, cookies[page.credential])
         if measured.status != 200:
             raise BenchError(f"{page.path} answered {measured.status} through the test client")
         results[page.key] = PageResult(
@@ -927,6 +1016,8 @@ def preflight(pages: list[Page], port: int, cookies: dict) -> dict[str, PageResu
             in_process=measured,
         )
     for account, cookie in cookies.items():
+        if cookie.startswith("Bearer "):
+            continue  # the bare page reads the session; an API page's bare run uses its account's
         if fetch(port, BARE, cookie).body != b"ok":
             raise BenchError(f"the bare page did not answer 'ok' to {account}")
         BARE_IN_PROCESS[account] = in_process(BARE, cookie)
@@ -953,7 +1044,12 @@ def rounds(wrk: str, options, port: int, cookies: dict, results: dict[str, PageR
                 raise BenchError(f"the bare page answered nothing in {options.duration} s")
             drain(port, cookie, options.workers)
             run = run_wrk(
-                wrk, options, port, result.page.path, cookie, result.duration(options.duration)
+                wrk,
+                options,
+                port,
+                result.page.path,
+                cookies[result.page.credential],
+                result.duration(options.duration),
             )
             done += 2
             # A page that answers a redirect or an error page reads far fewer bytes than its body.
@@ -1120,7 +1216,7 @@ def open_loop(port: int, pages: list[Page], cookies: dict, rate: float, seconds:
 
     def one(index: int, scheduled: float, page: Page) -> None:
         try:
-            fetched = fetch(port, page.path, cookies[page.account], timeout=10)
+            fetched = fetch(port, page.path, cookies[page.credential], timeout=10)
             status = fetched.status
         except OSError:
             status = 0
@@ -1217,6 +1313,8 @@ def served(size: int, options, url: str):
         cookies = {}
         for account, email in built.accounts.items():
             cookies[account] = sign_in(server.port, email, data.TOTP_KEY)
+            if api_paths():
+                cookies[api_credential(account)] = api_token_for(email)
         yield built, server, cookies
     finally:
         if server is not None:
@@ -1264,7 +1362,7 @@ def closed_loop(size: int, options, url: str, wrk: str) -> tuple[dict, list, int
             page = next((p for p in pages_for(built) if p.key == key), None)
             if page is None:
                 raise BenchError(f"no such page to profile: {key}")
-            profile_page(page, cookies[page.account], options.profile_lines)
+            profile_page(page, cookies[page.credential], options.profile_lines)
     return results, exports, failures
 
 

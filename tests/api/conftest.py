@@ -72,3 +72,130 @@ def api_as():
         return ApiClient(make_token(user, scope, **kwargs))
 
     return build
+
+
+# --- The shared scenario: people with data to see, and a token of each kind ------------------
+
+NO_TOKEN = "no token"
+PREPARER_READ, PREPARER = "preparer (read token)", "preparer"
+SUBMITTER, ORG_ADMIN, OTHER_ORG = "submitter", "org admin", "other organisation's submitter"
+SECAS_READ, SECAS = "SECAS (read token)", "SECAS"
+SSC, CONFLICTED = "SSC member", "conflicted SSC member"
+REVOKED, EXPIRED = "revoked token", "expired token"
+PEOPLE = (
+    NO_TOKEN,
+    PREPARER_READ,
+    PREPARER,
+    SUBMITTER,
+    ORG_ADMIN,
+    OTHER_ORG,
+    SECAS_READ,
+    SECAS,
+    SSC,
+    CONFLICTED,
+    REVOKED,
+    EXPIRED,
+)
+# Who signs in with nothing usable: the API answers them 401 whatever they ask.
+UNSIGNED = frozenset({NO_TOKEN, REVOKED, EXPIRED})
+
+
+class Scenario:
+    """The preparer's organisation's draft, submitted case, first User System and an open
+    assessment, and a token for every kind of person. `targets[name][parameter]` fills a path's
+    parameters: "draft", "submitted", "system", "assessment"."""
+
+    def __init__(self, people: dict, tokens: dict, targets: dict):
+        self.people, self.tokens, self.targets = people, tokens, targets
+
+    def client(self, who: str) -> ApiClient:
+        return ApiClient(self.tokens[who])
+
+    def path(self, template: str, target: str) -> str:
+        values = self.targets[target]
+        missing = [name for name in _parameters(template) if name not in values]
+        if missing:
+            raise AssertionError(
+                f"{template}: the scenario's target {target!r} has no {', '.join(missing)}; "
+                "add it to `api_scenario` in tests/api/conftest.py"
+            )
+        return template.format(**values)
+
+
+def _parameters(template: str) -> list[str]:
+    import string
+
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+
+
+@pytest.fixture
+def api_scenario(
+    organisation,
+    preparer,
+    submitter,
+    org_admin,
+    other_submitter,
+    secas,
+    ssc_member,
+    conflicted_member,
+):
+    from assessments.models import Assessment
+    from notifications import services
+    from notifications.models import DeliveryModel, UserSystem
+    from tests import factories
+
+    draft = factories.NotificationFactory(organisation=organisation, created_by=preparer)
+    to_submit = factories.NotificationFactory(organisation=organisation, created_by=preparer)
+    submitted = services.submit_notification(
+        notification=to_submit, by=submitter, declaration_accepted=True
+    )
+    system = UserSystem.objects.create(
+        organisation=organisation,
+        name="Northwind first User System",
+        delivery_model=DeliveryModel.IN_HOUSE,
+        is_first_system=True,
+        status=UserSystem.Status.LIVE,
+        go_live_date=timezone.localdate() - timedelta(days=400),
+    )
+    assessment = Assessment.objects.create(
+        organisation=organisation,
+        kind="fusa",
+        reason="g8_13",
+        counts_as_annual_review=False,
+        due_date=timezone.localdate() + timedelta(days=60),
+    )
+    read = ApiToken.Scope.READ
+    tokens = {
+        NO_TOKEN: None,
+        PREPARER_READ: make_token(preparer, read),
+        PREPARER: make_token(preparer),
+        SUBMITTER: make_token(submitter),
+        ORG_ADMIN: make_token(org_admin),
+        OTHER_ORG: make_token(other_submitter),
+        SECAS_READ: make_token(secas, read),
+        SECAS: make_token(secas),
+        SSC: make_token(ssc_member),
+        CONFLICTED: make_token(conflicted_member),
+        REVOKED: make_token(submitter, name="Revoked"),
+        EXPIRED: make_token(secas, name="Expired"),
+    }
+    ApiToken.objects.filter(name="Revoked").update(revoked_at=timezone.now())
+    ApiToken.objects.filter(name="Expired").update(expires_at=timezone.now() - timedelta(days=1))
+    people = {
+        PREPARER_READ: preparer,
+        PREPARER: preparer,
+        SUBMITTER: submitter,
+        ORG_ADMIN: org_admin,
+        OTHER_ORG: other_submitter,
+        SECAS_READ: secas,
+        SECAS: secas,
+        SSC: ssc_member,
+        CONFLICTED: conflicted_member,
+    }
+    targets = {
+        "draft": {"notification_id": draft.pk},
+        "submitted": {"notification_id": submitted.pk},
+        "system": {"system_id": system.pk},
+        "assessment": {"assessment_id": assessment.pk},
+    }
+    return Scenario(people, tokens, targets)
