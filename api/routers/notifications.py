@@ -11,7 +11,7 @@ from ninja import Field, File, Form, Path, Query, Router, Schema, Status, Upload
 
 from api.concurrency import check_if_match, etag_of
 from api.idempotency import run_once
-from api.paging import Page, PageQuery, page_of
+from api.paging import Page, PageQuery, page_of, whole_number
 from api.problems import Problem, form_errors
 from assessments.views import DecisionLetterView
 from notifications import selectors, services
@@ -404,15 +404,11 @@ class DraftFields(Schema):
         description="User Role codes your organisation holds, e.g. import-supplier.",
     )
     planned_go_live_date: date | None = None
-    smets1_meter_count: int | None = Field(None, ge=0, le=MAX_COUNT, strict=True)
-    smets2_meter_count: int | None = Field(None, ge=0, le=MAX_COUNT, strict=True)
+    smets1_meter_count: whole_number(ge=0, le=MAX_COUNT) | None = None  # type: ignore[valid-type]
+    smets2_meter_count: whole_number(ge=0, le=MAX_COUNT) | None = None  # type: ignore[valid-type]
     delivery_model: DeliveryModel | None = None
-    provider_id: int | None = Field(
-        None,
-        ge=1,
-        le=MAX_COUNT,
-        strict=True,
-        description="A Shared Resource Provider in the SRP register.",
+    provider_id: whole_number(ge=1, le=MAX_COUNT) | None = Field(  # type: ignore[valid-type]
+        None, description="A Shared Resource Provider in the SRP register."
     )
     third_party_name: str | None = _text("third_party_name")
     hosting_description: str | None = _text("hosting_description")
@@ -437,8 +433,8 @@ class DraftFields(Schema):
 
 
 class NewDraft(DraftFields):
-    organisation_id: int = Field(
-        ..., ge=1, le=MAX_COUNT, strict=True, description="Your organisation."
+    organisation_id: whole_number(ge=1, le=MAX_COUNT) = Field(  # type: ignore[valid-type]
+        ..., description="Your organisation."
     )
 
 
