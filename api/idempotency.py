@@ -52,26 +52,33 @@ def run_once(request, response, act: Callable[[], tuple[int, object]]):
     if key is None:
         return act()
     if not key or len(key) > KEY_MAX_LENGTH or not key.isprintable():
-        raise Problem(400, f"The {HEADER} header must be 1 to {KEY_MAX_LENGTH} characters.")
+        raise Problem(
+            400,
+            f"The {HEADER} header must be 1 to {KEY_MAX_LENGTH} printable characters, "
+            "for example a UUID.",
+        )
     fingerprint = _fingerprint(request)
     records = IdempotentRequest.objects.filter(user=request.user, key=key)
     if (record := records.first()) is not None:
         return _replay(record, fingerprint, response)
     try:
-        # The work and its record commit together: a concurrent twin waits on the key's
-        # unique index, then finds the answer instead of doing the work again.
+        # The key is claimed before the work, in the work's transaction: a concurrent twin
+        # waits on the key's unique index until the first commits, then replays its answer
+        # (and if the first is refused and rolls back, the twin does the work itself).
         with transaction.atomic():
-            status, body = act()
-            stored = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
-            IdempotentRequest.objects.create(
+            claim = IdempotentRequest.objects.create(
                 user=request.user,
                 key=key,
                 method=request.method,
                 path=request.path[:500],
                 fingerprint=fingerprint,
-                status_code=status,
-                body=stored,
+                status_code=0,
+                body={},
             )
+            status, body = act()
+            stored = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
+            claim.status_code, claim.body = status, stored
+            claim.save(update_fields=["status_code", "body"])
     except IntegrityError:
         if (record := records.first()) is None:
             raise
