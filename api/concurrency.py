@@ -16,7 +16,8 @@ def check_if_match(request, notification, *, any_version: bool = True) -> None:
     header = request.headers.get("If-Match")
     if header and len(header) > IF_MATCH_MAX_LENGTH:
         raise Problem(400, f"The If-Match header must be at most {IF_MATCH_MAX_LENGTH} characters.")
-    offered = {tag.strip().removeprefix("W/") for tag in (header or "").split(",")} - {""}
+    # If-Match compares strongly (RFC 9110): a weak tag W/"…" never matches.
+    offered = {tag.strip() for tag in (header or "").split(",")} - {""}
     if not offered or (not any_version and "*" in offered):
         raise Problem(
             428,

@@ -270,6 +270,11 @@ def test_a_patch_needs_a_current_if_match(api_as, draft, preparer, submitter):
     assert refused.status_code == 412
     draft.refresh_from_db()
     assert draft.purpose == "Theirs"
+    # If-Match compares strongly: the current tag marked weak does not match.
+    weak = "W/" + read(client, draft)["ETag"]
+    assert (
+        client.patch(f"/notifications/{draft.pk}", {"purpose": "Mine"}, {"If-Match": weak})
+    ).status_code == 412
 
 
 def test_the_services_own_race_check_holds_behind_the_etag(api_as, draft, preparer, monkeypatch):
