@@ -103,16 +103,36 @@ UNSIGNED = frozenset({NO_TOKEN, REVOKED, EXPIRED})
 class Scenario:
     """The preparer's organisation's draft, submitted case, first User System and an open
     assessment, and a token for every kind of person. `targets[name][parameter]` fills a path's
-    parameters: "draft", "submitted", "system", "assessment"."""
+    parameters: "draft", "submitted", "system", "assessment".
 
-    def __init__(self, people: dict, tokens: dict, targets: dict):
+    More targets are built only when a test names one (`target(name)`, `path(...)`), so a test
+    that needs none of them does not pay for them: "organisation" and "other-organisation"
+    (an `organisation_id` to send), "decided" (a case the SSC decided),
+    "asked" (a case under review with the SSC's question open), and assessments at each step
+    SECAS records next – "scheduled", "fieldwork", "self-assessed" (a USSA awaiting the CIO's
+    review), "report-received", "response-received" and "proposed" (an initial FUSA whose
+    outcome SECAS has proposed: the Panel decides it)."""
+
+    def __init__(self, people: dict, tokens: dict, targets: dict, later=None, organisation=None):
         self.people, self.tokens, self.targets = people, tokens, targets
+        self.organisation = organisation
+        self._later = dict(later or {})
 
     def client(self, who: str) -> ApiClient:
         return ApiClient(self.tokens[who])
 
+    def target(self, name: str) -> dict:
+        if name not in self.targets and name in self._later:
+            self.targets[name] = self._later.pop(name)()
+        if name not in self.targets:
+            raise AssertionError(
+                f"the scenario has no target {name!r}; add it to `api_scenario` in "
+                "tests/api/conftest.py"
+            )
+        return self.targets[name]
+
     def path(self, template: str, target: str) -> str:
-        values = self.targets[target]
+        values = self.target(target)
         missing = [name for name in _parameters(template) if name not in values]
         if missing:
             raise AssertionError(
@@ -198,4 +218,119 @@ def api_scenario(
         "system": {"system_id": system.pk},
         "assessment": {"assessment_id": assessment.pk},
     }
-    return Scenario(people, tokens, targets)
+    later = {
+        # Not path parameters: the organisation a new draft is for.
+        "organisation": lambda: {"organisation_id": organisation.pk},
+        "other-organisation": lambda: {
+            "organisation_id": other_submitter.memberships.get().organisation_id
+        },
+        **_later_targets(organisation, submitter, secas, ssc_member),
+    }
+    return Scenario(people, tokens, targets, later, organisation=organisation)
+
+
+def _later_targets(organisation, submitter, secas, ssc_member) -> dict:
+    """The targets built on demand (see `Scenario`): each through the services, as in use."""
+    from assessments import services as ssc_services
+    from assessments.models import Assessment, Decision
+    from notifications import services
+    from notifications.models import AssuranceStatus
+    from tests import factories
+    from tests.assessments.journey import checked_upload, in_days, report_received
+
+    def a_case():
+        notification = factories.NotificationFactory(organisation=organisation)
+        return services.submit_notification(
+            notification=notification, by=submitter, declaration_accepted=True
+        )
+
+    def under_review():
+        meeting = factories.SSCMeetingFactory(attendees=[ssc_member])
+        case = ssc_services.start_review(
+            notification=a_case(), by=secas, rapporteur=ssc_member, meeting=meeting
+        )
+        return case, meeting
+
+    def decided():
+        case, meeting = under_review()
+        ssc_services.decide(
+            notification=case,
+            by=ssc_member,
+            outcome=Decision.Outcome.NO_ASSESSMENT,
+            rationale="Hosted with the same controls as the first system.",
+            meeting=meeting,
+        )
+        return {"notification_id": case.pk}
+
+    def asked():
+        case, _ = under_review()
+        services.request_information(notification=case, by=secas, question="Which hosts?")
+        return {"notification_id": case.pk}
+
+    def an_assessment(kind="fusa", **fields):
+        fields = fields or {"reason": "g8_13", "counts_as_annual_review": False}
+        return Assessment.objects.create(
+            organisation=organisation, kind=kind, due_date=in_days(60), **fields
+        )
+
+    def scheduled():
+        assessment = an_assessment()
+        ssc_services.schedule_assessment(
+            assessment=assessment,
+            by=secas,
+            cio_name="A. CIO",
+            fieldwork_start_date=in_days(-40),
+            fieldwork_end_date=in_days(-30),
+        )
+        return {"assessment_id": assessment.pk}
+
+    def fieldwork():
+        assessment_id = scheduled()["assessment_id"]
+        ssc_services.start_fieldwork(
+            assessment=Assessment.objects.get(pk=assessment_id), by=secas, started_on=in_days(-40)
+        )
+        return {"assessment_id": assessment_id}
+
+    def self_assessed():
+        assessment = an_assessment("ussa")
+        ssc_services.submit_self_assessment(
+            assessment=assessment, by=submitter, files=[checked_upload("self-assessment.pdf")]
+        )
+        return {"assessment_id": assessment.pk}
+
+    def with_report(assessment=None):
+        assessment = assessment or an_assessment()
+        report_received(assessment, by=secas)
+        return assessment
+
+    def response_received(assessment=None):
+        assessment = with_report(assessment)
+        ssc_services.record_response(
+            assessment=assessment,
+            by=secas,
+            received_on=timezone.localdate(),
+            documents=[checked_upload("response.pdf")],
+        )
+        return assessment
+
+    def proposed():
+        # The organisation's first FUSA (no assurance record yet): the Panel decides it.
+        assessment = response_received(an_assessment(reason="annual_review", cycle_year=1))
+        ssc_services.propose_outcome(
+            assessment=assessment,
+            by=secas,
+            status=AssuranceStatus.APPROVED,
+            rationale="The report and the User's response support this status.",
+        )
+        return {"assessment_id": assessment.pk}
+
+    return {
+        "decided": decided,
+        "asked": asked,
+        "scheduled": scheduled,
+        "fieldwork": fieldwork,
+        "self-assessed": self_assessed,
+        "report-received": lambda: {"assessment_id": with_report().pk},
+        "response-received": lambda: {"assessment_id": response_received().pk},
+        "proposed": proposed,
+    }
