@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 
 from api import tokens
 from api.models import ApiToken
+from sscportal.admin import ReadOnlyAdmin
 from users.policy import allows
 
 # Tokens are a security matter: whoever reads the audit trail (SECAS) sees who holds them and
@@ -10,7 +11,7 @@ READER_RULE = "users.view_audit_trail"
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyAdmin):
     """Who holds an API token, for what and until when; revoking is audited like the page's."""
 
     list_display = ["user", "name", "scope", "expires_at", "last_used_at", "status"]
@@ -45,15 +46,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_revoke_permission(self, request):
         return allows(request.user, READER_RULE)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Revoke the selected API tokens", permissions=["revoke"])
     def revoke(self, request, queryset):
