@@ -2,12 +2,17 @@ import os
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.helpers import page_problems
 from tests.reference_data import recreate_reference_data
 
 # live_server runs Django in a thread next to Playwright's event loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Every page's axe check runs before an assertion may look at it; on a busy two-core CI machine
+# that took longer than Playwright's 5 s default and failed a correct page.
+expect.set_options(timeout=15_000)
 
 CHROMIUM_CANDIDATES = ["/usr/lib/chromium/chromium", shutil.which("chromium") or ""]
 CHROMIUM = next((path for path in CHROMIUM_CANDIDATES if path and os.path.exists(path)), None)
