@@ -60,6 +60,15 @@ def portal_link(viewname: str, *args) -> str:
     return settings.PORTAL_BASE_URL + reverse(viewname, args=args)
 
 
+def portal_links(viewname: str) -> Callable[[int], str]:
+    """portal_link for a run's thousands of ids: reversed once, each id put in its place."""
+    marker = 987654321987654321  # no real id: it marks where the id goes in the path
+    head, found, tail = portal_link(viewname, marker).partition(str(marker))
+    if not found:
+        raise ValueError(f"{viewname} does not take an id.")
+    return lambda pk: f"{head}{pk}{tail}"
+
+
 def notification_url(notification) -> str:
     """The case as the User sees it."""
     return portal_link("notifications:detail", notification.pk)

@@ -41,6 +41,7 @@ from notifications.recipients import (
     unique_recipients,
 )
 from notifications.workdays import add_working_days, working_days_left
+from sscportal.bulk import insert_rows
 from sscportal.history import attribute_change
 from sscportal.mail import services as mail
 from sscportal.mail.models import OutboundEmail
@@ -866,6 +867,39 @@ def save_emails(emails: list[EmailAbout]) -> list[OutboundEmail]:
         batch_size=1000,
     )
     return rows
+
+
+@dataclass(frozen=True)
+class DeferredEmail:
+    """An outbox row a bulk run writes, rendered when delivered (deferred_email_values), and
+    what it is about, for the communications logs."""
+
+    values: dict
+    notification_id: int | None = None
+    organisation_id: int | None = None
+
+
+def save_deferred_emails(emails: list[DeferredEmail]) -> int:
+    """save_emails for a run's thousands of rows: set-based, with no model instance per row.
+    The caller names the organisation (save_emails would take the case's)."""
+    ids = insert_rows(OutboundEmail, [email.values for email in emails], with_ids=True)
+    insert_rows(
+        NotificationEmail,
+        [
+            {"email_id": pk, "notification_id": email.notification_id}
+            for pk, email in zip(ids, emails, strict=True)
+            if email.notification_id is not None
+        ],
+    )
+    insert_rows(
+        OrganisationEmail,
+        [
+            {"email_id": pk, "organisation_id": email.organisation_id}
+            for pk, email in zip(ids, emails, strict=True)
+            if email.organisation_id is not None
+        ],
+    )
+    return len(ids)
 
 
 def queue_email(

@@ -55,18 +55,29 @@ def build_email(*, kind: str, to: Iterable[str], template: str, context: dict) -
     )
 
 
+def deferred_email_values(
+    *, kind: str, to: Iterable[str], template: str, context: dict, summary: str
+) -> dict:
+    """The values of a row rendered only when it is delivered (render_deferred_email), from
+    `template` and `context`, which must be plain JSON values. Until then its subject is
+    `summary`, a line for the communications log."""
+    return {
+        "kind": kind,
+        "to": list(to),
+        "subject": summary[: OutboundEmail._meta.get_field("subject").max_length],
+        "template": template,
+        "context": context,
+    }
+
+
 def build_deferred_email(
     *, kind: str, to: Iterable[str], template: str, context: dict, summary: str
 ) -> OutboundEmail:
-    """An unsaved row rendered only when it is delivered (render_deferred_email), from
-    `template` and `context`, which must be plain JSON values. Until then its subject is
-    `summary`, a line for the communications log."""
+    """An unsaved row of deferred_email_values."""
     return OutboundEmail(
-        kind=kind,
-        to=list(to),
-        subject=summary[: OutboundEmail._meta.get_field("subject").max_length],
-        template=template,
-        context=context,
+        **deferred_email_values(
+            kind=kind, to=to, template=template, context=context, summary=summary
+        )
     )
 
 
