@@ -470,6 +470,13 @@ class AssessmentState(models.TextChoices):
 
 
 A = AssessmentState
+
+
+def state_awaits_the_committee(state: str) -> bool:
+    """SECAS has proposed an outcome: the SSC (or the Panel) decides it next."""
+    return state == A.OUTCOME_PROPOSED
+
+
 # An assessment is open until it is completed: every "open" below says this, and nothing else.
 OPEN_ASSESSMENT_STATES = tuple(state for state in A if state != A.COMPLETED)
 
@@ -755,7 +762,7 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
     @property
     def awaits_the_committee(self) -> bool:
         """SECAS has proposed an outcome: the SSC (or the Panel) decides it next."""
-        return self.state == A.OUTCOME_PROPOSED
+        return state_awaits_the_committee(self.state)
 
     @fsm_log_by
     @fsm_log_description

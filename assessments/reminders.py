@@ -20,6 +20,7 @@ from django.utils import timezone
 from assessments.models import (
     AgendaItem,
     Assessment,
+    AssessmentKind,
     AssessmentReason,
     AssessmentState,
     AssuranceRecord,
@@ -27,6 +28,7 @@ from assessments.models import (
     RemediationStep,
     Reminder,
     WrittenProcedure,
+    state_awaits_the_committee,
 )
 from assessments.papers import awaiting_recommendation, recommendation_due_by
 from assessments.selectors import chair_alert, paused_working_days
@@ -38,11 +40,12 @@ from notifications.models import (
     NotificationState,
     UserSystem,
 )
-from notifications.recipients import case_url, notification_url, portal_link
+from notifications.recipients import case_url, notification_url, portal_link, portal_links
 from notifications.selectors import submitting_memberships
-from notifications.services import EmailAbout, save_emails
+from notifications.services import DeferredEmail, save_deferred_emails
 from notifications.workdays import add_working_days, working_days_left, working_days_since
-from sscportal.mail.services import build_deferred_email
+from sscportal.bulk import insert_rows
+from sscportal.mail.services import deferred_email_values
 from users.models import Organisation
 from users.policy import allows
 from users.selectors import ActingChair, chair_for, committee_offices
@@ -59,14 +62,13 @@ FOLLOW_UP_LINE = (
     "A follow-up assessment: the SSC's last outcome was Deferred or Rejected, and the systems "
     "it covers read Not approved until this one is complete."
 )
-# What an assessment's reminder says, and no more: the scans read thousands of rows. The
-# lifecycle state is always loaded, or building each row would query it (django-fsm).
+# What an assessment's reminder says, and no more: the scans read thousands of rows, as
+# plain values (a model instance per row was a third of the run).
 REVIEW_FIELDS = (
     "id",
     "kind",
     "due_date",
-    "state",
-    "organisation__id",
+    "organisation_id",
     "organisation__name",
     "organisation__contact_email",
 )
@@ -89,6 +91,15 @@ class Due:
     notification: Notification | None = None
     committee: list[str] = field(default_factory=list)  # SECAS and the chair: a separate email
     committee_url: str = ""  # the committee's own page for it, when not the User's
+    # The scans of thousands of rows give ids, not objects; the others take them from objects.
+    organisation_id: int | None = None
+    notification_id: int | None = None
+
+    def __post_init__(self):
+        if self.organisation_id is None and self.organisation is not None:
+            self.organisation_id = self.organisation.pk
+        if self.notification_id is None and self.notification is not None:
+            self.notification_id = self.notification.pk
 
     @property
     def key(self) -> tuple:
@@ -134,10 +145,6 @@ def _assessment_page(assessment: Assessment) -> str:
     return portal_link("secas:assessment", assessment.pk)
 
 
-def _organisation_home(organisation) -> str:
-    return portal_link("organisation_home", organisation.pk)
-
-
 class Recipients:
     """Email addresses per organisation, loaded once per run (no query per reminder)."""
 
@@ -160,9 +167,13 @@ class Recipients:
         return chair_for(organisation, offices=self.offices)
 
     def organisation(self, organisation) -> list[str]:
-        addresses = list(self.by_organisation.get(organisation.pk, []))
-        if organisation.contact_email and organisation.contact_email not in addresses:
-            addresses.insert(0, organisation.contact_email)
+        return self.addresses(organisation.pk, organisation.contact_email)
+
+    def addresses(self, organisation_id: int, contact_email: str) -> list[str]:
+        """The organisation's contact address first, then its submitters'."""
+        addresses = list(self.by_organisation.get(organisation_id, []))
+        if contact_email and contact_email not in addresses:
+            addresses.insert(0, contact_email)
         return addresses
 
 
@@ -173,22 +184,22 @@ def annual_reviews(today: date, people: Recipients) -> list[Due]:
         .open()
         .filter(due_date__gt=today, due_date__lte=horizon, organisation__is_active=True)
     )
-    reviews = reviews.select_related("organisation").only(*REVIEW_FIELDS)
+    kinds = dict(AssessmentKind.choices)
+    organisation_home = portal_links("organisation_home")
     found = []
-    for review in reviews.iterator(chunk_size=BATCH):
-        days = (review.due_date - today).days
-        step = nearest_step(days, ANNUAL_REVIEW_DAYS)
-        organisation = review.organisation
+    for pk, kind, due_date, organisation_id, name, contact_email in reviews.values_list(
+        *REVIEW_FIELDS
+    ).iterator(chunk_size=BATCH):
         found.append(
             Due(
                 kind=Reminder.Kind.ANNUAL_REVIEW,
-                target=f"assessment:{review.pk}",
-                milestone=review.due_date,
-                step=step,
-                to=people.organisation(organisation),
+                target=f"assessment:{pk}",
+                milestone=due_date,
+                step=nearest_step((due_date - today).days, ANNUAL_REVIEW_DAYS),
+                to=people.addresses(organisation_id, contact_email),
                 headline=(
-                    f"{organisation.name}'s annual review ({review.get_kind_display()}) is "
-                    f"{due_in_days(review.due_date, today)}."
+                    f"{name}'s annual review ({kinds.get(kind, kind)}) is "
+                    f"{due_in_days(due_date, today)}."
                 ),
                 lines=[
                     "The SEC requires you to notify the SSC before you begin to employ a second "
@@ -198,8 +209,8 @@ def annual_reviews(today: date, people: Recipients) -> list[Due]:
                     "Check that every User System you use or plan to use has been notified. If "
                     "one has not, notify it now on the portal, before your annual review."
                 ),
-                url=_organisation_home(organisation),
-                organisation=organisation,
+                url=organisation_home(organisation_id),
+                organisation_id=organisation_id,
             )
         )
     return found
@@ -389,45 +400,44 @@ def assessments_due(today: date, people: Recipients) -> list[Due]:
         Assessment.objects.open()
         .filter(due_date__lte=horizon, organisation__is_active=True)
         .exclude(reason=AssessmentReason.ANNUAL_REVIEW, due_date__gte=today)
-        .select_related("organisation", "notification")
-        .only(*REVIEW_FIELDS, "reason", "scope", "notification__id", "notification__state")
+        .values_list(*REVIEW_FIELDS, "state", "reason", "scope", "notification_id")
     )
+    kinds, stages = dict(AssessmentKind.choices), dict(AssessmentState.choices)
+    organisation_home = portal_links("organisation_home")
+    assessment_page = portal_links("secas:assessment")
     found = []
-    for assessment in assessments.iterator(chunk_size=BATCH):
-        overdue = assessment.due_date < today
-        if overdue:
-            step = 0
-        else:
-            step = nearest_step((assessment.due_date - today).days, ASSESSMENT_DUE_DAYS)
-        organisation = assessment.organisation
+    for row in assessments.iterator(chunk_size=BATCH):
+        pk, kind, due_date, organisation_id, name, contact_email = row[:6]
+        state, reason, scope, notification_id = row[6:]
+        overdue = due_date < today
+        step = 0 if overdue else nearest_step((due_date - today).days, ASSESSMENT_DUE_DAYS)
         found.append(
             Due(
                 kind=Reminder.Kind.ASSESSMENT_OVERDUE if overdue else Reminder.Kind.ASSESSMENT_DUE,
-                target=f"assessment:{assessment.pk}",
-                milestone=assessment.due_date,
+                target=f"assessment:{pk}",
+                milestone=due_date,
                 step=step,
-                to=people.organisation(organisation),
+                to=people.addresses(organisation_id, contact_email),
                 committee=people.secas,
                 headline=(
-                    f"{organisation.name} – {assessment.get_kind_display()}: "
-                    f"{due_in_days(assessment.due_date, today)}"
+                    f"{name} – {kinds.get(kind, kind)}: {due_in_days(due_date, today)}"
                     + (" and not complete." if overdue else ".")
                 ),
                 lines=[
-                    f"Current stage: {assessment.get_state_display()}.",
-                    *([FOLLOW_UP_LINE] if assessment.reason == AssessmentReason.FOLLOW_UP else []),
-                    *([assessment.scope] if assessment.scope else []),
+                    f"Current stage: {stages.get(state, state)}.",
+                    *([FOLLOW_UP_LINE] if reason == AssessmentReason.FOLLOW_UP else []),
+                    *([scope] if scope else []),
                 ],
                 action=(
                     AWAITING_THE_COMMITTEE_ACTION
-                    if assessment.awaits_the_committee
+                    if state_awaits_the_committee(state)
                     else "The User: do all that the SSC reasonably asks to complete the "
                     "assessment. SECAS: check the CIO booking and the dates."
                 ),
-                url=_organisation_home(organisation),
-                committee_url=_assessment_page(assessment),
-                organisation=organisation,
-                notification=assessment.notification,
+                url=organisation_home(organisation_id),
+                committee_url=assessment_page(pk),
+                organisation_id=organisation_id,
+                notification_id=notification_id,
             )
         )
     return found
@@ -733,22 +743,22 @@ def send_reminders(*, today: date | None = None) -> dict[str, int]:
     close_expired_written_procedures(today)
     found = [due for due in find_due(today) if due.to or due.committee]
     with transaction.atomic():
-        Reminder.objects.bulk_create(
+        insert_rows(
+            Reminder,
             [
-                Reminder(
-                    kind=due.kind,
-                    target=due.target,
-                    milestone=due.milestone,
-                    step=due.step,
-                    organisation=due.organisation,
-                    notification=due.notification,
-                    recipients=[*due.to, *due.committee],
-                    run_id=run_id,
-                )
+                {
+                    "kind": due.kind,
+                    "target": due.target,
+                    "milestone": due.milestone,
+                    "step": due.step,
+                    "organisation_id": due.organisation_id,
+                    "notification_id": due.notification_id,
+                    "recipients": [*due.to, *due.committee],
+                    "run_id": run_id,
+                }
                 for due in found
             ],
             ignore_conflicts=True,
-            batch_size=BATCH,
         )
         claimed = set(
             Reminder.objects.filter(run_id=run_id).values_list(
@@ -759,16 +769,16 @@ def send_reminders(*, today: date | None = None) -> dict[str, int]:
         # and each is sent to its own page.
         # Rendered when delivered, not here: the run only records what each email will say.
         emails = [
-            EmailAbout(
-                build_deferred_email(
+            DeferredEmail(
+                deferred_email_values(
                     kind=f"reminder_{due.kind}",
                     to=audience,
                     template="reminder",
                     context={"due": due.message(), "url": url},
                     summary=due.headline,
                 ),
-                due.notification,
-                due.organisation,
+                due.notification_id,
+                due.organisation_id,
             )
             for due in found
             if due.key in claimed
@@ -778,7 +788,7 @@ def send_reminders(*, today: date | None = None) -> dict[str, int]:
             )
             if audience
         ]
-        save_emails(emails)
+        save_deferred_emails(emails)
 
         # One sweep delivers the batch after commit; robust, so a broker outage only delays it.
         def enqueue_sweep():
