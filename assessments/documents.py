@@ -10,12 +10,12 @@ from django.utils import timezone
 
 from assessments import selectors
 from assessments.models import (
-    TYPE_NOT_RECORDED,
     Assessment,
     AssessmentKind,
     AssessmentState,
     RemediationStep,
     StepState,
+    kind_label,
 )
 from notifications.models import (
     AssuranceStatus,
@@ -259,7 +259,7 @@ def _local(moment) -> str:
 
 
 # The G8.13 assessments recorded before the type was asked have none ("").
-KIND = {**dict(AssessmentKind.choices), "": TYPE_NOT_RECORDED}
+KIND = {kind: kind_label(kind) for kind in ["", *AssessmentKind.values]}
 STAGE = dict(AssessmentState.choices)
 NOTIFICATION_STATE = dict(NotificationState.choices)
 STEP_STATE = dict(StepState.choices)

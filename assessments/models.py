@@ -44,6 +44,11 @@ class AssessmentKind(models.TextChoices):
 TYPE_NOT_RECORDED = "Assessment (type not recorded)"
 
 
+def kind_label(kind: str) -> str:
+    """An assessment type as people read it, wherever a type is shown (pages, emails, CSV)."""
+    return AssessmentKind(kind).label if kind else TYPE_NOT_RECORDED
+
+
 class AssessmentReason(models.TextChoices):
     """Why an assessment is held; the type (AssessmentKind) says what kind it is."""
 
@@ -632,7 +637,7 @@ class Assessment(ConcurrentTransitionMixin, models.Model):
         return f"{self.get_kind_display()} – {self.organisation} (due {self.due_date:%d/%m/%Y})"
 
     def get_kind_display(self) -> str:
-        return AssessmentKind(self.kind).label if self.kind else TYPE_NOT_RECORDED
+        return kind_label(self.kind)
 
     @property
     def is_self_assessment(self) -> bool:
@@ -1064,7 +1069,7 @@ class AssuranceRecord(models.Model):
         return f"{self.organisation}: {self.get_status_display()} ({self.effective_date:%d/%m/%Y})"
 
     def get_kind_display(self) -> str:
-        return AssessmentKind(self.kind).label if self.kind else TYPE_NOT_RECORDED
+        return kind_label(self.kind)
 
     @property
     def next_annual_review_date(self) -> date:

@@ -21,7 +21,6 @@ from django.utils import timezone
 from assessments import charts
 from assessments.documents import render_pdf
 from assessments.models import (
-    TYPE_NOT_RECORDED,
     Assessment,
     AssessmentDecision,
     AssessmentKind,
@@ -30,6 +29,7 @@ from assessments.models import (
     Decision,
     PanelReport,
     Reminder,
+    kind_label,
 )
 from assessments.selectors import decision_working_days, median_of, working_day_number
 from notifications.models import (
@@ -136,10 +136,6 @@ def _clocks(begins: datetime, ends: datetime, today: date) -> dict:
     }
 
 
-def _kind_label(kind: str) -> str:
-    return AssessmentKind(kind).label if kind else TYPE_NOT_RECORDED
-
-
 def compute_figures(period: Period, *, today: date | None = None) -> dict:
     """The report's statistics for a period, as plain values with their labels."""
     today = today or timezone.localdate()
@@ -221,7 +217,7 @@ def compute_figures(period: Period, *, today: date | None = None) -> dict:
         "open_assessments": [
             {
                 "reason": reason.label,
-                "type": _kind_label(kind),
+                "type": kind_label(kind),
                 "open": open_rows[reason.value, kind]["open"],
                 "overdue": open_rows[reason.value, kind]["overdue"],
             }

@@ -20,7 +20,6 @@ from django.utils import timezone
 from assessments.models import (
     AgendaItem,
     Assessment,
-    AssessmentKind,
     AssessmentReason,
     AssessmentState,
     AssuranceRecord,
@@ -28,6 +27,7 @@ from assessments.models import (
     RemediationStep,
     Reminder,
     WrittenProcedure,
+    kind_label,
     state_awaits_the_committee,
 )
 from assessments.papers import awaiting_recommendation, recommendation_due_by
@@ -184,7 +184,6 @@ def annual_reviews(today: date, people: Recipients) -> list[Due]:
         .open()
         .filter(due_date__gt=today, due_date__lte=horizon, organisation__is_active=True)
     )
-    kinds = dict(AssessmentKind.choices)
     organisation_home = portal_links("organisation_home")
     found = []
     for pk, kind, due_date, organisation_id, name, contact_email in reviews.values_list(
@@ -198,7 +197,7 @@ def annual_reviews(today: date, people: Recipients) -> list[Due]:
                 step=nearest_step((due_date - today).days, ANNUAL_REVIEW_DAYS),
                 to=people.addresses(organisation_id, contact_email),
                 headline=(
-                    f"{name}'s annual review ({kinds.get(kind, kind)}) is "
+                    f"{name}'s annual review ({kind_label(kind)}) is "
                     f"{due_in_days(due_date, today)}."
                 ),
                 lines=[
@@ -402,7 +401,7 @@ def assessments_due(today: date, people: Recipients) -> list[Due]:
         .exclude(reason=AssessmentReason.ANNUAL_REVIEW, due_date__gte=today)
         .values_list(*REVIEW_FIELDS, "state", "reason", "scope", "notification_id")
     )
-    kinds, stages = dict(AssessmentKind.choices), dict(AssessmentState.choices)
+    stages = dict(AssessmentState.choices)
     organisation_home = portal_links("organisation_home")
     assessment_page = portal_links("secas:assessment")
     found = []
@@ -420,7 +419,7 @@ def assessments_due(today: date, people: Recipients) -> list[Due]:
                 to=people.addresses(organisation_id, contact_email),
                 committee=people.secas,
                 headline=(
-                    f"{name} – {kinds.get(kind, kind)}: {due_in_days(due_date, today)}"
+                    f"{name} – {kind_label(kind)}: {due_in_days(due_date, today)}"
                     + (" and not complete." if overdue else ".")
                 ),
                 lines=[

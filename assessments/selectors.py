@@ -37,7 +37,6 @@ from django_fsm_log.models import StateLog
 
 from assessments.models import (
     OPEN_ASSESSMENT_STATES,
-    TYPE_NOT_RECORDED,
     AgendaItem,
     Assessment,
     AssessmentCycleRule,
@@ -58,6 +57,7 @@ from assessments.models import (
     Reminder,
     SSCMeeting,
     StepState,
+    kind_label,
 )
 from notifications.eligibility import Eligibility
 from notifications.models import (
@@ -1205,10 +1205,7 @@ def risk_reasons(organisations, today) -> list[dict]:
         .values_list("organisation_id", "kind", "due_date")
     )
     for organisation_id, kind, due_date in overdue:
-        reasons[organisation_id].append(
-            f"{AssessmentKind(kind).label if kind else TYPE_NOT_RECORDED} overdue since "
-            f"{due_date:%d/%m/%Y}"
-        )
+        reasons[organisation_id].append(f"{kind_label(kind)} overdue since {due_date:%d/%m/%Y}")
     follow_ups = open_follow_ups_of(shown, today)
     return [
         {

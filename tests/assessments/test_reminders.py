@@ -247,6 +247,27 @@ def test_an_overdue_assessment_is_chased_once_with_secas(organisation, settings)
     assert "and not complete" in to_secas[0].body_text
 
 
+@pytest.mark.parametrize("kind", ["", "vusa"])
+def test_an_assessment_reminder_names_its_type_even_when_none_was_recorded(
+    organisation, submitter, kind
+):
+    # G8.13 assessments recorded before the type was asked have none: say so, never a blank.
+    assessment = Assessment.objects.create(
+        organisation=organisation,
+        kind=kind,
+        reason="g8_13",
+        counts_as_annual_review=False,
+        due_date=MONDAY,
+    )
+    with at(MONDAY + datetime.timedelta(days=1)):
+        send_reminders()
+    sent = emails(K.ASSESSMENT_OVERDUE)
+    assert sent
+    for email in sent:
+        assert f"{organisation.name} – {assessment.get_kind_display()}: " in email.subject
+        assert assessment.get_kind_display() in email.body_text
+
+
 def test_secas_is_told_when_triage_is_late(organisation, preparer, submitter, settings):
     draft = factories.NotificationFactory(organisation=organisation, created_by=preparer)
     with at(datetime.date(2027, 2, 22)):  # a Monday: five working days later is the next Monday
