@@ -878,10 +878,15 @@ class DeferredEmail:
     notification_id: int | None = None
     organisation_id: int | None = None
 
+    def __post_init__(self):
+        # save_emails reads a case's organisation; a bulk run gives it, or its log would miss it.
+        if self.notification_id is not None and self.organisation_id is None:
+            raise ValueError("An email about a case must name the case's organisation too.")
+
 
 def save_deferred_emails(emails: list[DeferredEmail]) -> int:
     """save_emails for a run's thousands of rows: set-based, with no model instance per row.
-    The caller names the organisation (save_emails would take the case's)."""
+    Each email names its organisation (save_emails would read the case's)."""
     ids = insert_rows(OutboundEmail, [email.values for email in emails], with_ids=True)
     insert_rows(
         NotificationEmail,

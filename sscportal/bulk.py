@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping, Sequence
 from functools import partial
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import JSONField, Model
 from django.db.models.fields import AutoFieldMixin
 
@@ -63,6 +63,14 @@ def _preparer(field):
     return prepare
 
 
+def _array_type(field) -> str:
+    """The element type to send a column as. Text goes as text: a cast to varchar(n) would cut
+    a value too long to fit, where the column itself refuses it as the ORM's insert would."""
+    if field.get_internal_type() in {"CharField", "TextField"}:
+        return "text"
+    return field.cast_db_type(connection)
+
+
 def _same(value):
     return value
 
@@ -74,7 +82,7 @@ def new_ids(model: type[Model], count: int) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [table, pk, count],
+            [connection.ops.quote_name(table), pk, count],
         )
         return [row[0] for row in cursor.fetchall()]
 
@@ -95,6 +103,9 @@ def insert_rows(
     if not rows:
         return []
     given = set(rows[0])
+    if any(row.keys() != given for row in rows):
+        # On PostgreSQL a column is an array: a row with a key more or less would be misread.
+        raise ValueError("Every row must name the same columns.")
     fields = _columns(model, given | ({model._meta.pk.attname} if with_ids else set()))
     if connection.vendor != "postgresql":
         objects = [model(**row) for row in rows]
@@ -111,13 +122,14 @@ def insert_rows(
         if field.attname not in given
     }
     names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    arrays = ", ".join(f"%s::{field.cast_db_type(connection)}[]" for field in fields)
+    arrays = ", ".join(f"%s::{_array_type(field)}[]" for field in fields)
     sql = (
         f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({names}) "  # noqa: S608
         f"SELECT * FROM unnest({arrays})" + (" ON CONFLICT DO NOTHING" if ignore_conflicts else "")
     )
     pk = model._meta.pk.attname
-    with connection.cursor() as cursor:
+    # All or nothing, as bulk_create is, even when the caller has no transaction of its own.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start : start + CHUNK]
             params = []

@@ -16,7 +16,7 @@ def pytest_collection_modifyitems(config, items):
     # Decided at collection, so a skipped transactional test never flushes the database.
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     on_redis = settings.CELERY_BROKER_URL.startswith("redis://")
-    needs_postgres = pytest.mark.skip(reason="needs PostgreSQL row locks; .ci/run runs it there")
+    needs_postgres = pytest.mark.skip(reason="needs PostgreSQL; .ci/run runs it there")
     needs_redis = pytest.mark.skip(reason="needs the Redis broker; .ci/run runs it there")
     for item in items:
         if item.get_closest_marker("postgres") and not on_postgres:

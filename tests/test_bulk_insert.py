@@ -5,7 +5,7 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from assessments.models import Reminder
 from notifications.models import Notification, NotificationEmail
 from notifications.recipients import portal_link, portal_links
+from notifications.services import DeferredEmail
 from sscportal import bulk
 from sscportal.mail.models import OutboundEmail
 from sscportal.mail.services import build_deferred_email, deferred_email_values
@@ -197,3 +198,35 @@ def test_a_column_django_fills_on_save_is_refused_when_left_out():
     with pytest.raises(ValueError, match=r"Notification\.updated_at is set on save"):
         bulk.insert_rows(Notification, [row])
     assert not Notification.objects.exists()
+
+
+@pytest.mark.postgres  # SQLite keeps text of any length
+def test_a_text_value_too_long_for_its_column_is_refused_not_cut():
+    row = reminder_row(OrganisationFactory(), uuid.uuid4(), target="assessment:" + "9" * 60)
+    with pytest.raises(DataError), transaction.atomic():
+        bulk.insert_rows(Reminder, [row])
+    assert not Reminder.objects.exists()
+
+
+def test_rows_naming_different_columns_are_refused():
+    organisation, run_id = OrganisationFactory(), uuid.uuid4()
+    first, second = reminder_row(organisation, run_id), reminder_row(organisation, run_id)
+    del second["notification_id"]
+    with pytest.raises(ValueError, match="same columns"):
+        bulk.insert_rows(Reminder, [first, second])
+
+
+@pytest.mark.django_db(transaction=True)  # no outer transaction: insert_rows is its own
+def test_a_failing_chunk_leaves_none_of_the_rows_written_before_it(monkeypatch):
+    monkeypatch.setattr(bulk, "CHUNK", 2)
+    organisation, run_id = OrganisationFactory(), uuid.uuid4()
+    rows = [reminder_row(organisation, run_id, target=f"assessment:{n}") for n in range(4)]
+    rows[3]["target"] = rows[0]["target"]  # the same reminder twice: refused in the last chunk
+    with pytest.raises(IntegrityError):
+        bulk.insert_rows(Reminder, rows)
+    assert not Reminder.objects.exists()
+
+
+def test_an_email_about_a_case_must_name_its_organisation():
+    with pytest.raises(ValueError, match="organisation"):
+        DeferredEmail({"kind": "k"}, notification_id=1)
