@@ -19,6 +19,13 @@ def pytest_collection_modifyitems(config, items):
     needs_postgres = pytest.mark.skip(reason="needs PostgreSQL; .ci/run runs it there")
     needs_redis = pytest.mark.skip(reason="needs the Redis broker; .ci/run runs it there")
     for item in items:
+        database = item.get_closest_marker("django_db")
+        transactional = database and database.kwargs.get("transaction")
+        # A transactional test's flush leaves what the next serialised one then duplicates.
+        if transactional and not database.kwargs.get("serialized_rollback"):
+            raise pytest.UsageError(
+                f"{item.nodeid}: a transactional test needs serialized_rollback=True too."
+            )
         if item.get_closest_marker("postgres") and not on_postgres:
             item.add_marker(needs_postgres)
         if item.get_closest_marker("redis") and not on_redis:

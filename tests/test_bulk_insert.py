@@ -216,7 +216,8 @@ def test_rows_naming_different_columns_are_refused():
         bulk.insert_rows(Reminder, [first, second])
 
 
-@pytest.mark.django_db(transaction=True)  # no outer transaction: insert_rows is its own
+# No outer transaction: insert_rows is its own.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_failing_chunk_leaves_none_of_the_rows_written_before_it(monkeypatch):
     monkeypatch.setattr(bulk, "CHUNK", 2)
     organisation, run_id = OrganisationFactory(), uuid.uuid4()
