@@ -551,6 +551,13 @@ class Notification(ConcurrentTransitionMixin, models.Model):
                 ),
                 name="notification_inelig_submitted",
             ),
+            # The API's list for the committee: the newest submitted first, a page at a time.
+            models.Index(
+                F("created_at").desc(),
+                F("id").desc(),
+                condition=Q(submitted_at__isnull=False),
+                name="notification_sent_created",
+            ),
             # The organisation home: its notifications by last change, and counts by state.
             models.Index(fields=["organisation", "updated_at"], name="notification_org_updated"),
             models.Index(
