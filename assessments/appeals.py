@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Prefetch
 from django.http import Http404
 from django.utils import timezone
 
@@ -420,12 +420,8 @@ def withdraw_appeal(*, appeal: Appeal, by: User, reason: str, request=None) -> A
 def lock_appeal(appeal: Appeal) -> Appeal:
     return (
         Appeal.objects.select_for_update(of=("self",))
-        .select_related(
-            "organisation",
-            "lodged_by",
-            "decision__notification",
-            "assessment_decision__assessment__notification",
-        )
+        .select_related(*APPEAL_JOINS)
+        .prefetch_related(_assessment_outcome())
         .get(pk=appeal.pk)
     )
 
@@ -544,13 +540,22 @@ def existing_appeal(decided) -> Appeal | None:
     return Appeal.objects.filter(**against).select_related("lodged_by").first()
 
 
-def _appeals():
-    return Appeal.objects.select_related(
-        "organisation",
-        "lodged_by",
-        "decision__notification",
-        "assessment_decision__assessment__notification",
+# Joined with every appeal; an assessment's outcome is prefetched, as its own keyed query,
+# so that no query joins more tables than PostgreSQL plans quickly (issue 10).
+APPEAL_JOINS = ("organisation", "lodged_by", "decision__notification")
+
+
+def _assessment_outcome() -> Prefetch:
+    return Prefetch(
+        "assessment_decision",
+        queryset=AssessmentDecision.objects.select_related(
+            "assessment__organisation", "assessment__notification"
+        ),
     )
+
+
+def _appeals():
+    return Appeal.objects.select_related(*APPEAL_JOINS).prefetch_related(_assessment_outcome())
 
 
 def open_first(queryset, closed_field: str, opened_field: str):

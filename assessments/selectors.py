@@ -452,17 +452,17 @@ def state_counts(user) -> list[dict]:
 def get_case(user, pk) -> Notification:
     case = (
         cases_visible_to(user)
-        .select_related(
-            "organisation",
-            "provider",
+        # Joined: what most of the page reads; prefetched: the people and the earlier case,
+        # keyed queries that keep the join narrow enough to plan quickly (issue 10).
+        .select_related("organisation", "provider", "user_system", "changes_system")
+        .prefetch_related(
             "rapporteur",
             "submitted_by",
-            "created_by",
-            "user_system",
             "previous_notification",
-            "changes_system",
+            "user_roles",
+            "attachments",
+            "information_requests",
         )
-        .prefetch_related("user_roles", "attachments", "information_requests")
         .filter(pk=pk)
         .first()
     )
@@ -579,21 +579,25 @@ def chairs_action_window(case: Notification) -> ChairsActionWindow:
 
 def chairs_actions_to_note(meeting: SSCMeeting, user) -> QuerySet[Decision]:
     """The chair's actions reported to a meeting, as the person may see them."""
-    return decisions_at(meeting, user).filter(route=Decision.Route.CHAIRS_ACTION)
+    return (
+        Decision.objects.filter(
+            meeting=meeting,
+            route=Decision.Route.CHAIRS_ACTION,
+            notification__in=cases_visible_to(user),
+        )
+        .select_related("notification__organisation", "decided_by", "meeting")
+        .order_by("decided_at")
+    )
 
 
 def decisions_at(meeting: SSCMeeting, user) -> QuerySet[Decision]:
     return (
         Decision.objects.filter(meeting=meeting, notification__in=cases_visible_to(user))
-        .select_related(
-            "notification__organisation",
-            "decided_by",
-            "minuted_by",
-            "meeting",
-            "notification__assessment",
-        )
+        .select_related("notification__organisation", "decided_by", "meeting")
         .prefetch_related(
-            Prefetch("members_present", queryset=User.objects.order_by("full_name", "email"))
+            "minuted_by",
+            "notification__assessment",
+            Prefetch("members_present", queryset=User.objects.order_by("full_name", "email")),
         )
         .order_by("decided_at")
     )
@@ -645,6 +649,7 @@ def meeting_page_decisions(meeting: SSCMeeting, user) -> QuerySet[Decision]:
             "decided_by__full_name",
             "decided_by__email",
             "meeting__date",
+            "meeting__kind",  # how_decided reads it on every row
         )
         .order_by("decided_at")
     )
@@ -664,11 +669,15 @@ AGENDA_COLUMNS = (
     "notification__rapporteur__full_name",
     "notification__rapporteur__email",
     "notification__planned_go_live_date",
-    "deferral__reason",
-    "deferral__deferred_at",
-    "deferral__to_meeting__date",
-    "deferral__deferred_by__full_name",
-    "deferral__deferred_by__email",
+    "deferral",
+)
+# What an agenda row shows of its deferral, if it has one (prefetched: few items have one).
+DEFERRAL_COLUMNS = (
+    "reason",
+    "deferred_at",
+    "to_meeting__date",
+    "deferred_by__full_name",
+    "deferred_by__email",
 )
 
 
@@ -677,11 +686,14 @@ def agenda(meeting: SSCMeeting, user) -> QuerySet[AgendaItem]:
     deferred to a later meeting stays, as the record of where the case went."""
     return (
         meeting.agenda_items.filter(notification__in=cases_visible_to(user))
-        .select_related(
-            "notification__organisation",
-            "notification__rapporteur",
-            "deferral__to_meeting",
-            "deferral__deferred_by",
+        .select_related("notification__organisation", "notification__rapporteur")
+        .prefetch_related(
+            Prefetch(
+                "deferral",
+                queryset=Deferral.objects.select_related("to_meeting", "deferred_by").only(
+                    *DEFERRAL_COLUMNS
+                ),
+            )
         )
         .only(*AGENDA_COLUMNS)
         .order_by("position", "added_at")

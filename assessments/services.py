@@ -459,12 +459,8 @@ def defer_case(
             raise TransitionRefused(message)
         item = (
             AgendaItem.objects.select_for_update(of=("self",))
-            .select_related(
-                "deferral__from_meeting",
-                "deferral__to_meeting",
-                "deferral__deferred_by",
-                "deferral__notification",
-            )
+            # Its deferral's meetings and recorder are read only to refuse a second deferral.
+            .select_related("deferral")
             .filter(meeting=from_meeting, notification=locked)
             .first()
         )

@@ -7,7 +7,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from notifications import services
 from notifications.models import NotificationState
 from tests import factories
+from tests.deferred_loads import deferred_loads_recorded, repeated
 from tests.html_check import html_problems
+from tests.join_width import describe, wide_joins_recorded
 from users.models import Membership
 from users.security import requires_two_factor
 
@@ -56,11 +58,21 @@ DJANGO_ADMIN_DEFECTS = ['aria-describedby points at id "id_password_helptext"']
 
 @pytest.fixture(autouse=True)
 def _every_html_page_is_checked(monkeypatch):
-    """Every HTML page any test client receives is free of duplicate ids and other HTML errors."""
+    """Every HTML page any test client receives is free of duplicate ids and other HTML errors;
+    no request joins too many tables in one query or reads a deferred column row by row."""
     request = Client.request
 
     def checked_request(self, **kwargs):
-        response = request(self, **kwargs)
+        with wide_joins_recorded() as wide, deferred_loads_recorded() as loads:
+            response = request(self, **kwargs)
+        wsgi = getattr(response, "wsgi_request", None)
+        where = f"{wsgi.method} {wsgi.get_full_path()}" if wsgi else "A request"
+        if wide:
+            raise AssertionError(describe(where, wide))
+        if repeated(loads):
+            raise AssertionError(
+                "\n  ".join([f"{where} reads a deferred column row by row:", *repeated(loads)])
+            )
         is_html = response.get("Content-Type", "").startswith("text/html")
         if is_html and not response.streaming:
             found = html_problems(response.content.decode(response.charset or "utf-8"))

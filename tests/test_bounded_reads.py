@@ -55,7 +55,8 @@ AGGREGATE = re.compile(
     r"^SELECT\s+(DISTINCT\s+)?(COUNT|SUM|MAX|MIN|AVG|EXISTS)\(|\bGROUP BY\b", re.I
 )
 # Keyed to the objects shown, or to a group whose size is the committee's, not the history's.
-KEYED = re.compile(r'"(id|[a-z_]+_id)"\s*(=|IN\s*\()|"auth_group"\."name"\s*=', re.I)
+# Django 5.2 writes a prefetch's key on PostgreSQL as a tuple: ("users_user"."id") IN ((2)).
+KEYED = re.compile(r'"(id|[a-z_]+_id)"\)?\s*(=|IN\s*\()|"auth_group"\."name"\s*=', re.I)
 FROM_TABLE = re.compile(r'\bFROM\s+"([a-z_]+)"', re.I)
 
 
@@ -80,6 +81,9 @@ def test_the_check_knows_a_whole_table_from_a_page_of_it():
         'SELECT * FROM "notifications_message" WHERE "notifications_message"."notification_id" = 1'
     )
     assert not unbounded('SELECT COUNT(*) AS "__count" FROM "notifications_notification"')
+    assert not unbounded(
+        'SELECT "users_user"."id" FROM "users_user" WHERE ("users_user"."id") IN ((2))'
+    )
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from ninja import Field, File, Form, Path, Query, Router, Schema, Status, UploadedFile
 
@@ -13,6 +14,7 @@ from api.concurrency import check_if_match, etag_of
 from api.idempotency import run_once
 from api.paging import Page, PageQuery, page_of, whole_number
 from api.problems import Problem, form_errors
+from assessments.models import Decision
 from assessments.views import DecisionLetterView
 from notifications import selectors, services
 from notifications.forms import (
@@ -283,9 +285,15 @@ def detail(notification: Notification, user) -> dict:
     """Everything the notification page shows the person, in a bounded number of queries."""
     notification = (
         Notification.objects.select_related(
-            "organisation", "provider", "submitted_by", "user_system", "decision__meeting"
+            "organisation", "provider", "submitted_by", "user_system"
         )
-        .prefetch_related("user_roles", "attachments", "information_requests")
+        # The decision as a keyed query of its own: one join fewer to plan (issue 10).
+        .prefetch_related(
+            Prefetch("decision", queryset=Decision.objects.select_related("meeting")),
+            "user_roles",
+            "attachments",
+            "information_requests",
+        )
         .get(pk=notification.pk)
     )
     requests = list(notification.information_requests.all())

@@ -34,7 +34,7 @@ def papers_context(user, meeting, kwargs) -> dict:
         "papers_versions": versions,
         "latest_papers": latest,
         "latest_case_papers": list(
-            papers.papers_for(latest, user).only("number", "reference", "title", "tlp")
+            papers.papers_for(latest, user).only("papers", "number", "reference", "title", "tlp")
         )
         if latest
         else [],

@@ -343,3 +343,39 @@ def test_the_meeting_page_queries_do_not_grow_with_its_agenda(request, client, p
         # Quorate for every case but the one an attendee is conflicted with.
         assert page.count("Record the decision on this item") == 12
         assert page.count("Not quorate for this case.") == 1
+
+
+def decided_at(meeting, count, members, preparer) -> list:
+    """`count` cases decided at the meeting, each on its agenda, half of them minuted."""
+    cases = agenda_of(meeting, count, members, preparer)
+    Notification.objects.filter(pk__in=[case.pk for case in cases]).update(state=S.CLOSED)
+    Decision.objects.bulk_create(
+        [
+            Decision(
+                notification=case,
+                outcome=Decision.Outcome.NO_ASSESSMENT,
+                rationale=f"Rationale {case.reference}",
+                meeting=meeting,
+                decided_by=members[0],
+                minuted_by=members[1] if index % 2 else None,
+            )
+            for index, case in enumerate(cases)
+        ]
+    )
+    return cases
+
+
+@pytest.mark.parametrize("who", ["ssc_member", "secas"])
+def test_the_meeting_page_queries_do_not_grow_with_its_decisions(request, client, preparer, who):
+    members = [factories.ssc_user(full_name=f"Attendee {index}") for index in range(3)]
+    meeting = factories.SSCMeetingFactory(
+        quorum=3, attendees=members, date=timezone.localdate() - datetime.timedelta(days=7)
+    )
+    client.force_login(request.getfixturevalue(who))
+    url = reverse("assessments:meeting", args=[meeting.pk])
+    cases = decided_at(meeting, 2, members, preparer)
+    short = queries_for(client, url)
+    cases += decided_at(meeting, 10, members, preparer)
+    page = text_of(client.get(url))
+    assert all(f"Rationale {case.reference}" in page for case in cases)
+    assert queries_for(client, url) == short
