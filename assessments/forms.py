@@ -690,23 +690,27 @@ class DeferralForm(forms.Form):
         kwargs.setdefault("auto_id", f"defer{case.pk}_%s")
         super().__init__(*args, **kwargs)
         leaving = self.fields["from_meeting"]
-        # Any agenda the case was on: a stale page's choice reaches the service, which says who
-        # deferred or decided it first.
-        leaving.queryset = SSCMeeting.objects.filter(agenda_items__notification=case).distinct()
         leaving.widget = forms.HiddenInput()
-        # On a meeting's page the case leaves that meeting; elsewhere, the agenda it waits on.
-        current = meeting or (
-            SSCMeeting.objects.filter(
-                agenda_items__notification=case, agenda_items__deferral__isnull=True
-            )
-            .order_by("date", "pk")
-            .first()
-        )
-        leaving.initial = current.pk if current else None
         later = self.fields["to_meeting"]
-        # Posted, any meeting to come is read: clean() and the service judge it against the
-        # meeting the page said the case leaves, not the one it waits on now.
-        later.queryset = deferral_targets(None if self.is_bound else current)
+        current = meeting
+        # A meeting page's blank forms show the meetings read once for the page: only a posted
+        # form, or one elsewhere, needs querysets to check its answers against (issue 10).
+        if targets is None or meeting is None or self.is_bound:
+            # Any agenda the case was on: a stale page's choice reaches the service, which says
+            # who deferred or decided it first.
+            leaving.queryset = SSCMeeting.objects.filter(agenda_items__notification=case).distinct()
+            # On a meeting's page the case leaves that meeting; elsewhere, the agenda it waits on.
+            current = meeting or (
+                SSCMeeting.objects.filter(
+                    agenda_items__notification=case, agenda_items__deferral__isnull=True
+                )
+                .order_by("date", "pk")
+                .first()
+            )
+            # Posted, any meeting to come is read: clean() and the service judge it against the
+            # meeting the page said the case leaves, not the one it waits on now.
+            later.queryset = deferral_targets(None if self.is_bound else current)
+        leaving.initial = current.pk if current else None
         if targets is not None:
             # A meeting page offers every item the same meetings, read once for the page.
             later.choices = [

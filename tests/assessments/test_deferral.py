@@ -2,6 +2,7 @@
 the User is told when the decision now comes after its go-live, and the decision clock notes it."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -262,8 +263,13 @@ def test_the_meeting_page_offers_each_item_the_form_and_then_lists_where_it_went
 ):
     client.force_login(secas)
     url = reverse("assessments:defer", args=[under_review.pk])
-    data = form_data(meeting_page(client, meeting), action=url)
+    first = meeting_page(client, meeting)
+    data = form_data(first, action=url)
     assert data["from_meeting"] == str(meeting.pk)
+    # The later meeting is offered, the one the case leaves is not.
+    offered = re.findall(r'<option value="(\d+)"', first.split(url, 1)[1].split("</form>", 1)[0])
+    assert str(later.pk) in offered
+    assert str(meeting.pk) not in offered
     data.update({"to_meeting": str(later.pk), "reason": REASON})
     response = client.post(url, postable(data))
     assert response.status_code == 302
