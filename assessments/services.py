@@ -459,8 +459,10 @@ def defer_case(
             raise TransitionRefused(message)
         item = (
             AgendaItem.objects.select_for_update(of=("self",))
-            # Its deferral's meetings and recorder are read only to refuse a second deferral.
-            .select_related("deferral")
+            # What refusing a second deferral says; its case is `locked`, read if ever needed.
+            .select_related(
+                "deferral__from_meeting", "deferral__to_meeting", "deferral__deferred_by"
+            )
             .filter(meeting=from_meeting, notification=locked)
             .first()
         )

@@ -56,6 +56,21 @@ class TwoFactorClient(Client):
 DJANGO_ADMIN_DEFECTS = ['aria-describedby points at id "id_password_helptext"']
 
 
+def refuse_wide_or_row_by_row(where: str, wide: list[str], loads) -> None:
+    if wide:
+        raise AssertionError(describe(where, wide))
+    if repeated(loads):
+        raise AssertionError(
+            "\n  ".join([f"{where} reads a deferred column row by row:", *repeated(loads)])
+        )
+
+
+def checked_stream(where: str, chunks):
+    with wide_joins_recorded() as wide, deferred_loads_recorded() as loads:
+        yield from chunks
+    refuse_wide_or_row_by_row(f"{where} (streamed)", wide, loads)
+
+
 @pytest.fixture(autouse=True)
 def _every_html_page_is_checked(monkeypatch):
     """Every HTML page any test client receives is free of duplicate ids and other HTML errors;
@@ -67,12 +82,10 @@ def _every_html_page_is_checked(monkeypatch):
             response = request(self, **kwargs)
         wsgi = getattr(response, "wsgi_request", None)
         where = f"{wsgi.method} {wsgi.get_full_path()}" if wsgi else "A request"
-        if wide:
-            raise AssertionError(describe(where, wide))
-        if repeated(loads):
-            raise AssertionError(
-                "\n  ".join([f"{where} reads a deferred column row by row:", *repeated(loads)])
-            )
+        refuse_wide_or_row_by_row(where, wide, loads)
+        if response.streaming and not response.is_async:
+            # A streamed body runs its queries as it is read: checked the same way.
+            response.streaming_content = checked_stream(where, response.streaming_content)
         is_html = response.get("Content-Type", "").startswith("text/html")
         if is_html and not response.streaming:
             found = html_problems(response.content.decode(response.charset or "utf-8"))

@@ -31,11 +31,17 @@ def wide_joins_recorded():
             found.append(sql)
         return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(record):
+    # Removed by identity, not popped: a streamed response's recording may close out of order.
+    wrappers = connection.execute_wrappers
+    wrappers.append(record)
+    try:
         yield found
+    finally:
+        if record in wrappers:
+            wrappers.remove(record)
 
 
 def describe(where: str, found: list[str]) -> str:
-    lines = [f"{where} joins more than {MAX_JOINS} tables in one query (prefetch instead):"]
+    lines = [f"{where} has a query of more than {MAX_JOINS} joins (prefetch instead):"]
     lines += [f"{joins_in(sql)} joins: {sql[:400]}" for sql in found]
     return "\n  ".join(lines)

@@ -56,7 +56,11 @@ AGGREGATE = re.compile(
 )
 # Keyed to the objects shown, or to a group whose size is the committee's, not the history's.
 # Django 5.2 writes a prefetch's key on PostgreSQL as a tuple: ("users_user"."id") IN ((2)).
-KEYED = re.compile(r'"(id|[a-z_]+_id)"\)?\s*(=|IN\s*\()|"auth_group"\."name"\s*=', re.I)
+KEYED = re.compile(
+    r'"(id|[a-z_]+_id)"\s*(=|IN\s*\()|\("[a-z_]+"\."(id|[a-z_]+_id)"\)\s*IN\s*\(\('
+    r'|"auth_group"\."name"\s*=',
+    re.I,
+)
 FROM_TABLE = re.compile(r'\bFROM\s+"([a-z_]+)"', re.I)
 
 
