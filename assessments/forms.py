@@ -683,40 +683,21 @@ class DeferralForm(forms.Form):
     )
     next = CleanCharField(widget=forms.HiddenInput, required=False, max_length=2000)
 
-    def __init__(
-        self, *args, case, meeting: SSCMeeting | None = None, targets=None, **kwargs
-    ) -> None:
-        # Ids of its own beside the decision form, on the case page and on each agenda item.
+    def __init__(self, *args, case, meeting: SSCMeeting | None = None, **kwargs) -> None:
+        # Ids of its own beside the decision form on the case page.
         kwargs.setdefault("auto_id", f"defer{case.pk}_%s")
         super().__init__(*args, **kwargs)
         leaving = self.fields["from_meeting"]
+        # Any agenda the case was on: a stale page's choice reaches the service, which says who
+        # deferred or decided it first.
+        leaving.queryset = SSCMeeting.objects.filter(agenda_items__notification=case).distinct()
         leaving.widget = forms.HiddenInput()
-        later = self.fields["to_meeting"]
-        current = meeting
-        # A meeting page's blank forms show the meetings read once for the page: only a posted
-        # form, or one elsewhere, needs querysets to check its answers against (issue 10).
-        if targets is None or meeting is None or self.is_bound:
-            # Any agenda the case was on: a stale page's choice reaches the service, which says
-            # who deferred or decided it first.
-            leaving.queryset = SSCMeeting.objects.filter(agenda_items__notification=case).distinct()
-            # On a meeting's page the case leaves that meeting; elsewhere, the agenda it waits on.
-            current = meeting or (
-                SSCMeeting.objects.filter(
-                    agenda_items__notification=case, agenda_items__deferral__isnull=True
-                )
-                .order_by("date", "pk")
-                .first()
-            )
-            # Posted, any meeting to come is read: clean() and the service judge it against the
-            # meeting the page said the case leaves, not the one it waits on now.
-            later.queryset = deferral_targets(None if self.is_bound else current)
+        # From a meeting's agenda the case leaves that meeting; elsewhere, the agenda it waits on.
+        current = meeting or selectors.meeting_waited_on(case)
         leaving.initial = current.pk if current else None
-        if targets is not None:
-            # A meeting page offers every item the same meetings, read once for the page.
-            later.choices = [
-                ("", later.empty_label),
-                *((target.pk, later.label_from_instance(target)) for target in targets),
-            ]
+        # Posted, any meeting to come is read: clean() and the service judge it against the
+        # meeting the page said the case leaves, not the one it waits on now.
+        self.fields["to_meeting"].queryset = deferral_targets(None if self.is_bound else current)
 
     def clean(self):
         cleaned = super().clean()

@@ -530,6 +530,16 @@ def next_meeting(*, after=None) -> SSCMeeting | None:
     return SSCMeeting.objects.filter(date__gte=day).order_by("date").first()
 
 
+def meeting_waited_on(case: Notification) -> SSCMeeting | None:
+    """The meeting whose agenda the case waits on: the earliest it is still to be decided at
+    (an item deferred from a meeting is only a record)."""
+    return (
+        SSCMeeting.objects.filter(agenda_items__notification=case, agenda_items__deferral=None)
+        .order_by("date", "pk")
+        .first()
+    )
+
+
 def meeting_to_decide(case: Notification, *, today: date | None = None) -> SSCMeeting | None:
     """The next meeting that could decide the case: the next one whose agenda it is on, else the
     next ordinary or extraordinary meeting after today; None when none is booked."""

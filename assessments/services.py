@@ -466,18 +466,8 @@ def defer_case(
             .filter(meeting=from_meeting, notification=locked)
             .first()
         )
-        if item is None:
-            raise TransitionRefused(
-                f"{locked.reference} is not on the agenda of the meeting of "
-                f"{from_meeting.date:%d/%m/%Y}."
-            )
-        if item.deferral is not None:
-            raise TransitionRefused(f"{_deferral_told(item.deferral)}.")
-        if locked.state not in DEFERRABLE_STATES:
-            raise TransitionRefused(
-                f"{locked.reference} is {in_sentence(locked.get_state_display())}: only a case "
-                "under review (or waiting for the User's answer) can be deferred."
-            )
+        if message := _item_refusal(locked, item, from_meeting):
+            raise TransitionRefused(message)
         go_live = locked.planned_go_live_date
         deferral = Deferral.objects.create(
             notification=locked,
@@ -499,6 +489,42 @@ def defer_case(
             f"{from_meeting.date:%d/%m/%Y} to the meeting of {to_meeting.date:%d/%m/%Y}",
         )
     return deferral
+
+
+def _item_refusal(
+    notification: Notification, item: AgendaItem | None, from_meeting: SSCMeeting
+) -> str:
+    """Why the case cannot leave that agenda item now ("" when it can)."""
+    if item is None:
+        return (
+            f"{notification.reference} is not on the agenda of the meeting of "
+            f"{from_meeting.date:%d/%m/%Y}."
+        )
+    if item.deferral is not None:
+        return f"{_deferral_told(item.deferral)}."
+    if notification.state not in DEFERRABLE_STATES:
+        return (
+            f"{notification.reference} is {in_sentence(notification.get_state_display())}: only "
+            "a case under review (or waiting for the User's answer) can be deferred."
+        )
+    return ""
+
+
+def deferral_refusal(*, notification: Notification, by: User, from_meeting: SSCMeeting) -> str:
+    """Why this person cannot defer the case from that meeting now ("" when they can): what the
+    deferral page says instead of offering its form. defer_case asks it again under the lock."""
+    if not allows(by, "assessments.defer_case", notification):
+        return "Only an SSC member without a conflict of interest, or SECAS, can defer a case."
+    if message := _already_decided_message(notification):
+        return message
+    item = (
+        AgendaItem.objects.select_related(
+            "deferral__from_meeting", "deferral__to_meeting", "deferral__deferred_by"
+        )
+        .filter(meeting=from_meeting, notification=notification)
+        .first()
+    )
+    return _item_refusal(notification, item, from_meeting)
 
 
 def queue_deferral_emails(deferral: Deferral) -> None:

@@ -1,4 +1,4 @@
-"""How many tables one query of a page joins (issue 10).
+"""How many joins one query of a page makes (issue 10).
 
 PostgreSQL plans a query afresh on every request, and planning grows quickly with the joins:
 on the 10,000-notification benchmark the case page's eight-way select_related took 4-6 ms to

@@ -9,7 +9,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
@@ -547,8 +547,25 @@ class DecideView(CaseActionView):
 
 
 class DeferView(CaseActionView):
-    """Defer a case to a later meeting, from the case page or a meeting's page; shown again,
-    with what was typed, when refused."""
+    """Defer a case to a later meeting: from the case page's form, or from a page of its own
+    that each item of a meeting's agenda links to; shown again, with what was typed, when
+    refused."""
+
+    def get(self, request, pk):
+        self.case = ssc.get_case(request.user, pk)
+        meeting = meeting_asked_for(request)
+        leaving = meeting or ssc.meeting_waited_on(self.case)
+        back = reverse("assessments:meeting", args=[meeting.pk]) if meeting else None
+        refusal = (
+            services.deferral_refusal(notification=self.case, by=request.user, from_meeting=leaving)
+            if leaving
+            else f"{self.case.reference} is not waiting on any meeting's agenda."
+        )
+        if refusal:
+            messages.error(request, refusal)
+            return redirect(back or reverse_case(pk))
+        form = forms.DeferralForm(case=self.case, meeting=meeting, initial={"next": back or ""})
+        return self.render_page(form, leaving, back)
 
     def act(self, request):
         meeting = meeting_page_of(request)
@@ -583,9 +600,22 @@ class DeferView(CaseActionView):
         self.case.refresh_from_db()
         if meeting is None:
             return self.render_case(deferral_form=form)
-        view = MeetingView(request=self.request, kwargs={"pk": meeting.pk})
-        context = view.get_context_data(pk=meeting.pk, deferral_forms={self.case.pk: form})
-        return view.render_to_response(context)
+        return self.render_page(form, meeting, reverse("assessments:meeting", args=[meeting.pk]))
+
+    def render_page(self, form, leaving, back):
+        return render(
+            self.request,
+            "assessments/defer.html",
+            {"case": self.case, "form": form, "leaving": leaving, "back": back},
+        )
+
+
+def meeting_asked_for(request) -> SSCMeeting | None:
+    """The meeting named by the link's ?meeting=, if it names one; a wrong value is ignored."""
+    number = request.GET.get("meeting", "")
+    if not (number.isascii() and number.isdigit() and len(number) < 10):
+        return None
+    return get_object_or_404(SSCMeeting, pk=int(number))
 
 
 def meeting_page_of(request) -> SSCMeeting | None:
@@ -966,9 +996,6 @@ class MeetingView(CommitteeMixin, TemplateView):
         attendees = ssc.meeting_attendees(meeting)
         decidable = meeting.date <= timezone.localdate()
         bound_forms = kwargs.get("decision_forms", {})
-        bound_deferrals = kwargs.get("deferral_forms", {})
-        # Read once: every item may be deferred to the same later meetings.
-        deferral_targets = list(forms.deferral_targets(meeting))
         meeting_url = reverse("assessments:meeting", args=[meeting.pk])
         can_manage = allows(user, "assessments.manage_meetings")
         rows = []
@@ -984,17 +1011,8 @@ class MeetingView(CommitteeMixin, TemplateView):
             rows.append(
                 {
                     "item": item,
-                    "deferral_form": (
-                        bound_deferrals.get(case.pk)
-                        or forms.DeferralForm(
-                            case=case,
-                            meeting=meeting,
-                            targets=deferral_targets,
-                            initial={"next": meeting_url},
-                        )
-                    )
-                    if can_defer or case.pk in bound_deferrals
-                    else None,
+                    # A link to the deferral's own page: 24 forms here cost more than the page.
+                    "can_defer": can_defer,
                     "decision": decisions.get(case.pk),
                     "can_decide": can_decide,
                     "quorum": meeting.quorum_for(case.organisation)

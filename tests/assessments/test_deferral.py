@@ -258,12 +258,23 @@ def test_the_case_page_offers_the_form_and_posting_it_back_defers_the_case(
     assert f"Deferred to the meeting of {later.date:%d/%m/%Y}" in page
 
 
-def test_the_meeting_page_offers_each_item_the_form_and_then_lists_where_it_went(
+def defer_page_link(client, meeting, case) -> str:
+    """The link the meeting page's agenda item gives to the case's deferral page."""
+    page = meeting_page(client, meeting)
+    links = re.findall(r'<a href="([^"]+)">Defer this item to a later meeting</a>', page)
+    url = reverse("assessments:defer", args=[case.pk])
+    return next(link.replace("&amp;", "&") for link in links if link.startswith(url))
+
+
+def test_each_meeting_item_links_to_a_deferral_page_whose_form_defers_the_case(
     client, under_review, secas, meeting, later
 ):
     client.force_login(secas)
     url = reverse("assessments:defer", args=[under_review.pk])
-    first = meeting_page(client, meeting)
+    link = defer_page_link(client, meeting, under_review)
+    assert link == f"{url}?meeting={meeting.pk}"
+    first = client.get(link).content.decode()
+    assert f"Defer {under_review.reference} to a later meeting" in first
     data = form_data(first, action=url)
     assert data["from_meeting"] == str(meeting.pk)
     # The later meeting is offered, the one the case leaves is not.
@@ -273,11 +284,109 @@ def test_the_meeting_page_offers_each_item_the_form_and_then_lists_where_it_went
     data.update({"to_meeting": str(later.pk), "reason": REASON})
     response = client.post(url, postable(data))
     assert response.status_code == 302
+    assert response.url == reverse("assessments:meeting", args=[meeting.pk])
+    assert f"deferred to the meeting of {later.date:%d/%m/%Y}" in messages_of(response)[0]
     page = meeting_page(client, meeting)
     assert f'Deferred to <a href="/ssc/meetings/{later.pk}/">{later.date:%d/%m/%Y}</a>:' in page
     assert REASON in page
     assert url not in page  # nothing more to defer or decide on this item here
     assert under_review.reference in meeting_page(client, later)
+
+
+def test_a_wrong_answer_on_the_deferral_page_is_shown_on_it_with_what_was_typed(
+    client, under_review, secas, meeting, later
+):
+    client.force_login(secas)
+    url = reverse("assessments:defer", args=[under_review.pk])
+    data = form_data(
+        client.get(defer_page_link(client, meeting, under_review)).content.decode(), action=url
+    )
+    data.update({"to_meeting": "", "reason": REASON})
+    response = client.post(url, postable(data))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"Defer {under_review.reference} to a later meeting" in page
+    assert "Please choose the later meeting the case is deferred to." in page
+    assert REASON in page
+    # Posted back again, corrected, it still returns to the meeting.
+    data = form_data(page, action=url)
+    data["to_meeting"] = str(later.pk)
+    response = client.post(url, postable(data))
+    assert response.url == reverse("assessments:meeting", args=[meeting.pk])
+    assert Deferral.objects.get().from_meeting == meeting
+
+
+def test_the_deferral_page_without_a_meeting_defers_from_the_agenda_the_case_waits_on(
+    client, under_review, ssc_member, meeting, later
+):
+    client.force_login(ssc_member)
+    url = reverse("assessments:defer", args=[under_review.pk])
+    for link in (url, f"{url}?meeting=first", f"{url}?meeting=%C2%B2"):  # ignored when not a number
+        page = client.get(link).content.decode()
+        assert form_data(page, action=url)["from_meeting"] == str(meeting.pk)
+        assert "Back to the case" in page
+
+
+def test_a_deferral_page_for_a_meeting_that_does_not_exist_is_404(client, under_review, ssc_member):
+    client.force_login(ssc_member)
+    url = reverse("assessments:defer", args=[under_review.pk])
+    assert client.get(f"{url}?meeting=999999").status_code == 404
+
+
+def test_a_stale_deferral_link_says_why_the_case_cannot_be_deferred_from_that_meeting(
+    client, under_review, ssc_member, secas, meeting, later
+):
+    client.force_login(ssc_member)
+    link = defer_page_link(client, meeting, under_review)
+    meeting_url = reverse("assessments:meeting", args=[meeting.pk])
+    defer(under_review, secas, meeting, later, reason="SECAS recorded it first.")
+    response = client.get(link)
+    assert response.status_code == 302
+    assert response.url == meeting_url
+    assert messages_of(response) == [
+        f"{under_review.reference} was deferred from the meeting of {meeting.date:%d/%m/%Y} to "
+        f"the meeting of {later.date:%d/%m/%Y} by Sam Secas on "
+        f"{timezone.localtime(Deferral.objects.get().deferred_at):%d/%m/%Y at %H:%M}."
+    ]
+    # From a meeting the case is not on, and once it is decided, the page says so too.
+    response = client.get(
+        f"{reverse('assessments:defer', args=[under_review.pk])}?meeting={later.pk + 1000}"
+    )
+    assert response.status_code == 404
+    other = factories.SSCMeetingFactory(date=days(21))
+    response = client.get(link.replace(f"meeting={meeting.pk}", f"meeting={other.pk}"))
+    assert messages_of(response) == [
+        f"{under_review.reference} is not on the agenda of the meeting of {other.date:%d/%m/%Y}."
+    ]
+
+
+def test_a_deferral_link_to_a_decided_case_says_who_decided_it(
+    client, under_review, ssc_member, meeting
+):
+    client.force_login(ssc_member)
+    link = defer_page_link(client, meeting, under_review)
+    services.decide(
+        notification=under_review,
+        by=ssc_member,
+        outcome=Decision.Outcome.NO_ASSESSMENT,
+        rationale="Assessed with its SRP.",
+        meeting=meeting,
+    )
+    response = client.get(link)
+    assert response.url == reverse("assessments:meeting", args=[meeting.pk])
+    assert messages_of(response)[0].startswith(
+        f"{under_review.reference} was already decided by Chris Member"
+    )
+    assert not Deferral.objects.exists()
+
+
+def test_the_deferral_page_is_refused_to_whom_may_not_defer(
+    client, under_review, conflicted_member, submitter, meeting
+):
+    url = f"{reverse('assessments:defer', args=[under_review.pk])}?meeting={meeting.pk}"
+    for person in (conflicted_member, submitter):
+        client.force_login(person)
+        assert client.get(url).status_code == 404
 
 
 def test_a_meeting_earlier_than_the_one_the_case_leaves_is_an_error_beside_the_field(
@@ -301,7 +410,9 @@ def test_a_stale_meeting_page_is_told_who_deferred_first_and_keeps_the_reason(
 ):
     client.force_login(ssc_member)
     url = reverse("assessments:defer", args=[under_review.pk])
-    data = form_data(meeting_page(client, meeting), action=url)
+    data = form_data(
+        client.get(defer_page_link(client, meeting, under_review)).content.decode(), action=url
+    )
     defer(under_review, secas, meeting, later, reason="SECAS recorded it first.")
     data.update({"to_meeting": str(later.pk), "reason": REASON})
     response = client.post(url, postable(data))
