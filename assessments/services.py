@@ -468,6 +468,7 @@ def defer_case(
         )
         if message := _item_refusal(locked, item, from_meeting):
             raise TransitionRefused(message)
+        item = cast(AgendaItem, item)  # a missing item was refused just above
         go_live = locked.planned_go_live_date
         deferral = Deferral.objects.create(
             notification=locked,
