@@ -555,8 +555,8 @@ def dissent_field() -> forms.CharField:
 
 
 class CaseDecisionForm(DecisionFieldsForm):
-    """Either outcome, recorded by a member in the meeting, from the case page or the meeting
-    page."""
+    """Either outcome, recorded by a member in the meeting: on the case page, and on the decision
+    page each item of a meeting's agenda links to."""
 
     field_order = ["outcome", "rationale", "dissent", "meeting"]
 
@@ -653,7 +653,8 @@ def deferral_targets(after: SSCMeeting | None):
 
 
 class DeferralForm(forms.Form):
-    """Defer a case from a meeting's agenda to a later meeting, from the case or meeting page."""
+    """Defer a case from a meeting's agenda to a later meeting: on the case page, and on the
+    deferral page each item of a meeting's agenda links to."""
 
     from_meeting = MeetingChoiceField(
         queryset=None,

@@ -525,7 +525,50 @@ def deferral_refusal(*, notification: Notification, by: User, from_meeting: SSCM
         .filter(meeting=from_meeting, notification=notification)
         .first()
     )
+    if item is not None and item.deferral is not None:
+        item.deferral.notification = notification  # what the refusal names, already read
     return _item_refusal(notification, item, from_meeting)
+
+
+def decision_refusal(*, notification: Notification, by: User, meeting: SSCMeeting) -> str:
+    """Why this person cannot record the decision on the case at that meeting now ("" when
+    they can): what the decision page a meeting's agenda links to says instead of its form.
+    decide() asks it all again under the lock."""
+    if message := _already_decided_message(notification):
+        return message
+    if notification.state != NotificationState.UNDER_REVIEW:
+        return (
+            f"{notification.reference} is {in_sentence(notification.get_state_display())}: only a "
+            "case under review is decided."
+        )
+    if not allows(by, "notifications.decide", notification):
+        return "Only an SSC member without a conflict of interest decides a case."
+    if meeting.kind == SSCMeeting.Kind.WRITTEN:
+        return "A decision by correspondence comes only from a written procedure that carried."
+    if meeting.date > timezone.localdate():
+        return (
+            f"The meeting of {meeting.date:%d/%m/%Y} has not yet taken place: its decisions are "
+            "recorded on the day or after."
+        )
+    item = (
+        AgendaItem.objects.select_related(
+            "deferral__from_meeting", "deferral__to_meeting", "deferral__deferred_by"
+        )
+        .filter(meeting=meeting, notification=notification)
+        .first()
+    )
+    if item is None:
+        return (
+            f"{notification.reference} is not on the agenda of the meeting of "
+            f"{meeting.date:%d/%m/%Y}."
+        )
+    if item.deferral is not None:
+        item.deferral.notification = notification  # what the refusal names, already read
+        return (
+            f"{_deferral_told(item.deferral)}: record the decision against the meeting of "
+            f"{item.deferral.to_meeting.date:%d/%m/%Y} or a later one."
+        )
+    return ""
 
 
 def queue_deferral_emails(deferral: Deferral) -> None:

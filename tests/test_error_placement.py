@@ -83,15 +83,27 @@ def test_the_case_page_decision(client, under_review, ssc_member, meeting):
     )
 
 
-def test_the_meeting_page_decision(client, under_review, ssc_member, meeting):
+def test_the_meeting_items_decision_page(client, under_review, ssc_member, meeting):
     client.force_login(ssc_member)
-    page = client.get(reverse("assessments:meeting", args=[meeting.pk])).content.decode()
     url = reverse("assessments:decide", args=[under_review.pk])
+    page = client.get(url, {"meeting": meeting.pk}).content.decode()
     data = form_data(page, action=url)
     data["rationale"] = "Typed before choosing an outcome."
     response = client.post(url, postable(data))
     assert_each_error_beside_its_field(response, "Please choose one of the two outcomes.")
     assert "Typed before choosing an outcome." in response.content.decode()
+
+
+def test_the_meeting_items_deferral_page(client, under_review, ssc_member, meeting):
+    client.force_login(ssc_member)
+    url = reverse("assessments:defer", args=[under_review.pk])
+    data = form_data(client.get(url, {"meeting": meeting.pk}).content.decode(), action=url)
+    data["reason"] = "Typed before choosing the later meeting."
+    response = client.post(url, postable(data))
+    assert_each_error_beside_its_field(
+        response, "Please choose the later meeting the case is deferred to."
+    )
+    assert "Typed before choosing the later meeting." in response.content.decode()
 
 
 def test_a_new_meeting(client, secas):

@@ -127,6 +127,11 @@ class Page:
     anonymous: int | str = LOGIN
 
 
+def every_page():
+    """PAGES, and the GET of the URLs in it that answer both methods (ALSO_GET)."""
+    return [*PAGES.items(), *ALSO_GET.items()]
+
+
 def passes(user, rule, obj) -> bool:
     if isinstance(rule, str):
         return allows(user, rule, obj)
@@ -340,6 +345,13 @@ PAGES = {
     "secas:appeal": Page("get", "appeal", "assessments.view_secas_pages"),
     "secas:appeal_consider": Page("post", "appeal", "assessments.view_secas_pages", ok=302),
     "secas:appeal_outcome": Page("post", "appeal", "assessments.view_secas_pages"),
+}
+
+# Pages of their own that a meeting's agenda items link to (?meeting=<id>); without a meeting
+# they send the person on to the case page, which has the same form.
+ALSO_GET = {
+    "assessments:decide": Page("get", "case", REVIEWERS, ok=302),
+    "assessments:defer": Page("get", "case", REVIEWERS, ok=302),
 }
 
 # The admin site's own pages (a model's pages are worked out from its ModelAdmin below):
@@ -849,7 +861,7 @@ def sign_in(client, people, person):
 def test_every_person_gets_the_answer_the_policy_gives_on_every_page(world, client):
     objects, people, _ = world
     wrong = []
-    for name, page in PAGES.items():
+    for name, page in every_page():
         url_kwargs, obj = objects[page.key]
         url = reverse(name, kwargs=url_kwargs)
         for person in PEOPLE:
@@ -1033,7 +1045,7 @@ def test_hostile_query_values_never_break_a_page(world, client):
     names = query_parameters_read()
     assert {"page", "meeting", "state"} <= names  # the scan finds what the views read
     broken = []
-    for name, page in PAGES.items():
+    for name, page in every_page():
         if page.method != "get":
             continue
         url_kwargs, obj = objects[page.key]

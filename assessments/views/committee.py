@@ -411,7 +411,7 @@ def size_and_srp_context(user, case, outlook, kwargs) -> dict:
 
 
 class CaseActionView(CommitteeMixin, View):
-    """POST-only steps on a case; refusals (including "someone decided first") become messages."""
+    """Steps on a case, posted; refusals (including "someone decided first") become messages."""
 
     def post(self, request, pk):
         self.case = ssc.get_case(request.user, pk)
@@ -514,13 +514,28 @@ class ConfirmSrpCoverageView(CaseActionView):
 
 
 class DecideView(CaseActionView):
-    """One decision form, posted from the case page or a meeting's page; shown again on refusal."""
+    """One decision form: on the case page, and on a page of its own that each item of a
+    meeting's agenda links to; shown again, with what was typed, when refused."""
+
+    def get(self, request, pk):
+        self.case = ssc.get_case(request.user, pk)
+        meeting = meeting_asked_for(request)
+        if meeting is None:
+            # The case page has the form for any meeting held lately.
+            return redirect(reverse_case(pk))
+        back = reverse("assessments:meeting", args=[meeting.pk])
+        if refusal := services.decision_refusal(
+            notification=self.case, by=request.user, meeting=meeting
+        ):
+            messages.error(request, refusal)
+            return redirect(back)
+        return self.render_page(
+            forms.CaseDecisionForm(meeting=meeting, initial={"next": back}), meeting
+        )
 
     def act(self, request):
         meeting = meeting_page_of(self.request)
-        form = forms.CaseDecisionForm(
-            request.POST, meeting=meeting, **decision_form_ids(meeting, self.case)
-        )
+        form = forms.CaseDecisionForm(request.POST, meeting=meeting)
         if not form.is_valid():
             messages.error(request, "No decision has been recorded: please correct the form.")
             return self.render_again(form, meeting)
@@ -529,8 +544,12 @@ class DecideView(CaseActionView):
                 notification=self.case, by=request.user, **form.decision_data()
             )
         except TransitionRefused as refusal:
-            # What was typed stays on the page, with the reason beside it.
             messages.error(request, str(refusal))
+            self.case.refresh_from_db()
+            if meeting is not None and self.case.state != NotificationState.UNDER_REVIEW:
+                # Decided meanwhile: the meeting's page shows the decision the message names.
+                return redirect(reverse("assessments:meeting", args=[meeting.pk]))
+            # What was typed stays on the page, with the reason beside it.
             return self.render_again(form, meeting)
         messages.success(
             request,
@@ -541,9 +560,19 @@ class DecideView(CaseActionView):
     def render_again(self, form, meeting):
         if meeting is None:
             return self.render_case(decision_form=form)
-        view = MeetingView(request=self.request, kwargs={"pk": meeting.pk})
-        context = view.get_context_data(pk=meeting.pk, decision_forms={self.case.pk: form})
-        return view.render_to_response(context)
+        return self.render_page(form, meeting)
+
+    def render_page(self, form, meeting):
+        quorum = (
+            meeting.quorum_for(self.case.organisation)
+            if meeting.kind != SSCMeeting.Kind.WRITTEN
+            else None
+        )
+        return render(
+            self.request,
+            "assessments/decide.html",
+            {"case": self.case, "form": form, "meeting": meeting, "quorum": quorum},
+        )
 
 
 class DeferView(CaseActionView):
@@ -554,18 +583,17 @@ class DeferView(CaseActionView):
     def get(self, request, pk):
         self.case = ssc.get_case(request.user, pk)
         meeting = meeting_asked_for(request)
-        leaving = meeting or ssc.meeting_waited_on(self.case)
-        back = reverse("assessments:meeting", args=[meeting.pk]) if meeting else None
-        refusal = (
-            services.deferral_refusal(notification=self.case, by=request.user, from_meeting=leaving)
-            if leaving
-            else f"{self.case.reference} is not waiting on any meeting's agenda."
-        )
-        if refusal:
+        if meeting is None:
+            # The case page has the form for the agenda the case waits on.
+            return redirect(reverse_case(pk))
+        back = reverse("assessments:meeting", args=[meeting.pk])
+        if refusal := services.deferral_refusal(
+            notification=self.case, by=request.user, from_meeting=meeting
+        ):
             messages.error(request, refusal)
-            return redirect(back or reverse_case(pk))
-        form = forms.DeferralForm(case=self.case, meeting=meeting, initial={"next": back or ""})
-        return self.render_page(form, leaving, back)
+            return redirect(back)
+        form = forms.DeferralForm(case=self.case, meeting=meeting, initial={"next": back})
+        return self.render_page(form, meeting)
 
     def act(self, request):
         meeting = meeting_page_of(request)
@@ -600,22 +628,22 @@ class DeferView(CaseActionView):
         self.case.refresh_from_db()
         if meeting is None:
             return self.render_case(deferral_form=form)
-        return self.render_page(form, meeting, reverse("assessments:meeting", args=[meeting.pk]))
+        return self.render_page(form, meeting)
 
-    def render_page(self, form, leaving, back):
+    def render_page(self, form, meeting):
         return render(
             self.request,
             "assessments/defer.html",
-            {"case": self.case, "form": form, "leaving": leaving, "back": back},
+            {"case": self.case, "form": form, "meeting": meeting},
         )
 
 
 def meeting_asked_for(request) -> SSCMeeting | None:
-    """The meeting named by the link's ?meeting=, if it names one; a wrong value is ignored."""
+    """The meeting the link's ?meeting= names; None when it names none (any other value)."""
     number = request.GET.get("meeting", "")
     if not (number.isascii() and number.isdigit() and len(number) < 10):
         return None
-    return get_object_or_404(SSCMeeting, pk=int(number))
+    return SSCMeeting.objects.filter(pk=int(number)).first()
 
 
 def meeting_page_of(request) -> SSCMeeting | None:
@@ -627,11 +655,6 @@ def meeting_page_of(request) -> SSCMeeting | None:
     if match.view_name != "assessments:meeting":
         return None
     return SSCMeeting.objects.filter(pk=match.kwargs["pk"]).first()
-
-
-def decision_form_ids(meeting, case) -> dict:
-    """Each agenda item's form on a meeting page gets ids of its own."""
-    return {"auto_id": f"item{case.pk}_%s"} if meeting is not None else {}
 
 
 class DecisionPageMixin(CommitteeMixin):
@@ -995,8 +1018,6 @@ class MeetingView(CommitteeMixin, TemplateView):
         # Loaded once: every item's quorum asks the same people the same questions.
         attendees = ssc.meeting_attendees(meeting)
         decidable = meeting.date <= timezone.localdate()
-        bound_forms = kwargs.get("decision_forms", {})
-        meeting_url = reverse("assessments:meeting", args=[meeting.pk])
         can_manage = allows(user, "assessments.manage_meetings")
         rows = []
         for item in items:
@@ -1011,23 +1032,13 @@ class MeetingView(CommitteeMixin, TemplateView):
             rows.append(
                 {
                     "item": item,
-                    # A link to the deferral's own page: 24 forms here cost more than the page.
+                    # Links to the decision's and the deferral's own pages: a form per item
+                    # cost more than the rest of the page (issue 10).
                     "can_defer": can_defer,
                     "decision": decisions.get(case.pk),
                     "can_decide": can_decide,
                     "quorum": meeting.quorum_for(case.organisation)
                     if can_decide and meeting.kind != SSCMeeting.Kind.WRITTEN
-                    else None,
-                    # Built only where it is shown: most items are decided or not for this person.
-                    "form": (
-                        bound_forms.get(case.pk)
-                        or forms.CaseDecisionForm(
-                            meeting=meeting,
-                            initial={"next": meeting_url},
-                            **decision_form_ids(meeting, case),
-                        )
-                    )
-                    if can_decide or case.pk in bound_forms
                     else None,
                 }
             )

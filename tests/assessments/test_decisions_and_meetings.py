@@ -1,9 +1,11 @@
 """One decision form, meeting choices, the live queue and the quorum (issue 9, items 6–9, 17)."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.contrib.messages import get_messages
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -23,25 +25,40 @@ DUE = (timezone.localdate() + datetime.timedelta(days=60)).isoformat()
 RATIONALE = "Hosted by an SRP assessed last spring; typed with care and not to be lost."
 
 
+def messages_of(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
 def meeting_page(client, meeting):
     return client.get(reverse("assessments:meeting", args=[meeting.pk])).content.decode()
 
 
+def decision_page(client, case, meeting) -> str:
+    """The page the meeting page's agenda item links to, to record the decision on it."""
+    links = re.findall(
+        r'<a href="([^"]+)">Record the decision on this item</a>', meeting_page(client, meeting)
+    )
+    url = reverse("assessments:decide", args=[case.pk])
+    link = next(link.replace("&amp;", "&") for link in links if link.startswith(url))
+    assert link == f"{url}?meeting={meeting.pk}"
+    return client.get(link).content.decode()
+
+
 def decide_on_the_meeting_page(client, case, meeting, **changes):
     url = reverse("assessments:decide", args=[case.pk])
-    data = form_data(meeting_page(client, meeting), action=url)
+    data = form_data(decision_page(client, case, meeting), action=url)
     data.update({"outcome": "no_assessment", "rationale": RATIONALE, **changes})
     return client.post(url, postable(data))
 
 
-# --- Item 7: one decision form, on the case page and the meeting page ---------------------------
+# --- Item 7: one decision form, on the case page and the meeting's decision page ----------------
 
 
 def test_the_meeting_page_offers_the_same_form_as_the_case_page_scope_included(
     client, under_review, ssc_member, meeting
 ):
     client.force_login(ssc_member)
-    page = meeting_page(client, meeting)
+    page = decision_page(client, under_review, meeting)
     url = reverse("assessments:decide", args=[under_review.pk])
     data = form_data(page, action=url)
     assert {"rationale", "assessment_kind", "assessment_scope"} <= set(data)
@@ -61,8 +78,61 @@ def test_a_decision_refused_on_the_meeting_page_keeps_the_rationale_beside_the_e
     page = response.content.decode()
     assert RATIONALE in page
     assert "Give the date by which the assessment is due." in page
-    assert 'href="#item' in page  # the summary links to the field on this item's form
+    assert f"Record the decision on {under_review.reference}" in page  # the decision's own page
+    assert 'href="#id_assessment_due_date"' in page  # the summary links to the field
     assert not Decision.objects.exists()
+    # Corrected and sent again, it is recorded and returns to the meeting.
+    data = form_data(page, action=reverse("assessments:decide", args=[under_review.pk]))
+    data.update({"assessment_due_date": DUE, "assessment_kind": "fusa"})
+    response = client.post(reverse("assessments:decide", args=[under_review.pk]), postable(data))
+    assert response.url == reverse("assessments:meeting", args=[meeting.pk])
+    assert Decision.objects.get().meeting == meeting
+
+
+def test_a_decision_link_says_why_it_cannot_be_followed(
+    client, under_review, ssc_member, secas, meeting
+):
+    url = reverse("assessments:decide", args=[under_review.pk])
+    meeting_url = reverse("assessments:meeting", args=[meeting.pk])
+    client.force_login(secas)  # SECAS minutes the committee's decisions; it does not take them
+    response = client.get(f"{url}?meeting={meeting.pk}")
+    assert response.url == meeting_url
+    assert messages_of(response) == [
+        "Only an SSC member without a conflict of interest decides a case."
+    ]
+    client.force_login(ssc_member)
+    assert client.get(url).url == reverse("assessments:case", args=[under_review.pk])
+    assert client.get(f"{url}?meeting=999999").url == reverse(
+        "assessments:case", args=[under_review.pk]
+    )
+    to_come = factories.SSCMeetingFactory(date=timezone.localdate() + datetime.timedelta(days=7))
+    response = client.get(f"{url}?meeting={to_come.pk}")
+    assert messages_of(response)[-1:] == [
+        f"The meeting of {to_come.date:%d/%m/%Y} has not yet taken place: its decisions are "
+        "recorded on the day or after."
+    ]
+    link_page = decision_page(client, under_review, meeting)
+    assert "Back to the meeting" in link_page
+    services.decide(
+        notification=under_review,
+        by=ssc_member,
+        outcome=Decision.Outcome.NO_ASSESSMENT,
+        rationale=RATIONALE,
+        meeting=meeting,
+    )
+    response = client.get(f"{url}?meeting={meeting.pk}")
+    assert response.url == meeting_url
+    assert messages_of(response)[0].startswith(
+        f"{under_review.reference} was already decided by Chris Member"
+    )
+
+
+def test_a_conflicted_member_gets_404_for_the_decision_page(
+    client, under_review, conflicted_member, meeting
+):
+    client.force_login(conflicted_member)
+    url = reverse("assessments:decide", args=[under_review.pk])
+    assert client.get(f"{url}?meeting={meeting.pk}").status_code == 404
 
 
 def test_a_decision_the_service_refuses_keeps_what_was_typed(
@@ -103,9 +173,53 @@ def test_the_meeting_page_says_it_is_not_quorate_before_anyone_types(
     inquorate = factories.SSCMeetingFactory(quorum=3, attendees=[ssc_member])
     services.add_to_agenda(meeting=inquorate, notification=under_review)
     client.force_login(ssc_member)
-    page = meeting_page(client, inquorate)
+    assert "Not quorate for this case." in meeting_page(client, inquorate)
+    page = decision_page(client, under_review, inquorate)
     assert "Not quorate for this case." in page
     assert 'name="rationale"' not in page
+
+
+def test_a_decision_link_gone_stale_after_a_deferral_says_where_the_case_went(
+    client, under_review, ssc_member, secas, meeting
+):
+    client.force_login(ssc_member)
+    later = factories.SSCMeetingFactory(date=timezone.localdate() + datetime.timedelta(days=14))
+    link = f"{reverse('assessments:decide', args=[under_review.pk])}?meeting={meeting.pk}"
+    assert "Record the decision on" in client.get(link).content.decode()
+    services.defer_case(
+        notification=under_review, by=secas, from_meeting=meeting, to_meeting=later, reason="Wait."
+    )
+    response = client.get(link)
+    assert response.url == reverse("assessments:meeting", args=[meeting.pk])
+    when = timezone.localtime(under_review.deferrals.get().deferred_at)
+    assert messages_of(response)[0].endswith(
+        f"by Sam Secas on {when:%d/%m/%Y at %H:%M}: record the decision against the meeting of "
+        f"{later.date:%d/%m/%Y} or a later one."
+    )
+
+
+def test_a_decision_page_posted_after_another_member_decided_returns_to_the_meeting(
+    client, under_review, ssc_member, meeting
+):
+    client.force_login(ssc_member)
+    url = reverse("assessments:decide", args=[under_review.pk])
+    data = form_data(decision_page(client, under_review, meeting), action=url)
+    services.decide(
+        notification=under_review,
+        by=ssc_member,
+        outcome=Decision.Outcome.ASSESSMENT_REQUIRED,
+        rationale="Decided first.",
+        meeting=meeting,
+        assessment_kind="fusa",
+        assessment_due_date=timezone.localdate() + datetime.timedelta(days=60),
+    )
+    data.update({"outcome": "no_assessment", "rationale": RATIONALE})
+    response = client.post(url, postable(data))
+    assert response.url == reverse("assessments:meeting", args=[meeting.pk])
+    assert messages_of(response)[0].startswith(
+        f"{under_review.reference} was already decided by Chris Member"
+    )
+    assert Decision.objects.get().rationale == "Decided first."
 
 
 # --- Item 8: meetings are chosen by date and kind ----------------------------------------------
@@ -283,10 +397,7 @@ def test_a_meeting_that_stops_being_quorate_while_typing_keeps_the_rationale(
     services.add_to_agenda(meeting=meeting, notification=under_review)
     client.force_login(ssc_member)
     url = reverse("assessments:decide", args=[under_review.pk])
-    data = form_data(
-        client.get(reverse("assessments:meeting", args=[meeting.pk])).content.decode(),
-        action=url,
-    )
+    data = form_data(decision_page(client, under_review, meeting), action=url)
     meeting.attendees.clear()  # SECAS corrects the attendance meanwhile
     data.update({"outcome": "no_assessment", "rationale": RATIONALE})
     response = client.post(url, postable(data))
@@ -339,9 +450,12 @@ def test_a_member_without_the_decide_permission_is_offered_no_decision_on_either
     decide_url = reverse("assessments:decide", args=[under_review.pk])
     client.force_login(ssc_member)
     case_page = reverse("assessments:case", args=[under_review.pk])
-    assert f'action="{decide_url}"' in meeting_page(client, meeting)  # offered until taken away
+    link = f'href="{decide_url}?meeting={meeting.pk}"'
+    assert link in meeting_page(client, meeting)  # offered until taken away
     take_group_permission(SSC_MEMBERS_GROUP, "decide_notification")
-    assert f'action="{decide_url}"' not in meeting_page(client, meeting)
+    assert link not in meeting_page(client, meeting)
+    response = client.get(f"{decide_url}?meeting={meeting.pk}")
+    assert response.url == reverse("assessments:meeting", args=[meeting.pk])
     assert f'action="{decide_url}"' not in client.get(case_page).content.decode()
     with pytest.raises(TransitionRefused, match="permission"):
         services.decide(

@@ -316,21 +316,16 @@ def test_a_wrong_answer_on_the_deferral_page_is_shown_on_it_with_what_was_typed(
     assert Deferral.objects.get().from_meeting == meeting
 
 
-def test_the_deferral_page_without_a_meeting_defers_from_the_agenda_the_case_waits_on(
+def test_a_deferral_link_naming_no_meeting_goes_to_the_case_page_and_its_form(
     client, under_review, ssc_member, meeting, later
 ):
     client.force_login(ssc_member)
     url = reverse("assessments:defer", args=[under_review.pk])
-    for link in (url, f"{url}?meeting=first", f"{url}?meeting=%C2%B2"):  # ignored when not a number
-        page = client.get(link).content.decode()
-        assert form_data(page, action=url)["from_meeting"] == str(meeting.pk)
-        assert "Back to the case" in page
-
-
-def test_a_deferral_page_for_a_meeting_that_does_not_exist_is_404(client, under_review, ssc_member):
-    client.force_login(ssc_member)
-    url = reverse("assessments:defer", args=[under_review.pk])
-    assert client.get(f"{url}?meeting=999999").status_code == 404
+    case_url = reverse("assessments:case", args=[under_review.pk])
+    for value in ("", "first", "%C2%B2", "-1", "0", "999999", "99999999999999", "1.5"):
+        response = client.get(f"{url}?meeting={value}")
+        assert (response.status_code, response.url) == (302, case_url), value
+    assert form_data(case_page(client, under_review), action=url)["from_meeting"] == str(meeting.pk)
 
 
 def test_a_stale_deferral_link_says_why_the_case_cannot_be_deferred_from_that_meeting(
@@ -348,14 +343,11 @@ def test_a_stale_deferral_link_says_why_the_case_cannot_be_deferred_from_that_me
         f"the meeting of {later.date:%d/%m/%Y} by Sam Secas on "
         f"{timezone.localtime(Deferral.objects.get().deferred_at):%d/%m/%Y at %H:%M}."
     ]
-    # From a meeting the case is not on, and once it is decided, the page says so too.
-    response = client.get(
-        f"{reverse('assessments:defer', args=[under_review.pk])}?meeting={later.pk + 1000}"
-    )
-    assert response.status_code == 404
+    # From a meeting the case is not on, the page says so too.
     other = factories.SSCMeetingFactory(date=days(21))
     response = client.get(link.replace(f"meeting={meeting.pk}", f"meeting={other.pk}"))
-    assert messages_of(response) == [
+    assert response.url == reverse("assessments:meeting", args=[other.pk])
+    assert messages_of(response)[-1:] == [
         f"{under_review.reference} is not on the agenda of the meeting of {other.date:%d/%m/%Y}."
     ]
 
@@ -378,6 +370,26 @@ def test_a_deferral_link_to_a_decided_case_says_who_decided_it(
         f"{under_review.reference} was already decided by Chris Member"
     )
     assert not Deferral.objects.exists()
+
+
+def test_a_person_the_rule_does_not_let_defer_is_told_so_instead_of_a_form(
+    client, under_review, secas, meeting
+):
+    from django.contrib.auth.models import Group, Permission
+
+    from users.models import SECAS_STAFF_GROUP
+
+    # SECAS defers as the one who runs the meetings: without that permission it cannot.
+    Group.objects.get(name=SECAS_STAFF_GROUP).permissions.remove(
+        *Permission.objects.filter(codename="change_sscmeeting")
+    )
+    client.force_login(secas)
+    url = f"{reverse('assessments:defer', args=[under_review.pk])}?meeting={meeting.pk}"
+    response = client.get(url)
+    assert response.url == reverse("assessments:meeting", args=[meeting.pk])
+    assert messages_of(response) == [
+        "Only an SSC member without a conflict of interest, or SECAS, can defer a case."
+    ]
 
 
 def test_the_deferral_page_is_refused_to_whom_may_not_defer(

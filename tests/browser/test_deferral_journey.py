@@ -1,6 +1,7 @@
-"""SECAS defers an agenda item from the meeting's page, through the deferral page it links to,
-by visible labels: a missing answer is said beside its field and the reason typed is kept; the
-meeting's page then shows where the case went. Every page passes axe and the HTML check."""
+"""From a meeting's page, by visible labels: SECAS defers one item through the deferral page it
+links to (a missing answer is said beside its field, the reason typed is kept) and a member
+records the decision on another through its decision page; the meeting's page then shows both.
+Every page passes axe and the HTML check."""
 
 import datetime
 
@@ -8,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from assessments.demo import scenarios
-from assessments.models import Deferral
+from assessments.models import Decision, Deferral
 from tests import factories
 from tests.browser.helpers import sign_in, with_authenticator
 from users.models import Membership
@@ -17,7 +18,7 @@ REASON = "The CIO's note on key separation arrives next week."
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_secas_defers_an_item_from_the_meeting_page(live_server, page):
+def test_items_are_deferred_and_decided_from_the_meeting_page(live_server, page):
     page.set_default_timeout(10_000)
     today = timezone.localdate()
     organisation = factories.OrganisationFactory(name="Pennine Power Ltd")
@@ -27,23 +28,29 @@ def test_secas_defers_an_item_from_the_meeting_page(live_server, page):
     secas = with_authenticator(
         factories.secas_user(email="priya@secas.example.org", full_name="Priya Raman")
     )
-    member = factories.ssc_user(full_name="Daniel Okafor")
+    member = with_authenticator(
+        factories.ssc_user(email="daniel@ssc.example.org", full_name="Daniel Okafor")
+    )
     meeting = factories.SSCMeetingFactory(
-        date=today + datetime.timedelta(days=7), title="SSC meeting 186"
+        date=today, title="SSC meeting 186", quorum=1, attendees=[member]
     )
     later = factories.SSCMeetingFactory(
         date=today + datetime.timedelta(days=35), title="SSC meeting 187"
     )
-    case = scenarios.case_under_review(
-        scenarios.submitted_case(organisation=organisation, by=user, system_name="Gateway"),
-        by=secas,
-        rapporteur=member,
-        meeting=meeting,
+    case, other = (
+        scenarios.case_under_review(
+            scenarios.submitted_case(organisation=organisation, by=user, system_name=name),
+            by=secas,
+            rapporteur=member,
+            meeting=meeting,
+        )
+        for name in ("Gateway", "Billing")
     )
 
     sign_in(page, live_server.url, secas)
     page.goto(f"{live_server.url}/ssc/meetings/{meeting.pk}/")
-    page.get_by_role("link", name="Defer this item to a later meeting").click()
+    item = page.get_by_role("region", name=f"{case.reference}", exact=False)
+    item.get_by_role("link", name="Defer this item to a later meeting").click()
     page.get_by_role("heading", name=f"Defer {case.reference} to a later meeting").wait_for()
 
     # Sent without the later meeting: said beside the field, the reason kept.
@@ -61,5 +68,19 @@ def test_secas_defers_an_item_from_the_meeting_page(live_server, page):
     ).wait_for()
     page.get_by_role("heading", name="SSC meeting 186").wait_for()
     page.get_by_text(f"Deferred to {later.date:%d/%m/%Y}:").wait_for()
-    assert page.get_by_role("link", name="Defer this item to a later meeting").count() == 0
+    assert item.get_by_role("link", name="Defer this item to a later meeting").count() == 0
     assert Deferral.objects.get().deferred_by == secas
+
+    # A member records the decision on the other item, from its own page, and is brought back.
+    sign_in(page, live_server.url, member)
+    page.goto(f"{live_server.url}/ssc/meetings/{meeting.pk}/")
+    other_item = page.get_by_role("region", name=f"{other.reference}", exact=False)
+    other_item.get_by_role("link", name="Record the decision on this item").click()
+    page.get_by_role("heading", name=f"Record the decision on {other.reference}").wait_for()
+    page.get_by_label("No assessment needed until the next annual review").check()
+    page.get_by_label("Rationale*", exact=True).fill("Same controls as the approved system.")
+    page.get_by_role("button", name="Record the decision").click()
+    page.get_by_text(f"Decision recorded on {other.reference}").wait_for()
+    page.get_by_role("heading", name="SSC meeting 186").wait_for()
+    other_item.get_by_text("Same controls as the approved system.").wait_for()
+    assert Decision.objects.get(notification=other).meeting == meeting
