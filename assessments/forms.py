@@ -643,13 +643,10 @@ class ChairsActionForm(DecisionFieldsForm):
 
 
 def deferral_targets(after: SSCMeeting | None):
-    """Meetings a case may be deferred to: still to come, later than the one it leaves."""
-    meetings = SSCMeeting.objects.filter(date__gte=timezone.localdate()).exclude(
-        kind=SSCMeeting.Kind.WRITTEN
+    """The meetings a deferral offers, soonest first (a window, never the whole future)."""
+    return capped(
+        selectors.meetings_to_defer_to(after).order_by("date", "pk"), MEETING_CHOICES_LIMIT
     )
-    if after is not None:
-        meetings = meetings.filter(date__gt=after.date)
-    return capped(meetings.order_by("date", "pk"), MEETING_CHOICES_LIMIT)
 
 
 class DeferralForm(forms.Form):

@@ -530,6 +530,14 @@ def next_meeting(*, after=None) -> SSCMeeting | None:
     return SSCMeeting.objects.filter(date__gte=day).order_by("date").first()
 
 
+def meetings_to_defer_to(after: SSCMeeting | None):
+    """Meetings a case may be deferred to: still to come, later than the one it leaves."""
+    meetings = SSCMeeting.objects.filter(date__gte=timezone.localdate()).exclude(
+        kind=SSCMeeting.Kind.WRITTEN
+    )
+    return meetings.filter(date__gt=after.date) if after is not None else meetings
+
+
 def meeting_waited_on(case: Notification) -> SSCMeeting | None:
     """The meeting whose agenda the case waits on: the earliest it is still to be decided at
     (an item deferred from a meeting is only a record)."""

@@ -45,6 +45,7 @@ from assessments.selectors import (
     is_initial_fusa,
     latest_annual_assurance,
     meeting_to_decide,
+    meetings_to_defer_to,
     next_annual_review_due,
     open_annual_review,
     standing_proposal,
@@ -527,7 +528,14 @@ def deferral_refusal(*, notification: Notification, by: User, from_meeting: SSCM
     )
     if item is not None and item.deferral is not None:
         item.deferral.notification = notification  # what the refusal names, already read
-    return _item_refusal(notification, item, from_meeting)
+    if message := _item_refusal(notification, item, from_meeting):
+        return message
+    if not meetings_to_defer_to(from_meeting).exists():
+        return (
+            f"No meeting later than the meeting of {from_meeting.date:%d/%m/%Y} is booked: SECAS "
+            "books one first, then the case can be deferred to it."
+        )
+    return ""
 
 
 def decision_refusal(*, notification: Notification, by: User, meeting: SSCMeeting) -> str:

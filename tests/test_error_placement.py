@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import NotificationState
+from tests import factories
 from tests.html_forms import errors_away_from_their_fields, form_data, postable
 
 
@@ -95,6 +96,7 @@ def test_the_meeting_items_decision_page(client, under_review, ssc_member, meeti
 
 
 def test_the_meeting_items_deferral_page(client, under_review, ssc_member, meeting):
+    factories.SSCMeetingFactory(date=meeting.date + datetime.timedelta(days=14))
     client.force_login(ssc_member)
     url = reverse("assessments:defer", args=[under_review.pk])
     data = form_data(client.get(url, {"meeting": meeting.pk}).content.decode(), action=url)

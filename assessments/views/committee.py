@@ -546,8 +546,10 @@ class DecideView(CaseActionView):
         except TransitionRefused as refusal:
             messages.error(request, str(refusal))
             self.case.refresh_from_db()
-            if meeting is not None and self.case.state != NotificationState.UNDER_REVIEW:
-                # Decided meanwhile: the meeting's page shows the decision the message names.
+            if meeting is not None and services.decision_refusal(
+                notification=self.case, by=request.user, meeting=meeting
+            ):
+                # Decided or deferred meanwhile: the meeting's page shows what happened.
                 return redirect(reverse("assessments:meeting", args=[meeting.pk]))
             # What was typed stays on the page, with the reason beside it.
             return self.render_again(form, meeting)

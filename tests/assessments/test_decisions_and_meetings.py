@@ -198,6 +198,26 @@ def test_a_decision_link_gone_stale_after_a_deferral_says_where_the_case_went(
     )
 
 
+def test_a_decision_page_posted_after_a_deferral_returns_to_the_meeting(
+    client, under_review, ssc_member, secas, meeting
+):
+    client.force_login(ssc_member)
+    later = factories.SSCMeetingFactory(date=timezone.localdate() + datetime.timedelta(days=14))
+    url = reverse("assessments:decide", args=[under_review.pk])
+    data = form_data(decision_page(client, under_review, meeting), action=url)
+    services.defer_case(
+        notification=under_review, by=secas, from_meeting=meeting, to_meeting=later, reason="Wait."
+    )
+    data.update({"outcome": "no_assessment", "rationale": RATIONALE})
+    response = client.post(url, postable(data))
+    assert response.url == reverse("assessments:meeting", args=[meeting.pk])
+    assert (
+        f"record the decision against the meeting of {later.date:%d/%m/%Y}"
+        in (messages_of(response)[-1])
+    )
+    assert not Decision.objects.exists()
+
+
 def test_a_decision_page_posted_after_another_member_decided_returns_to_the_meeting(
     client, under_review, ssc_member, meeting
 ):

@@ -392,6 +392,19 @@ def test_a_person_the_rule_does_not_let_defer_is_told_so_instead_of_a_form(
     ]
 
 
+def test_with_no_later_meeting_booked_the_deferral_link_says_so(
+    client, under_review, secas, meeting
+):
+    client.force_login(secas)
+    url = f"{reverse('assessments:defer', args=[under_review.pk])}?meeting={meeting.pk}"
+    response = client.get(url)
+    assert response.url == reverse("assessments:meeting", args=[meeting.pk])
+    assert messages_of(response) == [
+        f"No meeting later than the meeting of {meeting.date:%d/%m/%Y} is booked: SECAS books "
+        "one first, then the case can be deferred to it."
+    ]
+
+
 def test_the_deferral_page_is_refused_to_whom_may_not_defer(
     client, under_review, conflicted_member, submitter, meeting
 ):
