@@ -513,25 +513,43 @@ class ConfirmSrpCoverageView(CaseActionView):
         )
 
 
-class DecideView(CaseActionView):
-    """One decision form: on the case page, and on a page of its own that each item of a
-    meeting's agenda links to; shown again, with what was typed, when refused."""
+class AgendaItemPageMixin:
+    """GET of an agenda item's own action page, reached from ?meeting=<id>: refused in words
+    (back to the meeting) when the link has gone stale; a bare link opens the case page,
+    which has the form too."""
 
     def get(self, request, pk):
         self.case = ssc.get_case(request.user, pk)
         meeting = meeting_asked_for(request)
         if meeting is None:
-            # The case page has the form for any meeting held lately.
             return redirect(reverse_case(pk))
         back = reverse("assessments:meeting", args=[meeting.pk])
-        if refusal := services.decision_refusal(
-            notification=self.case, by=request.user, meeting=meeting
-        ):
+        if refusal := self.refusal_for(meeting):
             messages.error(request, refusal)
             return redirect(back)
-        return self.render_page(
-            forms.CaseDecisionForm(meeting=meeting, initial={"next": back}), meeting
+        return self.render_page(self.blank_form(meeting, back), meeting)
+
+    def refusal_for(self, meeting) -> str:
+        raise NotImplementedError
+
+    def blank_form(self, meeting, back):
+        raise NotImplementedError
+
+    def render_page(self, form, meeting):
+        raise NotImplementedError
+
+
+class DecideView(AgendaItemPageMixin, CaseActionView):
+    """One decision form: on the case page, and on a page of its own that each item of a
+    meeting's agenda links to; shown again, with what was typed, when refused."""
+
+    def refusal_for(self, meeting):
+        return services.decision_refusal(
+            notification=self.case, by=self.request.user, meeting=meeting
         )
+
+    def blank_form(self, meeting, back):
+        return forms.CaseDecisionForm(meeting=meeting, initial={"next": back})
 
     def act(self, request):
         meeting = meeting_page_of(self.request)
@@ -577,25 +595,18 @@ class DecideView(CaseActionView):
         )
 
 
-class DeferView(CaseActionView):
+class DeferView(AgendaItemPageMixin, CaseActionView):
     """Defer a case to a later meeting: from the case page's form, or from a page of its own
     that each item of a meeting's agenda links to; shown again, with what was typed, when
     refused."""
 
-    def get(self, request, pk):
-        self.case = ssc.get_case(request.user, pk)
-        meeting = meeting_asked_for(request)
-        if meeting is None:
-            # The case page has the form for the agenda the case waits on.
-            return redirect(reverse_case(pk))
-        back = reverse("assessments:meeting", args=[meeting.pk])
-        if refusal := services.deferral_refusal(
-            notification=self.case, by=request.user, from_meeting=meeting
-        ):
-            messages.error(request, refusal)
-            return redirect(back)
-        form = forms.DeferralForm(case=self.case, meeting=meeting, initial={"next": back})
-        return self.render_page(form, meeting)
+    def refusal_for(self, meeting):
+        return services.deferral_refusal(
+            notification=self.case, by=self.request.user, from_meeting=meeting
+        )
+
+    def blank_form(self, meeting, back):
+        return forms.DeferralForm(case=self.case, meeting=meeting, initial={"next": back})
 
     def act(self, request):
         meeting = meeting_page_of(request)

@@ -6,7 +6,7 @@ import datetime
 from django.utils import timezone
 
 from assessments import services
-from assessments.models import Assessment, AssessmentState
+from assessments.models import Assessment, AssessmentState, Decision
 from assessments.remediation import StepPlan
 from assessments.selectors import is_initial_fusa
 from notifications import filetypes
@@ -120,3 +120,14 @@ def outcome_decided(assessment: Assessment, *, by, status: str, user_by=None, **
     )
     assessment.refresh_from_db()
     return assessment
+
+
+def decided_without_assessment(case, *, by, meeting, rationale: str = "Assessed with its SRP."):
+    """The committee's plainest decision on a case under review, recorded at `meeting`."""
+    return services.decide(
+        notification=case,
+        by=by,
+        outcome=Decision.Outcome.NO_ASSESSMENT,
+        rationale=rationale,
+        meeting=meeting,
+    )

@@ -16,6 +16,7 @@ from assessments.selectors import rapporteur_candidates
 from notifications.models import NotificationState
 from notifications.services import TransitionRefused
 from tests import factories
+from tests.assessments.journey import decided_without_assessment
 from tests.html_forms import form_data, postable
 from users.models import SECAS_STAFF_GROUP, SSC_MEMBERS_GROUP, ConflictOfInterest, User
 from users.policy import allows
@@ -113,13 +114,7 @@ def test_a_decision_link_says_why_it_cannot_be_followed(
     ]
     link_page = decision_page(client, under_review, meeting)
     assert "Back to the meeting" in link_page
-    services.decide(
-        notification=under_review,
-        by=ssc_member,
-        outcome=Decision.Outcome.NO_ASSESSMENT,
-        rationale=RATIONALE,
-        meeting=meeting,
-    )
+    decided_without_assessment(under_review, by=ssc_member, meeting=meeting)
     response = client.get(f"{url}?meeting={meeting.pk}")
     assert response.url == meeting_url
     assert messages_of(response)[0].startswith(
@@ -269,13 +264,7 @@ def test_the_queue_shows_live_cases_by_default_and_all_on_request(
         rapporteur=ssc_member,
         meeting=meeting,
     )
-    services.decide(
-        notification=decided,
-        by=ssc_member,
-        outcome=Decision.Outcome.NO_ASSESSMENT,
-        rationale="Assessed with the SRP.",
-        meeting=meeting,
-    )
+    decided_without_assessment(decided, by=ssc_member, meeting=meeting)
     client.force_login(ssc_member)
     queue = client.get(reverse("assessments:dashboard")).content.decode()
     assert under_review.reference in queue
@@ -319,13 +308,7 @@ def test_conflicted_and_non_member_attendees_do_not_count_towards_a_cases_quorum
     assert meeting.quorum_for().voting == 2  # ssc_member and conflicted_member
     assert meeting.quorum_for(under_review.organisation).voting == 1
     with pytest.raises(TransitionRefused, match="not quorate for this case"):
-        services.decide(
-            notification=under_review,
-            by=ssc_member,
-            outcome=Decision.Outcome.NO_ASSESSMENT,
-            rationale="Assessed with the SRP.",
-            meeting=meeting,
-        )
+        decided_without_assessment(under_review, by=ssc_member, meeting=meeting)
 
 
 def test_the_admin_offers_only_ssc_members_as_attendees(client, secas, submitter, ssc_member):
@@ -478,13 +461,7 @@ def test_a_member_without_the_decide_permission_is_offered_no_decision_on_either
     assert response.url == reverse("assessments:meeting", args=[meeting.pk])
     assert f'action="{decide_url}"' not in client.get(case_page).content.decode()
     with pytest.raises(TransitionRefused, match="permission"):
-        services.decide(
-            notification=under_review,
-            by=ssc_member,
-            outcome=Decision.Outcome.NO_ASSESSMENT,
-            rationale=RATIONALE,
-            meeting=meeting,
-        )
+        decided_without_assessment(under_review, by=ssc_member, meeting=meeting)
 
 
 def test_the_meeting_pages_offer_management_exactly_as_the_meeting_services_allow(

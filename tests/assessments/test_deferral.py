@@ -19,6 +19,7 @@ from notifications.models import Notification, NotificationState
 from notifications.services import TransitionRefused, request_information
 from sscportal.mail.models import OutboundEmail
 from tests import factories
+from tests.assessments.journey import decided_without_assessment
 from tests.html_forms import form_data, postable
 from users.models import SecurityEvent
 
@@ -137,13 +138,7 @@ def test_a_case_is_not_deferred_to_a_meeting_already_held(under_review, ssc_memb
 
 
 def test_a_decided_case_is_not_deferred(under_review, ssc_member, meeting, later):
-    services.decide(
-        notification=under_review,
-        by=ssc_member,
-        outcome=Decision.Outcome.NO_ASSESSMENT,
-        rationale="Assessed with its SRP.",
-        meeting=meeting,
-    )
+    decided_without_assessment(under_review, by=ssc_member, meeting=meeting)
     with pytest.raises(TransitionRefused, match="already decided by Chris Member"):
         defer(under_review, ssc_member, meeting, later)
     assert not Deferral.objects.exists()
@@ -195,22 +190,10 @@ def test_a_decision_at_the_meeting_the_case_left_is_refused_and_at_the_later_one
 ):
     defer(under_review, ssc_member, meeting, later)
     with pytest.raises(TransitionRefused) as refused:
-        services.decide(
-            notification=under_review,
-            by=ssc_member,
-            outcome=Decision.Outcome.NO_ASSESSMENT,
-            rationale="Assessed with its SRP.",
-            meeting=meeting,
-        )
+        decided_without_assessment(under_review, by=ssc_member, meeting=meeting)
     assert f"record the decision against the meeting of {later.date:%d/%m/%Y}" in str(refused.value)
     with time_machine.travel(later.date + datetime.timedelta(hours=12), tick=False):
-        decision = services.decide(
-            notification=under_review,
-            by=ssc_member,
-            outcome=Decision.Outcome.NO_ASSESSMENT,
-            rationale="Assessed with its SRP.",
-            meeting=later,
-        )
+        decision = decided_without_assessment(under_review, by=ssc_member, meeting=later)
     assert decision.meeting == later
 
 
@@ -357,13 +340,7 @@ def test_a_deferral_link_to_a_decided_case_says_who_decided_it(
 ):
     client.force_login(ssc_member)
     link = defer_page_link(client, meeting, under_review)
-    services.decide(
-        notification=under_review,
-        by=ssc_member,
-        outcome=Decision.Outcome.NO_ASSESSMENT,
-        rationale="Assessed with its SRP.",
-        meeting=meeting,
-    )
+    decided_without_assessment(under_review, by=ssc_member, meeting=meeting)
     response = client.get(link)
     assert response.url == reverse("assessments:meeting", args=[meeting.pk])
     assert messages_of(response)[0].startswith(
@@ -471,13 +448,7 @@ def test_a_stale_case_page_is_told_the_case_was_decided(
     client.force_login(ssc_member)
     url = reverse("assessments:defer", args=[under_review.pk])
     data = form_data(case_page(client, under_review), action=url)
-    services.decide(
-        notification=under_review,
-        by=ssc_member,
-        outcome=Decision.Outcome.NO_ASSESSMENT,
-        rationale="Assessed with its SRP.",
-        meeting=meeting,
-    )
+    decided_without_assessment(under_review, by=ssc_member, meeting=meeting)
     data.update({"to_meeting": str(later.pk), "reason": REASON})
     response = client.post(url, postable(data))
     assert response.status_code == 200
