@@ -549,4 +549,4 @@ def test_secas_is_offered_minuting_not_the_members_form_on_case_and_meeting_page
     assert "Record the committee's decision as minuted" in page
     assert 'id="decide-heading"' not in page
     meeting_page = client.get(reverse("assessments:meeting", args=[meeting.pk])).content.decode()
-    assert "Record the decision on this item" not in meeting_page
+    assert f"Record the decision on {under_review.reference}" not in meeting_page

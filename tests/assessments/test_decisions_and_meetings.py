@@ -37,7 +37,8 @@ def meeting_page(client, meeting):
 def decision_page(client, case, meeting) -> str:
     """The page the meeting page's agenda item links to, to record the decision on it."""
     links = re.findall(
-        r'<a href="([^"]+)">Record the decision on this item</a>', meeting_page(client, meeting)
+        rf'<a href="([^"]+)">Record the decision on {case.reference}</a>',
+        meeting_page(client, meeting),
     )
     url = reverse("assessments:decide", args=[case.pk])
     link = next(link.replace("&amp;", "&") for link in links if link.startswith(url))

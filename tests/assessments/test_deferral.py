@@ -244,7 +244,7 @@ def test_the_case_page_offers_the_form_and_posting_it_back_defers_the_case(
 def defer_page_link(client, meeting, case) -> str:
     """The link the meeting page's agenda item gives to the case's deferral page."""
     page = meeting_page(client, meeting)
-    links = re.findall(r'<a href="([^"]+)">Defer this item to a later meeting</a>', page)
+    links = re.findall(rf'<a href="([^"]+)">Defer {case.reference} to a later meeting</a>', page)
     url = reverse("assessments:defer", args=[case.pk])
     return next(link.replace("&amp;", "&") for link in links if link.startswith(url))
 

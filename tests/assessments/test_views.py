@@ -448,7 +448,7 @@ def test_decisions_are_taken_item_by_item_from_the_meeting_page(
 ):
     client.force_login(ssc_member)
     meeting_url = reverse("assessments:meeting", args=[meeting.pk])
-    assert "Record the decision on this item" in page_text(client.get(meeting_url))
+    assert f"Record the decision on {under_review.reference}" in page_text(client.get(meeting_url))
     response = client.post(
         reverse("assessments:decide", args=[under_review.pk]),
         {

@@ -50,7 +50,7 @@ def test_items_are_deferred_and_decided_from_the_meeting_page(live_server, page)
     sign_in(page, live_server.url, secas)
     page.goto(f"{live_server.url}/ssc/meetings/{meeting.pk}/")
     item = page.get_by_role("region", name=f"{case.reference}", exact=False)
-    item.get_by_role("link", name="Defer this item to a later meeting").click()
+    item.get_by_role("link", name=f"Defer {case.reference} to a later meeting").click()
     page.get_by_role("heading", name=f"Defer {case.reference} to a later meeting").wait_for()
 
     # Sent without the later meeting: said beside the field, the reason kept.
@@ -68,14 +68,14 @@ def test_items_are_deferred_and_decided_from_the_meeting_page(live_server, page)
     ).wait_for()
     page.get_by_role("heading", name="SSC meeting 186").wait_for()
     page.get_by_text(f"Deferred to {later.date:%d/%m/%Y}:").wait_for()
-    assert item.get_by_role("link", name="Defer this item to a later meeting").count() == 0
+    assert item.get_by_role("link", name=f"Defer {case.reference} to a later meeting").count() == 0
     assert Deferral.objects.get().deferred_by == secas
 
     # A member records the decision on the other item, from its own page, and is brought back.
     sign_in(page, live_server.url, member)
     page.goto(f"{live_server.url}/ssc/meetings/{meeting.pk}/")
     other_item = page.get_by_role("region", name=f"{other.reference}", exact=False)
-    other_item.get_by_role("link", name="Record the decision on this item").click()
+    other_item.get_by_role("link", name=f"Record the decision on {other.reference}").click()
     page.get_by_role("heading", name=f"Record the decision on {other.reference}").wait_for()
     page.get_by_label("No assessment needed until the next annual review").check()
     page.get_by_label("Rationale*", exact=True).fill("Same controls as the approved system.")
