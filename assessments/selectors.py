@@ -1524,11 +1524,16 @@ def systems_in_scope(assessment: Assessment, *, limit: int = SYSTEMS_IN_SCOPE_SH
 
 def communications(*, notification=None, organisation=None) -> QuerySet[OutboundEmail]:
     """The emails written about a case or an organisation, newest first (bodies left out)."""
-    emails = OutboundEmail.objects.defer("body_text", "body_html").order_by("-created_at", "-pk")
+    emails = OutboundEmail.objects.defer("body_text", "body_html", "context")
+    if organisation is not None:
+        # In the order of the link's index (organisation_email_newest): an organisation's
+        # emails grow with its history, and a page must not sort them all.
+        return emails.filter(organisation_link__organisation=organisation).order_by(
+            "-organisation_link__written_at", "-organisation_link__email_id"
+        )
+    emails = emails.order_by("-created_at", "-pk")
     if notification is not None:
         emails = emails.filter(notification_link__notification=notification)
-    if organisation is not None:
-        emails = emails.filter(organisation_link__organisation=organisation)
     return emails
 
 

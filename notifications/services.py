@@ -856,7 +856,9 @@ def save_emails(emails: list[EmailAbout]) -> list[OutboundEmail]:
     )
     OrganisationEmail.objects.bulk_create(
         [
-            OrganisationEmail(email=about.email, organisation=organisation)
+            OrganisationEmail(
+                email=about.email, organisation=organisation, written_at=about.email.created_at
+            )
             for about in emails
             if (
                 organisation := about.organisation
@@ -887,7 +889,9 @@ class DeferredEmail:
 def save_deferred_emails(emails: list[DeferredEmail]) -> int:
     """save_emails for a run's thousands of rows: set-based, with no model instance per row.
     Each email names its organisation (save_emails would read the case's)."""
-    ids = insert_rows(OutboundEmail, [email.values for email in emails], with_ids=True)
+    now = timezone.now()
+    rows = [{"created_at": now, **email.values} for email in emails]
+    ids = insert_rows(OutboundEmail, rows, with_ids=True)
     insert_rows(
         NotificationEmail,
         [
@@ -899,8 +903,12 @@ def save_deferred_emails(emails: list[DeferredEmail]) -> int:
     insert_rows(
         OrganisationEmail,
         [
-            {"email_id": pk, "organisation_id": email.organisation_id}
-            for pk, email in zip(ids, emails, strict=True)
+            {
+                "email_id": pk,
+                "organisation_id": email.organisation_id,
+                "written_at": row["created_at"],
+            }
+            for pk, email, row in zip(ids, emails, rows, strict=True)
             if email.organisation_id is not None
         ],
     )

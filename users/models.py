@@ -234,6 +234,16 @@ class OrganisationEmail(models.Model):
         "mail.OutboundEmail", models.CASCADE, primary_key=True, related_name="organisation_link"
     )
     organisation = models.ForeignKey(Organisation, models.PROTECT, related_name="email_links")
+    # The email's created_at, here so that the log reads its newest page from one index instead
+    # of sorting all the organisation's emails (which grow with its history).
+    written_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["organisation", "-written_at", "-email"], name="organisation_email_newest"
+            )
+        ]
 
     def __str__(self):
         return f"{self.email} (about {self.organisation})"

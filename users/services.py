@@ -79,7 +79,9 @@ def invitation_link(email: OutboundEmail) -> dict:
 
 
 def _link(email: OutboundEmail, organisation: Organisation) -> None:
-    OrganisationEmail.objects.create(email=email, organisation=organisation)
+    OrganisationEmail.objects.create(
+        email=email, organisation=organisation, written_at=email.created_at
+    )
 
 
 def _queue_invitation(membership: Membership) -> OutboundEmail:

@@ -519,6 +519,9 @@ class AssessmentStepView(SecasMixin, View):
         )
 
 
+EMAILS_PER_PAGE = 50
+
+
 class CommunicationsView(SecasMixin, TemplateView):
     """Every email the portal wrote about a case or an organisation, sent or waiting."""
 
@@ -535,9 +538,11 @@ class CommunicationsView(SecasMixin, TemplateView):
         else:
             organisation = get_object_or_404(Organisation, pk=self.kwargs["organisation_pk"])
         emails = ssc.communications(notification=notification, organisation=organisation)
+        number = self.request.GET.get("page")
         context.update(
             notification=notification,
             organisation=organisation or notification.organisation,
-            page=Paginator(emails, 50).get_page(self.request.GET.get("page")),
+            # Counted a few pages ahead: an organisation's log grows with its history.
+            page=CappedPaginator(emails, EMAILS_PER_PAGE, page_number=number).get_page(number),
         )
         return context

@@ -82,6 +82,9 @@ def test_moving_the_outbox_carries_each_emails_case_and_organisation_into_the_li
                 "email_id", "organisation_id"
             )
         ) == [(about_case.pk, organisation.pk), (about_other.pk, other.pk)]
+        # Each organisation link carries its email's time, which orders the log (users/0017).
+        links = new.get_model("users", "OrganisationEmail").objects
+        assert all(a == b for a, b in links.values_list("written_at", "email__created_at"))
         # The communications logs read them as before.
         assert [e.pk for e in communications(notification=case)] == [about_case.pk]
         assert [e.pk for e in communications(organisation=other)] == [about_other.pk]
