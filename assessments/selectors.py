@@ -1523,7 +1523,8 @@ def systems_in_scope(assessment: Assessment, *, limit: int = SYSTEMS_IN_SCOPE_SH
 
 
 def communications(*, notification=None, organisation=None) -> QuerySet[OutboundEmail]:
-    """The emails written about a case or an organisation, newest first (bodies left out)."""
+    """The emails written about a case or about an organisation (give one), newest first
+    (bodies left out)."""
     emails = OutboundEmail.objects.defer("body_text", "body_html", "context")
     if organisation is not None:
         # In the order of the link's index (organisation_email_newest): an organisation's
